@@ -1,0 +1,1 @@
+//! The session layer shared by the UI and the CLI.

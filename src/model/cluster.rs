@@ -1,0 +1,52 @@
+//! The cluster as Ray's GCS sees it: nodes, their resources and labels, and liveness.
+use crate::model::resources::Resources;
+use crate::model::time::SimTime;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Node {
+    pub id: String,
+    pub is_head: bool,
+    pub resources: Resources,
+    /// What is left after bundles reserved here and actors placed outside any bundle.
+    pub available: Resources,
+    pub labels: BTreeMap<String, String>,
+    /// When its processes died (`kill_node`); the GCS only notices at `dead_at`.
+    pub killed_at: Option<SimTime>,
+    /// Declared dead by the GCS: its bundles are lost and nothing may live on it.
+    pub dead: bool,
+    /// Order in which the node joined (draw order, tie-breaks).
+    pub joined_seq: u32,
+}
+
+impl Node {
+    /// The GCS places new bundles and actors only on nodes it believes alive and that still report resources.
+    pub fn schedulable(&self) -> bool {
+        !self.dead && self.killed_at.is_none()
+    }
+    pub fn matches(&self, selector: &BTreeMap<String, String>) -> bool {
+        selector.iter().all(|(k, v)| self.labels.get(k) == Some(v))
+    }
+}
+
+/// All nodes, in the order they joined.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cluster {
+    pub nodes: Vec<Node>,
+}
+
+impl Cluster {
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+    pub fn node_mut(&mut self, id: &str) -> Option<&mut Node> {
+        self.nodes.iter_mut().find(|n| n.id == id)
+    }
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.id == id)
+    }
+    pub fn head_id(&self) -> &str {
+        self.nodes.iter().find(|n| n.is_head).map(|n| n.id.as_str()).unwrap_or("head")
+    }
+}

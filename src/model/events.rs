@@ -1,0 +1,225 @@
+//! Every decision the model makes is an [`Event`]: structured fields plus a sentence saying why.
+use crate::model::resources::Resources;
+use crate::model::serve::status::{ApplicationStatus, DeploymentStatus, DeploymentStatusTrigger};
+use crate::model::serve::replica::ReplicaState;
+use crate::model::placement::{PlacementGroupState, PlacementStrategy};
+use crate::model::time::SimTime;
+use serde::Serialize;
+
+/// One recorded decision or happening.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Event {
+    /// Position in the run's event list (stable across replays of the same run).
+    pub seq: u64,
+    #[serde(rename = "t_s", serialize_with = "crate::model::time::serialize_secs")]
+    pub t: SimTime,
+    /// Control-loop tick number: `t / control_loop_interval`.
+    pub tick: u64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// A sentence a person can read: what happened and why.
+    pub reason: String,
+    /// The event that caused this one (a teardown points at the failure that decided it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<u64>,
+}
+
+/// What a node went through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeChange {
+    Added,
+    /// Its processes died; the GCS has not noticed yet.
+    Killed,
+    /// The GCS declared it dead: its bundles are lost.
+    Dead,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControllerChange {
+    Crashed,
+    Started,
+    Recovered,
+}
+
+/// Why a gang is torn down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeardownCause {
+    /// A member failed `health_check_failure_threshold` health checks in a row.
+    HealthCheckFailed,
+    /// A member's actor died (detected by its health check).
+    ActorCrashed,
+    /// A member's constructor failed while the gang was starting.
+    StartupFailed,
+    /// A member lists a sibling the controller no longer tracks (e.g. it died while the controller was down).
+    IncompleteGang,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthCheckResult {
+    AppFailure,
+    Timeout,
+    ActorCrashed,
+    Recovered,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A scenario or user action, applied or skipped.
+    Action {
+        #[serde(rename = "do")]
+        action: String,
+        applied: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    ReplicaState {
+        replica: String,
+        app: String,
+        deployment: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        gang_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rank: Option<u32>,
+        from: Option<ReplicaState>,
+        to: ReplicaState,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        node: Option<String>,
+    },
+    PgState {
+        name: String,
+        strategy: PlacementStrategy,
+        from: Option<PlacementGroupState>,
+        to: PlacementGroupState,
+        /// Where each bundle sits (null: not placed).
+        bundle_nodes: Vec<Option<String>>,
+    },
+    DeploymentStatus {
+        app: String,
+        deployment: String,
+        from: Option<DeploymentStatus>,
+        to: DeploymentStatus,
+        status_trigger: DeploymentStatusTrigger,
+        message: String,
+    },
+    AppStatus {
+        app: String,
+        from: Option<ApplicationStatus>,
+        to: ApplicationStatus,
+    },
+    Node {
+        node: String,
+        change: NodeChange,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        resources: Option<Resources>,
+    },
+    Controller {
+        change: ControllerChange,
+        incarnation: u32,
+    },
+    HealthCheck {
+        replica: String,
+        app: String,
+        deployment: String,
+        result: HealthCheckResult,
+        consecutive_failures: u32,
+    },
+    GangReserved {
+        app: String,
+        deployment: String,
+        gang_id: String,
+        pg_name: String,
+        members: Vec<String>,
+    },
+    ReservationFailed {
+        app: String,
+        deployment: String,
+        error: String,
+    },
+    GangTeardown {
+        app: String,
+        deployment: String,
+        gang_id: String,
+        members: Vec<String>,
+        cause: TeardownCause,
+        /// The member whose failure decided the teardown.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        failed_member: Option<String>,
+    },
+    StartupFailure {
+        app: String,
+        deployment: String,
+        replica: String,
+        failure_count: u32,
+        threshold: u32,
+    },
+    LeakDetected {
+        name: String,
+        gang: bool,
+    },
+    LeakDetectionSkipped {
+        error: String,
+    },
+    Violation {
+        invariant: String,
+    },
+}
+
+impl EventKind {
+    /// The trace's `kind` string.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Action { .. } => "action",
+            EventKind::ReplicaState { .. } => "replica_state",
+            EventKind::PgState { .. } => "pg_state",
+            EventKind::DeploymentStatus { .. } => "deployment_status",
+            EventKind::AppStatus { .. } => "app_status",
+            EventKind::Node { .. } => "node",
+            EventKind::Controller { .. } => "controller",
+            EventKind::HealthCheck { .. } => "health_check",
+            EventKind::GangReserved { .. } => "gang_reserved",
+            EventKind::ReservationFailed { .. } => "reservation_failed",
+            EventKind::GangTeardown { .. } => "gang_teardown",
+            EventKind::StartupFailure { .. } => "startup_failure",
+            EventKind::LeakDetected { .. } => "leak_detected",
+            EventKind::LeakDetectionSkipped { .. } => "leak_detection_skipped",
+            EventKind::Violation { .. } => "violation",
+        }
+    }
+
+    /// The replica ids, PG names, node ids, gang ids and deployments this event touches, so a UI can
+    /// highlight them.
+    pub fn touches(&self) -> Vec<String> {
+        match self {
+            EventKind::ReplicaState { replica, gang_id, node, .. } => {
+                let mut v = vec![replica.clone()];
+                v.extend(gang_id.clone());
+                v.extend(node.clone());
+                v
+            }
+            EventKind::PgState { name, .. } | EventKind::LeakDetected { name, .. } => vec![name.clone()],
+            EventKind::Node { node, .. } => vec![node.clone()],
+            EventKind::HealthCheck { replica, .. } | EventKind::StartupFailure { replica, .. } => vec![replica.clone()],
+            EventKind::GangReserved { gang_id, pg_name, members, .. } => {
+                let mut v = vec![gang_id.clone(), pg_name.clone()];
+                v.extend(members.iter().cloned());
+                v
+            }
+            EventKind::GangTeardown { gang_id, members, .. } => {
+                let mut v = vec![gang_id.clone()];
+                v.extend(members.iter().cloned());
+                v
+            }
+            EventKind::DeploymentStatus { app, deployment, .. } | EventKind::ReservationFailed { app, deployment, .. } => {
+                vec![format!("{app}/{deployment}")]
+            }
+            EventKind::AppStatus { app, .. } => vec![app.clone()],
+            EventKind::Action { target, .. } => target.iter().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The pure model of the Ray Serve 2.60 controller and the Ray placement-group scheduler.
+//!
+//! Rule: nothing under `model` imports a web crate (yew, web-sys, gloo, js-sys, wasm-bindgen), reads a clock or
+//! keeps global state. `tests/architecture.rs` enforces it. Plain data in (a [`scenario::Scenario`] and
+//! [`actions::Action`]s), plain data out ([`snapshot::Snapshot`], [`events::Event`]s, [`trace::Trace`]).
+pub mod actions;
+pub mod cluster;
+pub mod events;
+pub mod ids;
+pub mod invariants;
+pub mod placement;
+pub mod resources;
+pub mod scenario;
+pub mod serve;
+pub mod sim;
+pub mod snapshot;
+pub mod time;
+pub mod trace;
+
+pub use sim::Simulation;

@@ -1,0 +1,1 @@
+//! The trace format `gangplank.trace/v1`.
