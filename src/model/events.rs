@@ -1,8 +1,8 @@
 //! Every decision the model makes is an [`Event`]: structured fields plus a sentence saying why.
-use crate::model::resources::Resources;
-use crate::model::serve::status::{ApplicationStatus, DeploymentStatus, DeploymentStatusTrigger};
-use crate::model::serve::replica::ReplicaState;
 use crate::model::placement::{PlacementGroupState, PlacementStrategy};
+use crate::model::resources::Resources;
+use crate::model::serve::replica::ReplicaState;
+use crate::model::serve::status::{ApplicationStatus, DeploymentStatus, DeploymentStatusTrigger};
 use crate::model::time::SimTime;
 use serde::Serialize;
 
@@ -214,7 +214,8 @@ impl EventKind {
                 v.extend(members.iter().cloned());
                 v
             }
-            EventKind::DeploymentStatus { app, deployment, .. } | EventKind::ReservationFailed { app, deployment, .. } => {
+            EventKind::DeploymentStatus { app, deployment, .. }
+            | EventKind::ReservationFailed { app, deployment, .. } => {
                 vec![format!("{app}/{deployment}")]
             }
             EventKind::AppStatus { app, .. } => vec![app.clone()],

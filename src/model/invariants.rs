@@ -1,12 +1,244 @@
-//! The invariant checker (filled in by the engine).
+//! The invariant checker: what must hold after every step, whatever happened. Violations go into the trace
+//! (and the event log) and tests fail on them.
+use crate::model::events::EventKind;
+use crate::model::gcs::ActorPlacement;
+use crate::model::placement::{PlacementGroupState, PlacementStrategy};
+use crate::model::resources::Resources;
+use crate::model::serve::replica::ReplicaState;
+use crate::model::sim::Simulation;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One invariant that failed, with the tick and a sentence.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Violation {
-    #[serde(rename = "t_s")]
     pub t_s: f64,
     pub tick: u64,
     pub invariant: String,
     pub message: String,
+}
+
+/// Check every invariant; record each failure once per (invariant, message).
+pub fn check(sim: &mut Simulation) {
+    let found = find(sim);
+    for (invariant, message) in found {
+        if sim.violations.iter().any(|v| v.invariant == invariant && v.message == message) {
+            continue;
+        }
+        sim.violations.push(Violation {
+            t_s: sim.now.as_secs_f64(),
+            tick: sim.log.tick,
+            invariant: invariant.to_string(),
+            message: message.clone(),
+        });
+        sim.log.push(
+            EventKind::Violation { invariant: invariant.to_string() },
+            format!("INVARIANT VIOLATED ({invariant}): {message}"),
+        );
+    }
+}
+
+/// Every invariant that does not hold right now, as (name, sentence).
+pub fn find(sim: &Simulation) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let gcs = &sim.gcs;
+    let nodes = &gcs.cluster.nodes;
+
+    // No node over-committed; the resource ledger matches what is placed.
+    let mut reserved = vec![Resources::new(); nodes.len()];
+    for pg in gcs.pgs.values() {
+        for b in &pg.bundles {
+            if let Some(i) = b.node.as_ref().and_then(|n| gcs.cluster.index_of(n)) {
+                reserved[i].add(&b.resources);
+            }
+        }
+    }
+    let mut direct = vec![Resources::new(); nodes.len()];
+    for a in gcs.actors.values() {
+        if let (true, Some(i), ActorPlacement::Spread) = (a.alive, a.node, &a.placement) {
+            direct[i].add(&a.resources);
+        }
+    }
+    for (i, n) in nodes.iter().enumerate() {
+        if !n.schedulable() {
+            continue;
+        }
+        let mut left = n.resources.clone();
+        left.sub(&reserved[i]);
+        left.sub(&direct[i]);
+        if left.any_negative() {
+            out.push((
+                "no_overcommit",
+                format!(
+                    "node {} is over-committed: {} reserved and {} used of {}",
+                    n.id,
+                    reserved[i].describe(),
+                    direct[i].describe(),
+                    n.resources.describe()
+                ),
+            ));
+        } else if left != n.available {
+            out.push((
+                "resource_ledger",
+                format!("node {} reports {} available but {} is free", n.id, n.available.describe(), left.describe()),
+            ));
+        }
+    }
+
+    // Placement groups: CREATED means every bundle placed, PENDING none; strict strategies hold.
+    for pg in gcs.pgs.values() {
+        let placed: Vec<&String> = pg.bundles.iter().filter_map(|b| b.node.as_ref()).collect();
+        match pg.state {
+            PlacementGroupState::Created if placed.len() != pg.bundles.len() => out.push((
+                "pg_state",
+                format!("{} is CREATED with {} of {} bundles placed", pg.name, placed.len(), pg.bundles.len()),
+            )),
+            PlacementGroupState::Pending if !placed.is_empty() => {
+                out.push(("pg_state", format!("{} is PENDING with {} bundles placed", pg.name, placed.len())))
+            }
+            _ => {}
+        }
+        match pg.strategy {
+            PlacementStrategy::StrictPack => {
+                let distinct: BTreeSet<&String> = placed.iter().copied().collect();
+                if distinct.len() > 1 {
+                    out.push(("strict_strategy", format!("STRICT_PACK {} spans nodes {:?}", pg.name, distinct)));
+                }
+            }
+            PlacementStrategy::StrictSpread => {
+                let distinct: BTreeSet<&String> = placed.iter().copied().collect();
+                if distinct.len() != placed.len() {
+                    out.push(("strict_strategy", format!("STRICT_SPREAD {} puts two bundles on one node", pg.name)));
+                }
+            }
+            _ => {}
+        }
+        for b in &pg.bundles {
+            if let Some(n) = b.node.as_ref().and_then(|n| gcs.cluster.node(n))
+                && n.dead {
+                    out.push(("nothing_on_dead_node", format!("{} has a bundle on dead node {}", pg.name, n.id)));
+                }
+        }
+    }
+
+    // A replica runs only in its own PG's bundle; bundles are not overfilled; nothing lives on a dead node.
+    let mut bundle_use: BTreeMap<(String, usize), Resources> = BTreeMap::new();
+    for a in gcs.actors.values() {
+        if !a.alive {
+            continue;
+        }
+        if let Some(i) = a.node
+            && nodes[i].dead {
+                out.push((
+                    "nothing_on_dead_node",
+                    format!("replica {} is alive on dead node {}", a.replica_id, nodes[i].id),
+                ));
+            }
+        if let (ActorPlacement::Bundle { pg_name, bundle_index }, Some(i)) = (&a.placement, a.node) {
+            match gcs.pg(pg_name).and_then(|p| p.bundles.get(*bundle_index)) {
+                None => out.push((
+                    "replica_in_own_bundle",
+                    format!("replica {} runs in {pg_name} bundle {bundle_index}, which does not exist", a.replica_id),
+                )),
+                Some(b) if b.node.as_deref() != Some(nodes[i].id.as_str()) => {
+                    // A lost bundle (node death) is only a violation if the actor is still alive elsewhere.
+                    out.push((
+                        "replica_in_own_bundle",
+                        format!(
+                            "replica {} runs on {} but its bundle {bundle_index} of {pg_name} is on {:?}",
+                            a.replica_id, nodes[i].id, b.node
+                        ),
+                    ))
+                }
+                Some(_) => bundle_use.entry((pg_name.clone(), *bundle_index)).or_default().add(&a.resources),
+            }
+        }
+    }
+    for ((pg_name, bi), used) in &bundle_use {
+        let cap = &gcs.pg(pg_name).expect("checked above").bundles[*bi].resources;
+        if !cap.covers(used) {
+            out.push((
+                "no_overcommit",
+                format!("bundle {bi} of {pg_name} holds {} but reserves only {}", used.describe(), cap.describe()),
+            ));
+        }
+    }
+
+    let c = &sim.controller;
+    if c.alive {
+        for d in &c.deployments {
+            // Gang members agree on their gang, and ranks are their positions in the member list.
+            let mut gangs: BTreeMap<&str, Vec<&crate::model::serve::replica::GangContext>> = BTreeMap::new();
+            for r in &d.replicas {
+                if let Some(g) = &r.gang_context {
+                    gangs.entry(g.gang_id.as_str()).or_default().push(g);
+                }
+            }
+            for (gid, members) in &gangs {
+                let first = members[0];
+                let mut ranks = BTreeSet::new();
+                for g in members {
+                    if g.world_size != first.world_size
+                        || g.member_replica_ids != first.member_replica_ids
+                        || g.pg_name != first.pg_name
+                    {
+                        out.push((
+                            "gang_context_agreement",
+                            format!("members of gang {gid} disagree on world_size, member list or pg_name"),
+                        ));
+                    }
+                    if g.member_replica_ids.len() as u32 != g.world_size
+                        || g.member_replica_ids.get(g.rank as usize).is_none()
+                    {
+                        out.push(("gang_ranks", format!("gang {gid}: rank {} outside 0..{}", g.rank, g.world_size)));
+                    }
+                    if !ranks.insert(g.rank) {
+                        out.push(("gang_ranks", format!("gang {gid}: rank {} held twice", g.rank)));
+                    }
+                }
+                for r in d.replicas.iter().filter(|r| r.gang_context.as_ref().is_some_and(|g| g.gang_id == *gid)) {
+                    let g = r.gang_context.as_ref().expect("filtered");
+                    if g.member_replica_ids.get(g.rank as usize) != Some(&r.id) {
+                        out.push((
+                            "gang_ranks",
+                            format!(
+                                "replica {} of gang {gid} has rank {} but is not at that position in the member list",
+                                r.id, g.rank
+                            ),
+                        ));
+                    }
+                }
+            }
+            // Once a gang teardown is decided, none of its members is still RUNNING at the end of that tick.
+            for r in &d.replicas {
+                if r.state == ReplicaState::Running
+                    && let Some(g) = &r.gang_context
+                        && d.torn_down_gangs.contains(&g.gang_id) {
+                            out.push((
+                                "no_partial_gang_after_teardown",
+                                format!("replica {} is still RUNNING after its gang {} was torn down", r.id, g.gang_id),
+                            ));
+                        }
+            }
+        }
+        // After a recovery completes (and after a deletion), no gang PG is leaked: each live gang PG is either
+        // tracked by its deployment or used by a live replica actor.
+        if !c.recovering && c.last_tick.is_some() {
+            let used: BTreeSet<&str> =
+                gcs.actors.values().filter(|a| a.alive || a.unreachable).filter_map(|a| a.pg_name()).collect();
+            for pg in gcs.pgs.values().filter(|p| p.is_gang()) {
+                let tracked = c.deployments.iter().any(|d| d.reservations.values().any(|r| r.pg_name == pg.name));
+                if !tracked && !used.contains(pg.name.as_str()) {
+                    out.push((
+                        "no_leaked_gang_pg",
+                        format!(
+                            "gang placement group {} is live but no deployment tracks it and no live replica uses it",
+                            pg.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    out
 }

@@ -6,8 +6,10 @@
 pub mod actions;
 pub mod cluster;
 pub mod events;
+pub mod gcs;
 pub mod ids;
 pub mod invariants;
+pub mod log;
 pub mod placement;
 pub mod resources;
 pub mod scenario;

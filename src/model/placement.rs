@@ -108,7 +108,12 @@ type Assignment = Vec<(usize, usize)>;
 
 /// Choose nodes for the bundles at `todo` (indices into `pg.bundles`), atomically: all of them or none.
 /// Ties between equally good nodes are broken by the seeded RNG, so a seed fixes every choice.
-pub fn choose_nodes(pg: &PlacementGroup, todo: &[usize], cluster: &Cluster, rng: &mut ChaCha8Rng) -> Option<Assignment> {
+pub fn choose_nodes(
+    pg: &PlacementGroup,
+    todo: &[usize],
+    cluster: &Cluster,
+    rng: &mut ChaCha8Rng,
+) -> Option<Assignment> {
     // A shuffled node order: the tie-break among otherwise equal candidates.
     let mut order: Vec<usize> = (0..cluster.nodes.len()).filter(|&i| cluster.nodes[i].schedulable()).collect();
     for i in (1..order.len()).rev() {
@@ -122,11 +127,10 @@ pub fn choose_nodes(pg: &PlacementGroup, todo: &[usize], cluster: &Cluster, rng:
     // Bundles of this PG already placed (rescheduling keeps them where they are).
     let mut used_by_pg: Vec<u32> = vec![0; cluster.nodes.len()];
     for b in &pg.bundles {
-        if let Some(node) = &b.node {
-            if let Some(i) = cluster.index_of(node) {
+        if let Some(node) = &b.node
+            && let Some(i) = cluster.index_of(node) {
                 used_by_pg[i] += 1;
             }
-        }
     }
     let fits = |n: &Node, free: &Resources, b: &Bundle| n.matches(&b.label_selector) && free.covers(&b.resources);
     let mut out = Vec::new();
@@ -177,7 +181,7 @@ pub fn choose_nodes(pg: &PlacementGroup, todo: &[usize], cluster: &Cluster, rng:
                 let b = &pg.bundles[bi];
                 let candidates = order.iter().copied().filter(|&i| fits(&cluster.nodes[i], &free[i], b));
                 let pick = if pg.strategy == PlacementStrategy::StrictSpread {
-                    candidates.filter(|&i| used_by_pg[i] == 0).next()?
+                    candidates.clone().find(|&i| used_by_pg[i] == 0)?
                 } else {
                     candidates.min_by_key(|&i| used_by_pg[i])?
                 };
@@ -244,7 +248,11 @@ mod tests {
             state: PlacementGroupState::Pending,
             bundles: cpus
                 .iter()
-                .map(|c| Bundle { resources: Resources::from_pairs([("CPU", *c)]), label_selector: BTreeMap::new(), node: None })
+                .map(|c| Bundle {
+                    resources: Resources::from_pairs([("CPU", *c)]),
+                    label_selector: BTreeMap::new(),
+                    node: None,
+                })
                 .collect(),
             owner: PgOwner { app: "a".into(), deployment: "d".into(), gang_id: None },
             created_at: SimTime::ZERO,
@@ -269,16 +277,44 @@ mod tests {
     #[test]
     fn strict_strategies_stay_pending_when_they_cannot_hold() {
         let c = cluster(&[1.0, 1.0]);
-        assert!(choose_nodes(&pg(PlacementStrategy::StrictPack, &[1.0, 1.0]), &[0, 1], &c, &mut ChaCha8Rng::seed_from_u64(1)).is_none());
-        assert!(choose_nodes(&pg(PlacementStrategy::StrictSpread, &[0.5, 0.5, 0.5]), &[0, 1, 2], &c, &mut ChaCha8Rng::seed_from_u64(1)).is_none());
-        let a = choose_nodes(&pg(PlacementStrategy::StrictSpread, &[0.5, 0.5]), &[0, 1], &c, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+        assert!(
+            choose_nodes(
+                &pg(PlacementStrategy::StrictPack, &[1.0, 1.0]),
+                &[0, 1],
+                &c,
+                &mut ChaCha8Rng::seed_from_u64(1)
+            )
+            .is_none()
+        );
+        assert!(
+            choose_nodes(
+                &pg(PlacementStrategy::StrictSpread, &[0.5, 0.5, 0.5]),
+                &[0, 1, 2],
+                &c,
+                &mut ChaCha8Rng::seed_from_u64(1)
+            )
+            .is_none()
+        );
+        let a = choose_nodes(
+            &pg(PlacementStrategy::StrictSpread, &[0.5, 0.5]),
+            &[0, 1],
+            &c,
+            &mut ChaCha8Rng::seed_from_u64(1),
+        )
+        .unwrap();
         assert_ne!(a[0].1, a[1].1);
     }
 
     #[test]
     fn spread_uses_distinct_nodes_then_reuses() {
         let c = cluster(&[2.0, 2.0, 2.0]);
-        let a = choose_nodes(&pg(PlacementStrategy::Spread, &[1.0; 4]), &[0, 1, 2, 3], &c, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        let a = choose_nodes(
+            &pg(PlacementStrategy::Spread, &[1.0; 4]),
+            &[0, 1, 2, 3],
+            &c,
+            &mut ChaCha8Rng::seed_from_u64(3),
+        )
+        .unwrap();
         let mut per_node = [0; 3];
         for (_, n) in &a {
             per_node[*n] += 1;

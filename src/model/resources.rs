@@ -71,11 +71,7 @@ impl Resources {
 }
 
 pub fn to_units(amount: f64) -> i64 {
-    if amount.is_nan() {
-        0
-    } else {
-        (amount * UNITS as f64).round() as i64
-    }
+    if amount.is_nan() { 0 } else { (amount * UNITS as f64).round() as i64 }
 }
 
 pub fn fmt_amount(units: i64) -> String {

@@ -1,41 +1,570 @@
-//! The simulation: (being written) see the engine branch.
-use crate::model::events::Event;
-use crate::model::invariants::Violation;
-use crate::model::scenario::{ActionKind, Scenario};
+//! The simulation driver: virtual time, the wakeup order, actions, and snapshots.
+//!
+//! A run advances from one interesting time to the next: an action, a GCS timer (a node declared dead, an actor
+//! finishing its graceful shutdown), the controller's restart, or a control-loop tick. Ticks where nothing can
+//! change are skipped (see `ServeController::next_tick_at`), so idle time costs nothing.
+use crate::model::cluster::{Cluster, Node};
+use crate::model::events::{Event, EventKind};
+use crate::model::gcs::{ConstructorFault, Gcs};
+use crate::model::invariants::{self, Violation};
+use crate::model::log::EventLog;
+use crate::model::placement::PlacementStrategy;
+use crate::model::scenario::{ActionKind, ReplicaRef, Scenario, Times, Timing};
+use crate::model::serve::controller::{AppState, Ctx, ServeController};
+use crate::model::serve::deployment_state::{DeploymentConfig, DeploymentState, GangConfig};
+use crate::model::serve::health::TickGrid;
+use crate::model::serve::replica::ReplicaState;
+use crate::model::serve::status::{ApplicationStatus, DeploymentStatusInternalTrigger as Internal};
 use crate::model::snapshot::Snapshot;
-use crate::model::time::{SimDuration, SimTime};
+use crate::model::time::{SimDuration, SimTime, fmt_secs};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 
+/// (actor creation order, replica id, gang id and rank).
+type LiveReplica = (u64, String, Option<(String, u32)>);
+
+#[derive(Clone, Debug)]
 pub struct Simulation {
-    scenario: Scenario,
-    now: SimTime,
-    events: Vec<Event>,
-    violations: Vec<Violation>,
+    pub(crate) scenario: Scenario,
+    pub(crate) timing: Timing,
+    pub(crate) rng: ChaCha8Rng,
+    pub(crate) now: SimTime,
+    /// Pending actions by (time, order).
+    pub(crate) actions: BTreeMap<(SimTime, u64), ActionKind>,
+    next_action_seq: u64,
+    pub(crate) gcs: Gcs,
+    pub(crate) controller: ServeController,
+    pub(crate) log: EventLog,
+    pub(crate) violations: Vec<Violation>,
+    /// Cluster-state queries fail until this time (`fail_gcs_queries`).
+    pub(crate) gcs_queries_fail_until: SimTime,
+    /// Wakeups processed so far (a cost measure for benchmarks).
+    pub steps: u64,
+    pub ticks: u64,
 }
 
 impl Simulation {
+    /// Build a run from a scenario that passed validation (`parse_scenario`).
     pub fn new(scenario: &Scenario) -> Simulation {
-        Simulation { scenario: scenario.clone(), now: SimTime::ZERO, events: Vec::new(), violations: Vec::new() }
+        let timing = scenario.timing.resolve();
+        let head = &scenario.cluster.head;
+        let mut nodes = vec![Node {
+            id: scenario.head_id(),
+            is_head: true,
+            resources: head.resources.clone(),
+            available: head.resources.clone(),
+            labels: head.labels.clone(),
+            killed_at: None,
+            dead: false,
+            joined_seq: 0,
+        }];
+        for (i, n) in scenario.cluster.nodes.iter().enumerate() {
+            nodes.push(Node {
+                id: n.id.clone(),
+                is_head: false,
+                resources: n.resources.clone(),
+                available: n.resources.clone(),
+                labels: n.labels.clone(),
+                killed_at: None,
+                dead: false,
+                joined_seq: i as u32 + 1,
+            });
+        }
+        for n in &mut nodes {
+            n.resources.0.retain(|_, v| *v != 0);
+            n.available = n.resources.clone();
+        }
+        let gcs = Gcs::new(Cluster { nodes }, timing.replica_startup_min, timing.replica_startup_max);
+        let mut deployments = Vec::new();
+        let mut apps = Vec::new();
+        for app in &scenario.applications {
+            apps.push(AppState { name: app.name.clone(), status: ApplicationStatus::Deploying, deleting: false });
+            for d in &app.deployments {
+                deployments.push(DeploymentState::new(
+                    deployment_config(&app.name, d, &timing),
+                    d.num_replicas.max(0) as u32,
+                    SimTime::ZERO,
+                ));
+            }
+        }
+        let controller = ServeController {
+            alive: true,
+            incarnation: 1,
+            restart_at: None,
+            grid: TickGrid { origin: SimTime::ZERO, interval: timing.control_loop_interval },
+            deployments,
+            apps,
+            recovering: false,
+            dirty: true,
+            last_tick: None,
+            last_recovery_at: None,
+        };
+        let mut sim = Simulation {
+            scenario: scenario.clone(),
+            timing,
+            rng: ChaCha8Rng::seed_from_u64(scenario.seed),
+            now: SimTime::ZERO,
+            actions: BTreeMap::new(),
+            next_action_seq: 0,
+            gcs,
+            controller,
+            log: EventLog::default(),
+            violations: Vec::new(),
+            gcs_queries_fail_until: SimTime::ZERO,
+            steps: 0,
+            ticks: 0,
+        };
+        for a in &scenario.actions {
+            sim.schedule(SimTime::from_secs_f64(a.at_s), a.kind.clone());
+        }
+        sim.announce_start();
+        sim
     }
+
+    fn announce_start(&mut self) {
+        for d in &self.controller.deployments {
+            self.log.push(
+                EventKind::DeploymentStatus {
+                    app: d.config.app.clone(),
+                    deployment: d.config.name.clone(),
+                    from: None,
+                    to: d.status,
+                    status_trigger: d.trigger,
+                    message: String::new(),
+                },
+                format!("Deploying new version of {} (initial target replicas: {})", d.config.label(), d.target),
+            );
+        }
+        for a in &self.controller.apps {
+            self.log.push(
+                EventKind::AppStatus { app: a.name.clone(), from: None, to: a.status },
+                format!("application {} is DEPLOYING", a.name),
+            );
+        }
+    }
+
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+    pub fn timing(&self) -> &Timing {
+        &self.timing
     }
     pub fn now(&self) -> SimTime {
         self.now
     }
     pub fn control_loop_interval(&self) -> SimDuration {
-        self.scenario.timing.resolve().control_loop_interval
+        self.timing.control_loop_interval
     }
-    pub fn schedule(&mut self, _at: SimTime, _kind: ActionKind) {}
-    pub fn run_until(&mut self, t: SimTime) {
-        self.now = t;
-    }
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot { t: self.now, ..Default::default() }
+    /// The control-loop tick number of a time.
+    pub fn tick_of(&self, t: SimTime) -> u64 {
+        t.0 / self.timing.control_loop_interval.0
     }
     pub fn events(&self) -> &[Event] {
-        &self.events
+        &self.log.events
     }
     pub fn violations(&self) -> &[Violation] {
         &self.violations
+    }
+    pub fn until(&self) -> SimTime {
+        SimTime::from_secs_f64(self.scenario.until_s)
+    }
+
+    /// Queue an action at `at` (never before now: a past time means now).
+    pub fn schedule(&mut self, at: SimTime, kind: ActionKind) {
+        let at = at.max(self.now);
+        self.next_action_seq += 1;
+        self.actions.insert((at, self.next_action_seq), kind);
+    }
+
+    /// The next time at which anything happens, if any.
+    pub fn next_wakeup(&self) -> Option<SimTime> {
+        let action = self.actions.keys().next().map(|(t, _)| *t);
+        let gcs = self.gcs.next_timer();
+        let restart = if self.controller.alive { None } else { self.controller.restart_at };
+        let tick =
+            self.controller.next_tick_at(&self.gcs, &self.timing).map(|t| self.controller.grid.ceil(t.max(self.now)));
+        [action, gcs, restart, tick].into_iter().flatten().min()
+    }
+
+    /// Process everything up to and including `t`, then stand at `t`.
+    pub fn run_until(&mut self, t: SimTime) {
+        // Bounded: every iteration moves time forward or consumes a wakeup.
+        while let Some(next) = self.next_wakeup() {
+            if next > t {
+                break;
+            }
+            self.process(next);
+        }
+        if t > self.now {
+            self.now = t;
+        }
+    }
+
+    /// Advance to the next control-loop tick after now and run it (even if nothing would change).
+    pub fn step_tick(&mut self) {
+        let next = self.controller.grid.ceil(SimTime(self.now.0 + 1));
+        self.run_until(next);
+        if self.controller.alive && self.controller.last_tick != Some(next) && self.now == next {
+            self.controller.dirty = true;
+            self.process(next);
+        }
+    }
+
+    /// Advance until at least one new event is recorded (or `limit`). Returns whether one was.
+    pub fn step_to_next_event(&mut self, limit: SimTime) -> bool {
+        let before = self.log.len();
+        while self.log.len() == before {
+            match self.next_wakeup() {
+                Some(t) if t <= limit => self.process(t),
+                _ => {
+                    self.now = self.now.max(limit);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Run to the scenario's `until_s`.
+    pub fn run_to_end(&mut self) {
+        let until = self.until();
+        self.run_until(until);
+    }
+
+    /// Everything that happens at time `t`, in order: actions, GCS timers, controller restart, placement, tick.
+    fn process(&mut self, t: SimTime) {
+        self.steps += 1;
+        self.now = t;
+        self.log.now = t;
+        self.log.tick = self.tick_of(t);
+        let before = self.log.len();
+        let due: Vec<(SimTime, u64)> = self.actions.range(..=(t, u64::MAX)).map(|(k, _)| *k).collect();
+        let mut world_changed = !due.is_empty();
+        for key in due {
+            let kind = self.actions.remove(&key).expect("due action");
+            self.apply(kind);
+        }
+        self.gcs.run_exits(t);
+        self.gcs.run_node_deaths(t, &mut self.log);
+        if !self.controller.alive && self.controller.restart_at.is_some_and(|r| r <= t) {
+            let fail = t < self.gcs_queries_fail_until;
+            let mut cx = Ctx {
+                gcs: &mut self.gcs,
+                log: &mut self.log,
+                rng: &mut self.rng,
+                timing: &self.timing,
+                toggles: &self.scenario.toggles,
+                seed: self.scenario.seed,
+            };
+            self.controller.restart(fail, &mut cx);
+        }
+        self.gcs.schedule(&mut self.rng, &mut self.log);
+        if self.log.len() > before {
+            world_changed = true;
+        }
+        if world_changed || self.gcs.next_timer().is_some_and(|x| x <= t) {
+            self.controller.dirty = true;
+        }
+        if self.controller.alive {
+            let next =
+                self.controller.next_tick_at(&self.gcs, &self.timing).map(|x| self.controller.grid.ceil(x.max(t)));
+            if next == Some(t) {
+                let mut cx = Ctx {
+                    gcs: &mut self.gcs,
+                    log: &mut self.log,
+                    rng: &mut self.rng,
+                    timing: &self.timing,
+                    toggles: &self.scenario.toggles,
+                    seed: self.scenario.seed,
+                };
+                self.controller.tick(&mut cx);
+                self.ticks += 1;
+                self.gcs.schedule(&mut self.rng, &mut self.log);
+            }
+        }
+        invariants::check(self);
+    }
+
+    // ===== actions =============================================================================================
+
+    fn apply(&mut self, kind: ActionKind) {
+        let name = kind.name().to_string();
+        let result: Result<(Option<String>, String), String> = match &kind {
+            ActionKind::KillReplica { replica } => self.resolve(replica).map(|id| {
+                self.gcs.kill_actor(&id);
+                (Some(id.clone()), format!("replica {id}'s actor process was killed"))
+            }),
+            ActionKind::FailHealthCheck { replica, times } => self.resolve(replica).map(|id| {
+                let a = self.gcs.actors.get_mut(&id).expect("resolved actor");
+                a.failing_health_checks = Some(match times {
+                    Times::Count(n) => Some(*n),
+                    Times::Forever => None,
+                });
+                let how = match times {
+                    Times::Count(n) => format!("its next {n} health check(s) will fail"),
+                    Times::Forever => "its health checks will fail until healed".to_string(),
+                };
+                (Some(id.clone()), format!("replica {id}: {how}"))
+            }),
+            ActionKind::HealHealthCheck { replica } => self.resolve(replica).map(|id| {
+                self.gcs.actors.get_mut(&id).expect("resolved actor").failing_health_checks = None;
+                (Some(id.clone()), format!("replica {id}'s health checks pass again"))
+            }),
+            ActionKind::FailConstructor { deployment, rank, times } => {
+                if self
+                    .controller
+                    .deployments
+                    .iter()
+                    .any(|d| d.config.app == deployment.app && d.config.name == deployment.deployment)
+                {
+                    self.gcs.constructor_faults.push(ConstructorFault {
+                        app: deployment.app.clone(),
+                        deployment: deployment.deployment.clone(),
+                        rank: *rank,
+                        remaining: match times {
+                            Times::Count(n) => Some(*n),
+                            Times::Forever => None,
+                        },
+                    });
+                    let which = rank.map(|r| format!(" of gang rank {r}")).unwrap_or_default();
+                    let how = match times {
+                        Times::Count(n) => format!("the next {n} constructor run(s)"),
+                        Times::Forever => "every constructor run".to_string(),
+                    };
+                    Ok((
+                        Some(format!("{}/{}", deployment.app, deployment.deployment)),
+                        format!("{how}{which} of {}/{} will raise", deployment.app, deployment.deployment),
+                    ))
+                } else {
+                    Err(format!("deployment {}/{} does not exist", deployment.app, deployment.deployment))
+                }
+            }
+            ActionKind::KillNode { node } => match self.gcs.cluster.node(node) {
+                None => Err(format!("node {node} does not exist")),
+                Some(n) if n.is_head => Err("the head node hosts the controller and cannot be killed here".to_string()),
+                Some(n) if n.dead || n.killed_at.is_some() => Err(format!("node {node} is already dead")),
+                Some(_) => {
+                    let detection = self.timing.node_death_detection;
+                    self.gcs.kill_node(node, detection, &mut self.log);
+                    Ok((Some(node.clone()), format!("node {node} was killed")))
+                }
+            },
+            ActionKind::AddNode { node } => {
+                if self.gcs.cluster.node(&node.id).is_some() {
+                    Err(format!("a node with id {} already exists", node.id))
+                } else {
+                    self.gcs.add_node(node, &mut self.log);
+                    Ok((Some(node.id.clone()), format!("node {} added", node.id)))
+                }
+            }
+            ActionKind::KillController {} => {
+                if self.controller.alive {
+                    let mut cx = Ctx {
+                        gcs: &mut self.gcs,
+                        log: &mut self.log,
+                        rng: &mut self.rng,
+                        timing: &self.timing,
+                        toggles: &self.scenario.toggles,
+                        seed: self.scenario.seed,
+                    };
+                    self.controller.crash(&mut cx);
+                    Ok((None, "the Serve controller was killed".to_string()))
+                } else {
+                    Err("the controller is already down".to_string())
+                }
+            }
+            ActionKind::FailGcsQueries { for_s } => {
+                let until = self.now.plus(SimDuration::from_secs_f64(*for_s));
+                self.gcs_queries_fail_until = self.gcs_queries_fail_until.max(until);
+                Ok((None, format!("cluster-state queries from the controller fail until {} s", fmt_secs(until))))
+            }
+            ActionKind::SetNumReplicas { deployment, num_replicas } => {
+                self.set_num_replicas(&deployment.app, &deployment.deployment, *num_replicas)
+            }
+            ActionKind::DeleteApp { app } => self.delete_app(app),
+        };
+        match result {
+            Ok((target, reason)) => {
+                self.log.push(EventKind::Action { action: name, applied: true, target }, reason);
+            }
+            Err(why) => {
+                self.log.push(
+                    EventKind::Action { action: name.clone(), applied: false, target: None },
+                    format!("{name} skipped: {why}"),
+                );
+            }
+        }
+    }
+
+    fn set_num_replicas(&mut self, app: &str, dep: &str, n: i64) -> Result<(Option<String>, String), String> {
+        if !self.controller.alive {
+            return Err("the Serve controller is down, so the request cannot be served".to_string());
+        }
+        let Some(di) =
+            self.controller.deployments.iter().position(|d| d.config.app == app && d.config.name == dep && !d.deleting)
+        else {
+            return Err(format!("deployment {app}/{dep} does not exist"));
+        };
+        let n = n.max(0) as u32;
+        let mut cx = Ctx {
+            gcs: &mut self.gcs,
+            log: &mut self.log,
+            rng: &mut self.rng,
+            timing: &self.timing,
+            toggles: &self.scenario.toggles,
+            seed: self.scenario.seed,
+        };
+        let d = &mut self.controller.deployments[di];
+        let old = d.target;
+        if let Some(g) = &d.config.gang
+            && !n.is_multiple_of(g.gang_size) {
+                return Err(format!("num_replicas ({n}) must be a multiple of gang_size ({})", g.gang_size));
+            }
+        if old == n {
+            return Err(format!("{app}/{dep} already targets {n} replicas"));
+        }
+        d.target = n;
+        // deploy(): a changed config resets the failure count, the message and "a replica has started".
+        d.failure_count = 0;
+        d.replica_has_started = false;
+        let event = if n > old { Internal::ManuallyIncreaseNumReplicas } else { Internal::ManuallyDecreaseNumReplicas };
+        let verb = if n > old { "Upscaling" } else { "Downscaling" };
+        ServeController::fire(d, event, Some(format!("{verb} from {old} to {n} replicas.")), &mut cx);
+        self.controller.update_app_statuses(&mut cx);
+        self.controller.dirty = true;
+        Ok((Some(format!("{app}/{dep}")), format!("num_replicas of {app}/{dep} set from {old} to {n}")))
+    }
+
+    fn delete_app(&mut self, app: &str) -> Result<(Option<String>, String), String> {
+        if !self.controller.alive {
+            return Err("the Serve controller is down, so the request cannot be served".to_string());
+        }
+        let Some(ai) = self.controller.apps.iter().position(|a| a.name == app) else {
+            return Err(format!("application {app} does not exist"));
+        };
+        if self.controller.apps[ai].deleting {
+            return Err(format!("application {app} is already being deleted"));
+        }
+        self.controller.apps[ai].deleting = true;
+        let mut cx = Ctx {
+            gcs: &mut self.gcs,
+            log: &mut self.log,
+            rng: &mut self.rng,
+            timing: &self.timing,
+            toggles: &self.scenario.toggles,
+            seed: self.scenario.seed,
+        };
+        for d in self.controller.deployments.iter_mut().filter(|d| d.config.app == app) {
+            d.deleting = true;
+            d.target = 0;
+            ServeController::fire(d, Internal::Delete, None, &mut cx);
+        }
+        self.controller.update_app_statuses(&mut cx);
+        self.controller.dirty = true;
+        Ok((Some(app.to_string()), format!("application {app} is being deleted: its target becomes 0")))
+    }
+
+    /// Resolve a replica reference to a live replica id (see the scenario format for the addressing rule).
+    pub fn resolve(&self, r: &ReplicaRef) -> Result<String, String> {
+        let alive = |id: &str| self.gcs.actors.get(id).is_some_and(|a| a.alive);
+        if let Some(id) = &r.id {
+            return if alive(id) { Ok(id.clone()) } else { Err(format!("replica {id} is not alive")) };
+        }
+        let Some(d) =
+            self.controller.deployments.iter().find(|d| d.config.app == r.app && d.config.name == r.deployment)
+        else {
+            return Err(format!("deployment {}/{} does not exist", r.app, r.deployment));
+        };
+        let positions = self.positions(d);
+        let want_gang = d.config.gang.is_some();
+        let found = positions.iter().find(|(id, pos, rank)| {
+            if !alive(id) {
+                return false;
+            }
+            if want_gang { Some(*pos) == r.gang && *rank == r.rank } else { Some(*pos) == r.index }
+        });
+        match found {
+            Some((id, ..)) => Ok(id.clone()),
+            None if want_gang => Err(format!(
+                "{}/{} has no live replica at gang {} rank {}",
+                r.app,
+                r.deployment,
+                r.gang.map_or("?".to_string(), |g| g.to_string()),
+                r.rank.map_or("?".to_string(), |g| g.to_string())
+            )),
+            None => Err(format!(
+                "{}/{} has no live replica at index {}",
+                r.app,
+                r.deployment,
+                r.index.map_or("?".to_string(), |g| g.to_string())
+            )),
+        }
+    }
+
+    /// (replica id, position, gang rank) for every replica of `d` that is not stopping: position is the gang's
+    /// place among the deployment's gangs (oldest first), or the replica's among non-gang replicas.
+    pub(crate) fn positions(&self, d: &DeploymentState) -> Vec<(String, u32, Option<u32>)> {
+        let mut live: Vec<LiveReplica> = d
+            .replicas
+            .iter()
+            .filter(|r| r.state != ReplicaState::Stopping)
+            .filter_map(|r| {
+                let a = self.gcs.actors.get(&r.id)?;
+                Some((a.created_seq, r.id.clone(), a.gang_context.as_ref().map(|g| (g.gang_id.clone(), g.rank))))
+            })
+            .collect();
+        live.sort();
+        let mut out = Vec::new();
+        let mut gang_order: Vec<String> = Vec::new();
+        let mut plain = 0;
+        for (_, id, g) in live {
+            match g {
+                Some((gid, rank)) => {
+                    let pos = match gang_order.iter().position(|x| *x == gid) {
+                        Some(p) => p,
+                        None => {
+                            gang_order.push(gid);
+                            gang_order.len() - 1
+                        }
+                    };
+                    out.push((id, pos as u32, Some(rank)));
+                }
+                None => {
+                    out.push((id, plain, None));
+                    plain += 1;
+                }
+            }
+        }
+        out
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        crate::model::trace::snapshot_of(self)
+    }
+}
+
+fn deployment_config(app: &str, d: &crate::model::scenario::DeploymentSpec, timing: &Timing) -> DeploymentConfig {
+    let secs = |v: Option<f64>, dflt: SimDuration| v.map(SimDuration::from_secs_f64).unwrap_or(dflt);
+    DeploymentConfig {
+        app: app.to_string(),
+        name: d.name.clone(),
+        actor_resources: d.ray_actor_options.resource_dict(),
+        bundles: d.placement_group_bundles.clone(),
+        bundle_label_selectors: d.placement_group_bundle_label_selector.clone(),
+        pg_strategy: d
+            .placement_group_strategy
+            .as_deref()
+            .and_then(PlacementStrategy::parse)
+            .unwrap_or(PlacementStrategy::Pack),
+        gang: d.gang_scheduling_config.as_ref().map(|g| GangConfig {
+            gang_size: g.gang_size.max(1) as u32,
+            strategy: PlacementStrategy::parse(&g.gang_placement_strategy).unwrap_or(PlacementStrategy::Pack),
+        }),
+        max_constructor_retry_count: d.max_constructor_retry_count.unwrap_or(20).max(0) as u32,
+        health_check_period: secs(d.health_check_period_s, timing.health_check_period),
+        health_check_timeout: secs(d.health_check_timeout_s, timing.health_check_timeout),
+        graceful_shutdown_timeout: secs(d.graceful_shutdown_timeout_s, timing.graceful_shutdown_timeout),
+        graceful_shutdown_wait_loop: secs(d.graceful_shutdown_wait_loop_s, timing.graceful_shutdown_wait_loop),
     }
 }

@@ -13,11 +13,18 @@ pub struct Action {
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ActionKind {
     /// The replica's actor process dies.
-    KillReplica { replica: ReplicaRef },
+    KillReplica {
+        replica: ReplicaRef,
+    },
     /// Its next health checks fail (`times` checks, or until healed).
-    FailHealthCheck { replica: ReplicaRef, times: Times },
+    FailHealthCheck {
+        replica: ReplicaRef,
+        times: Times,
+    },
     /// Its health checks pass again.
-    HealHealthCheck { replica: ReplicaRef },
+    HealHealthCheck {
+        replica: ReplicaRef,
+    },
     /// The next `times` constructor runs of the deployment (of that gang rank, if given) raise.
     FailConstructor {
         deployment: DeploymentRef,
@@ -25,14 +32,25 @@ pub enum ActionKind {
         rank: Option<u32>,
         times: Times,
     },
-    KillNode { node: String },
-    AddNode { node: NodeSpec },
+    KillNode {
+        node: String,
+    },
+    AddNode {
+        node: NodeSpec,
+    },
     /// The controller dies and comes back after `controller_restart_s`.
     KillController {},
     /// Cluster-state queries the controller makes fail for a while.
-    FailGcsQueries { for_s: f64 },
-    SetNumReplicas { deployment: DeploymentRef, num_replicas: i64 },
-    DeleteApp { app: String },
+    FailGcsQueries {
+        for_s: f64,
+    },
+    SetNumReplicas {
+        deployment: DeploymentRef,
+        num_replicas: i64,
+    },
+    DeleteApp {
+        app: String,
+    },
 }
 
 /// A replica, addressed the way a person sees it: gang position (oldest first) and rank, or index for a

@@ -73,7 +73,9 @@ impl TimingSpec {
     /// Every key written out with its default where unset.
     pub fn filled(&self) -> TimingSpec {
         TimingSpec {
-            control_loop_interval_s: Some(self.control_loop_interval_s.unwrap_or(Self::DEFAULT_CONTROL_LOOP_INTERVAL_S)),
+            control_loop_interval_s: Some(
+                self.control_loop_interval_s.unwrap_or(Self::DEFAULT_CONTROL_LOOP_INTERVAL_S),
+            ),
             health_check_period_s: Some(self.health_check_period_s.unwrap_or(Self::DEFAULT_HEALTH_CHECK_PERIOD_S)),
             health_check_timeout_s: Some(self.health_check_timeout_s.unwrap_or(Self::DEFAULT_HEALTH_CHECK_TIMEOUT_S)),
             health_check_failure_threshold: Some(

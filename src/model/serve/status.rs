@@ -134,9 +134,10 @@ pub fn handle_transition(
         (S::Healthy | S::Upscaling | S::Downscaling, E::ManuallyDecreaseNumReplicas) => {
             (S::Downscaling, T::ConfigUpdateStarted)
         }
-        (S::Unhealthy | S::DeployFailed | S::Updating, E::ManuallyIncreaseNumReplicas | E::ManuallyDecreaseNumReplicas) => {
-            (S::Updating, T::ConfigUpdateStarted)
-        }
+        (
+            S::Unhealthy | S::DeployFailed | S::Updating,
+            E::ManuallyIncreaseNumReplicas | E::ManuallyDecreaseNumReplicas,
+        ) => (S::Updating, T::ConfigUpdateStarted),
         (_, E::Delete) => unreachable!("handled above"),
     };
     if next == (status, trigger) { None } else { Some(next) }
@@ -144,7 +145,10 @@ pub fn handle_transition(
 
 /// Application status from its deployments' statuses (Ray's `_determine_app_status`, simplified to the
 /// deployment-derived part): the worst one wins.
-pub fn derive_app_status(deleting: bool, statuses: &[(DeploymentStatus, DeploymentStatusTrigger)]) -> ApplicationStatus {
+pub fn derive_app_status(
+    deleting: bool,
+    statuses: &[(DeploymentStatus, DeploymentStatusTrigger)],
+) -> ApplicationStatus {
     if deleting {
         return ApplicationStatus::Deleting;
     }
@@ -177,11 +181,23 @@ mod tests {
 
     #[test]
     fn transitions_follow_ray_2_60() {
-        assert_eq!(handle_transition(S::Updating, T::ConfigUpdateStarted, E::Healthy), Some((S::Healthy, T::ConfigUpdateCompleted)));
-        assert_eq!(handle_transition(S::Healthy, T::ConfigUpdateCompleted, E::HealthCheckFailed), Some((S::Unhealthy, T::HealthCheckFailed)));
+        assert_eq!(
+            handle_transition(S::Updating, T::ConfigUpdateStarted, E::Healthy),
+            Some((S::Healthy, T::ConfigUpdateCompleted))
+        );
+        assert_eq!(
+            handle_transition(S::Healthy, T::ConfigUpdateCompleted, E::HealthCheckFailed),
+            Some((S::Unhealthy, T::HealthCheckFailed))
+        );
         assert_eq!(handle_transition(S::Healthy, T::ConfigUpdateCompleted, E::ReplicaStartupFailed), None);
-        assert_eq!(handle_transition(S::Updating, T::ConfigUpdateStarted, E::ReplicaStartupFailed), Some((S::DeployFailed, T::ReplicaStartupFailed)));
-        assert_eq!(handle_transition(S::Unhealthy, T::HealthCheckFailed, E::Healthy), Some((S::Healthy, T::Unspecified)));
+        assert_eq!(
+            handle_transition(S::Updating, T::ConfigUpdateStarted, E::ReplicaStartupFailed),
+            Some((S::DeployFailed, T::ReplicaStartupFailed))
+        );
+        assert_eq!(
+            handle_transition(S::Unhealthy, T::HealthCheckFailed, E::Healthy),
+            Some((S::Healthy, T::Unspecified))
+        );
         assert_eq!(handle_transition(S::DeployFailed, T::ReplicaStartupFailed, E::HealthCheckFailed), None);
         assert_eq!(handle_transition(S::Healthy, T::Unspecified, E::Delete), Some((S::Updating, T::Deleting)));
         assert_eq!(handle_transition(S::Updating, T::Deleting, E::Healthy), None);
@@ -189,9 +205,18 @@ mod tests {
 
     #[test]
     fn app_status_is_the_worst_deployment() {
-        assert_eq!(derive_app_status(false, &[(S::Healthy, T::Unspecified), (S::Updating, T::ConfigUpdateStarted)]), ApplicationStatus::Deploying);
-        assert_eq!(derive_app_status(false, &[(S::Healthy, T::Unspecified), (S::Unhealthy, T::HealthCheckFailed)]), ApplicationStatus::Unhealthy);
-        assert_eq!(derive_app_status(false, &[(S::DeployFailed, T::ReplicaStartupFailed)]), ApplicationStatus::DeployFailed);
+        assert_eq!(
+            derive_app_status(false, &[(S::Healthy, T::Unspecified), (S::Updating, T::ConfigUpdateStarted)]),
+            ApplicationStatus::Deploying
+        );
+        assert_eq!(
+            derive_app_status(false, &[(S::Healthy, T::Unspecified), (S::Unhealthy, T::HealthCheckFailed)]),
+            ApplicationStatus::Unhealthy
+        );
+        assert_eq!(
+            derive_app_status(false, &[(S::DeployFailed, T::ReplicaStartupFailed)]),
+            ApplicationStatus::DeployFailed
+        );
         assert_eq!(derive_app_status(true, &[]), ApplicationStatus::Deleting);
     }
 }

@@ -1,0 +1,495 @@
+//! Ray core as the Serve controller sees it (the GCS): nodes, placement groups, and actors.
+//!
+//! It lives on while the controller is down: placement groups stay placed, actors keep running or dying,
+//! lost bundles are re-placed after a node death, and pending PGs are retried whenever resources change.
+use crate::model::cluster::{Cluster, Node};
+use crate::model::events::{EventKind, NodeChange};
+use crate::model::log::EventLog;
+use crate::model::placement::{Bundle, PgOwner, PlacementGroup, PlacementGroupState, PlacementStrategy, choose_nodes};
+use crate::model::resources::Resources;
+use crate::model::scenario::NodeSpec;
+use crate::model::serve::replica::GangContext;
+use crate::model::time::{SimDuration, SimTime};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+
+/// Where a replica actor asks to run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActorPlacement {
+    /// Pinned to a bundle of a placement group (gang PG or per-replica PG).
+    Bundle { pg_name: String, bundle_index: usize },
+    /// Scheduled directly on a node with Serve's default SPREAD strategy.
+    Spread,
+}
+
+/// A Serve replica's actor process (`SERVE_REPLICA::app#deployment#id`, namespace `serve`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicaActor {
+    pub replica_id: String,
+    pub app: String,
+    pub deployment: String,
+    pub resources: Resources,
+    pub placement: ActorPlacement,
+    /// Node index once placed.
+    pub node: Option<usize>,
+    pub alive: bool,
+    /// Dead with its node, but the GCS has not declared the node dead yet: calls to it hang.
+    pub unreachable: bool,
+    pub created_seq: u64,
+    pub placed_at: Option<SimTime>,
+    /// When its constructor (and initial health check) finishes, once placed.
+    pub init_done_at: Option<SimTime>,
+    pub init_fails: bool,
+    /// Handed to the actor with its first init call; survives controller restarts.
+    pub gang_context: Option<GangContext>,
+    /// Health checks still to fail (`None`: healthy; `Some(None)`: until healed).
+    pub failing_health_checks: Option<Option<u32>>,
+    /// When it exits on its own after a graceful-shutdown request.
+    pub exit_at: Option<SimTime>,
+}
+
+impl ReplicaActor {
+    pub fn full_name(&self) -> String {
+        format!("SERVE_REPLICA::{}#{}#{}", self.app, self.deployment, self.replica_id)
+    }
+    /// The constructor has run to completion successfully.
+    pub fn initialized(&self, now: SimTime) -> bool {
+        !self.init_fails && self.init_done_at.is_some_and(|t| t <= now)
+    }
+    pub fn pg_name(&self) -> Option<&str> {
+        match &self.placement {
+            ActorPlacement::Bundle { pg_name, .. } => Some(pg_name),
+            ActorPlacement::Spread => None,
+        }
+    }
+}
+
+/// A pending constructor fault (`fail_constructor`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConstructorFault {
+    pub app: String,
+    pub deployment: String,
+    pub rank: Option<u32>,
+    /// `None`: every time.
+    pub remaining: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Gcs {
+    pub cluster: Cluster,
+    /// Live placement groups (not REMOVED), by creation sequence.
+    pub pgs: BTreeMap<u64, PlacementGroup>,
+    pub pg_by_name: BTreeMap<String, u64>,
+    /// Every actor that has not been reaped, by replica id.
+    pub actors: BTreeMap<String, ReplicaActor>,
+    pub constructor_faults: Vec<ConstructorFault>,
+    /// Node deaths the GCS will declare, by time.
+    pub pending_node_deaths: BTreeMap<SimTime, Vec<String>>,
+    pub startup_min: SimDuration,
+    pub startup_max: SimDuration,
+    next_seq: u64,
+    /// Something changed that could let a pending PG or actor be placed.
+    needs_scheduling: bool,
+}
+
+impl Gcs {
+    pub fn new(cluster: Cluster, startup_min: SimDuration, startup_max: SimDuration) -> Gcs {
+        Gcs {
+            cluster,
+            pgs: BTreeMap::new(),
+            pg_by_name: BTreeMap::new(),
+            actors: BTreeMap::new(),
+            constructor_faults: Vec::new(),
+            pending_node_deaths: BTreeMap::new(),
+            startup_min,
+            startup_max,
+            next_seq: 0,
+            needs_scheduling: false,
+        }
+    }
+
+    fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    pub fn pg(&self, name: &str) -> Option<&PlacementGroup> {
+        self.pg_by_name.get(name).and_then(|s| self.pgs.get(s))
+    }
+
+    // ----- nodes -------------------------------------------------------------------------------------------
+
+    pub fn add_node(&mut self, spec: &NodeSpec, log: &mut EventLog) {
+        let joined_seq = self.cluster.nodes.len() as u32;
+        self.cluster.nodes.push(Node {
+            id: spec.id.clone(),
+            is_head: false,
+            resources: clean(&spec.resources),
+            available: clean(&spec.resources),
+            labels: spec.labels.clone(),
+            killed_at: None,
+            dead: false,
+            joined_seq,
+        });
+        log.push(
+            EventKind::Node {
+                node: spec.id.clone(),
+                change: NodeChange::Added,
+                resources: Some(clean(&spec.resources)),
+            },
+            format!("node {} joined with {}", spec.id, clean(&spec.resources).describe()),
+        );
+        self.needs_scheduling = true;
+    }
+
+    /// The node's processes die now; the GCS declares it dead after `detection`.
+    pub fn kill_node(&mut self, id: &str, detection: SimDuration, log: &mut EventLog) {
+        let Some(idx) = self.cluster.index_of(id) else { return };
+        let now = log.now;
+        self.cluster.nodes[idx].killed_at = Some(now);
+        let mut victims = Vec::new();
+        for a in self.actors.values_mut() {
+            if a.node == Some(idx) && a.alive {
+                a.alive = false;
+                a.unreachable = true;
+                victims.push(a.replica_id.clone());
+            }
+        }
+        let at = now.plus(detection);
+        self.pending_node_deaths.entry(at).or_default().push(id.to_string());
+        let who =
+            if victims.is_empty() { "no replicas".to_string() } else { format!("replicas {}", victims.join(", ")) };
+        log.push(
+            EventKind::Node { node: id.to_string(), change: NodeChange::Killed, resources: None },
+            format!(
+                "node {id} died with {who}; the GCS will declare it dead after {} s of missed heartbeats",
+                crate::model::time::fmt_secs(SimTime(detection.0))
+            ),
+        );
+    }
+
+    /// The GCS declares the node dead: its bundles are lost (their PGs go RESCHEDULING) and its actors are gone.
+    pub fn declare_node_dead(&mut self, id: &str, log: &mut EventLog) {
+        let Some(idx) = self.cluster.index_of(id) else { return };
+        if self.cluster.nodes[idx].dead {
+            return;
+        }
+        let node = &mut self.cluster.nodes[idx];
+        node.dead = true;
+        node.available = Resources::new();
+        log.push(
+            EventKind::Node { node: id.to_string(), change: NodeChange::Dead, resources: None },
+            format!("the GCS declared node {id} dead: its bundles are lost and the actors on it are gone"),
+        );
+        for a in self.actors.values_mut() {
+            if a.node == Some(idx) {
+                a.alive = false;
+                a.unreachable = false;
+            }
+        }
+        let seqs: Vec<u64> = self.pgs.keys().copied().collect();
+        for s in seqs {
+            let pg = self.pgs.get_mut(&s).expect("pg by key");
+            let mut lost = 0;
+            for b in &mut pg.bundles {
+                if b.node.as_deref() == Some(id) {
+                    b.node = None;
+                    lost += 1;
+                }
+            }
+            if lost > 0 && pg.state == PlacementGroupState::Created {
+                pg.state = PlacementGroupState::Rescheduling;
+                let ev = pg_event(pg, Some(PlacementGroupState::Created));
+                let reason = format!(
+                    "{} lost {lost} of {} bundles with node {id}; the GCS re-places only the lost ones",
+                    pg.name,
+                    pg.bundles.len()
+                );
+                log.push(ev, reason);
+            }
+        }
+        self.needs_scheduling = true;
+    }
+
+    // ----- placement groups ---------------------------------------------------------------------------------
+
+    /// Ask the GCS for a PG. It is placed atomically right away if it fits, else it waits PENDING.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_pg(
+        &mut self,
+        id: String,
+        name: String,
+        strategy: PlacementStrategy,
+        bundles: Vec<Bundle>,
+        owner: PgOwner,
+        why: &str,
+        log: &mut EventLog,
+    ) {
+        let seq = self.seq();
+        let pg = PlacementGroup {
+            id,
+            name: name.clone(),
+            strategy,
+            state: PlacementGroupState::Pending,
+            bundles,
+            owner,
+            created_at: log.now,
+            seq,
+        };
+        log.push(
+            pg_event(&pg, None),
+            format!("{name} requested ({} × bundles, {}): {why}", pg.bundles.len(), strategy.as_str()),
+        );
+        self.pg_by_name.insert(name, seq);
+        self.pgs.insert(seq, pg);
+        self.needs_scheduling = true;
+    }
+
+    /// Remove a PG: release its bundles and kill every actor still in it. Returns false if it was not there.
+    pub fn remove_pg(&mut self, name: &str, why: &str, log: &mut EventLog) -> bool {
+        let Some(seq) = self.pg_by_name.remove(name) else { return false };
+        let Some(mut pg) = self.pgs.remove(&seq) else { return false };
+        for b in &pg.bundles {
+            if let Some(n) = &b.node
+                && let Some(node) = self.cluster.node_mut(n)
+                    && !node.dead {
+                        node.available.add(&b.resources);
+                    }
+        }
+        let mut killed = Vec::new();
+        for a in self.actors.values_mut() {
+            if a.pg_name() == Some(name) && a.alive {
+                a.alive = false;
+                a.unreachable = false;
+                killed.push(a.replica_id.clone());
+            }
+        }
+        let from = pg.state;
+        pg.state = PlacementGroupState::Removed;
+        let mut reason = format!("{name} removed: {why}");
+        if !killed.is_empty() {
+            reason.push_str(&format!("; removing it killed {}", killed.join(", ")));
+        }
+        log.push(pg_event(&pg, Some(from)), reason);
+        self.needs_scheduling = true;
+        true
+    }
+
+    // ----- actors -------------------------------------------------------------------------------------------
+
+    pub fn create_actor(&mut self, mut actor: ReplicaActor) {
+        actor.created_seq = self.seq();
+        self.actors.insert(actor.replica_id.clone(), actor);
+        self.needs_scheduling = true;
+    }
+
+    /// The actor process dies (crash, kill). Resources held outside a bundle are released.
+    pub fn kill_actor(&mut self, replica_id: &str) {
+        let Some(a) = self.actors.get_mut(replica_id) else { return };
+        if !a.alive {
+            return;
+        }
+        a.alive = false;
+        a.unreachable = false;
+        if a.placement == ActorPlacement::Spread
+            && let Some(n) = a.node {
+                let node = &mut self.cluster.nodes[n];
+                if !node.dead {
+                    node.available.add(&a.resources);
+                }
+            }
+        self.needs_scheduling = true;
+    }
+
+    /// Forget a dead actor (the controller reaped it).
+    pub fn reap_actor(&mut self, replica_id: &str) {
+        if let Some(a) = self.actors.get(replica_id)
+            && !a.alive {
+                self.actors.remove(replica_id);
+            }
+    }
+
+    /// Actors whose graceful shutdown finishes by `now` exit.
+    pub fn run_exits(&mut self, now: SimTime) {
+        let due: Vec<String> = self
+            .actors
+            .values()
+            .filter(|a| a.alive && a.exit_at.is_some_and(|t| t <= now))
+            .map(|a| a.replica_id.clone())
+            .collect();
+        for id in due {
+            self.kill_actor(&id);
+        }
+    }
+
+    pub fn run_node_deaths(&mut self, now: SimTime, log: &mut EventLog) {
+        let due: Vec<SimTime> = self.pending_node_deaths.range(..=now).map(|(t, _)| *t).collect();
+        for t in due {
+            for id in self.pending_node_deaths.remove(&t).unwrap_or_default() {
+                self.declare_node_dead(&id, log);
+            }
+        }
+    }
+
+    /// The earliest time at which the GCS itself will change something.
+    pub fn next_timer(&self) -> Option<SimTime> {
+        let deaths = self.pending_node_deaths.keys().next().copied();
+        let exits = self.actors.values().filter(|a| a.alive).filter_map(|a| a.exit_at).min();
+        [deaths, exits].into_iter().flatten().min()
+    }
+
+    /// Retry pending PGs (RESCHEDULING first, then in creation order), then place waiting actors.
+    pub fn schedule(&mut self, rng: &mut ChaCha8Rng, log: &mut EventLog) {
+        if !self.needs_scheduling {
+            return;
+        }
+        self.needs_scheduling = false;
+        let mut waiting: Vec<(bool, u64)> = self
+            .pgs
+            .values()
+            .filter(|p| p.bundles.iter().any(|b| b.node.is_none()))
+            .map(|p| (p.state != PlacementGroupState::Rescheduling, p.seq))
+            .collect();
+        waiting.sort();
+        for (_, seq) in waiting {
+            let pg = &self.pgs[&seq];
+            let todo: Vec<usize> = (0..pg.bundles.len()).filter(|&i| pg.bundles[i].node.is_none()).collect();
+            let Some(assign) = choose_nodes(pg, &todo, &self.cluster, rng) else { continue };
+            let pg = self.pgs.get_mut(&seq).expect("pg");
+            for (bi, ni) in assign {
+                let node = &mut self.cluster.nodes[ni];
+                node.available.sub(&pg.bundles[bi].resources);
+                pg.bundles[bi].node = Some(node.id.clone());
+            }
+            let from = pg.state;
+            pg.state = PlacementGroupState::Created;
+            let nodes: Vec<String> = pg.bundle_nodes().into_iter().flatten().collect();
+            let mut distinct = nodes.clone();
+            distinct.sort();
+            distinct.dedup();
+            let reason = if from == PlacementGroupState::Rescheduling {
+                format!("{} re-placed its lost bundles; bundles now on {}", pg.name, nodes.join(", "))
+            } else {
+                format!(
+                    "{} placed atomically: {} bundles on {} ({} strategy)",
+                    pg.name,
+                    pg.bundles.len(),
+                    distinct.join(", "),
+                    pg.strategy.as_str()
+                )
+            };
+            log.push(pg_event(pg, Some(from)), reason);
+        }
+        self.place_actors(rng, log.now);
+    }
+
+    /// Start actors whose bundle is placed, or, for SPREAD actors, that fit on some node.
+    fn place_actors(&mut self, rng: &mut ChaCha8Rng, now: SimTime) {
+        let mut order: Vec<(u64, String)> = self
+            .actors
+            .values()
+            .filter(|a| a.alive && a.node.is_none())
+            .map(|a| (a.created_seq, a.replica_id.clone()))
+            .collect();
+        order.sort();
+        for (_, id) in order {
+            let placement = self.actors[&id].placement.clone();
+            let node = match &placement {
+                ActorPlacement::Bundle { pg_name, bundle_index } => {
+                    let Some(pg) = self.pg(pg_name) else { continue };
+                    // A bundle-pinned actor starts only once its PG is CREATED (all bundles reserved).
+                    if pg.state != PlacementGroupState::Created {
+                        continue;
+                    }
+                    pg.bundles.get(*bundle_index).and_then(|b| b.node.clone()).and_then(|n| self.cluster.index_of(&n))
+                }
+                ActorPlacement::Spread => {
+                    let need = self.actors[&id].resources.clone();
+                    let fits: Vec<usize> = (0..self.cluster.nodes.len())
+                        .filter(|&i| {
+                            self.cluster.nodes[i].schedulable() && self.cluster.nodes[i].available.covers(&need)
+                        })
+                        .collect();
+                    // SPREAD: the node with the fewest Serve actors, ties broken by the seeded RNG.
+                    let load = |i: usize| self.actors.values().filter(|a| a.alive && a.node == Some(i)).count();
+                    let best = fits.iter().map(|&i| load(i)).min();
+                    let tied: Vec<usize> = fits.into_iter().filter(|&i| Some(load(i)) == best).collect();
+                    if tied.is_empty() {
+                        None
+                    } else {
+                        let pick = tied[rng.random_range(0..tied.len())];
+                        self.cluster.nodes[pick].available.sub(&need);
+                        Some(pick)
+                    }
+                }
+            };
+            let Some(node) = node else { continue };
+            let span = self.startup_max.0.saturating_sub(self.startup_min.0);
+            let startup = SimDuration(self.startup_min.0 + if span == 0 { 0 } else { rng.random_range(0..=span) });
+            let fails = self.take_constructor_fault(&id);
+            let a = self.actors.get_mut(&id).expect("actor");
+            a.node = Some(node);
+            a.placed_at = Some(now);
+            a.init_done_at = Some(now.plus(startup));
+            a.init_fails = fails;
+        }
+    }
+
+    fn take_constructor_fault(&mut self, id: &str) -> bool {
+        let a = &self.actors[id];
+        let rank = a.gang_context.as_ref().map(|g| g.rank);
+        let hit = self.constructor_faults.iter().position(|f| {
+            f.app == a.app
+                && f.deployment == a.deployment
+                && (f.rank.is_none() || f.rank == rank)
+                && f.remaining != Some(0)
+        });
+        let Some(i) = hit else { return false };
+        if let Some(n) = &mut self.constructor_faults[i].remaining {
+            *n -= 1;
+        }
+        self.constructor_faults.retain(|f| f.remaining != Some(0));
+        true
+    }
+
+    /// Something outside the GCS changed resources (a node joined, an actor died): retry pending work.
+    pub fn mark_dirty(&mut self) {
+        self.needs_scheduling = true;
+    }
+
+    /// Reserved (bundles) and used (live actors) amounts per node, recomputed from scratch.
+    pub fn node_usage(&self) -> Vec<(Resources, Resources)> {
+        let mut out = vec![(Resources::new(), Resources::new()); self.cluster.nodes.len()];
+        for pg in self.pgs.values() {
+            for b in &pg.bundles {
+                if let Some(i) = b.node.as_ref().and_then(|n| self.cluster.index_of(n)) {
+                    out[i].0.add(&b.resources);
+                }
+            }
+        }
+        for a in self.actors.values() {
+            if let (true, Some(i)) = (a.alive, a.node) {
+                out[i].1.add(&a.resources);
+            }
+        }
+        out
+    }
+}
+
+pub fn pg_event(pg: &PlacementGroup, from: Option<PlacementGroupState>) -> EventKind {
+    EventKind::PgState {
+        name: pg.name.clone(),
+        strategy: pg.strategy,
+        from,
+        to: pg.state,
+        bundle_nodes: pg.bundle_nodes(),
+    }
+}
+
+/// Drop zero amounts (a node that lists `GPU: 0` has no GPU).
+fn clean(r: &Resources) -> Resources {
+    let mut out = r.clone();
+    out.0.retain(|_, v| *v != 0);
+    out
+}

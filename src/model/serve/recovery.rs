@@ -1,0 +1,168 @@
+//! Controller crash and restart: leaked placement-group detection, then re-attaching live replicas.
+use crate::model::events::{ControllerChange, EventKind};
+use crate::model::serve::controller::{Ctx, ServeController};
+use crate::model::serve::deployment_state::{DeploymentReplica, GANG_PG_NAME_PREFIX};
+use crate::model::serve::health::{HealthState, TickGrid};
+use crate::model::serve::replica::{ReplicaStartupStatus, ReplicaState};
+use crate::model::time::SimTime;
+use std::collections::BTreeSet;
+
+impl ServeController {
+    /// The controller dies: nothing reconciles until it comes back. Its table is kept only so the UI can show
+    /// the last thing it knew; a restart rebuilds everything from the checkpoint and the live actors.
+    pub fn crash(&mut self, cx: &mut Ctx) {
+        self.alive = false;
+        self.recovering = false;
+        let back = cx.now().plus(cx.timing.controller_restart);
+        self.restart_at = Some(back);
+        cx.log.push(
+            EventKind::Controller { change: ControllerChange::Crashed, incarnation: self.incarnation },
+            format!(
+                "the Serve controller died; replicas keep running but nothing reconciles until it restarts at {} s",
+                crate::model::time::fmt_secs(back)
+            ),
+        );
+    }
+
+    /// A new controller starts (Ray's `_recover_from_checkpoint`): leaked PGs are removed once, then every live
+    /// replica actor is re-attached in RECOVERING.
+    pub fn restart(&mut self, gcs_queries_fail: bool, cx: &mut Ctx) {
+        let now = cx.now();
+        self.alive = true;
+        self.incarnation += 1;
+        self.restart_at = None;
+        self.grid = TickGrid { origin: now, interval: cx.timing.control_loop_interval };
+        self.last_tick = None;
+        self.last_recovery_at = Some(now);
+        cx.log.push(
+            EventKind::Controller { change: ControllerChange::Started, incarnation: self.incarnation },
+            format!(
+                "a new Serve controller started (incarnation {}); recovering from its checkpoint",
+                self.incarnation
+            ),
+        );
+        self.detect_and_remove_leaked_placement_groups(gcs_queries_fail, cx);
+        // Target state from the checkpoint; live state from the actors.
+        self.deployments = self.deployments.iter().map(|d| d.recovered_from_checkpoint(now)).collect();
+        for d in &mut self.deployments {
+            let mut live: Vec<(u64, String)> = cx
+                .gcs
+                .actors
+                .values()
+                .filter(|a| a.alive && a.app == d.config.app && a.deployment == d.config.name)
+                .map(|a| (a.created_seq, a.replica_id.clone()))
+                .collect();
+            live.sort();
+            for (_, id) in live {
+                d.replicas.push(DeploymentReplica {
+                    id: id.clone(),
+                    state: ReplicaState::Recovering,
+                    startup: ReplicaStartupStatus::PendingInitialization,
+                    gang_context: None,
+                    created_at: now,
+                    since: now,
+                    health: HealthState::default(),
+                    stop: None,
+                    recover_ready_at: Some(now.plus(cx.timing.replica_recovery)),
+                });
+                let node = cx.node_of(&id);
+                cx.log.push(
+                    EventKind::ReplicaState {
+                        replica: id.clone(),
+                        app: d.config.app.clone(),
+                        deployment: d.config.name.clone(),
+                        gang_id: None,
+                        rank: None,
+                        from: None,
+                        to: ReplicaState::Recovering,
+                        node,
+                    },
+                    format!("replica {id} found alive by the new controller: RECOVERING (its gang context is read back when it answers)"),
+                );
+            }
+            let from = None;
+            cx.log.push(
+                EventKind::DeploymentStatus {
+                    app: d.config.app.clone(),
+                    deployment: d.config.name.clone(),
+                    from,
+                    to: d.status,
+                    status_trigger: d.trigger,
+                    message: d.message.clone(),
+                },
+                format!(
+                    "{} is {} again after the controller restart ({})",
+                    d.config.label(),
+                    d.status.as_str(),
+                    d.trigger.as_str()
+                ),
+            );
+        }
+        self.recovering = true;
+        self.dirty = true;
+        self.update_app_statuses(cx);
+    }
+
+    /// Ray's `_detect_and_remove_leaked_placement_groups`, once per controller start.
+    fn detect_and_remove_leaked_placement_groups(&mut self, gcs_queries_fail: bool, cx: &mut Ctx) {
+        let live_actor_names: BTreeSet<String> =
+            cx.gcs.actors.values().filter(|a| a.alive || a.unreachable).map(|a| a.full_name()).collect();
+        // An actor on a node that died but is not declared dead yet still counts as ALIVE to the GCS.
+        let occupied: BTreeSet<String> = cx
+            .gcs
+            .actors
+            .values()
+            .filter(|a| a.alive || a.unreachable)
+            .filter_map(|a| a.pg_name().map(str::to_string))
+            .collect();
+        let names: Vec<String> = cx.gcs.pg_by_name.keys().cloned().collect();
+        let mut leaked: Vec<(String, bool)> = Vec::new();
+        if gcs_queries_fail {
+            cx.log.push(
+                EventKind::LeakDetectionSkipped { error: "the cluster-state query for active placement groups failed".to_string() },
+                "leak detection for gang placement groups skipped: the query for placement groups used by live actors failed; per-replica leak detection still runs",
+            );
+        }
+        for name in names {
+            if name.starts_with(GANG_PG_NAME_PREFIX) {
+                if !gcs_queries_fail && !occupied.contains(&name) {
+                    leaked.push((name, true));
+                }
+            } else if name.starts_with("SERVE_REPLICA::") && !live_actor_names.contains(&name) {
+                leaked.push((name, false));
+            }
+        }
+        for (name, gang) in leaked {
+            let why = if gang {
+                "no live replica actor uses this gang placement group"
+            } else {
+                "no live actor has this per-replica placement group's name"
+            };
+            cx.log.push(
+                EventKind::LeakDetected { name: name.clone(), gang },
+                format!("leaked placement group {name} found at controller start: {why}"),
+            );
+            cx.gcs.remove_pg(&name, "leaked placement group cleaned up by the recovering controller", cx.log);
+        }
+    }
+
+    /// The earliest the controller needs to run again after its last tick.
+    pub fn next_tick_at(
+        &self,
+        gcs: &crate::model::gcs::Gcs,
+        timing: &crate::model::scenario::Timing,
+    ) -> Option<SimTime> {
+        if !self.alive {
+            return None;
+        }
+        let earliest = match self.last_tick {
+            None => return Some(self.grid.origin),
+            Some(t) => t.plus(self.grid.interval),
+        };
+        if self.dirty {
+            return Some(earliest);
+        }
+        let timer = self.next_timer(gcs, timing)?;
+        Some(self.grid.ceil(timer).max(earliest))
+    }
+}
