@@ -58,20 +58,12 @@ const FORBIDDEN: &[(&str, &str)] = &[
 fn the_model_imports_no_web_crate_clock_or_other_nondeterminism() {
     let model_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/model");
     let files = rust_files_under(&model_dir);
-    assert!(
-        !files.is_empty(),
-        "no .rs files found under {}",
-        model_dir.display()
-    );
+    assert!(!files.is_empty(), "no .rs files found under {}", model_dir.display());
 
     let mut violations = Vec::new();
     for file in &files {
         let source = fs::read_to_string(file).unwrap();
-        let shown = file
-            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-            .unwrap_or(file)
-            .display()
-            .to_string();
+        let shown = file.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(file).display().to_string();
         for (line, token, reason) in violations_in(&source) {
             violations.push(format!("  {shown}:{line}: `{token}` ({reason})"));
         }
@@ -88,8 +80,7 @@ fn rust_files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
-        for entry in fs::read_dir(&current).unwrap_or_else(|e| panic!("{}: {e}", current.display()))
-        {
+        for entry in fs::read_dir(&current).unwrap_or_else(|e| panic!("{}: {e}", current.display())) {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 pending.push(path);
@@ -104,16 +95,9 @@ fn rust_files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// `(line, pattern, reason)` for every forbidden pattern in `source`.
 fn violations_in(source: &str) -> Vec<(usize, String, &'static str)> {
-    let words = |text: &str| {
-        tokens(text)
-            .into_iter()
-            .map(|(_, word)| word)
-            .collect::<Vec<_>>()
-    };
-    let patterns: Vec<(Vec<String>, &str, &str)> = FORBIDDEN
-        .iter()
-        .map(|(pattern, reason)| (words(pattern), *pattern, *reason))
-        .collect();
+    let words = |text: &str| tokens(text).into_iter().map(|(_, word)| word).collect::<Vec<_>>();
+    let patterns: Vec<(Vec<String>, &str, &str)> =
+        FORBIDDEN.iter().map(|(pattern, reason)| (words(pattern), *pattern, *reason)).collect();
     let code = tokens(&blank_comments_and_strings(source));
     let code_words: Vec<String> = code.iter().map(|(_, word)| word.clone()).collect();
     let mut found = Vec::new();
@@ -191,14 +175,7 @@ fn blank_comments_and_strings(source: &str) -> String {
             out.extend(std::iter::repeat_n(' ', prefix_len));
             i += prefix_len;
             while i < chars.len() {
-                if chars[i] == '"'
-                    && chars[i + 1..]
-                        .iter()
-                        .take(hashes)
-                        .filter(|&&h| h == '#')
-                        .count()
-                        == hashes
-                {
+                if chars[i] == '"' && chars[i + 1..].iter().take(hashes).filter(|&&h| h == '#').count() == hashes {
                     out.extend(std::iter::repeat_n(' ', 1 + hashes));
                     i += 1 + hashes;
                     break;
@@ -262,51 +239,26 @@ fn is_char_literal(chars: &[char], i: usize) -> bool {
 /// The scanner itself, on small fixtures: what it must catch and what it must let through.
 #[test]
 fn the_scanner_catches_forbidden_code_and_ignores_comments_and_strings() {
-    let caught = |source: &str| -> Vec<String> {
-        violations_in(source)
-            .into_iter()
-            .map(|(_, t, _)| t)
-            .collect()
-    };
+    let caught = |source: &str| -> Vec<String> { violations_in(source).into_iter().map(|(_, t, _)| t).collect() };
 
     assert_eq!(caught("use yew::prelude::*;"), ["yew"]);
     assert_eq!(caught("let x = web_sys::window();"), ["web_sys"]);
     assert_eq!(caught("use std::time::Instant;"), ["std::time", "Instant"]);
-    assert_eq!(
-        caught("let now = std :: time :: SystemTime::now();"),
-        ["std::time", "SystemTime"]
-    );
+    assert_eq!(caught("let now = std :: time :: SystemTime::now();"), ["std::time", "SystemTime"]);
     assert_eq!(caught("let mut rng = rand::rng();"), ["rand::rng"]);
-    assert_eq!(
-        caught("let d = rand::random_range(1..=6);"),
-        ["rand::random_range"]
-    );
-    assert_eq!(
-        caught("let m: HashMap<u32, u32> = HashMap::new();"),
-        ["HashMap", "HashMap"]
-    );
+    assert_eq!(caught("let d = rand::random_range(1..=6);"), ["rand::random_range"]);
+    assert_eq!(caught("let m: HashMap<u32, u32> = HashMap::new();"), ["HashMap", "HashMap"]);
     assert_eq!(caught("static mut COUNTER: u32 = 0;"), ["static mut"]);
     assert_eq!(caught("fn f() {\n\n gloo::console::log!(1); }").len(), 1);
-    assert_eq!(
-        violations_in("fn f() {\n\n gloo::x(); }")[0].0,
-        3,
-        "line numbers are kept"
-    );
+    assert_eq!(violations_in("fn f() {\n\n gloo::x(); }")[0].0, 3, "line numbers are kept");
 
     // Allowed: comments, doc comments, strings, raw strings, look-alike names, seeded RNGs.
     assert!(caught("//! nothing here imports yew, web-sys or gloo").is_empty());
     assert!(caught("/* std::time /* nested */ Instant */ fn f() {}").is_empty());
     assert!(caught(r##"let s = "yew \" HashMap"; let r = r#"web_sys "Instant""#;"##).is_empty());
     assert!(caught("fn f<'a>(x: &'a str) -> char { let q = '\"'; 'y' }").is_empty());
-    assert!(
-        caught("use crate::model::time::SimTime; let t = SimInstant(0); let yews = 1;").is_empty()
-    );
-    assert!(
-        caught(
-            "use rand::SeedableRng; let rng = ChaCha8Rng::seed_from_u64(7); let s = static_mut;"
-        )
-        .is_empty()
-    );
+    assert!(caught("use crate::model::time::SimTime; let t = SimInstant(0); let yews = 1;").is_empty());
+    assert!(caught("use rand::SeedableRng; let rng = ChaCha8Rng::seed_from_u64(7); let s = static_mut;").is_empty());
     assert!(caught("use std::{collections::BTreeMap, fmt};").is_empty());
     assert!(caught("let ident_r = 1; let br = 2; let r = 3;").is_empty());
     assert!(caught("for n in x { pub static NAMES: &[&str] = &[]; }").is_empty());
