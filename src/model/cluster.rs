@@ -30,21 +30,30 @@ impl Node {
     }
 }
 
-/// All nodes, in the order they joined.
+/// All nodes, in the order they joined, with an index by id.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cluster {
     pub nodes: Vec<Node>,
+    index: BTreeMap<String, usize>,
 }
 
 impl Cluster {
+    pub fn new(nodes: Vec<Node>) -> Cluster {
+        let index = nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
+        Cluster { nodes, index }
+    }
+    pub fn push(&mut self, node: Node) {
+        self.index.insert(node.id.clone(), self.nodes.len());
+        self.nodes.push(node);
+    }
     pub fn node(&self, id: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.id == id)
+        self.index_of(id).map(|i| &self.nodes[i])
     }
     pub fn node_mut(&mut self, id: &str) -> Option<&mut Node> {
-        self.nodes.iter_mut().find(|n| n.id == id)
+        self.index_of(id).map(|i| &mut self.nodes[i])
     }
     pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.nodes.iter().position(|n| n.id == id)
+        self.index.get(id).copied()
     }
     pub fn head_id(&self) -> &str {
         self.nodes.iter().find(|n| n.is_head).map(|n| n.id.as_str()).unwrap_or("head")

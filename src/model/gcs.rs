@@ -122,7 +122,7 @@ impl Gcs {
 
     pub fn add_node(&mut self, spec: &NodeSpec, log: &mut EventLog) {
         let joined_seq = self.cluster.nodes.len() as u32;
-        self.cluster.nodes.push(Node {
+        self.cluster.push(Node {
             id: spec.id.clone(),
             is_head: false,
             resources: clean(&spec.resources),
@@ -253,9 +253,10 @@ impl Gcs {
         for b in &pg.bundles {
             if let Some(n) = &b.node
                 && let Some(node) = self.cluster.node_mut(n)
-                    && !node.dead {
-                        node.available.add(&b.resources);
-                    }
+                && !node.dead
+            {
+                node.available.add(&b.resources);
+            }
         }
         let mut killed = Vec::new();
         for a in self.actors.values_mut() {
@@ -293,21 +294,23 @@ impl Gcs {
         a.alive = false;
         a.unreachable = false;
         if a.placement == ActorPlacement::Spread
-            && let Some(n) = a.node {
-                let node = &mut self.cluster.nodes[n];
-                if !node.dead {
-                    node.available.add(&a.resources);
-                }
+            && let Some(n) = a.node
+        {
+            let node = &mut self.cluster.nodes[n];
+            if !node.dead {
+                node.available.add(&a.resources);
             }
+        }
         self.needs_scheduling = true;
     }
 
     /// Forget a dead actor (the controller reaped it).
     pub fn reap_actor(&mut self, replica_id: &str) {
         if let Some(a) = self.actors.get(replica_id)
-            && !a.alive {
-                self.actors.remove(replica_id);
-            }
+            && !a.alive
+        {
+            self.actors.remove(replica_id);
+        }
     }
 
     /// Actors whose graceful shutdown finishes by `now` exit.

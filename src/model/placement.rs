@@ -128,9 +128,10 @@ pub fn choose_nodes(
     let mut used_by_pg: Vec<u32> = vec![0; cluster.nodes.len()];
     for b in &pg.bundles {
         if let Some(node) = &b.node
-            && let Some(i) = cluster.index_of(node) {
-                used_by_pg[i] += 1;
-            }
+            && let Some(i) = cluster.index_of(node)
+        {
+            used_by_pg[i] += 1;
+        }
     }
     let fits = |n: &Node, free: &Resources, b: &Bundle| n.matches(&b.label_selector) && free.covers(&b.resources);
     let mut out = Vec::new();
@@ -222,9 +223,8 @@ mod tests {
     use rand::SeedableRng;
 
     fn cluster(cpus: &[f64]) -> Cluster {
-        Cluster {
-            nodes: cpus
-                .iter()
+        Cluster::new(
+            cpus.iter()
                 .enumerate()
                 .map(|(i, c)| Node {
                     id: format!("w{}", i + 1),
@@ -237,7 +237,7 @@ mod tests {
                     joined_seq: i as u32,
                 })
                 .collect(),
-        }
+        )
     }
 
     fn pg(strategy: PlacementStrategy, cpus: &[f64]) -> PlacementGroup {

@@ -24,6 +24,21 @@ use std::collections::BTreeMap;
 /// (actor creation order, replica id, gang id and rank).
 type LiveReplica = (u64, String, Option<(String, u32)>);
 
+/// The controller's view of the world, borrowed field by field (so the controller itself can stay borrowed).
+macro_rules! ctx {
+    ($s:ident) => {
+        Ctx {
+            gcs: &mut $s.gcs,
+            log: &mut $s.log,
+            rng: &mut $s.rng,
+            timing: &$s.timing,
+            toggles: &$s.scenario.toggles,
+            seed: $s.scenario.seed,
+            gcs_queries_fail: $s.now < $s.gcs_queries_fail_until,
+        }
+    };
+}
+
 #[derive(Clone, Debug)]
 pub struct Simulation {
     pub(crate) scenario: Scenario,
@@ -75,7 +90,7 @@ impl Simulation {
             n.resources.0.retain(|_, v| *v != 0);
             n.available = n.resources.clone();
         }
-        let gcs = Gcs::new(Cluster { nodes }, timing.replica_startup_min, timing.replica_startup_max);
+        let gcs = Gcs::new(Cluster::new(nodes), timing.replica_startup_min, timing.replica_startup_max);
         let mut deployments = Vec::new();
         let mut apps = Vec::new();
         for app in &scenario.applications {
@@ -99,6 +114,8 @@ impl Simulation {
             dirty: true,
             last_tick: None,
             last_recovery_at: None,
+            leak_exempt: Default::default(),
+            unregistered_recovered_pgs: Default::default(),
         };
         let mut sim = Simulation {
             scenario: scenario.clone(),
@@ -249,14 +266,7 @@ impl Simulation {
         self.gcs.run_node_deaths(t, &mut self.log);
         if !self.controller.alive && self.controller.restart_at.is_some_and(|r| r <= t) {
             let fail = t < self.gcs_queries_fail_until;
-            let mut cx = Ctx {
-                gcs: &mut self.gcs,
-                log: &mut self.log,
-                rng: &mut self.rng,
-                timing: &self.timing,
-                toggles: &self.scenario.toggles,
-                seed: self.scenario.seed,
-            };
+            let mut cx = ctx!(self);
             self.controller.restart(fail, &mut cx);
         }
         self.gcs.schedule(&mut self.rng, &mut self.log);
@@ -270,14 +280,7 @@ impl Simulation {
             let next =
                 self.controller.next_tick_at(&self.gcs, &self.timing).map(|x| self.controller.grid.ceil(x.max(t)));
             if next == Some(t) {
-                let mut cx = Ctx {
-                    gcs: &mut self.gcs,
-                    log: &mut self.log,
-                    rng: &mut self.rng,
-                    timing: &self.timing,
-                    toggles: &self.scenario.toggles,
-                    seed: self.scenario.seed,
-                };
+                let mut cx = ctx!(self);
                 self.controller.tick(&mut cx);
                 self.ticks += 1;
                 self.gcs.schedule(&mut self.rng, &mut self.log);
@@ -360,14 +363,7 @@ impl Simulation {
             }
             ActionKind::KillController {} => {
                 if self.controller.alive {
-                    let mut cx = Ctx {
-                        gcs: &mut self.gcs,
-                        log: &mut self.log,
-                        rng: &mut self.rng,
-                        timing: &self.timing,
-                        toggles: &self.scenario.toggles,
-                        seed: self.scenario.seed,
-                    };
+                    let mut cx = ctx!(self);
                     self.controller.crash(&mut cx);
                     Ok((None, "the Serve controller was killed".to_string()))
                 } else {
@@ -407,20 +403,14 @@ impl Simulation {
             return Err(format!("deployment {app}/{dep} does not exist"));
         };
         let n = n.max(0) as u32;
-        let mut cx = Ctx {
-            gcs: &mut self.gcs,
-            log: &mut self.log,
-            rng: &mut self.rng,
-            timing: &self.timing,
-            toggles: &self.scenario.toggles,
-            seed: self.scenario.seed,
-        };
+        let mut cx = ctx!(self);
         let d = &mut self.controller.deployments[di];
         let old = d.target;
         if let Some(g) = &d.config.gang
-            && !n.is_multiple_of(g.gang_size) {
-                return Err(format!("num_replicas ({n}) must be a multiple of gang_size ({})", g.gang_size));
-            }
+            && !n.is_multiple_of(g.gang_size)
+        {
+            return Err(format!("num_replicas ({n}) must be a multiple of gang_size ({})", g.gang_size));
+        }
         if old == n {
             return Err(format!("{app}/{dep} already targets {n} replicas"));
         }
@@ -447,14 +437,7 @@ impl Simulation {
             return Err(format!("application {app} is already being deleted"));
         }
         self.controller.apps[ai].deleting = true;
-        let mut cx = Ctx {
-            gcs: &mut self.gcs,
-            log: &mut self.log,
-            rng: &mut self.rng,
-            timing: &self.timing,
-            toggles: &self.scenario.toggles,
-            seed: self.scenario.seed,
-        };
+        let mut cx = ctx!(self);
         for d in self.controller.deployments.iter_mut().filter(|d| d.config.app == app) {
             d.deleting = true;
             d.target = 0;

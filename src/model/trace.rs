@@ -35,6 +35,15 @@ pub fn snapshot_of(sim: &Simulation) -> Snapshot {
             labels: n.labels.clone(),
         })
         .collect();
+    // Which replica sits in which bundle, computed once (a lookup per bundle would be quadratic).
+    let mut in_bundle: std::collections::BTreeMap<(&str, usize), &str> = std::collections::BTreeMap::new();
+    for a in gcs.actors.values() {
+        if let ActorPlacement::Bundle { pg_name, bundle_index } = &a.placement {
+            if a.alive || a.node.is_some() {
+                in_bundle.entry((pg_name.as_str(), *bundle_index)).or_insert(a.replica_id.as_str());
+            }
+        }
+    }
     let placement_groups = gcs
         .pgs
         .values()
@@ -51,14 +60,7 @@ pub fn snapshot_of(sim: &Simulation) -> Snapshot {
                     index: i,
                     resources: b.resources.clone(),
                     node: b.node.clone(),
-                    replica: gcs
-                        .actors
-                        .values()
-                        .find(|a| {
-                            a.placement == ActorPlacement::Bundle { pg_name: pg.name.clone(), bundle_index: i }
-                                && (a.alive || a.node.is_some())
-                        })
-                        .map(|a| a.replica_id.clone()),
+                    replica: in_bundle.get(&(pg.name.as_str(), i)).map(|s| s.to_string()),
                 })
                 .collect(),
             app: pg.owner.app.clone(),

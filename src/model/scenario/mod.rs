@@ -195,6 +195,10 @@ pub struct Toggles {
     /// true (2.60): every tick, a RUNNING member whose gang lists a replica the controller no longer tracks
     /// tears its gang down. false: only unhealthy members trigger RESTART_GANG.
     pub incomplete_gang_teardown: bool,
+    /// `"at_controller_start"` (2.60): leaked gang PGs are looked for once, when a controller starts.
+    /// `"periodic"`: every control-loop tick, as Ray's docs describe it (not what 2.60's code does). With it, the
+    /// 2.60 leak of a recovered gang whose members were all unrecoverable (errata §8) is cleaned up at once.
+    pub leak_detection: String,
 }
 
 impl Default for Toggles {
@@ -204,6 +208,7 @@ impl Default for Toggles {
             startup_failure_counting: "per_gang".to_string(),
             sweep_pending_migration: false,
             incomplete_gang_teardown: true,
+            leak_detection: "at_controller_start".to_string(),
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct Ctx<'a> {
     pub timing: &'a Timing,
     pub toggles: &'a Toggles,
     pub seed: u64,
+    /// Cluster-state queries fail right now (`fail_gcs_queries`).
+    pub gcs_queries_fail: bool,
 }
 
 impl Ctx<'_> {
@@ -63,6 +65,10 @@ pub struct ServeController {
     pub dirty: bool,
     pub last_tick: Option<SimTime>,
     pub last_recovery_at: Option<SimTime>,
+    /// Gang PGs live when the last start's leak detection was skipped: Ray 2.60 knowingly leaves them.
+    pub leak_exempt: std::collections::BTreeSet<String>,
+    /// Gang PGs of recovered gangs whose members were all unrecoverable: 2.60 never registers them (errata §8).
+    pub unregistered_recovered_pgs: std::collections::BTreeSet<String>,
 }
 
 impl ServeController {
@@ -78,6 +84,9 @@ impl ServeController {
         // STEP 1: check and update replicas (health, start-up, stopping), then reclaim empty gang PGs.
         for d in 0..self.deployments.len() {
             self.check_and_update_replicas(d, cx);
+        }
+        if cx.toggles.leak_detection == "periodic" && !cx.gcs_queries_fail {
+            self.remove_leaked_gang_placement_groups(cx, "periodic leak detection");
         }
         // STEP 2: status.
         for d in 0..self.deployments.len() {
@@ -243,7 +252,9 @@ impl ServeController {
                 self.dirty = true;
             }
         }
-        if unhealthy.is_empty() && !(cx.toggles.incomplete_gang_teardown && d.is_gang()) {
+        let scan_incomplete = cx.toggles.incomplete_gang_teardown && d.is_gang() && d.membership_changed;
+        d.membership_changed = false;
+        if unhealthy.is_empty() && !scan_incomplete {
             return;
         }
         // RESTART_GANG: the gangs of unhealthy members, plus incomplete gangs (a RUNNING member lists a sibling
@@ -253,16 +264,18 @@ impl ServeController {
             for (idx, result, seq) in &unhealthy {
                 let r = &d.replicas[*idx];
                 if let Some(g) = &r.gang_context
-                    && !gangs.iter().any(|(id, ..)| *id == g.gang_id) {
-                        let cause = if *result == HealthCheckResult::ActorCrashed {
-                            TeardownCause::ActorCrashed
-                        } else {
-                            TeardownCause::HealthCheckFailed
-                        };
-                        gangs.push((g.gang_id.clone(), cause, r.id.clone(), Some(*seq)));
-                    }
+                    && !gangs.iter().any(|(id, ..)| *id == g.gang_id)
+                {
+                    let cause = if *result == HealthCheckResult::ActorCrashed {
+                        TeardownCause::ActorCrashed
+                    } else {
+                        TeardownCause::HealthCheckFailed
+                    };
+                    gangs.push((g.gang_id.clone(), cause, r.id.clone(), Some(*seq)));
+                }
             }
-            if cx.toggles.incomplete_gang_teardown {
+            if scan_incomplete {
+                let tracked: std::collections::BTreeSet<&str> = d.replicas.iter().map(|r| r.id.as_str()).collect();
                 for r in &d.replicas {
                     if r.state != ReplicaState::Running || unhealthy.iter().any(|(i, ..)| d.replicas[*i].id == r.id) {
                         continue;
@@ -271,7 +284,7 @@ impl ServeController {
                     if gangs.iter().any(|(id, ..)| *id == g.gang_id) {
                         continue;
                     }
-                    if let Some(missing) = g.member_replica_ids.iter().find(|m| !d.tracks(m)) {
+                    if let Some(missing) = g.member_replica_ids.iter().find(|m| !tracked.contains(m.as_str())) {
                         gangs.push((g.gang_id.clone(), TeardownCause::IncompleteGang, missing.clone(), None));
                     }
                 }
@@ -381,7 +394,7 @@ impl ServeController {
                     let node = cx.node_of(&id);
                     let created = d.replicas[idx].created_at;
                     let r = &mut d.replicas[idx];
-                    r.health = HealthState::starting_at(now);
+                    r.health = HealthState::starting_at(SimTime(now.0 + 1));
                     Self::set_state(
                         d,
                         idx,
@@ -409,9 +422,10 @@ impl ServeController {
                     let counts = !counting_per_gang || first_of_gang;
                     let seq = Self::record_startup_failure(d, &id, error, counts, cx);
                     if let Some(g) = &gang
-                        && first_of_gang {
-                            failed_gangs.push((g.gang_id.clone(), id.clone(), seq));
-                        }
+                        && first_of_gang
+                    {
+                        failed_gangs.push((g.gang_id.clone(), id.clone(), seq));
+                    }
                     Self::stop_replica(
                         d,
                         idx,
@@ -491,7 +505,7 @@ impl ServeController {
                     }
                     let r = &mut d.replicas[idx];
                     r.gang_context = ctx.clone();
-                    r.health = HealthState::starting_at(now);
+                    r.health = HealthState::starting_at(SimTime(now.0 + 1));
                     r.startup = ReplicaStartupStatus::Succeeded;
                     let gang = ctx
                         .map(|g| format!(", gang context preserved (gang {}, rank {})", g.gang_id, g.rank))
@@ -499,7 +513,13 @@ impl ServeController {
                     Self::set_state(d, idx, ReplicaState::Running, format!("replica {id} recovered{gang}"), None, cx);
                 }
                 Some(a) if a.alive => {
-                    // Crash before its first init call (#63153): unrecoverable, killed, not counted.
+                    // Crash before its first init call (#63153): unrecoverable, killed, not counted. Its gang
+                    // context is unknown to the controller, so its gang PG is never registered (errata §8).
+                    if let Some(g) = &a.gang_context {
+                        if !d.reservations.contains_key(&g.gang_id) {
+                            self.unregistered_recovered_pgs.insert(g.pg_name.clone());
+                        }
+                    }
                     cx.gcs.kill_actor(&id);
                     d.replicas[idx].startup = ReplicaStartupStatus::Failed;
                     Self::stop_replica(
@@ -603,6 +623,7 @@ impl ServeController {
             let gone = cx.gcs.actors.get(&id).is_none_or(|a| !a.alive);
             if gone {
                 let r = d.replicas.remove(idx);
+                d.membership_changed = true;
                 let node = cx.node_of(&id);
                 cx.gcs.reap_actor(&id);
                 let gang = r.gang_context.clone();
@@ -692,10 +713,9 @@ impl ServeController {
             ReplicaState::Recovering,
             ReplicaState::Stopping,
         ]);
-        if transitioning == 0 && running == d.target
-            && Self::fire(d, Internal::Healthy, Some(String::new()), cx) {
-                d.failure_count = 0;
-            }
+        if transitioning == 0 && running == d.target && Self::fire(d, Internal::Healthy, Some(String::new()), cx) {
+            d.failure_count = 0;
+        }
     }
 
     // ===== STEP 4 ==============================================================================================
@@ -1038,6 +1058,9 @@ impl ServeController {
         cx: &mut Ctx,
     ) {
         let now = cx.now();
+        if to == ReplicaState::Running {
+            d.membership_changed = true;
+        }
         let r = &mut d.replicas[idx];
         let from = r.state;
         r.state = to;
@@ -1221,9 +1244,10 @@ impl ServeController {
                     }
                     ReplicaState::Stopping => {
                         if let Some(s) = &r.stop
-                            && !s.kill_sent {
-                                at(s.kill_at);
-                            }
+                            && !s.kill_sent
+                        {
+                            at(s.kill_at);
+                        }
                         match actor {
                             Some(a) if a.alive => {
                                 if let Some(e) = a.exit_at {

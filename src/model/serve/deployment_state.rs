@@ -92,6 +92,9 @@ pub struct DeploymentState {
     /// Gangs whose teardown was decided; none of their members may be RUNNING at the end of the tick.
     pub torn_down_gangs: BTreeSet<String>,
     pub gang_restarts: u32,
+    /// A replica left the table or reached RUNNING since the last incomplete-gang scan (the scan is
+    /// needed only then, and skipping it keeps idle ticks cheap).
+    pub membership_changed: bool,
     pub created_at: SimTime,
     pub last_slow_warning: Option<SimTime>,
 }
@@ -111,6 +114,7 @@ impl DeploymentState {
             reservations: BTreeMap::new(),
             torn_down_gangs: BTreeSet::new(),
             gang_restarts: 0,
+            membership_changed: true,
             created_at: now,
             last_slow_warning: None,
         }

@@ -117,7 +117,10 @@ impl ServeController {
             .collect();
         let names: Vec<String> = cx.gcs.pg_by_name.keys().cloned().collect();
         let mut leaked: Vec<(String, bool)> = Vec::new();
+        self.leak_exempt.clear();
+        self.unregistered_recovered_pgs.clear();
         if gcs_queries_fail {
+            self.leak_exempt = names.iter().filter(|n| n.starts_with(GANG_PG_NAME_PREFIX)).cloned().collect();
             cx.log.push(
                 EventKind::LeakDetectionSkipped { error: "the cluster-state query for active placement groups failed".to_string() },
                 "leak detection for gang placement groups skipped: the query for placement groups used by live actors failed; per-replica leak detection still runs",
@@ -143,6 +146,30 @@ impl ServeController {
                 format!("leaked placement group {name} found at controller start: {why}"),
             );
             cx.gcs.remove_pg(&name, "leaked placement group cleaned up by the recovering controller", cx.log);
+        }
+    }
+
+    /// Gang PGs no deployment tracks and no live replica actor uses, removed (the `periodic` toggle).
+    pub fn remove_leaked_gang_placement_groups(&mut self, cx: &mut Ctx, why: &str) {
+        let occupied: BTreeSet<&str> =
+            cx.gcs.actors.values().filter(|a| a.alive || a.unreachable).filter_map(|a| a.pg_name()).collect();
+        let leaked: Vec<String> = cx
+            .gcs
+            .pg_by_name
+            .keys()
+            .filter(|n| n.starts_with(GANG_PG_NAME_PREFIX) && !occupied.contains(n.as_str()))
+            .filter(|n| !self.deployments.iter().any(|d| d.reservations.values().any(|r| &r.pg_name == *n)))
+            .cloned()
+            .collect();
+        for name in leaked {
+            cx.log.push(
+                EventKind::LeakDetected { name: name.clone(), gang: true },
+                format!(
+                    "leaked placement group {name} found by {why}: no deployment tracks it and no live replica uses it"
+                ),
+            );
+            cx.gcs.remove_pg(&name, &format!("leaked placement group cleaned up by {why}"), cx.log);
+            self.dirty = true;
         }
     }
 
