@@ -515,11 +515,10 @@ impl ServeController {
                 Some(a) if a.alive => {
                     // Crash before its first init call (#63153): unrecoverable, killed, not counted. Its gang
                     // context is unknown to the controller, so its gang PG is never registered (errata §8).
-                    if let Some(g) = &a.gang_context {
-                        if !d.reservations.contains_key(&g.gang_id) {
+                    if let Some(g) = &a.gang_context
+                        && !d.reservations.contains_key(&g.gang_id) {
                             self.unregistered_recovered_pgs.insert(g.pg_name.clone());
                         }
-                    }
                     cx.gcs.kill_actor(&id);
                     d.replicas[idx].startup = ReplicaStartupStatus::Failed;
                     Self::stop_replica(
