@@ -46,7 +46,7 @@ run_step() {
 finish() {
   local status=$?
   rm -rf "$LOGS"
-  printf '\n==== timings\n%s' "$timings"
+  printf '\n==== timings\n%s  %-44s %4ds\n' "$timings" "total" "$SECONDS"
   if [ "$status" != 0 ]; then
     [ -n "$failed_step" ] || { failed_step="scripts/test.sh itself"; failed=$((failed + 1)); }
     printf '\ntest.sh FAILED at step: %s\n' "$failed_step"
@@ -79,7 +79,7 @@ wasm_tests() {
 }
 
 run_step "setup (installs what is missing)"               bash scripts/setup.sh all
-run_step "cargo fmt --check"                              cargo fmt --check
+run_step "cargo fmt --check"                              cargo fmt --check -- --color never
 run_step "cargo clippy --all-targets -- -D warnings"      cargo clippy --locked --all-targets -- -D warnings
 run_step "native tests (cargo test)"                      cargo test --locked
 run_step "browser tests (wasm-bindgen-test, Chromium)"    wasm_tests
