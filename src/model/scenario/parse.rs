@@ -1,7 +1,27 @@
 //! Reading a scenario from JSON text, with errors that say where (field path, line and column).
-use super::{SCENARIO_FORMAT, Scenario, validate};
+//!
+//! The text goes through three gates, and every error names the place it was found:
+//! 1. size, emptiness and JSON syntax (line and column; serde_json's nesting limit of 128 levels keeps deeply
+//!    nested input from overflowing the stack);
+//! 2. shape: the body, each `applications[i]` and each `actions[i]` are deserialized on their own, so one bad
+//!    application or action does not hide the others, and a field inside an action keeps its path
+//!    (`actions[3].replica.gang`) even though [`Action`] has a hand-written deserializer;
+//! 3. meaning: [`validate`], which knows Ray 2.60's rules and the format's own.
+use super::{
+    Action, ActionKind, ApplicationSpec, DeploymentRef, NodeSpec, ReplicaRef, SCENARIO_FORMAT, Scenario, Times,
+    validate,
+};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use std::fmt;
+
+/// The largest scenario text accepted. Scenarios are written by hand and shared in links; 10 MiB is far more than
+/// any of them needs, and it keeps a pasted log file or a runaway generator from freezing the browser tab.
+pub(crate) const MAX_SCENARIO_BYTES: usize = 10 * 1024 * 1024;
+
+/// At most this many errors are reported; the rest are summed up in one last error.
+pub(crate) const MAX_ERRORS: usize = 100;
 
 /// What is wrong with a scenario, and where.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -31,46 +51,443 @@ impl fmt::Display for ScenarioError {
     }
 }
 
-/// Parse and validate a scenario. Every error found is returned (syntax errors stop at the first).
+/// Parse and validate a scenario. Every error found is returned, in file order (a JSON syntax error stops at the
+/// first; a shape error stops the rules of gate 3, which need a whole scenario).
 pub fn parse_scenario(text: &str) -> Result<Scenario, Vec<ScenarioError>> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        vec![ScenarioError {
-            path: String::new(),
-            line: Some(e.line()),
-            column: Some(e.column()),
-            message: format!("not valid JSON: {}", strip_position(&e.to_string())),
-        }]
-    })?;
-    let Some(obj) = value.as_object() else {
-        return Err(vec![ScenarioError::at("", "a scenario must be a JSON object")]);
-    };
-    match obj.get("format").and_then(|f| f.as_str()) {
-        Some(SCENARIO_FORMAT) => {}
-        Some(other) => {
-            return Err(vec![ScenarioError::at(
-                "format",
-                format!("unsupported format \"{other}\"; this version of Gangplank reads \"{SCENARIO_FORMAT}\""),
-            )]);
-        }
-        None => {
-            return Err(vec![ScenarioError::at(
-                "format",
-                format!("missing: a scenario starts with \"format\": \"{SCENARIO_FORMAT}\""),
-            )]);
-        }
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(vec![ScenarioError::at(
+            "",
+            format!(
+                "the scenario is {} bytes; the limit is {MAX_SCENARIO_BYTES} bytes (10 MiB). A scenario lists a \
+                 cluster, deployments and actions; it should be a few kilobytes",
+                text.len()
+            ),
+        )]);
     }
-    let scenario: Scenario = serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        vec![ScenarioError::at(path, strip_position(&e.into_inner().to_string()))]
-    })?;
+    // Editors on Windows may save a byte-order mark; it is not JSON but is harmless.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(vec![ScenarioError::at(
+            "",
+            format!(
+                "the scenario is empty: expected a JSON object that starts with {{\"format\": \"{SCENARIO_FORMAT}\""
+            ),
+        )]);
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| vec![syntax_error(&e)])?;
+    let Value::Object(mut body) = value else {
+        return Err(vec![ScenarioError::at(
+            "",
+            format!(
+                "a scenario must be a JSON object ({{\"format\": \"{SCENARIO_FORMAT}\", ...}}), found {}",
+                describe(&value)
+            ),
+        )]);
+    };
+    check_format(&body)?;
+
+    let mut errors = Vec::new();
+    // Applications and actions are read one by one (below), so the body is read without them.
+    let applications = body.remove("applications");
+    let actions = body.remove("actions");
+    let scenario = deserialize_at::<Scenario>(&Value::Object(body), "", &mut errors);
+    let applications = match applications {
+        None => Some(Vec::new()),
+        Some(v) => parse_list(&v, "applications", "an application", &mut errors, |item, path, errors| {
+            deserialize_at::<ApplicationSpec>(item, path, errors)
+        }),
+    };
+    let actions = match actions {
+        None => Some(Vec::new()),
+        Some(v) => parse_list(&v, "actions", "an action", &mut errors, parse_action),
+    };
+    let (Some(mut scenario), Some(applications), Some(actions), true) =
+        (scenario, applications, actions, errors.is_empty())
+    else {
+        return Err(capped(errors));
+    };
+    scenario.applications = applications;
+    scenario.actions = actions;
     validate(&scenario)?;
     Ok(scenario)
 }
+
+/// Keep the first [`MAX_ERRORS`] errors and say how many more there were.
+pub(crate) fn capped(mut errors: Vec<ScenarioError>) -> Vec<ScenarioError> {
+    if errors.len() > MAX_ERRORS {
+        let more = errors.len() - MAX_ERRORS;
+        errors.truncate(MAX_ERRORS);
+        errors
+            .push(ScenarioError::at("", format!("... and {more} more problem(s) not shown; fix the ones above first")));
+    }
+    errors
+}
+
+fn syntax_error(e: &serde_json::Error) -> ScenarioError {
+    let raw = strip_position(&e.to_string());
+    let message = if raw.contains("recursion limit exceeded") {
+        "not valid JSON: nested more than 128 levels deep (recursion limit exceeded)".to_string()
+    } else if e.is_eof() {
+        format!("not valid JSON: the text ends too early ({raw}); is a closing brace, bracket or quote missing?")
+    } else if raw.starts_with("trailing comma") {
+        format!("not valid JSON: {raw} (JSON allows no comma before a closing brace or bracket)")
+    } else {
+        format!("not valid JSON: {raw}")
+    };
+    // serde_json counts columns from 1 but reports 0 when the error is at the very start of a line.
+    ScenarioError { path: String::new(), line: Some(e.line()), column: Some(e.column().max(1)), message }
+}
+
+fn check_format(body: &Map<String, Value>) -> Result<(), Vec<ScenarioError>> {
+    let message = match body.get("format") {
+        Some(Value::String(f)) if f == SCENARIO_FORMAT => return Ok(()),
+        Some(Value::String(other)) => {
+            format!("unsupported format \"{other}\"; this version of Gangplank reads \"{SCENARIO_FORMAT}\"")
+        }
+        Some(other) => format!("expected the string \"{SCENARIO_FORMAT}\", found {}", describe(other)),
+        None => format!("missing: a scenario starts with \"format\": \"{SCENARIO_FORMAT}\""),
+    };
+    Err(vec![ScenarioError::at("format", message)])
+}
+
+/// Read a JSON array item by item; `None` if the value is not an array or any item failed.
+fn parse_list<T>(
+    value: &Value,
+    path: &str,
+    what: &str,
+    errors: &mut Vec<ScenarioError>,
+    mut parse_item: impl FnMut(&Value, &str, &mut Vec<ScenarioError>) -> Option<T>,
+) -> Option<Vec<T>> {
+    let Value::Array(items) = value else {
+        errors
+            .push(ScenarioError::at(path, format!("expected an array ([...]) of {what}s, found {}", describe(value))));
+        return None;
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        match parse_item(item, &format!("{path}[{i}]"), errors) {
+            Some(v) => out.push(v),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+/// Deserialize `value` as a `T`, recording any error with its full path (`prefix` + the path inside `value`).
+fn deserialize_at<T: DeserializeOwned>(value: &Value, prefix: &str, errors: &mut Vec<ScenarioError>) -> Option<T> {
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let inner = e.path().to_string();
+            let path = join_path(prefix, if inner == "." { "" } else { &inner });
+            errors.push(ScenarioError::at(path, friendly(&strip_position(&e.into_inner().to_string()))));
+            None
+        }
+    }
+}
+
+fn join_path(prefix: &str, inner: &str) -> String {
+    match (prefix.is_empty(), inner.is_empty()) {
+        (true, _) => inner.to_string(),
+        (false, true) => prefix.to_string(),
+        (false, false) if inner.starts_with('[') => format!("{prefix}{inner}"),
+        (false, false) => format!("{prefix}.{inner}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Actions
+
+type FieldCheck = fn(&Value, &str, &mut Vec<ScenarioError>) -> bool;
+/// An action field: its name, whether it is required, and the check of its type.
+type Field = (&'static str, bool, FieldCheck);
+
+fn check<T: DeserializeOwned>(value: &Value, path: &str, errors: &mut Vec<ScenarioError>) -> bool {
+    deserialize_at::<T>(value, path, errors).is_some()
+}
+
+/// One action kind as the file spells it: its `do` name and its fields (name, required, type check).
+/// Kept in step with [`ActionKind`]; a `do` name missing here still parses through serde (with coarser paths).
+const ACTION_KINDS: &[(&str, &[Field])] = &[
+    ("kill_replica", &[("replica", true, check::<ReplicaRef>)]),
+    ("fail_health_check", &[("replica", true, check::<ReplicaRef>), ("times", true, check::<Times>)]),
+    ("heal_health_check", &[("replica", true, check::<ReplicaRef>)]),
+    (
+        "fail_constructor",
+        &[
+            ("deployment", true, check::<DeploymentRef>),
+            ("rank", false, check::<Option<u32>>),
+            ("times", true, check::<Times>),
+        ],
+    ),
+    ("kill_node", &[("node", true, check::<String>)]),
+    ("add_node", &[("node", true, check::<NodeSpec>)]),
+    ("kill_controller", &[]),
+    ("fail_gcs_queries", &[("for_s", true, check::<f64>)]),
+    ("set_num_replicas", &[("deployment", true, check::<DeploymentRef>), ("num_replicas", true, check::<i64>)]),
+    ("delete_app", &[("app", true, check::<String>)]),
+];
+
+fn action_names() -> Vec<&'static str> {
+    ACTION_KINDS.iter().map(|(name, _)| *name).collect()
+}
+
+/// Read `actions[i]`: every field is checked on its own so that each error keeps its path.
+fn parse_action(item: &Value, path: &str, errors: &mut Vec<ScenarioError>) -> Option<Action> {
+    let Value::Object(obj) = item else {
+        errors.push(ScenarioError::at(
+            path,
+            format!(
+                "an action must be a JSON object like {{\"at_s\": 10, \"do\": \"kill_node\", \"node\": \"w1\"}}, found {}",
+                describe(item)
+            ),
+        ));
+        return None;
+    };
+    let before = errors.len();
+    let at_s = match obj.get("at_s") {
+        None => {
+            errors.push(ScenarioError::at(
+                format!("{path}.at_s"),
+                "missing field `at_s`: every action needs the simulated time (in seconds) at which it happens",
+            ));
+            None
+        }
+        Some(v) => {
+            let at = v.as_f64();
+            if at.is_none() {
+                errors.push(ScenarioError::at(
+                    format!("{path}.at_s"),
+                    format!("expected a number of seconds, found {}", describe(v)),
+                ));
+            }
+            at
+        }
+    };
+    let names = action_names();
+    let name = match obj.get("do") {
+        None => {
+            errors.push(ScenarioError::at(
+                format!("{path}.do"),
+                format!("missing field `do`: say which action this is, one of {}", backticked(&names)),
+            ));
+            None
+        }
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(other) => {
+            errors.push(ScenarioError::at(
+                format!("{path}.do"),
+                format!("expected a string naming the action, found {}", describe(other)),
+            ));
+            None
+        }
+    };
+    if let Some(name) = name {
+        match ACTION_KINDS.iter().find(|(n, _)| *n == name) {
+            Some((_, fields)) => check_action_fields(obj, path, name, fields, errors),
+            None => {
+                // An action kind added to `ActionKind` but not to the table above still parses.
+                let mut rest = obj.clone();
+                rest.remove("at_s");
+                if serde_json::from_value::<ActionKind>(Value::Object(rest)).is_err() {
+                    errors.push(ScenarioError::at(
+                        format!("{path}.do"),
+                        format!(
+                            "unknown action `{name}`, expected one of {}{}",
+                            backticked(&names),
+                            did_you_mean(name, &names)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if errors.len() > before {
+        return None;
+    }
+    let at_s = at_s?;
+    let mut rest = obj.clone();
+    rest.remove("at_s");
+    match serde_json::from_value::<ActionKind>(Value::Object(rest)) {
+        Ok(kind) => Some(Action { at_s, kind }),
+        Err(e) => {
+            errors.push(ScenarioError::at(path, friendly(&strip_position(&e.to_string()))));
+            None
+        }
+    }
+}
+
+fn check_action_fields(
+    obj: &Map<String, Value>,
+    path: &str,
+    name: &str,
+    fields: &[Field],
+    errors: &mut Vec<ScenarioError>,
+) {
+    let mut allowed: Vec<&str> = vec!["at_s", "do"];
+    allowed.extend(fields.iter().map(|(f, _, _)| *f));
+    for key in obj.keys() {
+        if !allowed.contains(&key.as_str()) {
+            errors.push(ScenarioError::at(
+                format!("{path}.{key}"),
+                format!(
+                    "unknown field `{key}` for a `{name}` action, expected {}{}",
+                    one_of(&allowed),
+                    did_you_mean(key, &allowed)
+                ),
+            ));
+        }
+    }
+    for (field, required, check_field) in fields {
+        match obj.get(*field) {
+            None if *required => errors.push(ScenarioError::at(
+                format!("{path}.{field}"),
+                format!("missing field `{field}` (a `{name}` action needs {})", backticked_fields(fields)),
+            )),
+            None => {}
+            Some(v) => {
+                check_field(v, &format!("{path}.{field}"), errors);
+            }
+        }
+    }
+}
+
+fn backticked_fields(fields: &[Field]) -> String {
+    let required: Vec<&str> = fields.iter().filter(|(_, r, _)| *r).map(|(f, _, _)| *f).collect();
+    backticked(&required)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Messages
 
 fn strip_position(msg: &str) -> String {
     match msg.find(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
+    }
+}
+
+/// serde's message in plainer words (`expected f64` -> `expected a number`), with a "did you mean" for an unknown
+/// field or variant that is close to an expected one.
+fn friendly(msg: &str) -> String {
+    for kind in ["unknown field `", "unknown variant `"] {
+        let Some(rest) = msg.strip_prefix(kind) else { continue };
+        let Some(end) = rest.find('`') else { continue };
+        let found = &rest[..end];
+        let expected: Vec<&str> = rest[end + 1..].split('`').skip(1).step_by(2).collect();
+        return format!("{msg}{}", did_you_mean(found, &expected));
+    }
+    const PLAIN: [(&str, &str); 6] = [
+        ("expected f64", "expected a number"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected i64", "expected a whole number"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected an object"),
+    ];
+    if let Some(i) = msg.find("expected struct ") {
+        // "expected struct NodeSpec": the Rust type name means nothing in a JSON file.
+        return format!("{}expected an object", &msg[..i]);
+    }
+    for (from, to) in PLAIN {
+        if let Some(head) = msg.strip_suffix(from) {
+            return format!("{head}{to}");
+        }
+    }
+    msg.to_string()
+}
+
+/// ` (did you mean `x`?)` when one candidate is within a small edit distance, else empty.
+fn did_you_mean(found: &str, candidates: &[&str]) -> String {
+    let found_lower = found.to_lowercase();
+    let best = candidates.iter().map(|c| (edit_distance(&found_lower, &c.to_lowercase()), *c)).min_by_key(|(d, _)| *d);
+    match best {
+        Some((d, c)) if d > 0 && d <= 2.max(found.chars().count() / 4) => format!(" (did you mean `{c}`?)"),
+        Some((0, c)) if c != found => format!(" (did you mean `{c}`?)"),
+        _ => String::new(),
+    }
+}
+
+/// Levenshtein distance; inputs are field names, so short. Longer inputs are not compared (distance "far").
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len() > 64 || b.len() > 64 {
+        return usize::MAX;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn backticked(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn one_of(names: &[&str]) -> String {
+    match names {
+        [one] => format!("`{one}`"),
+        _ => format!("one of {}", backticked(names)),
+    }
+}
+
+/// "a string \"x\"", "an array", ...: what a JSON value is, for messages.
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => {
+            let shown: String = s.chars().take(40).collect();
+            let more = if shown.len() < s.len() { "..." } else { "" };
+            format!("the string \"{shown}{more}\"")
+        }
+        Value::Array(_) => "an array".to_string(),
+        Value::Object(_) => "an object".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_kind_in_the_table_parses_with_serde() {
+        let samples = [
+            r#"{"do":"kill_replica","replica":{"app":"a","deployment":"d","index":0}}"#,
+            r#"{"do":"fail_health_check","replica":{"app":"a","deployment":"d","index":0},"times":"forever"}"#,
+            r#"{"do":"heal_health_check","replica":{"app":"a","deployment":"d","index":0}}"#,
+            r#"{"do":"fail_constructor","deployment":{"app":"a","deployment":"d"},"rank":1,"times":2}"#,
+            r#"{"do":"kill_node","node":"w1"}"#,
+            r#"{"do":"add_node","node":{"id":"w9","resources":{"CPU":2}}}"#,
+            r#"{"do":"kill_controller"}"#,
+            r#"{"do":"fail_gcs_queries","for_s":3}"#,
+            r#"{"do":"set_num_replicas","deployment":{"app":"a","deployment":"d"},"num_replicas":4}"#,
+            r#"{"do":"delete_app","app":"a"}"#,
+        ];
+        assert_eq!(samples.len(), ACTION_KINDS.len());
+        for (sample, (name, _)) in samples.iter().zip(ACTION_KINDS) {
+            let kind: ActionKind = serde_json::from_str(sample).unwrap();
+            assert_eq!(kind.name(), *name);
+            let mut errors = Vec::new();
+            let mut v: Value = serde_json::from_str(sample).unwrap();
+            v.as_object_mut().unwrap().insert("at_s".into(), Value::from(1.0));
+            assert!(parse_action(&v, "actions[0]", &mut errors).is_some(), "{name}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn did_you_mean_finds_close_names() {
+        assert_eq!(did_you_mean("gang_sise", &["gang_size", "rank"]), " (did you mean `gang_size`?)");
+        assert_eq!(did_you_mean("zzz", &["gang_size", "rank"]), "");
+        assert_eq!(did_you_mean("PACK", &["pack"]), " (did you mean `pack`?)");
     }
 }
