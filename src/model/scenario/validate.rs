@@ -329,6 +329,7 @@ impl Validator {
     fn toggles(&mut self, t: &Toggles) {
         self.one_of("toggles.gang_pg_removal", &t.gang_pg_removal, &["last_member", "first_member"]);
         self.one_of("toggles.startup_failure_counting", &t.startup_failure_counting, &["per_gang", "per_replica"]);
+        self.one_of("toggles.leak_detection", &t.leak_detection, &["at_controller_start", "periodic"]);
     }
 
     fn one_of(&mut self, path: &str, value: &str, allowed: &[&str]) {

@@ -754,12 +754,7 @@ impl ServeController {
                         }),
                         Some(template) => {
                             for (bi, b) in template.iter().enumerate() {
-                                let sel = d
-                                    .config
-                                    .bundle_label_selectors
-                                    .as_ref()
-                                    .and_then(|s| s.get(bi).cloned())
-                                    .unwrap_or_default();
+                                let sel = d.config.bundle_selector(bi);
                                 bundles.push(Bundle { resources: b.clone(), label_selector: sel, node: None });
                             }
                         }
@@ -885,12 +880,7 @@ impl ServeController {
                         .enumerate()
                         .map(|(bi, b)| Bundle {
                             resources: b.clone(),
-                            label_selector: d
-                                .config
-                                .bundle_label_selectors
-                                .as_ref()
-                                .and_then(|s| s.get(bi).cloned())
-                                .unwrap_or_default(),
+                            label_selector: d.config.bundle_selector(bi),
                             node: None,
                         })
                         .collect();

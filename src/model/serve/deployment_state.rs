@@ -38,6 +38,15 @@ pub struct DeploymentConfig {
 }
 
 impl DeploymentConfig {
+    /// The label selector of bundle `i` of the per-replica template: one selector applies to every bundle (as
+    /// Serve does), otherwise one per bundle.
+    pub fn bundle_selector(&self, i: usize) -> BTreeMap<String, String> {
+        match self.bundle_label_selectors.as_deref() {
+            Some([one]) => one.clone(),
+            Some(all) => all.get(i).cloned().unwrap_or_default(),
+            None => BTreeMap::new(),
+        }
+    }
     pub fn bundles_per_replica(&self) -> usize {
         self.bundles.as_ref().map_or(1, |b| b.len().max(1))
     }
