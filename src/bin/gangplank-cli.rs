@@ -7,7 +7,8 @@ use gangplank::model::time::fmt_secs;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  gangplank-cli run FILE [--trace OUT] [--quiet]   run FILE to its until_s, print events, write the trace
+  gangplank-cli run FILE [--trace OUT] [--quiet] [--stats]
+                                                    run FILE to its until_s, print events, write the trace
   gangplank-cli validate FILE                      check a scenario only";
 
 fn main() -> ExitCode {
@@ -70,6 +71,7 @@ fn run(args: &[String]) -> ExitCode {
     let mut path = None;
     let mut trace_out = None;
     let mut quiet = false;
+    let mut stats = false;
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
@@ -84,6 +86,7 @@ fn run(args: &[String]) -> ExitCode {
                 }
             }
             "--quiet" | "-q" => quiet = true,
+            "--stats" => stats = true,
             other if path.is_none() && !other.starts_with('-') => path = Some(other.to_string()),
             other => {
                 eprintln!("unexpected argument {other:?}\n{USAGE}");
@@ -118,10 +121,21 @@ fn run(args: &[String]) -> ExitCode {
         }
     }
     if let Some(out) = trace_out
-        && let Err(e) = std::fs::write(&out, sim.trace_json()) {
-            eprintln!("{out}: cannot write the trace: {e}");
-            return ExitCode::from(2);
-        }
+        && let Err(e) = std::fs::write(&out, sim.trace_json())
+    {
+        eprintln!("{out}: cannot write the trace: {e}");
+        return ExitCode::from(2);
+    }
+    if stats {
+        eprintln!(
+            "stats: {} simulated s, {} events, {} wakeups processed, {} control-loop ticks run (of {} on the grid)",
+            fmt_secs(sim.now()),
+            sim.events().len(),
+            sim.steps,
+            sim.ticks,
+            sim.tick_of(sim.now())
+        );
+    }
     let v = sim.violations();
     if v.is_empty() {
         println!("{}: {} events, no invariant violated", scenario.name, sim.events().len());

@@ -10,7 +10,7 @@ use crate::model::resources::Resources;
 use crate::model::scenario::NodeSpec;
 use crate::model::serve::replica::GangContext;
 use crate::model::time::{SimDuration, SimTime};
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 
@@ -91,6 +91,10 @@ pub struct Gcs {
     next_seq: u64,
     /// Something changed that could let a pending PG or actor be placed.
     needs_scheduling: bool,
+    /// Seeds each placement group's own tie-break stream.
+    pub placement_seed: u64,
+    /// Counts every change to nodes, PGs and actors (the invariant checker runs only after a change).
+    pub mutations: u64,
 }
 
 impl Gcs {
@@ -106,6 +110,8 @@ impl Gcs {
             startup_max,
             next_seq: 0,
             needs_scheduling: false,
+            mutations: 0,
+            placement_seed: 0,
         }
     }
 
@@ -141,6 +147,7 @@ impl Gcs {
             format!("node {} joined with {}", spec.id, clean(&spec.resources).describe()),
         );
         self.needs_scheduling = true;
+        self.mutations += 1;
     }
 
     /// The node's processes die now; the GCS declares it dead after `detection`.
@@ -210,6 +217,7 @@ impl Gcs {
             }
         }
         self.needs_scheduling = true;
+        self.mutations += 1;
     }
 
     // ----- placement groups ---------------------------------------------------------------------------------
@@ -244,6 +252,7 @@ impl Gcs {
         self.pg_by_name.insert(name, seq);
         self.pgs.insert(seq, pg);
         self.needs_scheduling = true;
+        self.mutations += 1;
     }
 
     /// Remove a PG: release its bundles and kill every actor still in it. Returns false if it was not there.
@@ -274,6 +283,7 @@ impl Gcs {
         }
         log.push(pg_event(&pg, Some(from)), reason);
         self.needs_scheduling = true;
+        self.mutations += 1;
         true
     }
 
@@ -283,6 +293,7 @@ impl Gcs {
         actor.created_seq = self.seq();
         self.actors.insert(actor.replica_id.clone(), actor);
         self.needs_scheduling = true;
+        self.mutations += 1;
     }
 
     /// The actor process dies (crash, kill). Resources held outside a bundle are released.
@@ -302,6 +313,7 @@ impl Gcs {
             }
         }
         self.needs_scheduling = true;
+        self.mutations += 1;
     }
 
     /// Forget a dead actor (the controller reaped it).
@@ -358,7 +370,12 @@ impl Gcs {
         for (_, seq) in waiting {
             let pg = &self.pgs[&seq];
             let todo: Vec<usize> = (0..pg.bundles.len()).filter(|&i| pg.bundles[i].node.is_none()).collect();
-            let Some(assign) = choose_nodes(pg, &todo, &self.cluster, rng) else { continue };
+            // Each PG's tie-breaks come from its own stream (run seed, PG, bundles to place), so how often a
+            // pending PG is retried never changes the run's other random choices.
+            let mut prng = ChaCha8Rng::seed_from_u64(
+                self.placement_seed ^ seq.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ ((todo.len() as u64) << 48),
+            );
+            let Some(assign) = choose_nodes(pg, &todo, &self.cluster, &mut prng) else { continue };
             let pg = self.pgs.get_mut(&seq).expect("pg");
             for (bi, ni) in assign {
                 let node = &mut self.cluster.nodes[ni];
@@ -367,6 +384,7 @@ impl Gcs {
             }
             let from = pg.state;
             pg.state = PlacementGroupState::Created;
+            self.mutations += 1;
             let nodes: Vec<String> = pg.bundle_nodes().into_iter().flatten().collect();
             let mut distinct = nodes.clone();
             distinct.sort();
@@ -431,6 +449,7 @@ impl Gcs {
             let span = self.startup_max.0.saturating_sub(self.startup_min.0);
             let startup = SimDuration(self.startup_min.0 + if span == 0 { 0 } else { rng.random_range(0..=span) });
             let fails = self.take_constructor_fault(&id);
+            self.mutations += 1;
             let a = self.actors.get_mut(&id).expect("actor");
             a.node = Some(node);
             a.placed_at = Some(now);
@@ -459,6 +478,7 @@ impl Gcs {
     /// Something outside the GCS changed resources (a node joined, an actor died): retry pending work.
     pub fn mark_dirty(&mut self) {
         self.needs_scheduling = true;
+        self.mutations += 1;
     }
 
     /// Reserved (bundles) and used (live actors) amounts per node, recomputed from scratch.

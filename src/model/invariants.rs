@@ -229,8 +229,10 @@ pub fn find(sim: &Simulation) -> Vec<(&'static str, String)> {
         if !c.recovering && c.last_tick.is_some() {
             let used: BTreeSet<&str> =
                 gcs.actors.values().filter(|a| a.alive || a.unreachable).filter_map(|a| a.pg_name()).collect();
+            let tracked_pgs: BTreeSet<&str> =
+                c.deployments.iter().flat_map(|d| d.reservations.values().map(|r| r.pg_name.as_str())).collect();
             for pg in gcs.pgs.values().filter(|p| p.is_gang()) {
-                let tracked = c.deployments.iter().any(|d| d.reservations.values().any(|r| r.pg_name == pg.name));
+                let tracked = tracked_pgs.contains(pg.name.as_str());
                 if tracked || used.contains(pg.name.as_str()) || c.leak_exempt.contains(&pg.name) {
                     continue;
                 }

@@ -1,6 +1,6 @@
 //! Placement groups as Ray's GCS does them: bundles, the four strategies, atomic creation, the pending queue,
 //! rescheduling of lost bundles after a node death, and removal.
-use crate::model::cluster::{Cluster, Node};
+use crate::model::cluster::Cluster;
 use crate::model::resources::Resources;
 use crate::model::time::SimTime;
 use rand::RngExt;
@@ -107,55 +107,61 @@ impl PlacementGroup {
 type Assignment = Vec<(usize, usize)>;
 
 /// Choose nodes for the bundles at `todo` (indices into `pg.bundles`), atomically: all of them or none.
-/// Ties between equally good nodes are broken by the seeded RNG, so a seed fixes every choice.
+/// Ties between equally good nodes are broken by `rng`; the GCS seeds it per placement group (see
+/// `Gcs::schedule`), so a seed fixes every choice and retrying a pending PG never shifts anyone else's.
 pub fn choose_nodes(
     pg: &PlacementGroup,
     todo: &[usize],
     cluster: &Cluster,
     rng: &mut ChaCha8Rng,
 ) -> Option<Assignment> {
-    // A shuffled node order: the tie-break among otherwise equal candidates.
-    let mut order: Vec<usize> = (0..cluster.nodes.len()).filter(|&i| cluster.nodes[i].schedulable()).collect();
-    for i in (1..order.len()).rev() {
-        let j = rng.random_range(0..=i);
-        order.swap(i, j);
+    let live: Vec<usize> = (0..cluster.nodes.len()).filter(|&i| cluster.nodes[i].schedulable()).collect();
+    if live.is_empty() || todo.is_empty() {
+        return if todo.is_empty() { Some(Vec::new()) } else { None };
     }
-    if order.is_empty() {
-        return None;
-    }
-    let mut free: Vec<Resources> = cluster.nodes.iter().map(|n| n.available.clone()).collect();
+    // Free resources as this placement uses them up: only touched nodes are copied.
+    let mut taken: BTreeMap<usize, Resources> = BTreeMap::new();
+    let free = |taken: &BTreeMap<usize, Resources>, i: usize| -> Resources {
+        let mut f = cluster.nodes[i].available.clone();
+        if let Some(t) = taken.get(&i) {
+            f.sub(t);
+        }
+        f
+    };
     // Bundles of this PG already placed (rescheduling keeps them where they are).
-    let mut used_by_pg: Vec<u32> = vec![0; cluster.nodes.len()];
+    let mut used_by_pg: BTreeMap<usize, u32> = BTreeMap::new();
     for b in &pg.bundles {
-        if let Some(node) = &b.node
-            && let Some(i) = cluster.index_of(node)
-        {
-            used_by_pg[i] += 1;
+        if let Some(i) = b.node.as_ref().and_then(|n| cluster.index_of(n)) {
+            *used_by_pg.entry(i).or_insert(0) += 1;
         }
     }
-    let fits = |n: &Node, free: &Resources, b: &Bundle| n.matches(&b.label_selector) && free.covers(&b.resources);
+    let used = |m: &BTreeMap<usize, u32>, i: usize| m.get(&i).copied().unwrap_or(0);
+    let pick =
+        |rng: &mut ChaCha8Rng, tied: &[usize]| tied[if tied.len() == 1 { 0 } else { rng.random_range(0..tied.len()) }];
     let mut out = Vec::new();
     match pg.strategy {
         PlacementStrategy::Pack | PlacementStrategy::StrictPack => {
-            // First choice: one node that holds everything still to place (with the PG's other bundles if any).
-            let mut whole: Vec<usize> = order
+            // First choice: one node that holds everything still to place.
+            let mut total = Resources::new();
+            for &bi in todo {
+                total.add(&pg.bundles[bi].resources);
+            }
+            let mut whole: Vec<usize> = live
                 .iter()
                 .copied()
                 .filter(|&i| {
-                    let mut f = free[i].clone();
-                    todo.iter().all(|&bi| {
-                        let ok = fits(&cluster.nodes[i], &f, &pg.bundles[bi]);
-                        f.sub(&pg.bundles[bi].resources);
-                        ok
-                    })
+                    let n = &cluster.nodes[i];
+                    n.available.covers(&total) && todo.iter().all(|&bi| n.matches(&pg.bundles[bi].label_selector))
                 })
                 .collect();
-            if pg.strategy == PlacementStrategy::StrictPack && used_by_pg.iter().any(|&c| c > 0) {
-                whole.retain(|&i| used_by_pg[i] > 0);
+            if pg.strategy == PlacementStrategy::StrictPack && !used_by_pg.is_empty() {
+                whole.retain(|&i| used(&used_by_pg, i) > 0);
             }
-            // Prefer a node that already holds part of this PG.
-            whole.sort_by_key(|&i| std::cmp::Reverse(used_by_pg[i]));
-            if let Some(&i) = whole.first() {
+            // Prefer a node that already holds part of this PG; otherwise any, chosen by the seeded RNG.
+            let best = whole.iter().map(|&i| used(&used_by_pg, i)).max();
+            whole.retain(|&i| Some(used(&used_by_pg, i)) == best);
+            if !whole.is_empty() {
+                let i = pick(rng, &whole);
                 return Some(todo.iter().map(|&bi| (bi, i)).collect());
             }
             if pg.strategy == PlacementStrategy::StrictPack {
@@ -164,12 +170,16 @@ pub fn choose_nodes(
             // Spill over: biggest bundles first, onto the nodes with the most room (first-fit decreasing).
             let mut bundles: Vec<usize> = todo.to_vec();
             bundles.sort_by_key(|&bi| std::cmp::Reverse(pg.bundles[bi].resources.magnitude()));
-            let mut nodes = order.clone();
-            nodes.sort_by_key(|&i| (std::cmp::Reverse(used_by_pg[i]), std::cmp::Reverse(free[i].magnitude())));
+            let mut nodes = live.clone();
+            nodes.sort_by_key(|&i| {
+                (std::cmp::Reverse(used(&used_by_pg, i)), std::cmp::Reverse(cluster.nodes[i].available.magnitude()))
+            });
             for bi in bundles {
                 let b = &pg.bundles[bi];
-                let i = *nodes.iter().find(|&&i| fits(&cluster.nodes[i], &free[i], b))?;
-                free[i].sub(&b.resources);
+                let i = *nodes
+                    .iter()
+                    .find(|&&i| cluster.nodes[i].matches(&b.label_selector) && free(&taken, i).covers(&b.resources))?;
+                taken.entry(i).or_default().add(&b.resources);
                 out.push((bi, i));
             }
         }
@@ -180,15 +190,19 @@ pub fn choose_nodes(
             }
             for bi in bundles {
                 let b = &pg.bundles[bi];
-                let candidates = order.iter().copied().filter(|&i| fits(&cluster.nodes[i], &free[i], b));
-                let pick = if pg.strategy == PlacementStrategy::StrictSpread {
-                    candidates.clone().find(|&i| used_by_pg[i] == 0)?
-                } else {
-                    candidates.min_by_key(|&i| used_by_pg[i])?
-                };
-                free[pick].sub(&b.resources);
-                used_by_pg[pick] += 1;
-                out.push((bi, pick));
+                let fits: Vec<usize> = live
+                    .iter()
+                    .copied()
+                    .filter(|&i| cluster.nodes[i].matches(&b.label_selector) && free(&taken, i).covers(&b.resources))
+                    .filter(|&i| pg.strategy != PlacementStrategy::StrictSpread || used(&used_by_pg, i) == 0)
+                    .collect();
+                // The node with the fewest bundles of this PG so far; ties broken by the seeded RNG.
+                let least = fits.iter().map(|&i| used(&used_by_pg, i)).min()?;
+                let tied: Vec<usize> = fits.into_iter().filter(|&i| used(&used_by_pg, i) == least).collect();
+                let i = pick(rng, &tied);
+                taken.entry(i).or_default().add(&b.resources);
+                *used_by_pg.entry(i).or_insert(0) += 1;
+                out.push((bi, i));
             }
         }
     }
@@ -220,6 +234,7 @@ pub fn pending_reason(pg: &PlacementGroup, cluster: &Cluster) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::cluster::Node;
     use rand::SeedableRng;
 
     fn cluster(cpus: &[f64]) -> Cluster {

@@ -39,9 +39,10 @@ pub fn snapshot_of(sim: &Simulation) -> Snapshot {
     let mut in_bundle: std::collections::BTreeMap<(&str, usize), &str> = std::collections::BTreeMap::new();
     for a in gcs.actors.values() {
         if let ActorPlacement::Bundle { pg_name, bundle_index } = &a.placement
-            && (a.alive || a.node.is_some()) {
-                in_bundle.entry((pg_name.as_str(), *bundle_index)).or_insert(a.replica_id.as_str());
-            }
+            && (a.alive || a.node.is_some())
+        {
+            in_bundle.entry((pg_name.as_str(), *bundle_index)).or_insert(a.replica_id.as_str());
+        }
     }
     let placement_groups = gcs
         .pgs

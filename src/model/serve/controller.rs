@@ -516,9 +516,10 @@ impl ServeController {
                     // Crash before its first init call (#63153): unrecoverable, killed, not counted. Its gang
                     // context is unknown to the controller, so its gang PG is never registered (errata §8).
                     if let Some(g) = &a.gang_context
-                        && !d.reservations.contains_key(&g.gang_id) {
-                            self.unregistered_recovered_pgs.insert(g.pg_name.clone());
-                        }
+                        && !d.reservations.contains_key(&g.gang_id)
+                    {
+                        self.unregistered_recovered_pgs.insert(g.pg_name.clone());
+                    }
                     cx.gcs.kill_actor(&id);
                     d.replicas[idx].startup = ReplicaStartupStatus::Failed;
                     Self::stop_replica(
@@ -674,10 +675,14 @@ impl ServeController {
     /// A gang PG goes once none of its expected members is tracked any more (Ray 2.60, #66221).
     fn reclaim_empty_gang_placement_groups(&mut self, di: usize, cx: &mut Ctx) {
         let d = &mut self.deployments[di];
+        if d.reservations.is_empty() {
+            return;
+        }
+        let tracked: std::collections::BTreeSet<&str> = d.replicas.iter().map(|r| r.id.as_str()).collect();
         let empty: Vec<String> = d
             .reservations
             .iter()
-            .filter(|(_, res)| !res.member_ids.iter().any(|m| d.tracks(m)))
+            .filter(|(_, res)| !res.member_ids.iter().any(|m| tracked.contains(m.as_str())))
             .map(|(g, _)| g.clone())
             .collect();
         for gang_id in empty {
