@@ -1,25 +1,442 @@
 //! Browser tests (wasm-bindgen-test in headless Chromium): `cargo test --target wasm32-unknown-unknown --test web`.
-//! A starting point from the foundation work; the UI owns this file and grows it.
+//! Components are rendered from hand-made snapshots (a gang, a pending PG, a dead node, the controller), so these
+//! tests say what the UI draws for a given model state, independent of the engine's choices.
 #![cfg(target_arch = "wasm32")]
 
+use gangplank::model::events::{Event, EventKind, TeardownCause};
+use gangplank::model::placement::{PlacementGroupState, PlacementStrategy};
+use gangplank::model::resources::Resources;
+use gangplank::model::serve::replica::{GangContext, ReplicaStartupStatus, ReplicaState};
+use gangplank::model::serve::status::{ApplicationStatus, DeploymentStatus, DeploymentStatusTrigger};
+use gangplank::model::snapshot::{
+    ApplicationView, BundleView, ControllerView, DeploymentView, NodeView, PlacementGroupView, ReplicaView, Snapshot,
+};
+use gangplank::model::time::SimTime;
+use gangplank::ui::state::{LogCategory, Target, Teardown};
+use gangplank::ui::{ClusterView, ClusterViewProps, EventLog, EventLogProps, PendingTray, PendingTrayProps};
+use gangplank::ui::{StatusPanel, StatusPanelProps};
 use gloo::timers::future::TimeoutFuture;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use wasm_bindgen_test::*;
+use yew::Callback;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts the real app into a fresh `<div>` and returns that div.
-async fn mount_app() -> web_sys::Element {
+const GANG: &str = "1a2b3c4d";
+const PG: &str = "SERVE_GANG::app_G_0_1a2b3c4d";
+const PENDING_PG: &str = "SERVE_GANG::app_G_1_99990000";
+const REASON: &str = "needs 2 × {CPU: 1}; largest free: {} on w1";
+
+fn cpu(n: f64) -> Resources {
+    Resources::from_pairs([("CPU", n)])
+}
+
+fn node(id: &str, total: f64, reserved: f64, alive: bool) -> NodeView {
+    let mut available = cpu(total);
+    available.sub(&cpu(reserved));
+    NodeView {
+        id: id.into(),
+        is_head: id == "head",
+        alive,
+        killed: false,
+        resources: cpu(total),
+        available,
+        reserved: cpu(reserved),
+        used: cpu(reserved),
+        labels: BTreeMap::new(),
+    }
+}
+
+fn member(id: &str, rank: u32, state: ReplicaState, node: Option<&str>, pg: &str, gang: &str) -> ReplicaView {
+    ReplicaView {
+        id: id.into(),
+        app: "app".into(),
+        deployment: "G".into(),
+        state,
+        startup: (state == ReplicaState::Starting).then_some(ReplicaStartupStatus::PendingAllocation),
+        node: node.map(Into::into),
+        pg_name: Some(pg.into()),
+        bundle_index: Some(rank as usize),
+        gang_context: Some(GangContext {
+            gang_id: gang.into(),
+            rank,
+            world_size: 2,
+            member_replica_ids: vec![],
+            pg_name: pg.into(),
+        }),
+        consecutive_health_failures: 0,
+        actor_alive: true,
+        graceful_stop: None,
+        position: 0,
+        since: SimTime::ZERO,
+    }
+}
+
+/// A gang of two RUNNING on w1, a second gang waiting in a PENDING PG, a dead node w3, a live controller.
+fn fixture() -> Snapshot {
+    let bundle = |i: usize, node: Option<&str>, replica: Option<&str>| BundleView {
+        index: i,
+        resources: cpu(1.0),
+        node: node.map(Into::into),
+        replica: replica.map(Into::into),
+    };
+    Snapshot {
+        t: SimTime::from_secs_f64(12.5),
+        tick: 125,
+        nodes: vec![node("head", 0.0, 0.0, true), node("w1", 2.0, 2.0, true), node("w3", 2.0, 0.0, false)],
+        placement_groups: vec![
+            PlacementGroupView {
+                id: "pgaaaa".into(),
+                name: PG.into(),
+                state: PlacementGroupState::Created,
+                strategy: PlacementStrategy::Pack,
+                bundles: vec![bundle(0, Some("w1"), Some("rank0aaa")), bundle(1, Some("w1"), Some("rank1bbb"))],
+                app: "app".into(),
+                deployment: "G".into(),
+                gang_id: Some(GANG.into()),
+                pending_reason: None,
+            },
+            PlacementGroupView {
+                id: "pgbbbb".into(),
+                name: PENDING_PG.into(),
+                state: PlacementGroupState::Pending,
+                strategy: PlacementStrategy::Pack,
+                bundles: vec![bundle(0, None, Some("wait0ccc")), bundle(1, None, Some("wait1ddd"))],
+                app: "app".into(),
+                deployment: "G".into(),
+                gang_id: Some("99990000".into()),
+                pending_reason: Some(REASON.into()),
+            },
+        ],
+        replicas: vec![
+            member("rank0aaa", 0, ReplicaState::Running, Some("w1"), PG, GANG),
+            member("rank1bbb", 1, ReplicaState::Running, Some("w1"), PG, GANG),
+            member("wait0ccc", 0, ReplicaState::Starting, None, PENDING_PG, "99990000"),
+            member("wait1ddd", 1, ReplicaState::Starting, None, PENDING_PG, "99990000"),
+        ],
+        deployments: vec![DeploymentView {
+            app: "app".into(),
+            name: "G".into(),
+            status: DeploymentStatus::Updating,
+            status_trigger: DeploymentStatusTrigger::ConfigUpdateStarted,
+            message: "Deployment 'G' has 2 replicas that have taken more than 30s to be scheduled.".into(),
+            target_num_replicas: 4,
+            running: 2,
+            starting: 2,
+            recovering: 0,
+            stopping: 0,
+            gang_size: Some(2),
+            strategy: Some(PlacementStrategy::Pack),
+            failure_count: 0,
+            failure_threshold: 12,
+            gang_restarts: 1,
+            deleting: false,
+        }],
+        applications: vec![ApplicationView { name: "app".into(), status: ApplicationStatus::Deploying }],
+        controller: ControllerView {
+            alive: true,
+            incarnation: 2,
+            recovering: false,
+            restart_at_s: None,
+            gcs_queries_fail_until_s: None,
+        },
+        violations: 0,
+    }
+}
+
+fn new_root() -> web_sys::Element {
     let document = gloo::utils::document();
     let root = document.create_element("div").unwrap();
+    root.set_attribute("style", "width: 900px").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<gangplank::ui::App>::with_root(root.clone()).render();
-    TimeoutFuture::new(0).await; // let Yew render
     root
 }
 
+async fn settle() {
+    TimeoutFuture::new(10).await;
+}
+
+fn q(root: &web_sys::Element, selector: &str) -> web_sys::Element {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("nothing matches {selector}: {}", root.inner_html()))
+}
+
+fn text(root: &web_sys::Element, selector: &str) -> String {
+    q(root, selector).text_content().unwrap_or_default()
+}
+
+fn key(el: &web_sys::Element, key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    let e = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    el.dispatch_event(&e).unwrap();
+}
+
+fn click(el: &web_sys::Element) {
+    let init = web_sys::MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let e = web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
+    el.dispatch_event(&e).unwrap();
+}
+
+fn cluster_props(snapshot: Snapshot, highlight: &[&str], targets: Rc<RefCell<Vec<Target>>>) -> ClusterViewProps {
+    ClusterViewProps {
+        snapshot: Rc::new(snapshot),
+        highlight: Rc::new(highlight.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>()),
+        target: None,
+        gang_hues: Rc::new([(GANG.to_string(), 0u8), ("99990000".to_string(), 1u8)].into_iter().collect()),
+        teardowns: Rc::new(BTreeMap::new()),
+        on_target: Callback::from(move |t: Target| targets.borrow_mut().push(t)),
+        on_select_event: Callback::noop(),
+    }
+}
+
 #[wasm_bindgen_test]
-async fn app_mounts_and_shows_its_name() {
-    let root = mount_app().await;
-    let text = root.text_content().unwrap_or_default();
-    assert!(text.contains("Gangplank"), "rendered text: {text:?}");
+async fn cluster_view_draws_a_gang_with_ranks_a_shared_hue_and_a_labelled_link() {
+    let root = new_root();
+    let targets = Rc::new(RefCell::new(Vec::new()));
+    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), cluster_props(fixture(), &[], targets)).render();
+    settle().await;
+    for (id, rank) in [("rank0aaa", "r0"), ("rank1bbb", "r1")] {
+        let r = q(&root, &format!("[data-replica={id}]"));
+        assert_eq!(r.get_attribute("data-state").as_deref(), Some("RUNNING"));
+        assert!(r.class_list().contains("gang-member") && r.class_list().contains("hue-0"), "{id}: {}", r.class_name());
+        let t = r.text_content().unwrap_or_default();
+        assert!(t.contains(rank) && t.contains("RUN"), "{id} shows its rank and state: {t:?}");
+        assert_eq!(r.get_attribute("role").as_deref(), Some("button"));
+        assert!(r.get_attribute("aria-label").unwrap().contains(&format!("gang {GANG}")));
+    }
+    // Both bundles are slots in w1's card, tagged with their PG and index.
+    let w1 = q(&root, "[data-node=w1]");
+    let tags: Vec<String> = (0..2).map(|i| text(&w1, &format!("[data-slot='pgaaaa#{i}'] .slot-tag"))).collect();
+    assert_eq!(tags, vec!["pg 1a2b #0", "pg 1a2b #1"]);
+    assert!(q(&root, &format!("path.gang-link[data-gang='{GANG}']")).get_attribute("d").unwrap().contains('Q'));
+    assert_eq!(text(&root, &format!("[data-gang-label='{GANG}']")), format!("gang {GANG}"));
+    // The pending gang's replicas are not drawn in a node.
+    assert!(root.query_selector("[data-replica=wait0ccc]").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn cluster_view_greys_dead_nodes_and_shows_the_controller_on_the_head() {
+    let root = new_root();
+    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), cluster_props(fixture(), &[], Rc::default()))
+        .render();
+    settle().await;
+    let w3 = q(&root, "[data-node=w3]");
+    assert!(w3.class_list().contains("dead"), "w3 classes: {}", w3.class_name());
+    assert!(text(&root, "[data-node=w3] .status-badge").contains("DEAD"));
+    assert!(!q(&root, "[data-node=w1]").class_list().contains("dead"));
+    let controller = q(&root, "[data-node=head] .controller");
+    assert_eq!(controller.get_attribute("data-controller").as_deref(), Some("RUNNING"));
+    assert!(controller.text_content().unwrap().contains("incarnation 2"));
+    // The SVG is exposed to assistive technology, with a summary.
+    let svg = q(&root, "svg.cluster-svg");
+    assert_eq!(svg.get_attribute("aria-hidden"), None);
+    assert!(svg.get_attribute("aria-label").unwrap().contains("3 nodes (2 alive)"));
+}
+
+#[wasm_bindgen_test]
+async fn a_dead_controller_says_when_it_comes_back() {
+    let mut snap = fixture();
+    snap.controller = ControllerView {
+        alive: false,
+        incarnation: 1,
+        recovering: false,
+        restart_at_s: Some(10.9),
+        gcs_queries_fail_until_s: None,
+    };
+    let root = new_root();
+    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), cluster_props(snap, &[], Rc::default())).render();
+    settle().await;
+    let controller = q(&root, ".controller");
+    assert_eq!(controller.get_attribute("data-controller").as_deref(), Some("DEAD"));
+    assert!(controller.text_content().unwrap().contains("comes back at 10.90 s"));
+}
+
+#[wasm_bindgen_test]
+async fn selecting_an_event_highlights_what_it_touched() {
+    let root = new_root();
+    yew::Renderer::<ClusterView>::with_root_and_props(
+        root.clone(),
+        cluster_props(fixture(), &["rank1bbb", "w3"], Rc::default()),
+    )
+    .render();
+    settle().await;
+    assert!(q(&root, "[data-replica=rank1bbb]").class_list().contains("hl"));
+    assert!(!q(&root, "[data-replica=rank0aaa]").class_list().contains("hl"));
+    assert!(q(&root, "[data-node=w3]").class_list().contains("hl"));
+}
+
+#[wasm_bindgen_test]
+async fn replicas_and_nodes_open_their_actions_by_click_and_by_keyboard() {
+    let root = new_root();
+    let targets = Rc::new(RefCell::new(Vec::new()));
+    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), cluster_props(fixture(), &[], targets.clone()))
+        .render();
+    settle().await;
+    key(&q(&root, "[data-replica=rank0aaa]"), "Enter");
+    key(&q(&root, "[data-node=w1] .node-header"), " ");
+    click(&q(&root, "[data-node=head] .controller"));
+    assert_eq!(*targets.borrow(), vec![Target::Replica("rank0aaa".into()), Target::Node("w1".into()), Target::Cluster]);
+}
+
+#[wasm_bindgen_test]
+async fn a_gang_being_torn_down_flashes_together_and_its_label_links_the_cause() {
+    let mut snap = fixture();
+    for r in snap.replicas.iter_mut().take(2) {
+        r.state = ReplicaState::Stopping;
+    }
+    snap.replicas[0].actor_alive = false;
+    let selected = Rc::new(RefCell::new(Vec::new()));
+    let mut props = cluster_props(snap, &[], Rc::default());
+    props.teardowns = Rc::new(
+        [(
+            GANG.to_string(),
+            Teardown { seq: 17, cause: TeardownCause::ActorCrashed, failed_member: Some("rank0aaa".into()) },
+        )]
+        .into_iter()
+        .collect(),
+    );
+    let s = selected.clone();
+    props.on_select_event = Callback::from(move |seq: u64| s.borrow_mut().push(seq));
+    let root = new_root();
+    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    for id in ["rank0aaa", "rank1bbb"] {
+        let r = q(&root, &format!("[data-replica={id}]"));
+        assert!(
+            r.class_list().contains("teardown") && r.class_list().contains("st-stopping"),
+            "{id}: {}",
+            r.class_name()
+        );
+        assert!(r.query_selector(".cross").unwrap().is_some(), "{id} is crossed out");
+    }
+    assert!(q(&root, "path.gang-link").class_list().contains("torn"));
+    let label = q(&root, &format!("[data-gang-label='{GANG}']"));
+    assert!(label.text_content().unwrap().contains("RESTART_GANG"));
+    key(&label, "Enter");
+    assert_eq!(*selected.borrow(), vec![17]);
+}
+
+#[wasm_bindgen_test]
+async fn pending_tray_shows_the_waiting_pg_with_its_reason_and_replicas() {
+    let root = new_root();
+    let targets = Rc::new(RefCell::new(Vec::new()));
+    let t = targets.clone();
+    let props = PendingTrayProps {
+        snapshot: Rc::new(fixture()),
+        highlight: Rc::default(),
+        gang_hues: Rc::default(),
+        on_target: Callback::from(move |x: Target| t.borrow_mut().push(x)),
+    };
+    yew::Renderer::<PendingTray>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert!(text(&root, "h2").contains("(1)"));
+    let pg = q(&root, &format!("[data-pg='{PENDING_PG}']"));
+    assert!(pg.text_content().unwrap().contains("PENDING"));
+    assert_eq!(text(&root, "[data-testid=pending-reason]"), REASON);
+    assert!(text(&root, ".pending-needs").contains("2 × {CPU: 1}"));
+    let chip = q(&root, "button[data-replica=wait1ddd]");
+    assert!(chip.text_content().unwrap().contains("START r1"));
+    click(&chip);
+    assert_eq!(*targets.borrow(), vec![Target::Replica("wait1ddd".into())]);
+}
+
+#[wasm_bindgen_test]
+async fn status_panel_shows_status_trigger_message_and_counts() {
+    let root = new_root();
+    let props =
+        StatusPanelProps { snapshot: Rc::new(fixture()), highlight: Rc::default(), on_target: Callback::noop() };
+    yew::Renderer::<StatusPanel>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert_eq!(text(&root, "[data-testid=app-status]"), "DEPLOYING");
+    assert_eq!(text(&root, "[data-testid=deployment-status]"), "UPDATING");
+    assert!(text(&root, ".trigger").contains("CONFIG_UPDATE_STARTED"));
+    assert_eq!(text(&root, "[data-testid=running-vs-target]"), "2 / 4 running");
+    assert!(text(&root, ".dep-meta").contains("start-up failures 0/12 · gang restarts 1"));
+    assert!(text(&root, ".dep-message").contains("taken more than 30s"));
+}
+
+#[wasm_bindgen_test]
+async fn event_log_lists_newest_first_and_selects_on_click() {
+    let ev = |seq: u64, t: f64, reason: &str| Event {
+        seq,
+        t: SimTime::from_secs_f64(t),
+        tick: (t * 10.0) as u64,
+        kind: EventKind::GangTeardown {
+            app: "app".into(),
+            deployment: "G".into(),
+            gang_id: GANG.into(),
+            members: vec!["rank0aaa".into(), "rank1bbb".into()],
+            cause: TeardownCause::ActorCrashed,
+            failed_member: Some("rank0aaa".into()),
+        },
+        reason: reason.into(),
+        cause: None,
+    };
+    let selected = Rc::new(RefCell::new(Vec::new()));
+    let s = selected.clone();
+    let props = EventLogProps {
+        log: Rc::new(vec![ev(2, 10.4, "second"), ev(1, 10.0, "first")]),
+        matching: 2,
+        total: 5,
+        category: LogCategory::Faults,
+        text: String::new(),
+        selected: None,
+        on_select: Callback::from(move |x: Option<u64>| s.borrow_mut().push(x)),
+        on_category: Callback::noop(),
+        on_text: Callback::noop(),
+    };
+    let root = new_root();
+    yew::Renderer::<EventLog>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let rows = root.query_selector_all(".events .ev-reason").unwrap();
+    assert_eq!(rows.length(), 2);
+    assert_eq!(rows.get(0).unwrap().text_content().unwrap(), "second");
+    assert!(text(&root, ".events li").contains("TEARDOWN"));
+    click(&q(&root, "button[data-seq='1']"));
+    assert_eq!(*selected.borrow(), vec![Some(1)]);
+}
+
+#[wasm_bindgen_test]
+async fn app_mounts_with_a_preset_and_steps_through_events() {
+    let root = new_root();
+    yew::Renderer::<gangplank::ui::App>::with_root(root.clone()).render();
+    settle().await;
+    assert!(text(&root, "header").contains("Gangplank"));
+    assert!(text(&root, "footer").contains(env!("CARGO_PKG_VERSION")));
+    assert!(!text(&root, "[data-testid=what-to-watch]").is_empty());
+    let clock = || text(&root, "[data-testid=clock] .clock-t");
+    assert_eq!(clock(), "0.00 s");
+    click(&q(&root, "[data-testid=step-tick]"));
+    settle().await;
+    assert_eq!(clock(), "0.10 s");
+    for _ in 0..30 {
+        click(&q(&root, "[data-testid=step-event]"));
+    }
+    settle().await;
+    // The default preset's two gangs are placed: four replicas in cards, two gang links.
+    assert_eq!(root.query_selector_all(".cluster-svg [data-replica]").unwrap().length(), 4);
+    assert_eq!(root.query_selector_all("path.gang-link").unwrap().length(), 2);
+    assert!(root.query_selector_all(".events li").unwrap().length() > 5);
+    // Reset goes back to zero.
+    click(&q(&root, "[data-testid=reset]"));
+    settle().await;
+    assert_eq!(clock(), "0.00 s");
+}
+
+#[wasm_bindgen_test]
+fn the_fatal_panel_shows_the_message_and_a_reload_button() {
+    gangplank::ui::panic::show_fatal("something broke");
+    let doc = gloo::utils::document();
+    let panel = doc.get_element_by_id("fatal").unwrap();
+    assert!(!panel.has_attribute("hidden"));
+    assert_eq!(doc.get_element_by_id("fatal-message").unwrap().text_content().unwrap(), "something broke");
+    assert!(panel.query_selector("button").unwrap().unwrap().text_content().unwrap().contains("Reload"));
+    panel.remove();
 }

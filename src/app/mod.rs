@@ -1,1 +1,10 @@
 //! The session layer shared by the UI and the CLI.
+//!
+//! A [`session::Session`] is a run described the way issue 5 needs it: a scenario (with its seed) plus the user's
+//! timestamped actions. The current [`crate::model::Simulation`] is only a cache of "that description, advanced to
+//! now"; it can always be rebuilt from the description. [`presets`] is the one list of bundled scenarios.
+pub mod presets;
+pub mod session;
+
+pub use presets::{PRESETS, Preset};
+pub use session::Session;

@@ -1,7 +1,28 @@
-//! The Yew UI: draws snapshots and turns gestures into model actions.
-use yew::prelude::*;
+//! The Yew UI: draws snapshots and turns gestures into model actions. One component per file; UI state lives in
+//! one reducer ([`state`]); geometry ([`layout`]) and looks ([`palette`]) are pure and tested natively.
+pub mod action_panel;
+pub mod app;
+pub mod cluster_view;
+pub mod controls;
+pub mod event_log;
+pub mod footer;
+pub mod header;
+pub mod help_overlay;
+pub mod layout;
+pub mod legend;
+pub mod live_region;
+pub mod node_card;
+pub mod palette;
+pub mod panic;
+pub mod pending_tray;
+pub mod replica_token;
+pub mod scenario_picker;
+pub mod state;
+pub mod status_panel;
+pub mod violation_banner;
 
-#[function_component(App)]
-pub fn app() -> Html {
-    html! { <main><h1>{ "Gangplank" }</h1></main> }
-}
+pub use app::App;
+pub use cluster_view::{ClusterView, ClusterViewProps};
+pub use event_log::{EventLog, EventLogProps};
+pub use pending_tray::{PendingTray, PendingTrayProps};
+pub use status_panel::{StatusPanel, StatusPanelProps};

@@ -1,0 +1,192 @@
+//! A session: one scenario, the user's timestamped actions, and the simulation that plays them.
+//!
+//! The run is fully described by `scenario` (which carries the seed) and `user_actions`; the [`Simulation`] is
+//! derived from them and can be rebuilt at any time ([`Session::replay_to`]), which is what time travel and share
+//! links (issue 5) build on. The session never decides anything about scheduling: it only forwards actions and
+//! time to the model.
+use crate::model::Simulation;
+use crate::model::events::Event;
+use crate::model::invariants::Violation;
+use crate::model::scenario::{Action, ActionKind, Scenario};
+use crate::model::snapshot::Snapshot;
+use crate::model::time::{SimDuration, SimTime};
+
+/// How far "step to the next event" looks ahead before giving up (simulated time).
+pub const NEXT_EVENT_HORIZON: SimDuration = SimDuration(600 * 1_000_000);
+
+pub struct Session {
+    scenario: Scenario,
+    user_actions: Vec<Action>,
+    sim: Simulation,
+}
+
+impl Session {
+    pub fn new(scenario: Scenario) -> Session {
+        let sim = Simulation::new(&scenario);
+        Session { scenario, user_actions: Vec::new(), sim }
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.scenario.seed
+    }
+
+    /// The actions the user injected, each with the simulated time it was applied at.
+    pub fn user_actions(&self) -> &[Action] {
+        &self.user_actions
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.sim.now()
+    }
+
+    pub fn control_loop_interval(&self) -> SimDuration {
+        self.sim.control_loop_interval()
+    }
+
+    /// Back to time zero with the same scenario; the user's actions are dropped.
+    pub fn reset(&mut self) {
+        self.user_actions.clear();
+        self.sim = Simulation::new(&self.scenario);
+    }
+
+    /// Start over with another seed (same scenario, no user actions).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.scenario.seed = seed;
+        self.reset();
+    }
+
+    /// Replace the scenario and start over.
+    pub fn load(&mut self, scenario: Scenario) {
+        self.scenario = scenario;
+        self.reset();
+    }
+
+    /// Rebuild the simulation from the description (scenario, seed, user actions) and run it to `t`. Because the
+    /// model is deterministic this reproduces exactly what was seen; it is the basis of seeking and share links.
+    pub fn replay_to(&mut self, t: SimTime) {
+        // Mirror the live path exactly: run to the action's time, then schedule it and apply it (`inject`), so
+        // an action lands after everything the live run had already processed at that same instant.
+        let mut sim = Simulation::new(&self.scenario);
+        for a in self.user_actions.iter().take_while(|a| SimTime::from_secs_f64(a.at_s) <= t) {
+            let at = SimTime::from_secs_f64(a.at_s);
+            sim.run_until(at);
+            sim.schedule(at, a.kind.clone());
+            sim.run_until(at);
+        }
+        sim.run_until(t);
+        self.sim = sim;
+    }
+
+    /// Advance simulated time by `d` (playback: wall-clock milliseconds × speed).
+    pub fn advance_by(&mut self, d: SimDuration) {
+        let target = self.sim.now().plus(d);
+        self.sim.run_until(target);
+    }
+
+    pub fn advance_to(&mut self, t: SimTime) {
+        if t > self.sim.now() {
+            self.sim.run_until(t);
+        }
+    }
+
+    /// Advance to the next control-loop tick and run it.
+    pub fn step_tick(&mut self) {
+        self.sim.step_tick();
+    }
+
+    /// Advance until the model records at least one new event, or [`NEXT_EVENT_HORIZON`] passes.
+    /// Returns whether an event was found.
+    pub fn step_to_next_event(&mut self) -> bool {
+        let limit = self.sim.now().plus(NEXT_EVENT_HORIZON);
+        self.sim.step_to_next_event(limit)
+    }
+
+    /// Apply a user gesture: it becomes a model action at the current simulated time, recorded in the session.
+    pub fn inject(&mut self, kind: ActionKind) {
+        let now = self.sim.now();
+        self.user_actions.push(Action { at_s: now.as_secs_f64(), kind: kind.clone() });
+        self.sim.schedule(now, kind);
+        self.sim.run_until(now);
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        self.sim.snapshot()
+    }
+
+    pub fn events(&self) -> &[Event] {
+        self.sim.events()
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        self.sim.violations()
+    }
+
+    /// The scenario with the user's actions folded in (for export and for the CLI).
+    pub fn scenario_with_user_actions(&self) -> Scenario {
+        let mut s = self.scenario.clone();
+        s.actions.extend(self.user_actions.iter().cloned());
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::presets::{PRESETS, preset_by_id};
+
+    fn session(id: &str) -> Session {
+        Session::new(preset_by_id(id).unwrap().scenario().unwrap())
+    }
+
+    #[test]
+    fn stepping_a_tick_lands_on_the_next_tick_boundary() {
+        let mut s = session("steady-pack");
+        let iv = s.control_loop_interval();
+        s.step_tick();
+        assert_eq!(s.now().0, iv.0);
+        s.advance_by(SimDuration(iv.0 / 2));
+        s.step_tick();
+        assert_eq!(s.now().0, 2 * iv.0);
+    }
+
+    #[test]
+    fn inject_records_the_action_at_the_current_time_and_reset_forgets_it() {
+        let mut s = session("replica-crash");
+        s.advance_to(SimTime::from_secs_f64(3.0));
+        s.inject(ActionKind::KillController {});
+        assert_eq!(s.user_actions().len(), 1);
+        assert_eq!(s.user_actions()[0].at_s, 3.0);
+        assert_eq!(s.scenario_with_user_actions().actions.len(), s.scenario().actions.len() + 1);
+        s.reset();
+        assert_eq!(s.now(), SimTime::ZERO);
+        assert!(s.user_actions().is_empty());
+    }
+
+    #[test]
+    fn set_seed_restarts_with_the_new_seed() {
+        let mut s = session("steady-pack");
+        s.advance_to(SimTime::from_secs_f64(1.0));
+        s.set_seed(99);
+        assert_eq!(s.seed(), 99);
+        assert_eq!(s.now(), SimTime::ZERO);
+    }
+
+    #[test]
+    fn replay_reproduces_the_same_run() {
+        for p in PRESETS.iter().filter(|p| p.id != "big-cluster") {
+            let mut a = Session::new(p.scenario().unwrap());
+            a.advance_to(SimTime::from_secs_f64(4.0));
+            a.inject(ActionKind::KillController {});
+            a.advance_to(SimTime::from_secs_f64(12.0));
+            let mut b = Session::new(p.scenario().unwrap());
+            b.user_actions = a.user_actions.clone();
+            b.replay_to(SimTime::from_secs_f64(12.0));
+            assert_eq!(a.snapshot(), b.snapshot(), "preset {}", p.id);
+            assert_eq!(a.events(), b.events(), "preset {}", p.id);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Fault injection by direct manipulation: the actions that apply to what the user selected (a replica, a node,
+//! a deployment, or the cluster as a whole). Each button becomes a model action at the current simulated time.
+use crate::model::resources::Resources;
+use crate::model::scenario::{ActionKind, DeploymentRef, NodeSpec, ReplicaRef, Times};
+use crate::model::snapshot::Snapshot;
+use crate::ui::palette::short_pg_name;
+use crate::ui::state::Target;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ActionPanelProps {
+    pub target: Target,
+    pub snapshot: Rc<Snapshot>,
+    pub on_inject: Callback<ActionKind>,
+    pub on_target: Callback<Option<Target>>,
+}
+
+fn value_of(e: &Event) -> String {
+    e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()
+}
+
+fn text_input(state: &UseStateHandle<String>) -> Callback<Event> {
+    let state = state.clone();
+    Callback::from(move |e: Event| state.set(value_of(&e)))
+}
+
+/// The first `wN` id no node has.
+pub fn free_node_id(snapshot: &Snapshot) -> String {
+    (1..).map(|i| format!("w{i}")).find(|id| snapshot.nodes.iter().all(|n| &n.id != id)).unwrap_or_default()
+}
+
+fn action_button(
+    label: String,
+    testid: &'static str,
+    kind: Option<ActionKind>,
+    on_inject: &Callback<ActionKind>,
+) -> Html {
+    let disabled = kind.is_none();
+    let onclick = {
+        let cb = on_inject.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(k) = kind.clone() {
+                cb.emit(k)
+            }
+        })
+    };
+    html! { <button type="button" class="act" data-testid={testid} {disabled} {onclick}>{ label }</button> }
+}
+
+#[component(ActionPanel)]
+pub fn action_panel(props: &ActionPanelProps) -> Html {
+    let hc_times = use_state(|| "3".to_string());
+    let num_replicas = use_state(String::new);
+    let gcs_for = use_state(|| "10".to_string());
+    let node_id = use_state(String::new);
+    let node_cpu = use_state(|| "2".to_string());
+    let node_gpu = use_state(|| "0".to_string());
+    let panel = use_node_ref();
+    {
+        // Move focus into the panel when it opens or its target changes, so keyboard users land on the actions.
+        let panel = panel.clone();
+        use_effect_with(props.target.clone(), move |_| {
+            if let Some(el) = panel.cast::<web_sys::Element>()
+                && let Ok(Some(first)) = el.query_selector("button.act:not([disabled]), input, button")
+                && let Ok(first) = first.dyn_into::<web_sys::HtmlElement>()
+            {
+                let _ = first.focus();
+            }
+        });
+    }
+    let snap = &props.snapshot;
+    let inject = &props.on_inject;
+    let close = props.on_target.reform(|_: MouseEvent| None);
+    let go = |t: Target| props.on_target.reform(move |_: MouseEvent| Some(t.clone()));
+
+    let add_node_form = {
+        let id = if node_id.is_empty() { free_node_id(snap) } else { (*node_id).clone() };
+        let cpu = node_cpu.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+        let gpu = node_gpu.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+        let taken = snap.nodes.iter().any(|n| n.id == id);
+        let kind = match (cpu, gpu) {
+            (Some(c), Some(g)) if !id.trim().is_empty() && !taken => {
+                let mut r = Resources::new();
+                r.set("CPU", c);
+                r.set("GPU", g);
+                Some(ActionKind::AddNode {
+                    node: NodeSpec { id: id.trim().to_string(), resources: r, labels: BTreeMap::new() },
+                })
+            }
+            _ => None,
+        };
+        html! {
+            <fieldset class="add-node">
+                <legend>{ "Add a node" }</legend>
+                <label><span>{ "id" }</span><input type="text" value={id.clone()} onchange={text_input(&node_id)} data-testid="add-node-id" /></label>
+                <label><span>{ "CPU" }</span><input type="number" min="0" step="1" value={(*node_cpu).clone()} onchange={text_input(&node_cpu)} data-testid="add-node-cpu" /></label>
+                <label><span>{ "GPU" }</span><input type="number" min="0" step="1" value={(*node_gpu).clone()} onchange={text_input(&node_gpu)} /></label>
+                if taken { <p class="form-error">{ format!("A node called {id} already exists.") }</p> }
+                { action_button(format!("Add node {}", id.trim()), "add-node", kind, inject) }
+            </fieldset>
+        }
+    };
+
+    let (title, body) = match &props.target {
+        Target::Replica(id) => match snap.replicas.iter().find(|r| &r.id == id) {
+            None => (
+                "Replica".to_string(),
+                html! { <p>{ format!("Replica {id} has stopped and left the controller's table.") }</p> },
+            ),
+            Some(r) => {
+                let rref = ReplicaRef {
+                    app: r.app.clone(),
+                    deployment: r.deployment.clone(),
+                    id: Some(r.id.clone()),
+                    ..Default::default()
+                };
+                let times = hc_times.trim().parse::<u32>().ok().filter(|n| *n >= 1);
+                let dref = DeploymentRef { app: r.app.clone(), deployment: r.deployment.clone() };
+                let rank = r.gang_context.as_ref().map(|g| g.rank);
+                let where_ = match (&r.node, &r.pg_name, r.bundle_index) {
+                    (Some(n), Some(pg), Some(b)) => format!("on {n}, bundle {b} of {}", short_pg_name(pg)),
+                    (Some(n), _, _) => format!("on {n}"),
+                    (None, Some(pg), _) => format!("waiting for {}", short_pg_name(pg)),
+                    (None, None, _) => "not placed".to_string(),
+                };
+                let gang = match &r.gang_context {
+                    Some(g) => format!("gang {} · rank {} of {}", g.gang_id, g.rank, g.world_size),
+                    None => "not in a gang".to_string(),
+                };
+                let node_target = r.node.clone().map(Target::Node);
+                let body = html! {
+                    <>
+                        <p class="target-desc">
+                            <strong>{ r.state.as_str() }</strong>{ format!(" · {}/{} · {gang} · {where_}", r.app, r.deployment) }
+                        </p>
+                        <div class="act-row">
+                            { action_button("Kill replica".into(), "kill-replica", Some(ActionKind::KillReplica { replica: rref.clone() }), inject) }
+                        </div>
+                        <fieldset>
+                            <legend>{ "Health check" }</legend>
+                            <label><span>{ "times" }</span>
+                                <input type="number" min="1" step="1" value={(*hc_times).clone()} onchange={text_input(&hc_times)} data-testid="hc-times" />
+                            </label>
+                            { action_button(format!("Fail next {} checks", times.map(|t| t.to_string()).unwrap_or_else(|| "n".into())), "fail-hc",
+                                times.map(|t| ActionKind::FailHealthCheck { replica: rref.clone(), times: Times::Count(t) }), inject) }
+                            { action_button("Fail until healed".into(), "fail-hc-forever",
+                                Some(ActionKind::FailHealthCheck { replica: rref.clone(), times: Times::Forever }), inject) }
+                            { action_button("Heal".into(), "heal-hc", Some(ActionKind::HealHealthCheck { replica: rref.clone() }), inject) }
+                        </fieldset>
+                        <div class="act-row">
+                            { action_button(
+                                match rank { Some(k) => format!("Fail next start-up of rank {k}"), None => "Fail next start-up".into() },
+                                "fail-startup",
+                                Some(ActionKind::FailConstructor { deployment: dref, rank, times: Times::Count(1) }), inject) }
+                        </div>
+                        <div class="act-row nav">
+                            if let Some(t) = node_target.clone() {
+                                <button type="button" onclick={go(t)}>{ format!("Node {}…", r.node.clone().unwrap_or_default()) }</button>
+                            }
+                            <button type="button" onclick={go(Target::Deployment { app: r.app.clone(), deployment: r.deployment.clone() })}>
+                                { format!("Deployment {}…", r.deployment) }
+                            </button>
+                        </div>
+                    </>
+                };
+                (format!("Replica {}", r.id), body)
+            }
+        },
+        Target::Node(id) => match snap.nodes.iter().find(|n| &n.id == id) {
+            None => ("Node".to_string(), html! { <p>{ format!("There is no node {id}.") }</p> }),
+            Some(n) => {
+                let can_kill = n.alive && !n.killed;
+                let state = if !n.alive {
+                    "dead"
+                } else if n.killed {
+                    "killed, not yet declared dead"
+                } else {
+                    "alive"
+                };
+                let body = html! {
+                    <>
+                        <p class="target-desc">
+                            { format!("{}{state} · total {} · available {}", if n.is_head { "head node · " } else { "" }, n.resources.describe(), n.available.describe()) }
+                        </p>
+                        <div class="act-row">
+                            { action_button(format!("Kill node {}", n.id), "kill-node", can_kill.then(|| ActionKind::KillNode { node: n.id.clone() }), inject) }
+                        </div>
+                        if n.is_head { <p class="quiet">{ "Killing the head node kills the Serve controller with it." }</p> }
+                        { add_node_form.clone() }
+                    </>
+                };
+                (format!("Node {}", n.id), body)
+            }
+        },
+        Target::Deployment { app, deployment } => match snap
+            .deployments
+            .iter()
+            .find(|d| &d.app == app && &d.name == deployment)
+        {
+            None => ("Deployment".to_string(), html! { <p>{ format!("Deployment {app}/{deployment} is gone.") }</p> }),
+            Some(d) => {
+                let step = d.gang_size.unwrap_or(1).max(1);
+                let wanted =
+                    if num_replicas.is_empty() { d.target_num_replicas.to_string() } else { (*num_replicas).clone() };
+                let n = wanted.trim().parse::<i64>().ok().filter(|v| *v >= 0);
+                let multiple = n.is_some_and(|v| v % step as i64 == 0);
+                let dref = DeploymentRef { app: app.clone(), deployment: deployment.clone() };
+                let body = html! {
+                    <>
+                        <p class="target-desc">
+                            { format!("{} · {} / {} running{}", d.status.as_str(), d.running, d.target_num_replicas,
+                                d.gang_size.map(|g| format!(" · gangs of {g}")).unwrap_or_default()) }
+                        </p>
+                        <fieldset>
+                            <legend>{ "Scale" }</legend>
+                            <label><span>{ "num_replicas" }</span>
+                                <input type="number" min="0" step={step.to_string()} value={wanted.clone()}
+                                    onchange={text_input(&num_replicas)} data-testid="num-replicas" />
+                            </label>
+                            if n.is_some() && !multiple {
+                                <p class="form-error">{ format!("Must be a multiple of gang_size ({step}).") }</p>
+                            }
+                            { action_button(format!("Set num_replicas to {}", wanted.trim()), "set-replicas",
+                                n.filter(|_| multiple).map(|v| ActionKind::SetNumReplicas { deployment: dref.clone(), num_replicas: v }), inject) }
+                        </fieldset>
+                        <div class="act-row">
+                            { action_button("Fail next start-up".into(), "fail-startup-dep",
+                                Some(ActionKind::FailConstructor { deployment: dref.clone(), rank: None, times: Times::Count(1) }), inject) }
+                            { action_button("Fail every start-up".into(), "fail-startup-forever",
+                                Some(ActionKind::FailConstructor { deployment: dref.clone(), rank: None, times: Times::Forever }), inject) }
+                        </div>
+                        <div class="act-row danger">
+                            { action_button(format!("Delete app {app}"), "delete-app", (!d.deleting).then(|| ActionKind::DeleteApp { app: app.clone() }), inject) }
+                        </div>
+                    </>
+                };
+                (format!("Deployment {app}/{deployment}"), body)
+            }
+        },
+        Target::Cluster => {
+            let c = &snap.controller;
+            let for_s = gcs_for.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0);
+            let body = html! {
+                <>
+                    <p class="target-desc">
+                        { format!("Serve controller: {} (incarnation {})", if c.alive { "running" } else { "dead" }, c.incarnation) }
+                    </p>
+                    <div class="act-row">
+                        { action_button("Kill the controller".into(), "kill-controller", c.alive.then_some(ActionKind::KillController {}), inject) }
+                    </div>
+                    <fieldset>
+                        <legend>{ "Cluster-state (GCS) queries" }</legend>
+                        <label><span>{ "seconds" }</span>
+                            <input type="number" min="0.1" step="1" value={(*gcs_for).clone()} onchange={text_input(&gcs_for)} data-testid="gcs-for" />
+                        </label>
+                        { action_button(format!("Fail them for {} s", gcs_for.trim()), "fail-gcs", for_s.map(|s| ActionKind::FailGcsQueries { for_s: s }), inject) }
+                    </fieldset>
+                    { add_node_form.clone() }
+                </>
+            };
+            ("Cluster faults".to_string(), body)
+        }
+    };
+    html! {
+        <div class="action-panel" role="dialog" aria-modal="false" aria-labelledby="action-title" ref={panel}
+            data-testid="action-panel">
+            <div class="panel-head">
+                <h2 id="action-title">{ title }</h2>
+                <button type="button" class="small close" onclick={close} aria-label="Close the action panel (Escape)">{ "✕" }</button>
+            </div>
+            { body }
+            <p class="quiet panel-note">{ "Each action is applied at the current simulated time." }</p>
+        </div>
+    }
+}

@@ -1,0 +1,219 @@
+//! The whole page. Owns the UI state (a reducer), the playback loop and the keyboard shortcuts.
+use crate::app::presets::DEFAULT_PRESET_ID;
+use crate::model::scenario::ActionKind;
+use crate::ui::action_panel::ActionPanel;
+use crate::ui::cluster_view::ClusterView;
+use crate::ui::controls::Controls;
+use crate::ui::event_log::EventLog;
+use crate::ui::footer::Footer;
+use crate::ui::header::Header;
+use crate::ui::help_overlay::HelpOverlay;
+use crate::ui::legend::Legend;
+use crate::ui::live_region::LiveRegion;
+use crate::ui::panic::install_panic_hook;
+use crate::ui::pending_tray::PendingTray;
+use crate::ui::state::{LogCategory, Target, UiAction, UiState};
+use crate::ui::status_panel::StatusPanel;
+use crate::ui::violation_banner::ViolationBanner;
+use gloo::render::{AnimationFrame, request_animation_frame};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// `?preset=<id>` in the page address picks the first scenario (tests and links use it).
+fn initial_preset_id() -> String {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("preset=").map(str::to_string))
+        .unwrap_or_else(|| DEFAULT_PRESET_ID.to_string())
+}
+
+/// Request the next animation frame; each frame turns the elapsed wall time into a `Frame` action.
+fn schedule_frame(
+    holder: Rc<RefCell<Option<AnimationFrame>>>,
+    alive: Rc<Cell<bool>>,
+    last_ts: Option<f64>,
+    dispatcher: UseReducerDispatcher<UiState>,
+) {
+    let next_holder = holder.clone();
+    let frame = request_animation_frame(move |ts| {
+        if !alive.get() {
+            return;
+        }
+        let wall_ms = last_ts.map(|l| ts - l).unwrap_or(0.0);
+        dispatcher.dispatch(UiAction::Frame { wall_ms });
+        if alive.get() {
+            schedule_frame(next_holder, alive, Some(ts), dispatcher);
+        }
+    });
+    *holder.borrow_mut() = Some(frame);
+}
+
+/// The action for a key press, if it is a shortcut.
+pub fn shortcut(key: &str) -> Option<UiAction> {
+    Some(match key {
+        " " | "k" => UiAction::TogglePlay,
+        "." => UiAction::StepTick,
+        "n" => UiAction::StepEvent,
+        "+" | "=" => UiAction::Faster,
+        "-" | "_" => UiAction::Slower,
+        "0" => UiAction::SetSpeedExp(0.0),
+        "r" => UiAction::Reset,
+        "f" => UiAction::SetTarget(Some(Target::Cluster)),
+        "?" => UiAction::ToggleHelp,
+        "Escape" => UiAction::Dismiss,
+        _ => return None,
+    })
+}
+
+fn on_key(e: &KeyboardEvent, dispatcher: &UseReducerDispatcher<UiState>) {
+    if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() {
+        return;
+    }
+    let key = e.key();
+    let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    let tag = target.as_ref().map(|t| t.tag_name().to_ascii_uppercase()).unwrap_or_default();
+    let editing = matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA");
+    if editing && key != "Escape" {
+        return;
+    }
+    // Space and Enter on a button activate the button itself.
+    let on_button =
+        tag == "BUTTON" || target.as_ref().is_some_and(|t| t.get_attribute("role").as_deref() == Some("button"));
+    if on_button && (key == " " || key == "Enter") {
+        return;
+    }
+    if let Some(action) = shortcut(&key) {
+        e.prevent_default();
+        dispatcher.dispatch(action);
+    }
+}
+
+#[component(App)]
+pub fn app() -> Html {
+    install_panic_hook();
+    let state = use_reducer(|| UiState::for_preset(&initial_preset_id()));
+    let dispatcher = state.dispatcher();
+
+    // The page is up: drop the loading note from index.html.
+    use_effect_with((), |_| {
+        if let Some(el) = gloo::utils::document().get_element_by_id("loading") {
+            el.remove();
+        }
+    });
+
+    // Playback loop: runs only while playing.
+    {
+        let dispatcher = dispatcher.clone();
+        use_effect_with(state.playing, move |playing| {
+            let holder: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
+            let alive = Rc::new(Cell::new(*playing));
+            if *playing {
+                schedule_frame(holder.clone(), alive.clone(), None, dispatcher);
+            }
+            move || {
+                alive.set(false);
+                holder.borrow_mut().take();
+            }
+        });
+    }
+
+    // Keyboard shortcuts.
+    {
+        let dispatcher = dispatcher.clone();
+        use_effect_with((), move |_| {
+            let doc = gloo::utils::document();
+            let options = gloo::events::EventListenerOptions::enable_prevent_default();
+            let listener = gloo::events::EventListener::new_with_options(&doc, "keydown", options, move |e| {
+                if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
+                    on_key(e, &dispatcher);
+                }
+            });
+            move || drop(listener)
+        });
+    }
+
+    // Stable callbacks, so that unchanged children are not re-rendered every frame.
+    let d = dispatcher.clone();
+    let on_target = use_callback((), move |t: Target, _| d.dispatch(UiAction::SetTarget(Some(t))));
+    let d = dispatcher.clone();
+    let on_set_target = use_callback((), move |t: Option<Target>, _| d.dispatch(UiAction::SetTarget(t)));
+    let d = dispatcher.clone();
+    let on_select_event = use_callback((), move |seq: u64, _| d.dispatch(UiAction::SelectEvent(Some(seq))));
+    let d = dispatcher.clone();
+    let on_select = use_callback((), move |seq: Option<u64>, _| d.dispatch(UiAction::SelectEvent(seq)));
+    let d = dispatcher.clone();
+    let on_inject = use_callback((), move |k: ActionKind, _| d.dispatch(UiAction::Inject(k)));
+    let d = dispatcher.clone();
+    let on_pick = use_callback((), move |id: String, _| d.dispatch(UiAction::LoadPreset(id)));
+    let d = dispatcher.clone();
+    let on_category = use_callback((), move |c: LogCategory, _| d.dispatch(UiAction::SetFilterCategory(c)));
+    let d = dispatcher.clone();
+    let on_text = use_callback((), move |t: String, _| d.dispatch(UiAction::SetFilterText(t)));
+    let d = dispatcher.clone();
+    let on_toggle_play = use_callback((), move |_: (), _| d.dispatch(UiAction::TogglePlay));
+    let d = dispatcher.clone();
+    let on_step_tick = use_callback((), move |_: (), _| d.dispatch(UiAction::StepTick));
+    let d = dispatcher.clone();
+    let on_step_event = use_callback((), move |_: (), _| d.dispatch(UiAction::StepEvent));
+    let d = dispatcher.clone();
+    let on_speed = use_callback((), move |e: f64, _| d.dispatch(UiAction::SetSpeedExp(e)));
+    let d = dispatcher.clone();
+    let on_seed = use_callback((), move |s: u64, _| d.dispatch(UiAction::SetSeed(s)));
+    let d = dispatcher.clone();
+    let on_reset = use_callback((), move |_: (), _| d.dispatch(UiAction::Reset));
+    let d = dispatcher.clone();
+    let on_faults = use_callback((), move |_: (), _| d.dispatch(UiAction::SetTarget(Some(Target::Cluster))));
+    let d = dispatcher.clone();
+    let on_help = use_callback((), move |_: (), _| d.dispatch(UiAction::ToggleHelp));
+
+    // On a phone the "what to watch" text starts folded, so the cluster is on the first screen.
+    let wide = *use_memo((), |_| {
+        web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1024.0) >= 700.0
+    });
+    let snap = state.snapshot.clone();
+    html! {
+        <div class="app">
+            <a class="skip-link" href="#cluster">{ "Skip to the cluster" }</a>
+            <Header preset_id={state.preset_id.clone()} on_pick={on_pick} />
+            if let Some(err) = &state.error {
+                <div class="error-banner" role="alert">{ err.clone() }</div>
+            }
+            <ViolationBanner violations={state.violations.clone()} />
+            <Controls playing={state.playing} speed_exp={state.speed_exp} now_s={snap.t.as_secs_f64()} tick={snap.tick}
+                seed={state.seed} {on_toggle_play} {on_step_tick} {on_step_event} {on_speed} {on_seed} {on_reset}
+                {on_faults} {on_help} />
+            <details class="watch" open={wide}>
+                <summary>{ format!("What to watch: {}", state.scenario_name) }</summary>
+                <p data-testid="what-to-watch">{ state.what_to_watch.clone() }</p>
+            </details>
+            <main class="workspace">
+                <section id="cluster" class="cluster-pane" aria-label="Cluster view" tabindex="-1">
+                    <ClusterView snapshot={snap.clone()} highlight={state.highlight.clone()} target={state.target.clone()}
+                        gang_hues={state.gang_hues.clone()} teardowns={state.teardowns.clone()}
+                        on_target={on_target.clone()} on_select_event={on_select_event} />
+                    <PendingTray snapshot={snap.clone()} highlight={state.highlight.clone()}
+                        gang_hues={state.gang_hues.clone()} on_target={on_target.clone()} />
+                    <Legend />
+                </section>
+                <aside class="side-pane">
+                    <StatusPanel snapshot={snap.clone()} highlight={state.highlight.clone()} on_target={on_target} />
+                    <EventLog log={state.log.clone()} matching={state.log_matching} total={state.events_total}
+                        category={state.filter_category} text={state.filter_text.clone()}
+                        selected={state.selected_event.clone()} {on_select} {on_category} {on_text} />
+                </aside>
+            </main>
+            if let Some(t) = &state.target {
+                <ActionPanel target={t.clone()} snapshot={snap.clone()} {on_inject} on_target={on_set_target} />
+            }
+            if state.help_open {
+                <HelpOverlay on_close={let d = dispatcher.clone(); Callback::from(move |_| d.dispatch(UiAction::ToggleHelp))} />
+            }
+            <LiveRegion text={state.announcement.clone()} />
+            <Footer />
+        </div>
+    }
+}

@@ -1,0 +1,463 @@
+//! The cluster as one SVG: node cards in responsive rows, and gang links across them.
+use crate::model::serve::replica::ReplicaState;
+use crate::model::snapshot::{ReplicaView, Snapshot};
+use crate::model::time::SimTime;
+use crate::ui::layout::{CARD_W, GAP, LayoutMemory, TOKEN_CX, TOKEN_CY, TOKEN_R, columns_for_width, layout};
+use crate::ui::node_card::NodeCard;
+use crate::ui::palette::short_id;
+use crate::ui::state::{Target, Teardown};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ClusterViewProps {
+    pub snapshot: Rc<Snapshot>,
+    #[prop_or_default]
+    pub highlight: Rc<BTreeSet<String>>,
+    #[prop_or_default]
+    pub target: Option<Target>,
+    #[prop_or_default]
+    pub gang_hues: Rc<BTreeMap<String, u8>>,
+    #[prop_or_default]
+    pub teardowns: Rc<BTreeMap<String, Teardown>>,
+    pub on_target: Callback<Target>,
+    /// Selecting a teardown label selects its event in the log.
+    pub on_select_event: Callback<u64>,
+}
+
+type Point = (f64, f64);
+type RankedPoints = Vec<(u32, Point)>;
+/// A gang member drawn in a card: rank, where its link attaches, state.
+type Member = (u32, Point, ReplicaState);
+
+/// A link between the members of one gang, in rank order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GangLink {
+    pub gang_id: String,
+    pub path: String,
+    pub label_at: (f64, f64),
+    pub torn: Option<u64>,
+}
+
+/// From a token's centre up to the middle of the lane above its row of slots.
+const LANE_APEX: f64 = TOKEN_CY - TOKEN_R - 3.0 + crate::ui::layout::LANE_H / 2.0;
+
+/// Width of a gang label for `text` (11 px bold).
+pub fn label_width(text: &str) -> f64 {
+    7.4 * text.chars().count() as f64 + 14.0
+}
+
+/// Move labels (centre x, centre y, width; 18 high) down until none overlaps an earlier one.
+pub fn separate_labels(labels: &mut [(f64, f64, f64)]) {
+    for i in 0..labels.len() {
+        for _ in 0..12 {
+            let (x, y, w) = labels[i];
+            let clash =
+                labels[..i].iter().any(|&(ox, oy, ow)| (x - ox).abs() < (w + ow) / 2.0 + 2.0 && (y - oy).abs() < 20.0);
+            if !clash {
+                break;
+            }
+            labels[i].1 += 21.0;
+        }
+    }
+}
+
+/// Links for every gang with at least two members drawn in cards.
+pub fn gang_links(
+    replicas: &[ReplicaView],
+    centres: &BTreeMap<String, (f64, f64)>,
+    teardowns: &BTreeMap<String, Teardown>,
+) -> Vec<GangLink> {
+    let mut gangs: BTreeMap<&str, Vec<Member>> = BTreeMap::new();
+    for r in replicas {
+        if let (Some(g), Some((x, y))) = (&r.gang_context, centres.get(&r.id)) {
+            // Links end just above the token, so they never cover its rank.
+            gangs.entry(g.gang_id.as_str()).or_default().push((g.rank, (*x, y - TOKEN_R - 3.0), r.state));
+        }
+    }
+    let mut out = Vec::new();
+    for (gang_id, mut members) in gangs {
+        members.sort_by_key(|m| m.0);
+        let torn =
+            teardowns.get(gang_id).filter(|_| members.iter().any(|m| m.2 == ReplicaState::Stopping)).map(|t| t.seq);
+        let pts: Vec<(f64, f64)> = members.iter().map(|m| m.1).collect();
+        let (path, label_at) = match pts.len() {
+            0 => continue,
+            1 => {
+                // A lone member (its siblings are not placed): a short stub so the gang id is still shown.
+                let (x, y) = pts[0];
+                (format!("M{x:.1} {y:.1}L{x:.1} {:.1}", y - LANE_APEX), (x, y - LANE_APEX))
+            }
+            _ => {
+                // Each hop arcs up into the lane above the higher member's row of slots, where the label sits.
+                let mut d = format!("M{:.1} {:.1}", pts[0].0, pts[0].1);
+                let mut label = None;
+                for w in pts.windows(2) {
+                    let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+                    let apex = y0.min(y1) - LANE_APEX;
+                    let (cx, cy) = ((x0 + x1) / 2.0, 2.0 * apex - (y0 + y1) / 2.0);
+                    d.push_str(&format!(" Q{cx:.1} {cy:.1} {x1:.1} {y1:.1}"));
+                    label.get_or_insert(((x0 + x1) / 2.0, apex));
+                }
+                (d, label.unwrap_or(pts[0]))
+            }
+        };
+        out.push(GangLink { gang_id: gang_id.to_string(), path, label_at, torn });
+    }
+    out
+}
+
+/// How long a replica that left the snapshot stays drawn (it flashes, then fades), in wall-clock milliseconds.
+/// Stopped replicas leave within a tick, which at 1× is far too quick to see a gang go down together.
+pub const GHOST_MS: f64 = 2400.0;
+const MAX_GHOSTS: usize = 64;
+
+/// A replica that just left, drawn where it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ghost {
+    pub replica: ReplicaView,
+    pub at: (f64, f64),
+    pub born_ms: f64,
+    /// The teardown event of its gang, if a teardown took it.
+    pub torn: Option<u64>,
+}
+
+#[derive(Default)]
+struct GhostMemory {
+    last_t: SimTime,
+    last: BTreeMap<String, (ReplicaView, (f64, f64))>,
+    ghosts: Vec<Ghost>,
+}
+
+impl GhostMemory {
+    /// Compare with the previous frame: replicas that vanished become ghosts; old ghosts expire.
+    fn update(
+        &mut self,
+        snap: &Snapshot,
+        centres: &BTreeMap<String, (f64, f64)>,
+        teardowns: &BTreeMap<String, Teardown>,
+        now_ms: f64,
+    ) -> Vec<Ghost> {
+        if snap.t < self.last_t {
+            // Time went back (reset, another scenario): nothing vanished, everything is new.
+            self.last.clear();
+            self.ghosts.clear();
+        }
+        let present: BTreeSet<&str> = snap.replicas.iter().map(|r| r.id.as_str()).collect();
+        for (id, (r, at)) in &self.last {
+            if !present.contains(id.as_str()) {
+                let torn = r.gang_context.as_ref().and_then(|g| teardowns.get(&g.gang_id)).map(|t| t.seq);
+                self.ghosts.push(Ghost { replica: r.clone(), at: *at, born_ms: now_ms, torn });
+            }
+        }
+        self.ghosts.retain(|g| now_ms - g.born_ms < GHOST_MS && !present.contains(g.replica.id.as_str()));
+        if self.ghosts.len() > MAX_GHOSTS {
+            self.ghosts.drain(..self.ghosts.len() - MAX_GHOSTS);
+        }
+        self.last =
+            snap.replicas.iter().filter_map(|r| centres.get(&r.id).map(|c| (r.id.clone(), (r.clone(), *c)))).collect();
+        self.last_t = snap.t;
+        self.ghosts.clone()
+    }
+}
+
+fn wall_now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+fn ghost_token(g: &Ghost, hue: Option<u8>) -> Html {
+    let r = &g.replica;
+    let (x, y) = g.at;
+    let (cx, cy, rr) = (TOKEN_CX, TOKEN_CY, TOKEN_R);
+    let d = rr * 0.7;
+    let body = if r.gang_context.is_some() {
+        html! { <circle class="body" cx={cx.to_string()} cy={cy.to_string()} r={rr.to_string()} /> }
+    } else {
+        html! { <rect class="body" x={(cx - rr).to_string()} y={(cy - rr).to_string()} width={(2.0 * rr).to_string()} height={(2.0 * rr).to_string()} rx="3" /> }
+    };
+    html! {
+        <g key={format!("ghost-{}", r.id)} class={classes!("ghost", g.torn.is_some().then_some("torn"), hue.map(|h| format!("hue-{h}")))}
+            style={format!("transform: translate({:.1}px, {:.1}px)", x - cx, y - cy)} data-ghost={r.id.clone()}>
+            { body }
+            <path class="cross" d={format!("M{} {}L{} {}M{} {}L{} {}", cx - d, cy - d, cx + d, cy + d, cx + d, cy - d, cx - d, cy + d)} />
+            <text class="state-label" x={cx.to_string()} y={(cy + rr + 13.0).to_string()} text-anchor="middle">
+                { format!("GONE {}", short_id(&r.id, 4)) }
+            </text>
+        </g>
+    }
+}
+
+#[component(ClusterView)]
+pub fn cluster_view(props: &ClusterViewProps) -> Html {
+    let wrapper = use_node_ref();
+    let width_px = use_state(|| 0.0f64);
+    {
+        let wrapper = wrapper.clone();
+        let width_px = width_px.clone();
+        use_effect_with((), move |_| {
+            let measure = {
+                let wrapper = wrapper.clone();
+                let width_px = width_px.clone();
+                move || {
+                    if let Some(el) = wrapper.cast::<web_sys::Element>() {
+                        let w = el.client_width() as f64;
+                        if w > 0.0 && (w - *width_px).abs() >= 1.0 {
+                            width_px.set(w);
+                        }
+                    }
+                }
+            };
+            measure();
+            let window = gloo::utils::window();
+            let listener = gloo::events::EventListener::new(window.unchecked_ref(), "resize", move |_| measure());
+            move || drop(listener)
+        });
+    }
+
+    let snap = &props.snapshot;
+    let columns = columns_for_width(*width_px, snap.nodes.len());
+    let layout_memory = use_mut_ref(|| (SimTime::ZERO, LayoutMemory::default()));
+    let scene = {
+        let mut m = layout_memory.borrow_mut();
+        if snap.t < m.0 {
+            m.1.clear();
+        }
+        m.0 = snap.t;
+        layout(snap, columns, &mut m.1)
+    };
+    let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
+    let memory = use_mut_ref(GhostMemory::default);
+    let ghosts = memory.borrow_mut().update(snap, &scene.replica_centres, &props.teardowns, wall_now_ms());
+    let ghost_html = {
+        let tokens = ghosts
+            .iter()
+            .map(|g| {
+                ghost_token(g, g.replica.gang_context.as_ref().and_then(|c| props.gang_hues.get(&c.gang_id).copied()))
+            })
+            .collect::<Html>();
+        // Torn-down gangs keep a red link between their ghosts, labelled with the cause, while they fade.
+        let mut torn: BTreeMap<&str, (u64, RankedPoints)> = BTreeMap::new();
+        for g in &ghosts {
+            if let (Some(seq), Some(c)) = (g.torn, &g.replica.gang_context) {
+                torn.entry(c.gang_id.as_str()).or_insert((seq, Vec::new())).1.push((c.rank, g.at));
+            }
+        }
+        let links = torn
+            .iter()
+            .map(|(gang, (seq, members))| {
+                let mut members = members.clone();
+                members.sort_by_key(|m| m.0);
+                let pts: Vec<(f64, f64)> = members.iter().map(|m| m.1).collect();
+                let mut d = format!("M{:.1} {:.1}", pts[0].0, pts[0].1);
+                for p in &pts[1..] {
+                    d.push_str(&format!(" L{:.1} {:.1}", p.0, p.1));
+                }
+                let (lx, ly) = (pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64, pts.iter().map(|p| p.1).fold(f64::MAX, f64::min) - LANE_APEX);
+                let text = format!("gang {gang} torn down · RESTART_GANG");
+                let w = label_width(&text);
+                let seq = *seq;
+                let cb = props.on_select_event.clone();
+                html! {
+                    <g key={format!("ghost-link-{gang}")}>
+                        <path class="ghost-link" d={d} />
+                        <g class="ghost-label" style={format!("transform: translate({:.1}px, {:.1}px)", lx - w / 2.0, ly - 9.0)}
+                            data-ghost-gang={gang.to_string()} onclick={Callback::from(move |_: MouseEvent| cb.emit(seq))}>
+                            <rect width={w.to_string()} height="18" rx="9" />
+                            <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
+                        </g>
+                    </g>
+                }
+            })
+            .collect::<Html>();
+        html! { <g class="ghosts" aria-hidden="true">{ tokens }{ links }</g> }
+    };
+    let by_node: BTreeMap<&str, Vec<ReplicaView>> = {
+        let mut m: BTreeMap<&str, Vec<ReplicaView>> = BTreeMap::new();
+        for r in &snap.replicas {
+            if let Some(n) = r.node.as_deref() {
+                m.entry(n).or_default().push(r.clone());
+            }
+        }
+        m
+    };
+    let cards = snap
+        .nodes
+        .iter()
+        .zip(scene.nodes.iter())
+        .map(|(n, l)| {
+            let replicas = Rc::new(by_node.get(n.id.as_str()).cloned().unwrap_or_default());
+            html! {
+                <NodeCard key={n.id.clone()} node={n.clone()} layout={Rc::new(l.clone())} replicas={replicas}
+                    controller={n.is_head.then(|| snap.controller.clone())}
+                    highlight={props.highlight.clone()} target={props.target.clone()}
+                    gang_hues={props.gang_hues.clone()} teardowns={props.teardowns.clone()}
+                    on_target={props.on_target.clone()} />
+            }
+        })
+        .collect::<Html>();
+    let link_paths = links
+        .iter()
+        .map(|l| {
+            let hue = props.gang_hues.get(&l.gang_id).map(|h| format!("hue-{h}"));
+            let cls = classes!(
+                "gang-link",
+                hue,
+                l.torn.is_some().then_some("torn"),
+                props.highlight.contains(&l.gang_id).then_some("hl")
+            );
+            html! { <path key={l.gang_id.clone()} class={cls} d={l.path.clone()} data-gang={l.gang_id.clone()} /> }
+        })
+        .collect::<Html>();
+    let texts: Vec<String> = links
+        .iter()
+        .map(|l| match l.torn {
+            Some(_) => format!("gang {} · RESTART_GANG", l.gang_id),
+            None => format!("gang {}", l.gang_id),
+        })
+        .collect();
+    let mut placed: Vec<(f64, f64, f64)> =
+        links.iter().zip(&texts).map(|(l, t)| (l.label_at.0, l.label_at.1, label_width(t))).collect();
+    separate_labels(&mut placed);
+    let link_labels = links
+        .iter()
+        .zip(texts)
+        .zip(placed)
+        .map(|((l, text), (x, y, w))| {
+            let hue = props.gang_hues.get(&l.gang_id).map(|h| format!("hue-{h}"));
+            let cls = classes!(
+                "gang-label",
+                hue,
+                l.torn.is_some().then_some("torn"),
+                props.highlight.contains(&l.gang_id).then_some("hl")
+            );
+            let style = format!("transform: translate({:.1}px, {:.1}px)", x - w / 2.0, y - 9.0);
+            match l.torn {
+                Some(seq) => {
+                    let cb = props.on_select_event.clone();
+                    let cb2 = props.on_select_event.clone();
+                    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+                        if e.key() == "Enter" || e.key() == " " {
+                            e.prevent_default();
+                            cb2.emit(seq);
+                        }
+                    });
+                    html! {
+                        <g key={l.gang_id.clone()} class={cls} style={style} role="button" tabindex="0"
+                            aria-label={format!("Gang {} is being torn down (RESTART_GANG); show why", l.gang_id)}
+                            data-gang-label={l.gang_id.clone()}
+                            onclick={Callback::from(move |_: MouseEvent| cb.emit(seq))} {onkeydown}>
+                            <rect width={w.to_string()} height="18" rx="9" />
+                            <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
+                        </g>
+                    }
+                }
+                None => html! {
+                    <g key={l.gang_id.clone()} class={cls} style={style} data-gang-label={l.gang_id.clone()}>
+                        <rect width={w.to_string()} height="18" rx="9" />
+                        <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
+                    </g>
+                },
+            }
+        })
+        .collect::<Html>();
+    let live_nodes = snap.nodes.iter().filter(|n| n.alive).count();
+    let aria = format!(
+        "Cluster: {} nodes ({} alive), {} placement groups, {} replicas. Select a replica, a node or the controller for actions.",
+        snap.nodes.len(),
+        live_nodes,
+        snap.placement_groups.len(),
+        snap.replicas.len()
+    );
+    let max_w = scene.width.max(CARD_W + 2.0 * GAP) * 1.3;
+    html! {
+        <div class="cluster-view" ref={wrapper} data-columns={columns.to_string()}>
+            <svg class="cluster-svg" role="group" aria-label={aria}
+                viewBox={format!("0 0 {:.0} {:.0}", scene.width, scene.height)}
+                preserveAspectRatio="xMinYMin meet"
+                style={format!("max-width: {max_w:.0}px")}>
+                <defs>
+                    <pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                        <line x1="0" y1="0" x2="0" y2="8" class="hatch-line" />
+                    </pattern>
+                </defs>
+                <g class="cards">{ cards }</g>
+                <g class="gang-links" aria-hidden="true">{ link_paths }</g>
+                { ghost_html }
+                <g class="gang-labels">{ link_labels }</g>
+            </svg>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::events::TeardownCause;
+    use crate::model::serve::replica::GangContext;
+
+    fn member(id: &str, gang: &str, rank: u32, state: ReplicaState) -> ReplicaView {
+        ReplicaView {
+            id: id.into(),
+            app: "a".into(),
+            deployment: "G".into(),
+            state,
+            startup: None,
+            node: Some("w1".into()),
+            pg_name: Some("pg".into()),
+            bundle_index: Some(rank as usize),
+            gang_context: Some(GangContext {
+                gang_id: gang.into(),
+                rank,
+                world_size: 2,
+                member_replica_ids: vec![],
+                pg_name: "pg".into(),
+            }),
+            consecutive_health_failures: 0,
+            actor_alive: true,
+            graceful_stop: None,
+            position: 0,
+            since: Default::default(),
+        }
+    }
+
+    #[test]
+    fn links_join_members_in_rank_order_and_mark_teardowns() {
+        let rs = vec![
+            member("b", "g1", 1, ReplicaState::Stopping),
+            member("a", "g1", 0, ReplicaState::Stopping),
+            member("c", "g2", 0, ReplicaState::Running),
+            member("d", "g2", 1, ReplicaState::Running),
+        ];
+        let centres: BTreeMap<String, (f64, f64)> =
+            [("a", (10.0, 10.0)), ("b", (100.0, 10.0)), ("c", (10.0, 200.0)), ("d", (300.0, 400.0))]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+        let teardowns: BTreeMap<String, Teardown> = [(
+            "g1".to_string(),
+            Teardown { seq: 42, cause: TeardownCause::ActorCrashed, failed_member: Some("a".into()) },
+        )]
+        .into_iter()
+        .collect();
+        let links = gang_links(&rs, &centres, &teardowns);
+        assert_eq!(links.len(), 2);
+        assert!(
+            links[0].path.starts_with(&format!("M10.0 {:.1}", 10.0 - TOKEN_R - 3.0)),
+            "rank 0 first: {}",
+            links[0].path
+        );
+        assert_eq!(links[0].torn, Some(42));
+        assert_eq!(links[1].torn, None);
+    }
+
+    #[test]
+    fn overlapping_labels_are_moved_apart() {
+        let mut l = vec![(100.0, 50.0, 100.0), (110.0, 50.0, 100.0), (400.0, 50.0, 100.0)];
+        separate_labels(&mut l);
+        assert_eq!(l[0].1, 50.0);
+        assert!(l[1].1 >= 70.0);
+        assert_eq!(l[2].1, 50.0, "a label with room stays put");
+    }
+}

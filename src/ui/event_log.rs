@@ -1,0 +1,138 @@
+//! Narration: the model's events as sentences, newest first, filterable. Selecting one highlights what it
+//! touched and shows what caused it.
+use crate::model::events::{Event, EventKind};
+use crate::ui::state::{LogCategory, SelectedEvent};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct EventLogProps {
+    /// Newest first, already filtered.
+    pub log: Rc<Vec<Event>>,
+    pub matching: usize,
+    pub total: usize,
+    pub category: LogCategory,
+    pub text: String,
+    #[prop_or_default]
+    pub selected: Option<Rc<SelectedEvent>>,
+    pub on_select: Callback<Option<u64>>,
+    pub on_category: Callback<LogCategory>,
+    pub on_text: Callback<String>,
+}
+
+/// A word for the event's kind, shown as a tag.
+pub fn kind_tag(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::Action { applied: false, .. } => "skipped",
+        EventKind::Action { .. } => "action",
+        EventKind::ReplicaState { .. } => "replica",
+        EventKind::PgState { .. } => "PG",
+        EventKind::DeploymentStatus { .. } => "deployment",
+        EventKind::AppStatus { .. } => "app",
+        EventKind::Node { .. } => "node",
+        EventKind::Controller { .. } => "controller",
+        EventKind::HealthCheck { .. } => "health",
+        EventKind::GangReserved { .. } => "reserved",
+        EventKind::ReservationFailed { .. } => "reservation",
+        EventKind::GangTeardown { .. } => "TEARDOWN",
+        EventKind::StartupFailure { .. } => "start-up",
+        EventKind::LeakDetected { .. } => "leak",
+        EventKind::LeakDetectionSkipped { .. } => "leak",
+        EventKind::Violation { .. } => "VIOLATION",
+    }
+}
+
+fn row(e: &Event, selected: bool, on_select: &Callback<Option<u64>>) -> Html {
+    let seq = e.seq;
+    let onclick = on_select.reform(move |_: MouseEvent| if selected { None } else { Some(seq) });
+    html! {
+        <li key={e.seq.to_string()} class={classes!("event", format!("k-{}", e.kind.name()), selected.then_some("selected"))}>
+            <button type="button" aria-pressed={selected.to_string()} {onclick} data-seq={e.seq.to_string()}>
+                <span class="ev-time">{ format!("{:.2} s", e.t.as_secs_f64()) }</span>
+                <span class="ev-tag">{ kind_tag(&e.kind) }</span>
+                <span class="ev-reason">{ e.reason.clone() }</span>
+            </button>
+        </li>
+    }
+}
+
+#[component(EventLog)]
+pub fn event_log(props: &EventLogProps) -> Html {
+    let selected_seq = props.selected.as_ref().map(|s| s.event.seq);
+    let on_category = props.on_category.reform(|e: Event_| {
+        let v = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            .map(|s| s.value())
+            .unwrap_or_default();
+        LogCategory::from_id(&v)
+    });
+    let on_text = props.on_text.reform(|e: InputEvent| {
+        e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()
+    });
+    let detail = props.selected.as_ref().map(|s| {
+        let e = &s.event;
+        let touches = e.kind.touches();
+        let cause = s.cause.as_ref().map(|c| {
+            let seq = c.seq;
+            let onclick = props.on_select.reform(move |_: MouseEvent| Some(seq));
+            html! {
+                <p class="ev-cause">
+                    { "Caused by: " }
+                    <button type="button" class="link" {onclick} data-testid="cause-link">
+                        { format!("{:.2} s — {}", c.t.as_secs_f64(), c.reason) }
+                    </button>
+                </p>
+            }
+        });
+        let close = props.on_select.reform(|_: MouseEvent| None);
+        html! {
+            <div class="event-detail" data-testid="event-detail" aria-live="polite">
+                <p class="ev-detail-head">
+                    <span class="ev-tag">{ kind_tag(&e.kind) }</span>
+                    { format!(" {:.2} s · tick {} · #{}", e.t.as_secs_f64(), e.tick, e.seq) }
+                    <button type="button" class="small close" onclick={close} aria-label="Clear the selected event">{ "✕" }</button>
+                </p>
+                <p class="ev-detail-reason">{ e.reason.clone() }</p>
+                { cause.unwrap_or_default() }
+                if !touches.is_empty() {
+                    <p class="ev-touches">{ format!("Highlighted: {}", touches.join(", ")) }</p>
+                }
+            </div>
+        }
+    });
+    html! {
+        <section class="event-log" aria-labelledby="log-title" data-testid="event-log">
+            <h2 id="log-title">{ "What happened" }</h2>
+            <div class="log-filters">
+                <label>
+                    <span>{ "Show" }</span>
+                    <select onchange={on_category} aria-label="Which events to show">
+                        { for LogCategory::EVERY.iter().map(|c| html! {
+                            <option key={c.id()} value={c.id()} selected={*c == props.category}>{ c.label() }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>
+                    <span>{ "Search" }</span>
+                    <input type="search" value={props.text.clone()} oninput={on_text} placeholder="replica, gang, node…"
+                        aria-label="Search the events" />
+                </label>
+            </div>
+            { detail.unwrap_or_default() }
+            <p class="log-count quiet">
+                { if props.matching > props.log.len() {
+                    format!("Newest {} of {} matching events ({} in all).", props.log.len(), props.matching, props.total)
+                } else {
+                    format!("{} of {} events.", props.matching, props.total)
+                } }
+            </p>
+            <ol class="events" reversed=true>
+                { for props.log.iter().map(|e| row(e, Some(e.seq) == selected_seq, &props.on_select)) }
+            </ol>
+        </section>
+    }
+}
+
+type Event_ = yew::events::Event;

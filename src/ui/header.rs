@@ -1,0 +1,22 @@
+//! The page header: the name and the scenario picker.
+use crate::ui::scenario_picker::ScenarioPicker;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct HeaderProps {
+    pub preset_id: String,
+    pub on_pick: Callback<String>,
+}
+
+#[component(Header)]
+pub fn header(props: &HeaderProps) -> Html {
+    html! {
+        <header class="app-header">
+            <div class="brand">
+                <h1>{ "Gangplank" }</h1>
+                <p class="tagline">{ "Watch Ray Serve gang scheduling happen" }</p>
+            </div>
+            <ScenarioPicker preset_id={props.preset_id.clone()} on_pick={props.on_pick.clone()} />
+        </header>
+    }
+}

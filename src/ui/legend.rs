@@ -1,0 +1,43 @@
+//! What the shapes mean.
+use crate::model::serve::replica::ReplicaState;
+use crate::ui::palette::{replica_state_class, replica_state_label};
+use yew::prelude::*;
+
+const STATES: [(ReplicaState, &str); 6] = [
+    (ReplicaState::Starting, "starting: dashed outline"),
+    (ReplicaState::Running, "running: solid"),
+    (ReplicaState::Recovering, "recovering after a controller restart: striped"),
+    (ReplicaState::Stopping, "stopping: crossed out"),
+    (ReplicaState::Updating, "updating: dotted"),
+    (ReplicaState::PendingMigration, "pending migration: faded"),
+];
+
+#[component(Legend)]
+pub fn legend() -> Html {
+    html! {
+        <details class="legend">
+            <summary>{ "How to read the picture" }</summary>
+            <ul>
+                { for STATES.iter().map(|(s, text)| html! {
+                    <li key={s.as_str()}>
+                        <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
+                            <g class={classes!("replica", "gang-member", "hue-0", replica_state_class(*s))}>
+                                <circle class="body" r="14" />
+                            </g>
+                        </svg>
+                        <span><strong>{ replica_state_label(*s) }</strong>{ format!(" — {text}") }</span>
+                    </li>
+                }) }
+                <li>
+                    <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
+                        <g class="replica solo st-running"><rect class="body" x="-13" y="-13" width="26" height="26" rx="3" /></g>
+                    </svg>
+                    <span>{ "A square is a replica outside any gang; a circle is a gang member, with its rank (r0, r1…) inside." }</span>
+                </li>
+                <li><span>{ "Members of one gang share a colour and a curved link labelled with the gang id. A red dashed link means RESTART_GANG is tearing that gang down: click its label to see why." }</span></li>
+                <li><span>{ "Each slot is a reserved bundle, tagged with its placement group and bundle index. Bars show used (thin, dark) and reserved (light) resources of the node's total." }</span></li>
+                <li><span>{ "A red ✕ badge: the actor process is dead but the controller has not noticed yet. An orange !n badge: n failed health checks in a row." }</span></li>
+            </ul>
+        </details>
+    }
+}

@@ -1,0 +1,258 @@
+//! One node: a card with its resource bars, its bundles as slots (tagged with PG and index) and the replicas in
+//! them. The head node also shows the Serve controller.
+use crate::model::resources::fmt_amount;
+use crate::model::snapshot::{ControllerView, NodeView, ReplicaView};
+use crate::ui::layout::{BAR_H, CARD_W, HEADER_H, NodeLayout, PAD, SLOT_H, SLOT_W, SlotLayout};
+use crate::ui::palette::short_pg_name;
+use crate::ui::replica_token::ReplicaToken;
+use crate::ui::state::{Target, Teardown};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct NodeCardProps {
+    pub node: NodeView,
+    pub layout: Rc<NodeLayout>,
+    /// The replicas drawn in this card's slots.
+    pub replicas: Rc<Vec<ReplicaView>>,
+    /// Only for the head node.
+    #[prop_or_default]
+    pub controller: Option<ControllerView>,
+    pub highlight: Rc<BTreeSet<String>>,
+    #[prop_or_default]
+    pub target: Option<Target>,
+    pub gang_hues: Rc<BTreeMap<String, u8>>,
+    pub teardowns: Rc<BTreeMap<String, Teardown>>,
+    pub on_target: Callback<Target>,
+}
+
+/// What the controller is doing, in a word and a detail line.
+pub fn controller_words(c: &ControllerView) -> (&'static str, &'static str, String) {
+    if !c.alive {
+        let back = c.restart_at_s.map(|t| format!("comes back at {t:.2} s")).unwrap_or_else(|| "down".to_string());
+        ("DEAD", "bad", format!("incarnation {} died; {back}", c.incarnation))
+    } else if c.recovering {
+        ("RECOVERING", "busy", format!("incarnation {}: re-attaching replicas", c.incarnation))
+    } else {
+        ("RUNNING", "ok", format!("incarnation {}", c.incarnation))
+    }
+}
+
+fn node_status(n: &NodeView) -> Option<(&'static str, &'static str)> {
+    if !n.alive {
+        Some(("DEAD", "dead"))
+    } else if n.killed {
+        Some(("KILLED", "killed"))
+    } else {
+        None
+    }
+}
+
+pub fn describe_node(n: &NodeView) -> String {
+    let mut s = format!("Node {}", n.id);
+    if n.is_head {
+        s.push_str(" (head)");
+    }
+    match node_status(n) {
+        Some(("DEAD", _)) => s.push_str(", dead: declared dead by the GCS"),
+        Some(_) => s.push_str(", killed: the GCS has not noticed yet"),
+        None => s.push_str(", alive"),
+    }
+    s.push_str(&format!(
+        "; total {}, reserved {}, used {}, available {}",
+        n.resources.describe(),
+        n.reserved.describe(),
+        n.used.describe(),
+        n.available.describe()
+    ));
+    if !n.labels.is_empty() {
+        let l: Vec<String> = n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        s.push_str(&format!("; labels {}", l.join(", ")));
+    }
+    s
+}
+
+#[component(NodeCard)]
+pub fn node_card(props: &NodeCardProps) -> Html {
+    let n = &props.node;
+    let l = &props.layout;
+    let status = node_status(n);
+    let classes = classes!(
+        "node-card",
+        n.is_head.then_some("head"),
+        status.map(|(_, c)| c),
+        props.highlight.contains(&n.id).then_some("hl"),
+        (props.target == Some(Target::Node(n.id.clone()))).then_some("sel"),
+    );
+    let style = format!("transform: translate({}px, {}px)", l.x, l.y);
+    let label = describe_node(n);
+    let on_node = target_handlers(&props.on_target, Target::Node(n.id.clone()));
+    let labels_text: String = n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+
+    let header = html! {
+        <g class="node-header" role="button" tabindex="0" aria-label={label.clone()}
+            onclick={on_node.0} oncontextmenu={on_node.1} onkeydown={on_node.2}>
+            <title>{ label.clone() }</title>
+            <rect class="header-hit" x="0" y="0" width={CARD_W.to_string()} height={HEADER_H.to_string()} rx="8" />
+            <text class="node-name" x={PAD.to_string()} y="20">{ n.id.clone() }</text>
+            if n.is_head {
+                <text class="badge head-badge" x={(PAD + 8.0 + 9.0 * n.id.len() as f64).to_string()} y="20">{ "HEAD" }</text>
+            }
+            if let Some((word, _)) = status {
+                <text class="badge status-badge" x={(CARD_W - PAD).to_string()} y="20" text-anchor="end">{ word }</text>
+            } else if !labels_text.is_empty() {
+                <text class="node-labels" x={(CARD_W - PAD).to_string()} y="20" text-anchor="end">{ labels_text }</text>
+            }
+        </g>
+    };
+
+    let controller = props.controller.as_ref().map(|c| {
+        let (word, tone, detail) = controller_words(c);
+        let gcs = c.gcs_queries_fail_until_s.map(|t| format!(" · GCS queries fail until {t:.1} s"));
+        let h = crate::ui::layout::CONTROLLER_H - 6.0;
+        let on = target_handlers(&props.on_target, Target::Cluster);
+        let aria = format!("Serve controller: {word}, {detail}{}", gcs.clone().unwrap_or_default());
+        html! {
+            <g class={classes!("controller", tone)} role="button" tabindex="0" aria-label={aria.clone()}
+                data-controller={word} onclick={on.0} oncontextmenu={on.1} onkeydown={on.2}
+                style={format!("transform: translate({}px, {}px)", PAD, HEADER_H)}>
+                <title>{ aria }</title>
+                <rect width={(CARD_W - 2.0 * PAD).to_string()} height={h.to_string()} rx="6" />
+                <text class="controller-title" x="10" y="16">{ "Serve controller " }<tspan class="controller-state">{ word }</tspan></text>
+                <text class="controller-detail" x="10" y="32">{ detail }{ gcs.unwrap_or_default() }</text>
+            </g>
+        }
+    });
+
+    let bars = if l.bars.is_empty() {
+        html! { <text class="no-resources" x={PAD.to_string()} y={(l.bars_y + 14.0).to_string()}>{ "no resources for replicas" }</text> }
+    } else {
+        l.bars.iter().enumerate().map(|(i, k)| resource_bar(n, k, l.bars_y + BAR_H * i as f64)).collect::<Html>()
+    };
+
+    let by_id: BTreeMap<&str, &ReplicaView> = props.replicas.iter().map(|r| (r.id.as_str(), r)).collect();
+    let slots = if l.slots.is_empty() {
+        html! { <text class="no-bundles" x={PAD.to_string()} y={(l.slots_y + 14.0).to_string()}>{ "no bundles, no replicas" }</text> }
+    } else {
+        l.slots.iter().map(|s| slot(s, by_id.get(s.replica.as_deref().unwrap_or("")).copied(), props)).collect::<Html>()
+    };
+
+    html! {
+        <g class={classes} style={style} data-node={n.id.clone()}>
+            <rect class="card" width={CARD_W.to_string()} height={l.h.to_string()} rx="8" />
+            { header }
+            { controller.unwrap_or_default() }
+            if let Some((word, _)) = status {
+                // Under the slots, so the replicas that were on the node stay readable.
+                <g class="node-veil" aria-hidden="true">
+                    <rect width={CARD_W.to_string()} height={l.h.to_string()} rx="8" />
+                    <text x={(CARD_W - PAD).to_string()} y={(l.h - PAD).to_string()} text-anchor="end">{ word }</text>
+                </g>
+            }
+            { bars }
+            { slots }
+        </g>
+    }
+}
+
+/// Click, right-click and keyboard handlers that all open the action panel on `target`.
+fn target_handlers(
+    cb: &Callback<Target>,
+    target: Target,
+) -> (Callback<MouseEvent>, Callback<MouseEvent>, Callback<KeyboardEvent>) {
+    let click = {
+        let (cb, t) = (cb.clone(), target.clone());
+        Callback::from(move |_: MouseEvent| cb.emit(t.clone()))
+    };
+    let context = {
+        let (cb, t) = (cb.clone(), target.clone());
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            cb.emit(t.clone())
+        })
+    };
+    let key = {
+        let cb = cb.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " || e.key() == "ContextMenu" {
+                e.prevent_default();
+                cb.emit(target.clone());
+            }
+        })
+    };
+    (click, context, key)
+}
+
+fn resource_bar(n: &NodeView, name: &str, y: f64) -> Html {
+    let total = n.resources.get(name).max(1) as f64;
+    let reserved = n.reserved.get(name).max(0) as f64;
+    let used = n.used.get(name).max(0) as f64;
+    let x0 = PAD + 34.0;
+    let w = 120.0;
+    let frac = |v: f64| (v / total).clamp(0.0, 1.0) * w;
+    let text = format!(
+        "used {} · rsv {} / {}",
+        fmt_amount(n.used.get(name)),
+        fmt_amount(n.reserved.get(name)),
+        fmt_amount(n.resources.get(name))
+    );
+    html! {
+        <g class="resource-bar" key={name.to_string()} data-resource={name.to_string()}>
+            <title>{ format!("{name}: {text} (available {})", fmt_amount(n.available.get(name))) }</title>
+            <text class="bar-name" x={PAD.to_string()} y={(y + 12.0).to_string()}>{ name.to_string() }</text>
+            <rect class="bar-track" x={x0.to_string()} y={(y + 4.0).to_string()} width={w.to_string()} height="10" rx="2" />
+            <rect class="bar-reserved" x={x0.to_string()} y={(y + 4.0).to_string()} width={frac(reserved).to_string()} height="10" rx="2" />
+            <rect class="bar-used" x={x0.to_string()} y={(y + 7.0).to_string()} width={frac(used).to_string()} height="4" />
+            <text class="bar-text" x={(CARD_W - PAD).to_string()} y={(y + 12.0).to_string()} text-anchor="end">{ text }</text>
+        </g>
+    }
+}
+
+fn slot(s: &SlotLayout, replica: Option<&ReplicaView>, props: &NodeCardProps) -> Html {
+    let gang = s.bundle.as_ref().and_then(|b| b.gang_id.clone());
+    let hue = gang
+        .as_ref()
+        .or(replica.and_then(|r| r.gang_context.as_ref().map(|g| &g.gang_id)))
+        .and_then(|g| props.gang_hues.get(g).copied());
+    let hl = s.bundle.as_ref().is_some_and(|b| props.highlight.contains(&b.pg_name))
+        || gang.as_ref().is_some_and(|g| props.highlight.contains(g));
+    let classes = classes!(
+        "slot",
+        if s.bundle.is_some() { "bundle" } else { "no-bundle" },
+        replica.is_none().then_some("empty"),
+        hue.map(|h| format!("hue-{h}")),
+        hl.then_some("hl"),
+    );
+    let (tag, title) = match &s.bundle {
+        Some(b) => (
+            format!("{} #{}", short_pg_name(&b.pg_name), b.index),
+            format!("Bundle {} of placement group {}: {}", b.index, b.pg_name, b.resources.describe()),
+        ),
+        None => ("no PG".to_string(), "An actor placed on the node outside any placement group".to_string()),
+    };
+    let token = replica.map(|r| {
+        let teardown = r.gang_context.as_ref().is_some_and(|g| props.teardowns.contains_key(&g.gang_id))
+            && r.state == crate::model::serve::replica::ReplicaState::Stopping;
+        let hl = props.highlight.contains(&r.id)
+            || r.gang_context.as_ref().is_some_and(|g| props.highlight.contains(&g.gang_id));
+        html! {
+            <ReplicaToken replica={r.clone()} hue={hue} highlighted={hl}
+                selected={props.target == Some(Target::Replica(r.id.clone()))}
+                teardown={teardown} on_target={props.on_target.clone()} />
+        }
+    });
+    html! {
+        <g key={s.key.clone()} class={classes} style={format!("transform: translate({}px, {}px)", s.x, s.y)}
+            data-slot={s.key.clone()}>
+            <rect class="slot-frame" width={SLOT_W.to_string()} height={SLOT_H.to_string()} rx="5">
+                <title>{ title }</title>
+            </rect>
+            <text class="slot-tag" x={(SLOT_W / 2.0).to_string()} y="11" text-anchor="middle">{ tag }</text>
+            if replica.is_none() && s.bundle.is_some() {
+                <text class="slot-free" x={(SLOT_W / 2.0).to_string()} y="44" text-anchor="middle">{ "reserved" }</text>
+            }
+            { token.unwrap_or_default() }
+        </g>
+    }
+}

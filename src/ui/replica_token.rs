@@ -1,0 +1,136 @@
+//! One replica, drawn inside its slot: shape and fill by state, rank inside, state label and short id below.
+use crate::model::serve::replica::ReplicaState;
+use crate::model::snapshot::ReplicaView;
+use crate::ui::layout::{TOKEN_CX, TOKEN_CY, TOKEN_R};
+use crate::ui::palette::{replica_state_class, replica_state_glyph, replica_state_label, short_id};
+use crate::ui::state::Target;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ReplicaTokenProps {
+    pub replica: ReplicaView,
+    /// Gang hue index (`None` for a replica outside any gang).
+    pub hue: Option<u8>,
+    #[prop_or_default]
+    pub highlighted: bool,
+    #[prop_or_default]
+    pub selected: bool,
+    /// Its gang is being torn down: every member flashes together.
+    #[prop_or_default]
+    pub teardown: bool,
+    pub on_target: Callback<Target>,
+}
+
+/// The sentence a screen reader (and the tooltip) gives for a replica.
+pub fn describe_replica(r: &ReplicaView) -> String {
+    let mut s = format!("Replica {} of {}/{}, {}", r.id, r.app, r.deployment, r.state.as_str());
+    if let Some(st) = r.startup {
+        s.push_str(&format!(" ({})", st.as_str()));
+    }
+    match &r.gang_context {
+        Some(g) => s.push_str(&format!(", gang {} rank {} of {}", g.gang_id, g.rank, g.world_size)),
+        None => s.push_str(", not in a gang"),
+    }
+    if let Some(n) = &r.node {
+        s.push_str(&format!(", on {n}"));
+    }
+    if !r.actor_alive && r.state != ReplicaState::Stopped {
+        s.push_str(", actor process dead");
+    }
+    if r.consecutive_health_failures > 0 {
+        s.push_str(&format!(", {} failed health checks in a row", r.consecutive_health_failures));
+    }
+    s
+}
+
+#[component(ReplicaToken)]
+pub fn replica_token(props: &ReplicaTokenProps) -> Html {
+    let r = &props.replica;
+    let gang = r.gang_context.as_ref();
+    let classes = classes!(
+        "replica",
+        replica_state_class(r.state),
+        if gang.is_some() { "gang-member" } else { "solo" },
+        props.hue.map(|h| format!("hue-{h}")),
+        props.highlighted.then_some("hl"),
+        props.selected.then_some("sel"),
+        props.teardown.then_some("teardown"),
+        (!r.actor_alive).then_some("actor-dead"),
+    );
+    let target = Target::Replica(r.id.clone());
+    let onclick = props.on_target.reform({
+        let t = target.clone();
+        move |_: MouseEvent| t.clone()
+    });
+    let oncontextmenu = {
+        let cb = props.on_target.clone();
+        let t = target.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            cb.emit(t.clone());
+        })
+    };
+    let onkeydown = {
+        let cb = props.on_target.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " || e.key() == "ContextMenu" {
+                e.prevent_default();
+                cb.emit(target.clone());
+            }
+        })
+    };
+    let label = describe_replica(r);
+    let (cx, cy, rr) = (TOKEN_CX, TOKEN_CY, TOKEN_R);
+    let body = if gang.is_some() {
+        html! { <circle class="body" cx={cx.to_string()} cy={cy.to_string()} r={rr.to_string()} /> }
+    } else {
+        html! {
+            <rect class="body" x={(cx - rr).to_string()} y={(cy - rr).to_string()}
+                width={(2.0 * rr).to_string()} height={(2.0 * rr).to_string()} rx="3" />
+        }
+    };
+    let inner = match gang {
+        Some(g) => format!("r{}", g.rank),
+        None => replica_state_glyph(r.state).to_string(),
+    };
+    let cross = (r.state == ReplicaState::Stopping).then(|| {
+        let d = rr * 0.7;
+        html! {
+            <path class="cross" d={format!("M{} {}L{} {}M{} {}L{} {}", cx - d, cy - d, cx + d, cy + d, cx + d, cy - d, cx - d, cy + d)} />
+        }
+    });
+    let dead_mark = (!r.actor_alive && r.state != ReplicaState::Stopping).then(|| {
+        html! {
+            <g class="dead-mark" aria-hidden="true">
+                <circle cx={(cx + rr - 2.0).to_string()} cy={(cy - rr + 2.0).to_string()} r="7" />
+                <text x={(cx + rr - 2.0).to_string()} y={(cy - rr + 5.5).to_string()} text-anchor="middle">{ "✕" }</text>
+            </g>
+        }
+    });
+    let hc_mark = (r.consecutive_health_failures > 0).then(|| {
+        html! {
+            <g class="hc-mark" aria-hidden="true">
+                <rect x={(cx - rr - 6.0).to_string()} y={(cy - rr - 5.0).to_string()} width="18" height="13" rx="3" />
+                <text x={(cx - rr + 3.0).to_string()} y={(cy - rr + 5.0).to_string()} text-anchor="middle">
+                    { format!("!{}", r.consecutive_health_failures) }
+                </text>
+            </g>
+        }
+    });
+    html! {
+        <g class={classes} role="button" tabindex="0" aria-label={label.clone()}
+            data-replica={r.id.clone()} data-state={r.state.as_str()}
+            {onclick} {oncontextmenu} {onkeydown}>
+            <title>{ label }</title>
+            <circle class="ring" cx={cx.to_string()} cy={cy.to_string()} r={(rr + 5.0).to_string()} />
+            { body }
+            <text class="inner" x={cx.to_string()} y={(cy + 4.0).to_string()} text-anchor="middle">{ inner }</text>
+            { cross }
+            { dead_mark }
+            { hc_mark }
+            <text class="state-label" x={cx.to_string()} y={(cy + rr + 13.0).to_string()} text-anchor="middle">
+                { format!("{} {}", replica_state_label(r.state), short_id(&r.id, 4)) }
+            </text>
+        </g>
+    }
+}

@@ -1,0 +1,577 @@
+//! UI state and its reducer. Every gesture is a [`UiAction`]; the reducer forwards time and model actions to the
+//! [`Session`] and refreshes the views the components draw. No scheduling logic lives here.
+use crate::app::presets::{DEFAULT_PRESET_ID, preset_by_id};
+use crate::app::session::Session;
+use crate::model::events::{Event, EventKind, TeardownCause};
+use crate::model::invariants::Violation;
+use crate::model::scenario::{ActionKind, Scenario};
+use crate::model::snapshot::Snapshot;
+use crate::model::time::SimDuration;
+use crate::ui::palette::GANG_HUES;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Slowest and fastest playback, as powers of ten (0.1× … 100× real time).
+pub const SPEED_EXP_MIN: f64 = -1.0;
+pub const SPEED_EXP_MAX: f64 = 2.0;
+/// One keyboard step of the speed (a quarter decade, about ×1.78).
+pub const SPEED_EXP_STEP: f64 = 0.25;
+/// Longest wall-clock gap one frame may turn into simulated time (a hidden tab must not jump minutes ahead).
+pub const MAX_FRAME_MS: f64 = 250.0;
+/// Rows the event log shows at most.
+pub const LOG_ROWS: usize = 200;
+
+/// The session, shared by every version of the state. Compared by identity.
+#[derive(Clone)]
+pub struct SessionCell(pub Rc<RefCell<Session>>);
+
+impl PartialEq for SessionCell {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// What the action panel is acting on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Replica(String),
+    Node(String),
+    Deployment {
+        app: String,
+        deployment: String,
+    },
+    /// Global faults: the controller, the GCS, adding a node.
+    Cluster,
+}
+
+/// The event log's filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogCategory {
+    All,
+    Faults,
+    Replicas,
+    Placement,
+    Status,
+    Cluster,
+    Health,
+    Violations,
+}
+
+impl LogCategory {
+    pub const EVERY: [LogCategory; 8] = [
+        LogCategory::All,
+        LogCategory::Faults,
+        LogCategory::Replicas,
+        LogCategory::Placement,
+        LogCategory::Status,
+        LogCategory::Cluster,
+        LogCategory::Health,
+        LogCategory::Violations,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            LogCategory::All => "all",
+            LogCategory::Faults => "faults",
+            LogCategory::Replicas => "replicas",
+            LogCategory::Placement => "placement",
+            LogCategory::Status => "status",
+            LogCategory::Cluster => "cluster",
+            LogCategory::Health => "health",
+            LogCategory::Violations => "violations",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LogCategory::All => "Everything",
+            LogCategory::Faults => "Faults and teardowns",
+            LogCategory::Replicas => "Replica states",
+            LogCategory::Placement => "Placement groups",
+            LogCategory::Status => "Deployment and app status",
+            LogCategory::Cluster => "Nodes and controller",
+            LogCategory::Health => "Health checks",
+            LogCategory::Violations => "Invariant violations",
+        }
+    }
+
+    pub fn from_id(id: &str) -> LogCategory {
+        LogCategory::EVERY.into_iter().find(|c| c.id() == id).unwrap_or(LogCategory::All)
+    }
+
+    pub fn matches(self, kind: &EventKind) -> bool {
+        use EventKind as K;
+        match self {
+            LogCategory::All => true,
+            LogCategory::Faults => matches!(
+                kind,
+                K::Action { .. } | K::GangTeardown { .. } | K::StartupFailure { .. } | K::LeakDetected { .. }
+            ),
+            LogCategory::Replicas => matches!(kind, K::ReplicaState { .. }),
+            LogCategory::Placement => {
+                matches!(
+                    kind,
+                    K::PgState { .. } | K::GangReserved { .. } | K::ReservationFailed { .. } | K::LeakDetected { .. }
+                )
+            }
+            LogCategory::Status => matches!(kind, K::DeploymentStatus { .. } | K::AppStatus { .. }),
+            LogCategory::Cluster => {
+                matches!(kind, K::Node { .. } | K::Controller { .. } | K::LeakDetectionSkipped { .. })
+            }
+            LogCategory::Health => matches!(kind, K::HealthCheck { .. }),
+            LogCategory::Violations => matches!(kind, K::Violation { .. }),
+        }
+    }
+}
+
+/// Whether an event is worth reading out to a screen reader as it happens.
+pub fn is_announced(kind: &EventKind) -> bool {
+    use EventKind as K;
+    matches!(
+        kind,
+        K::Action { .. }
+            | K::GangTeardown { .. }
+            | K::GangReserved { .. }
+            | K::Node { .. }
+            | K::Controller { .. }
+            | K::DeploymentStatus { .. }
+            | K::StartupFailure { .. }
+            | K::LeakDetected { .. }
+            | K::Violation { .. }
+    )
+}
+
+/// The selected event, with the event that caused it (if any).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectedEvent {
+    pub event: Event,
+    pub cause: Option<Event>,
+}
+
+/// The latest teardown of a gang, so the view can say why its members are stopping.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Teardown {
+    pub seq: u64,
+    pub cause: TeardownCause,
+    pub failed_member: Option<String>,
+}
+
+#[derive(Clone, PartialEq)]
+pub struct UiState {
+    pub session: SessionCell,
+    pub preset_id: String,
+    pub scenario_name: String,
+    pub what_to_watch: String,
+    pub description: String,
+    /// Something went wrong that the user should read (a preset that does not parse, ...).
+    pub error: Option<String>,
+    pub playing: bool,
+    /// log10 of the playback speed.
+    pub speed_exp: f64,
+    pub seed: u64,
+    pub snapshot: Rc<Snapshot>,
+    pub events_total: usize,
+    pub filter_category: LogCategory,
+    pub filter_text: String,
+    /// Newest first, filtered, at most [`LOG_ROWS`].
+    pub log: Rc<Vec<Event>>,
+    /// How many events match the filter (the log shows the newest [`LOG_ROWS`]).
+    pub log_matching: usize,
+    pub selected_event: Option<Rc<SelectedEvent>>,
+    /// Ids (replicas, gangs, PGs, nodes, `app/deployment`, apps) the selected event touches.
+    pub highlight: Rc<BTreeSet<String>>,
+    pub teardowns: Rc<BTreeMap<String, Teardown>>,
+    /// Gang id → hue index, given in order of first appearance so that neighbours differ.
+    pub gang_hues: Rc<BTreeMap<String, u8>>,
+    pub violations: Rc<Vec<Violation>>,
+    pub target: Option<Target>,
+    pub help_open: bool,
+    /// The latest sentence for the aria-live region.
+    pub announcement: String,
+    pub user_actions: usize,
+}
+
+pub enum UiAction {
+    /// A display frame while playing: `wall_ms` of real time passed.
+    Frame {
+        wall_ms: f64,
+    },
+    TogglePlay,
+    Pause,
+    StepTick,
+    StepEvent,
+    SetSpeedExp(f64),
+    Faster,
+    Slower,
+    SetSeed(u64),
+    Reset,
+    LoadPreset(String),
+    /// A user gesture that becomes a model action at the current simulated time.
+    Inject(ActionKind),
+    SetTarget(Option<Target>),
+    SelectEvent(Option<u64>),
+    SetFilterCategory(LogCategory),
+    SetFilterText(String),
+    ToggleHelp,
+    /// Escape: close whatever is open.
+    Dismiss,
+}
+
+impl UiState {
+    /// The state for a preset; an unknown id falls back to the default preset.
+    pub fn for_preset(id: &str) -> UiState {
+        let preset = preset_by_id(id).or_else(|| preset_by_id(DEFAULT_PRESET_ID)).expect("the default preset exists");
+        match preset.scenario() {
+            Ok(s) => UiState::for_scenario(preset.id, s),
+            Err(errors) => {
+                let mut st = UiState::for_scenario(preset.id, empty_scenario());
+                let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                st.error = Some(format!("The preset \"{}\" does not load: {}", preset.id, list.join("; ")));
+                st
+            }
+        }
+    }
+
+    pub fn for_scenario(preset_id: &str, scenario: Scenario) -> UiState {
+        let session = Session::new(scenario);
+        let mut st = UiState {
+            preset_id: preset_id.to_string(),
+            scenario_name: session.scenario().name.clone(),
+            what_to_watch: session.scenario().what_to_watch.clone(),
+            description: session.scenario().description.clone(),
+            seed: session.seed(),
+            session: SessionCell(Rc::new(RefCell::new(session))),
+            error: None,
+            playing: false,
+            speed_exp: 0.0,
+            snapshot: Rc::new(Snapshot::default()),
+            events_total: 0,
+            filter_category: LogCategory::All,
+            filter_text: String::new(),
+            log: Rc::new(Vec::new()),
+            log_matching: 0,
+            selected_event: None,
+            highlight: Rc::new(BTreeSet::new()),
+            teardowns: Rc::new(BTreeMap::new()),
+            gang_hues: Rc::new(BTreeMap::new()),
+            violations: Rc::new(Vec::new()),
+            target: None,
+            help_open: false,
+            announcement: String::new(),
+            user_actions: 0,
+        };
+        st.refresh();
+        st
+    }
+
+    pub fn speed(&self) -> f64 {
+        10f64.powf(self.speed_exp)
+    }
+
+    /// Re-read the session after it changed: snapshot, new events, log, highlights.
+    fn refresh(&mut self) {
+        let session = self.session.0.clone();
+        let session = session.borrow();
+        let events = session.events();
+        if events.len() < self.events_total {
+            // The run restarted: forget everything derived from the old one.
+            self.events_total = 0;
+            self.teardowns = Rc::new(BTreeMap::new());
+            self.gang_hues = Rc::new(BTreeMap::new());
+            self.selected_event = None;
+            self.highlight = Rc::new(BTreeSet::new());
+            self.announcement.clear();
+        }
+        let new_events = &events[self.events_total..];
+        if !new_events.is_empty() {
+            let mut teardowns = None;
+            for e in new_events {
+                if let EventKind::GangTeardown { gang_id, cause, failed_member, .. } = &e.kind {
+                    teardowns.get_or_insert_with(|| (*self.teardowns).clone()).insert(
+                        gang_id.clone(),
+                        Teardown { seq: e.seq, cause: *cause, failed_member: failed_member.clone() },
+                    );
+                }
+            }
+            if let Some(t) = teardowns {
+                self.teardowns = Rc::new(t);
+            }
+            if let Some(e) = new_events.iter().rev().find(|e| is_announced(&e.kind)) {
+                self.announcement = format!("At {:.1} s: {}", e.t.as_secs_f64(), e.reason);
+            }
+        }
+        let log_stale = !new_events.is_empty() || self.events_total == 0;
+        self.events_total = events.len();
+        if log_stale {
+            self.rebuild_log(events);
+        }
+        if session.violations().len() != self.violations.len() {
+            self.violations = Rc::new(session.violations().to_vec());
+        }
+        self.user_actions = session.user_actions().len();
+        let snapshot = session.snapshot();
+        // Hues in order of first appearance: consecutive gangs always differ.
+        let unseen: Vec<&String> = snapshot
+            .replicas
+            .iter()
+            .filter_map(|r| r.gang_context.as_ref().map(|g| &g.gang_id))
+            .filter(|g| !self.gang_hues.contains_key(*g))
+            .collect();
+        if !unseen.is_empty() {
+            let mut hues = (*self.gang_hues).clone();
+            for g in unseen {
+                if !hues.contains_key(g) {
+                    let next = (hues.len() % GANG_HUES as usize) as u8;
+                    hues.insert(g.clone(), next);
+                }
+            }
+            self.gang_hues = Rc::new(hues);
+        }
+        if *self.snapshot != snapshot {
+            self.snapshot = Rc::new(snapshot);
+        }
+    }
+
+    fn rebuild_log(&mut self, events: &[Event]) {
+        let needle = self.filter_text.trim().to_lowercase();
+        let matches = |e: &&Event| {
+            self.filter_category.matches(&e.kind)
+                && (needle.is_empty()
+                    || e.reason.to_lowercase().contains(&needle)
+                    || e.kind.name().contains(&needle)
+                    || e.kind.touches().iter().any(|t| t.to_lowercase().contains(&needle)))
+        };
+        let mut log = Vec::new();
+        let mut matching = 0;
+        for e in events.iter().rev().filter(matches) {
+            matching += 1;
+            if log.len() < LOG_ROWS {
+                log.push(e.clone());
+            }
+        }
+        self.log_matching = matching;
+        if *self.log != log {
+            self.log = Rc::new(log);
+        }
+    }
+
+    fn select_event(&mut self, seq: Option<u64>) {
+        let session = self.session.0.clone();
+        let session = session.borrow();
+        let events = session.events();
+        let find = |seq: u64| {
+            // Events are stored in seq order; fall back to a scan if they are not numbered from 0.
+            events.get(seq as usize).filter(|e| e.seq == seq).or_else(|| events.iter().find(|e| e.seq == seq))
+        };
+        match seq.and_then(find) {
+            Some(e) => {
+                let cause = e.cause.and_then(find).cloned();
+                self.highlight = Rc::new(e.kind.touches().into_iter().collect());
+                self.selected_event = Some(Rc::new(SelectedEvent { event: e.clone(), cause }));
+            }
+            None => {
+                self.highlight = Rc::new(BTreeSet::new());
+                self.selected_event = None;
+            }
+        }
+    }
+
+    fn with_session(&mut self, f: impl FnOnce(&mut Session)) {
+        f(&mut self.session.0.borrow_mut());
+        self.refresh();
+    }
+}
+
+impl Reducible for UiState {
+    type Action = UiAction;
+
+    fn reduce(self: Rc<Self>, action: UiAction) -> Rc<Self> {
+        let mut st = (*self).clone();
+        match action {
+            UiAction::Frame { wall_ms } => {
+                if !st.playing {
+                    return self;
+                }
+                let ms = wall_ms.clamp(0.0, MAX_FRAME_MS) * st.speed();
+                let micros = (ms * 1000.0).round() as u64;
+                if micros == 0 {
+                    return self;
+                }
+                st.with_session(|s| s.advance_by(SimDuration(micros)));
+            }
+            UiAction::TogglePlay => st.playing = !st.playing,
+            UiAction::Pause => st.playing = false,
+            UiAction::StepTick => {
+                st.playing = false;
+                st.with_session(Session::step_tick);
+            }
+            UiAction::StepEvent => {
+                st.playing = false;
+                st.with_session(|s| {
+                    s.step_to_next_event();
+                });
+            }
+            UiAction::SetSpeedExp(e) => {
+                if e.is_finite() {
+                    st.speed_exp = e.clamp(SPEED_EXP_MIN, SPEED_EXP_MAX);
+                }
+            }
+            UiAction::Faster => st.speed_exp = (st.speed_exp + SPEED_EXP_STEP).min(SPEED_EXP_MAX),
+            UiAction::Slower => st.speed_exp = (st.speed_exp - SPEED_EXP_STEP).max(SPEED_EXP_MIN),
+            UiAction::SetSeed(seed) => {
+                st.playing = false;
+                st.seed = seed;
+                st.target = None;
+                st.with_session(|s| s.set_seed(seed));
+                st.announcement = format!("Restarted with seed {seed}.");
+            }
+            UiAction::Reset => {
+                st.playing = false;
+                st.target = None;
+                st.with_session(Session::reset);
+                st.announcement = "Reset to time zero.".to_string();
+            }
+            UiAction::LoadPreset(id) => {
+                let mut next = UiState::for_preset(&id);
+                next.speed_exp = st.speed_exp;
+                next.announcement = format!("Loaded scenario: {}.", next.scenario_name);
+                return Rc::new(next);
+            }
+            UiAction::Inject(kind) => {
+                st.target = None;
+                st.with_session(|s| s.inject(kind));
+            }
+            UiAction::SetTarget(t) => {
+                st.target = t;
+                st.help_open = false;
+            }
+            UiAction::SelectEvent(seq) => st.select_event(seq),
+            UiAction::SetFilterCategory(c) => {
+                st.filter_category = c;
+                let session = st.session.0.clone();
+                st.rebuild_log(session.borrow().events());
+            }
+            UiAction::SetFilterText(text) => {
+                st.filter_text = text;
+                let session = st.session.0.clone();
+                st.rebuild_log(session.borrow().events());
+            }
+            UiAction::ToggleHelp => {
+                st.help_open = !st.help_open;
+                if st.help_open {
+                    st.target = None;
+                }
+            }
+            UiAction::Dismiss => {
+                if st.help_open {
+                    st.help_open = false;
+                } else if st.target.is_some() {
+                    st.target = None;
+                } else {
+                    st.select_event(None);
+                }
+            }
+        }
+        Rc::new(st)
+    }
+}
+
+/// An empty scenario, used when a preset cannot load so that the page still renders.
+fn empty_scenario() -> Scenario {
+    crate::model::scenario::parse_scenario(r#"{"format": "gangplank.scenario/v1", "name": "Empty", "cluster": {}}"#)
+        .expect("the empty scenario parses")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reduce(st: Rc<UiState>, a: UiAction) -> Rc<UiState> {
+        st.reduce(a)
+    }
+
+    #[test]
+    fn every_preset_loads_into_a_state_without_error() {
+        for p in crate::app::presets::PRESETS {
+            let st = UiState::for_preset(p.id);
+            assert_eq!(st.error, None, "{}", p.id);
+            assert_eq!(st.preset_id, p.id);
+        }
+    }
+
+    #[test]
+    fn unknown_preset_falls_back_to_the_default() {
+        assert_eq!(UiState::for_preset("nope").preset_id, DEFAULT_PRESET_ID);
+    }
+
+    #[test]
+    fn frames_advance_time_only_while_playing_at_the_chosen_speed() {
+        let st = Rc::new(UiState::for_preset("steady-pack"));
+        let st = reduce(st, UiAction::Frame { wall_ms: 100.0 });
+        assert_eq!(st.snapshot.t.0, 0);
+        let st = reduce(st, UiAction::TogglePlay);
+        let st = reduce(st, UiAction::SetSpeedExp(1.0));
+        let st = reduce(st, UiAction::Frame { wall_ms: 100.0 });
+        assert_eq!(st.session.0.borrow().now().0, 1_000_000);
+        // A long stall (hidden tab) is capped.
+        let st = reduce(st, UiAction::Frame { wall_ms: 60_000.0 });
+        assert_eq!(st.session.0.borrow().now().0, 1_000_000 + (MAX_FRAME_MS * 10.0 * 1000.0) as u64);
+    }
+
+    #[test]
+    fn speed_stays_within_a_tenth_and_a_hundred() {
+        let mut st = Rc::new(UiState::for_preset("steady-pack"));
+        for _ in 0..40 {
+            st = reduce(st, UiAction::Faster);
+        }
+        assert_eq!(st.speed(), 100.0);
+        for _ in 0..40 {
+            st = reduce(st, UiAction::Slower);
+        }
+        assert!((st.speed() - 0.1).abs() < 1e-9);
+        let st = reduce(st, UiAction::SetSpeedExp(f64::NAN));
+        assert!((st.speed() - 0.1).abs() < 1e-9);
+    }
+
+    #[test]
+    fn stepping_pauses_and_reset_returns_to_zero() {
+        let st = Rc::new(UiState::for_preset("steady-pack"));
+        let st = reduce(st, UiAction::TogglePlay);
+        let st = reduce(st, UiAction::StepTick);
+        assert!(!st.playing);
+        assert!(st.session.0.borrow().now().0 > 0);
+        let st = reduce(st, UiAction::Reset);
+        assert_eq!(st.session.0.borrow().now().0, 0);
+    }
+
+    #[test]
+    fn injecting_closes_the_panel_and_records_the_action() {
+        let st = Rc::new(UiState::for_preset("steady-pack"));
+        let st = reduce(st, UiAction::SetTarget(Some(Target::Cluster)));
+        assert_eq!(st.target, Some(Target::Cluster));
+        let st = reduce(st, UiAction::Inject(ActionKind::KillController {}));
+        assert_eq!(st.target, None);
+        assert_eq!(st.user_actions, 1);
+    }
+
+    #[test]
+    fn dismiss_closes_help_then_panel_then_selection() {
+        let st = Rc::new(UiState::for_preset("steady-pack"));
+        let st = reduce(st, UiAction::SetTarget(Some(Target::Cluster)));
+        let st = reduce(st, UiAction::ToggleHelp);
+        assert!(st.help_open && st.target.is_none(), "help replaces the panel");
+        let st = reduce(st, UiAction::SetTarget(Some(Target::Cluster)));
+        let st = reduce(st, UiAction::Dismiss);
+        assert_eq!(st.target, None);
+    }
+
+    #[test]
+    fn log_categories_round_trip_their_ids() {
+        for c in LogCategory::EVERY {
+            assert_eq!(LogCategory::from_id(c.id()), c);
+        }
+        assert_eq!(LogCategory::from_id("garbage"), LogCategory::All);
+    }
+}

@@ -1,0 +1,81 @@
+//! Applications and deployments: status, trigger, message, target vs running, failure counters.
+use crate::model::snapshot::{DeploymentView, Snapshot};
+use crate::ui::palette::{application_status_tone, deployment_status_tone};
+use crate::ui::state::Target;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct StatusPanelProps {
+    pub snapshot: Rc<Snapshot>,
+    #[prop_or_default]
+    pub highlight: Rc<BTreeSet<String>>,
+    pub on_target: Callback<Target>,
+}
+
+fn deployment_row(d: &DeploymentView, hl: bool, on_target: &Callback<Target>) -> Html {
+    let key = format!("{}/{}", d.app, d.name);
+    let t = Target::Deployment { app: d.app.clone(), deployment: d.name.clone() };
+    let onclick = on_target.reform(move |_: MouseEvent| t.clone());
+    let gang = match (d.gang_size, d.strategy) {
+        (Some(g), Some(s)) => format!("gangs of {g}, {}", s.as_str()),
+        (Some(g), None) => format!("gangs of {g}"),
+        (None, Some(s)) => format!("no gang, {}", s.as_str()),
+        (None, None) => "no gang".to_string(),
+    };
+    html! {
+        <li key={key.clone()} class={classes!("deployment", hl.then_some("hl"))} data-deployment={key.clone()}>
+            <div class="dep-head">
+                <span class="dep-name">{ d.name.clone() }</span>
+                <span class={classes!("badge", deployment_status_tone(d.status))} data-testid="deployment-status">{ d.status.as_str() }</span>
+                <span class="trigger">{ d.status_trigger.as_str() }</span>
+                if d.deleting { <span class="badge busy">{ "DELETING" }</span> }
+            </div>
+            <div class="dep-counts">
+                <span class="count-main" data-testid="running-vs-target">{ format!("{} / {} running", d.running, d.target_num_replicas) }</span>
+                { format!(" · {} starting · {} recovering · {} stopping", d.starting, d.recovering, d.stopping) }
+            </div>
+            <div class="dep-meta">
+                { format!("{gang} · start-up failures {}/{} · gang restarts {}", d.failure_count, d.failure_threshold, d.gang_restarts) }
+            </div>
+            if !d.message.is_empty() {
+                <p class="dep-message">{ d.message.clone() }</p>
+            }
+            <button type="button" class="small" {onclick} aria-label={format!("Actions for deployment {key}")}>{ "Actions…" }</button>
+        </li>
+    }
+}
+
+#[component(StatusPanel)]
+pub fn status_panel(props: &StatusPanelProps) -> Html {
+    let snap = &props.snapshot;
+    let apps = snap
+        .applications
+        .iter()
+        .map(|a| {
+            let deps: Vec<&DeploymentView> = snap.deployments.iter().filter(|d| d.app == a.name).collect();
+            html! {
+                <li key={a.name.clone()} class={classes!("application", props.highlight.contains(&a.name).then_some("hl"))}
+                    data-app={a.name.clone()}>
+                    <div class="app-head">
+                        <span class="app-name">{ a.name.clone() }</span>
+                        <span class={classes!("badge", application_status_tone(a.status))} data-testid="app-status">{ a.status.as_str() }</span>
+                    </div>
+                    <ul class="deployments">
+                        { for deps.iter().map(|d| deployment_row(d, props.highlight.contains(&format!("{}/{}", d.app, d.name)), &props.on_target)) }
+                    </ul>
+                </li>
+            }
+        })
+        .collect::<Html>();
+    html! {
+        <section class="status-panel" aria-labelledby="status-title" data-testid="status-panel">
+            <h2 id="status-title">{ "Applications" }</h2>
+            if snap.applications.is_empty() {
+                <p class="quiet">{ "No application is deployed." }</p>
+            }
+            <ul class="applications">{ apps }</ul>
+        </section>
+    }
+}
