@@ -2,7 +2,10 @@
 //!
 //! A [`session::Session`] is a run described the way issue 5 needs it: a scenario (with its seed) plus the user's
 //! timestamped actions. The current [`crate::model::Simulation`] is only a cache of "that description, advanced to
-//! now"; it can always be rebuilt from the description. [`presets`] is the one list of bundled scenarios.
+//! now"; it can always be rebuilt from the description. [`presets`] is the one list of bundled scenarios;
+//! [`link`] encodes a session into a share link and [`perfetto`] exports a run as a Chrome / Perfetto trace.
+pub mod link;
+pub mod perfetto;
 pub mod presets;
 pub mod session;
 

@@ -7,15 +7,19 @@ use gangplank::model::time::fmt_secs;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
+  gangplank-cli run --link 'URL-or-fragment' [--trace OUT] [--quiet] [--stats]
+                                                    replay a share link from the app
   gangplank-cli run FILE [--trace OUT] [--quiet] [--stats]
                                                     run FILE to its until_s, print events, write the trace
-  gangplank-cli validate FILE                      check a scenario only";
+  gangplank-cli validate FILE                      check a scenario only
+  gangplank-cli link (FILE | --preset NAME)        print the share-link fragment for a scenario";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("validate") => validate(&args[1..]),
+        Some("link") => make_link(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -67,11 +71,61 @@ fn validate(args: &[String]) -> ExitCode {
     }
 }
 
+fn make_link(args: &[String]) -> ExitCode {
+    use gangplank::app::link::{SharedSession, encode};
+    let session = match args {
+        [flag, name] if flag == "--preset" => {
+            if gangplank::app::presets::preset_by_id(name).is_none() {
+                let names: Vec<&str> = gangplank::app::presets::PRESETS.iter().map(|p| p.id).collect();
+                eprintln!("no preset named {name:?}; presets: {}", names.join(", "));
+                return ExitCode::from(2);
+            }
+            SharedSession {
+                preset: Some(name.clone()),
+                scenario: None,
+                seed: None,
+                actions: Vec::new(),
+                cursor_s: 0.0,
+                view: None,
+            }
+        }
+        [path] => {
+            let text = match read(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            if let Err(errors) = parse_scenario(&text) {
+                report(path, &errors);
+                return ExitCode::from(2);
+            }
+            let value: serde_json::Value = serde_json::from_str(&text).expect("parsed above");
+            SharedSession {
+                preset: None,
+                scenario: Some(value),
+                seed: None,
+                actions: Vec::new(),
+                cursor_s: 0.0,
+                view: None,
+            }
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("#{}", encode(&session));
+    ExitCode::SUCCESS
+}
+
 fn run(args: &[String]) -> ExitCode {
     let mut path = None;
     let mut trace_out = None;
     let mut quiet = false;
     let mut stats = false;
+    let mut link: Option<String> = None;
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
@@ -87,6 +141,16 @@ fn run(args: &[String]) -> ExitCode {
             }
             "--quiet" | "-q" => quiet = true,
             "--stats" => stats = true,
+            "--link" => {
+                i += 1;
+                match args.get(i) {
+                    Some(l) => link = Some(l.clone()),
+                    None => {
+                        eprintln!("--link needs a link or fragment\n{USAGE}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             other if path.is_none() && !other.starts_with('-') => path = Some(other.to_string()),
             other => {
                 eprintln!("unexpected argument {other:?}\n{USAGE}");
@@ -95,26 +159,55 @@ fn run(args: &[String]) -> ExitCode {
         }
         i += 1;
     }
-    let Some(path) = path else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let text = match read(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
+    let (scenario, cursor) = match (&path, &link) {
+        (Some(_), Some(_)) => {
+            eprintln!("give either FILE or --link, not both\n{USAGE}");
             return ExitCode::from(2);
         }
-    };
-    let scenario = match parse_scenario(&text) {
-        Ok(s) => s,
-        Err(errors) => {
-            report(&path, &errors);
+        (None, None) => {
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
+        }
+        (None, Some(l)) => {
+            let shared = match gangplank::app::link::decode(l) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("link rejected: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match gangplank::app::link::resolve(&shared, |name| {
+                gangplank::app::presets::preset_by_id(name).map(|p| p.json)
+            }) {
+                Ok(s) => (s, Some(shared.cursor_s)),
+                Err(e) => {
+                    eprintln!("link rejected: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        (Some(path), None) => {
+            let text = match read(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match parse_scenario(&text) {
+                Ok(s) => (s, None),
+                Err(errors) => {
+                    report(path, &errors);
+                    return ExitCode::from(2);
+                }
+            }
         }
     };
     let mut sim = Simulation::new(&scenario);
     sim.run_to_end();
+    if let Some(c) = cursor {
+        println!("(the link's cursor is at {c} s; the run continues to until_s = {} s)", scenario.until_s);
+    }
     if !quiet {
         for e in sim.events() {
             println!("[{:>9} s] tick {:>6}  {:<18} {}", fmt_secs(e.t), e.tick, e.kind.name(), e.reason);

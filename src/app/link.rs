@@ -1,0 +1,181 @@
+//! Share links: a whole session (scenario or preset name, seed, the user's actions, the cursor) in a URL
+//! fragment, compressed and URL-safe. Because the model is deterministic, this reproduces exactly the same view.
+//!
+//! Format: `#g1.<base64url(deflate(JSON))>`, where `g1` is the link version. Presets are referenced by name,
+//! so their links stay short; other scenarios are inlined.
+use crate::model::scenario::{Action, Scenario, ScenarioError, parse_scenario};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The version tag this build writes and reads.
+pub const LINK_VERSION: &str = "g1";
+/// A decoded link larger than this is refused (a crafted link must not exhaust memory).
+pub const MAX_DECODED_BYTES: usize = 8 * 1024 * 1024;
+
+/// What a link carries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedSession {
+    /// A preset, by name (mutually exclusive with `scenario`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// An inlined scenario, as JSON text in the public format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<serde_json::Value>,
+    /// Overrides the scenario's seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// The user's actions, in the scenario action format.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<Action>,
+    /// Where the viewer stands, in simulated seconds.
+    #[serde(default)]
+    pub cursor_s: f64,
+    /// View settings (speed, filters, ...): free-form, ignored by the CLI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkError {
+    /// No `g<N>.` payload found.
+    NotALink(String),
+    /// Made by a newer Gangplank.
+    NewerVersion(String),
+    /// The payload is not valid base64url or does not inflate (often: the link was cut short).
+    Corrupt(String),
+    /// The payload inflates but is not a session.
+    BadPayload(String),
+    /// Names a preset this build does not have.
+    UnknownPreset(String),
+    /// The scenario inside is invalid.
+    InvalidScenario(Vec<ScenarioError>),
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::NotALink(m) => write!(f, "not a Gangplank link: {m}"),
+            LinkError::NewerVersion(v) => write!(
+                f,
+                "this link was made by a newer Gangplank (link version {v}); this version reads {LINK_VERSION}. Open it with a newer Gangplank."
+            ),
+            LinkError::Corrupt(m) => write!(f, "the link is damaged or cut short: {m}"),
+            LinkError::BadPayload(m) => write!(f, "the link's content is not a Gangplank session: {m}"),
+            LinkError::UnknownPreset(p) => write!(f, "the link names a preset \"{p}\" that this version does not have"),
+            LinkError::InvalidScenario(errors) => {
+                write!(f, "the scenario in the link is invalid: ")?;
+                let parts: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                write!(f, "{}", parts.join("; "))
+            }
+        }
+    }
+}
+
+/// Encode a session as a fragment (`g1.…`, without the `#`).
+pub fn encode(session: &SharedSession) -> String {
+    let json = serde_json::to_vec(session).expect("a session always serializes");
+    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    format!("{LINK_VERSION}.{}", URL_SAFE_NO_PAD.encode(packed))
+}
+
+/// Decode a full URL, a `#fragment`, or the bare payload.
+pub fn decode(link: &str) -> Result<SharedSession, LinkError> {
+    let fragment = link.trim();
+    let fragment = match fragment.rfind('#') {
+        Some(i) => &fragment[i + 1..],
+        None => fragment,
+    };
+    // The fragment may carry other `&key=value` parts (e.g. a future view flag); the payload is the g-part.
+    let part = fragment.split('&').find(|p| p.starts_with('g') && p.contains('.')).ok_or_else(|| {
+        LinkError::NotALink(if fragment.is_empty() {
+            "it has no #fragment with a session".to_string()
+        } else {
+            "its fragment has no g<version>.<data> part".to_string()
+        })
+    })?;
+    let (version, payload) = part.split_once('.').expect("checked above");
+    if version != LINK_VERSION {
+        let n = version.trim_start_matches('g');
+        return match n.parse::<u32>() {
+            Ok(v) if v > 1 => Err(LinkError::NewerVersion(version.to_string())),
+            _ => Err(LinkError::NotALink(format!("unknown link version \"{version}\""))),
+        };
+    }
+    let packed = URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|e| LinkError::Corrupt(format!("invalid base64url ({e})")))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_DECODED_BYTES)
+        .map_err(|e| LinkError::Corrupt(format!("the compressed data does not inflate ({:?})", e.status)))?;
+    let session: SharedSession = serde_json::from_slice(&json).map_err(|e| LinkError::BadPayload(e.to_string()))?;
+    if session.preset.is_some() == session.scenario.is_some() {
+        return Err(LinkError::BadPayload("it must name exactly one of a preset or a scenario".to_string()));
+    }
+    if !session.cursor_s.is_finite() || session.cursor_s < 0.0 {
+        return Err(LinkError::BadPayload(format!(
+            "cursor_s must be a time of at least 0 s, found {}",
+            session.cursor_s
+        )));
+    }
+    Ok(session)
+}
+
+/// Turn a decoded session into a runnable scenario: the preset or inlined scenario, the seed override, and the
+/// user's actions appended (so the scenario file alone reproduces the run). `preset` looks a name up.
+pub fn resolve(session: &SharedSession, preset: impl Fn(&str) -> Option<&'static str>) -> Result<Scenario, LinkError> {
+    let text = match (&session.preset, &session.scenario) {
+        (Some(name), _) => preset(name).ok_or_else(|| LinkError::UnknownPreset(name.clone()))?.to_string(),
+        (None, Some(v)) => v.to_string(),
+        (None, None) => return Err(LinkError::BadPayload("no scenario".to_string())),
+    };
+    let mut scenario = parse_scenario(&text).map_err(LinkError::InvalidScenario)?;
+    if let Some(seed) = session.seed {
+        scenario.seed = seed;
+    }
+    scenario.actions.extend(session.actions.iter().cloned());
+    // Re-validate with the user's actions folded in: a link must never smuggle in an action the loader refuses.
+    let text = serde_json::to_string(&scenario).expect("a scenario always serializes");
+    parse_scenario(&text).map_err(|errors| {
+        LinkError::InvalidScenario(
+            errors.into_iter().map(|e| ScenarioError { path: format!("(link) {}", e.path), ..e }).collect(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> SharedSession {
+        SharedSession {
+            preset: Some("replica-crash".to_string()),
+            scenario: None,
+            seed: Some(7),
+            actions: Vec::new(),
+            cursor_s: 12.5,
+            view: None,
+        }
+    }
+
+    #[test]
+    fn round_trip_through_a_full_url() {
+        let s = session();
+        let url = format!("https://example.org/gangplank/#{}", encode(&s));
+        assert_eq!(decode(&url).unwrap(), s);
+        assert!(encode(&s).len() < 80, "{}", encode(&s));
+    }
+
+    #[test]
+    fn bad_links_say_what_is_wrong() {
+        assert!(matches!(decode("https://example.org/"), Err(LinkError::NotALink(_))));
+        assert!(matches!(decode("#g2.abcd"), Err(LinkError::NewerVersion(_))));
+        let good = encode(&session());
+        let cut = &good[..good.len() - 6];
+        assert!(matches!(decode(cut), Err(LinkError::Corrupt(_))), "{:?}", decode(cut));
+        assert!(matches!(decode("#g1.!!!"), Err(LinkError::Corrupt(_))));
+        let not_session = format!("g1.{}", URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(b"[1,2]", 6)));
+        assert!(matches!(decode(&not_session), Err(LinkError::BadPayload(_))));
+    }
+}
