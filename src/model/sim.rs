@@ -91,7 +91,7 @@ impl Simulation {
             n.available = n.resources.clone();
         }
         let mut gcs = Gcs::new(Cluster::new(nodes), timing.replica_startup_min, timing.replica_startup_max);
-        gcs.placement_seed = scenario.seed ^ 0x5eed_9c5_0000_0001;
+        gcs.placement_seed = scenario.seed ^ 0x05ee_d9c5_0000_0001;
         let mut deployments = Vec::new();
         let mut apps = Vec::new();
         for app in &scenario.applications {
