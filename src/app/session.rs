@@ -18,12 +18,14 @@ pub struct Session {
     scenario: Scenario,
     user_actions: Vec<Action>,
     sim: Simulation,
+    /// Bumped whenever the simulation is replaced (reset, new seed, new scenario, replay).
+    generation: u64,
 }
 
 impl Session {
     pub fn new(scenario: Scenario) -> Session {
         let sim = Simulation::new(&scenario);
-        Session { scenario, user_actions: Vec::new(), sim }
+        Session { scenario, user_actions: Vec::new(), sim, generation: 0 }
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -43,6 +45,17 @@ impl Session {
         self.sim.now()
     }
 
+    /// Changes whenever the model may have changed state: (simulation generation, wakeups processed). Between
+    /// two equal values only the clock moved, so a viewer can keep its last snapshot.
+    pub fn version(&self) -> (u64, u64) {
+        (self.generation, self.sim.steps)
+    }
+
+    /// The control-loop tick the clock is in.
+    pub fn tick(&self) -> u64 {
+        self.sim.tick_of(self.sim.now())
+    }
+
     pub fn control_loop_interval(&self) -> SimDuration {
         self.sim.control_loop_interval()
     }
@@ -51,6 +64,7 @@ impl Session {
     pub fn reset(&mut self) {
         self.user_actions.clear();
         self.sim = Simulation::new(&self.scenario);
+        self.generation += 1;
     }
 
     /// Start over with another seed (same scenario, no user actions).
@@ -79,6 +93,7 @@ impl Session {
         }
         sim.run_until(t);
         self.sim = sim;
+        self.generation += 1;
     }
 
     /// Advance simulated time by `d` (playback: wall-clock milliseconds × speed).
@@ -164,6 +179,18 @@ mod tests {
         s.reset();
         assert_eq!(s.now(), SimTime::ZERO);
         assert!(s.user_actions().is_empty());
+    }
+
+    #[test]
+    fn version_changes_only_when_the_model_may_have_changed() {
+        let mut s = session("steady-pack");
+        s.advance_to(SimTime::from_secs_f64(5.0));
+        let v = s.version();
+        // Steady state: nothing is due for a while (health checks are 1 s apart), so a millisecond changes nothing.
+        s.advance_by(SimDuration(1));
+        assert!(s.version() == v || s.version().1 > v.1);
+        s.reset();
+        assert_ne!(s.version().0, v.0);
     }
 
     #[test]

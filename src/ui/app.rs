@@ -183,7 +183,7 @@ pub fn app() -> Html {
                 <div class="error-banner" role="alert">{ err.clone() }</div>
             }
             <ViolationBanner violations={state.violations.clone()} />
-            <Controls playing={state.playing} speed_exp={state.speed_exp} now_s={snap.t.as_secs_f64()} tick={snap.tick}
+            <Controls playing={state.playing} speed_exp={state.speed_exp} now_s={state.now.as_secs_f64()} tick={state.tick}
                 seed={state.seed} {on_toggle_play} {on_step_tick} {on_step_event} {on_speed} {on_seed} {on_reset}
                 {on_faults} {on_help} />
             <details class="watch" open={wide}>

@@ -126,39 +126,39 @@ pub struct Ghost {
 
 #[derive(Default)]
 struct GhostMemory {
-    last_t: SimTime,
-    last: BTreeMap<String, (ReplicaView, (f64, f64))>,
+    /// The scene drawn last time, and where its replicas were.
+    last: Option<(Rc<Snapshot>, BTreeMap<String, Point>)>,
     ghosts: Vec<Ghost>,
 }
 
 impl GhostMemory {
-    /// Compare with the previous frame: replicas that vanished become ghosts; old ghosts expire.
+    /// Compare with the previous render: replicas that vanished become ghosts; old ghosts expire.
     fn update(
         &mut self,
-        snap: &Snapshot,
-        centres: &BTreeMap<String, (f64, f64)>,
+        snap: &Rc<Snapshot>,
+        centres: BTreeMap<String, Point>,
         teardowns: &BTreeMap<String, Teardown>,
         now_ms: f64,
     ) -> Vec<Ghost> {
-        if snap.t < self.last_t {
-            // Time went back (reset, another scenario): nothing vanished, everything is new.
-            self.last.clear();
-            self.ghosts.clear();
-        }
         let present: BTreeSet<&str> = snap.replicas.iter().map(|r| r.id.as_str()).collect();
-        for (id, (r, at)) in &self.last {
-            if !present.contains(id.as_str()) {
-                let torn = r.gang_context.as_ref().and_then(|g| teardowns.get(&g.gang_id)).map(|t| t.seq);
-                self.ghosts.push(Ghost { replica: r.clone(), at: *at, born_ms: now_ms, torn });
+        match &self.last {
+            // Time went back (reset, another scenario): nothing vanished, everything is new.
+            Some((last, _)) if snap.t < last.t => self.ghosts.clear(),
+            Some((last, last_centres)) if !Rc::ptr_eq(last, snap) => {
+                for r in last.replicas.iter().filter(|r| !present.contains(r.id.as_str())) {
+                    if let Some(at) = last_centres.get(&r.id) {
+                        let torn = r.gang_context.as_ref().and_then(|g| teardowns.get(&g.gang_id)).map(|t| t.seq);
+                        self.ghosts.push(Ghost { replica: r.clone(), at: *at, born_ms: now_ms, torn });
+                    }
+                }
             }
+            _ => {}
         }
         self.ghosts.retain(|g| now_ms - g.born_ms < GHOST_MS && !present.contains(g.replica.id.as_str()));
         if self.ghosts.len() > MAX_GHOSTS {
             self.ghosts.drain(..self.ghosts.len() - MAX_GHOSTS);
         }
-        self.last =
-            snap.replicas.iter().filter_map(|r| centres.get(&r.id).map(|c| (r.id.clone(), (r.clone(), *c)))).collect();
-        self.last_t = snap.t;
+        self.last = Some((snap.clone(), centres));
         self.ghosts.clone()
     }
 }
@@ -219,7 +219,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let snap = &props.snapshot;
     let columns = columns_for_width(*width_px, snap.nodes.len());
     let layout_memory = use_mut_ref(|| (SimTime::ZERO, LayoutMemory::default()));
-    let scene = {
+    let mut scene = {
         let mut m = layout_memory.borrow_mut();
         if snap.t < m.0 {
             m.1.clear();
@@ -229,7 +229,8 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     };
     let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
     let memory = use_mut_ref(GhostMemory::default);
-    let ghosts = memory.borrow_mut().update(snap, &scene.replica_centres, &props.teardowns, wall_now_ms());
+    let centres = std::mem::take(&mut scene.replica_centres);
+    let ghosts = memory.borrow_mut().update(snap, centres, &props.teardowns, wall_now_ms());
     let ghost_html = {
         let tokens = ghosts
             .iter()
@@ -282,14 +283,15 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         }
         m
     };
+    let (scene_w, scene_h) = (scene.width, scene.height);
     let cards = snap
         .nodes
         .iter()
-        .zip(scene.nodes.iter())
+        .zip(scene.nodes)
         .map(|(n, l)| {
             let replicas = Rc::new(by_node.get(n.id.as_str()).cloned().unwrap_or_default());
             html! {
-                <NodeCard key={n.id.clone()} node={n.clone()} layout={Rc::new(l.clone())} replicas={replicas}
+                <NodeCard key={n.id.clone()} node={n.clone()} layout={Rc::new(l)} replicas={replicas}
                     controller={n.is_head.then(|| snap.controller.clone())}
                     highlight={props.highlight.clone()} target={props.target.clone()}
                     gang_hues={props.gang_hues.clone()} teardowns={props.teardowns.clone()}
@@ -370,11 +372,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         snap.placement_groups.len(),
         snap.replicas.len()
     );
-    let max_w = scene.width.max(CARD_W + 2.0 * GAP) * 1.3;
+    let max_w = scene_w.max(CARD_W + 2.0 * GAP) * 1.3;
     html! {
         <div class="cluster-view" ref={wrapper} data-columns={columns.to_string()}>
             <svg class="cluster-svg" role="group" aria-label={aria}
-                viewBox={format!("0 0 {:.0} {:.0}", scene.width, scene.height)}
+                viewBox={format!("0 0 {scene_w:.0} {scene_h:.0}")}
                 preserveAspectRatio="xMinYMin meet"
                 style={format!("max-width: {max_w:.0}px")}>
                 <defs>

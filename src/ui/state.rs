@@ -6,7 +6,7 @@ use crate::model::events::{Event, EventKind, TeardownCause};
 use crate::model::invariants::Violation;
 use crate::model::scenario::{ActionKind, Scenario};
 use crate::model::snapshot::Snapshot;
-use crate::model::time::SimDuration;
+use crate::model::time::{SimDuration, SimTime};
 use crate::ui::palette::GANG_HUES;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -171,7 +171,14 @@ pub struct UiState {
     /// log10 of the playback speed.
     pub speed_exp: f64,
     pub seed: u64,
+    /// The model's state. Rebuilt only when the model processed something, and replaced only when something other
+    /// than the clock changed, so the views that draw it are not re-rendered while nothing happens.
     pub snapshot: Rc<Snapshot>,
+    /// The clock (the snapshot's own `t` may be older: see `snapshot`).
+    pub now: SimTime,
+    pub tick: u64,
+    /// `Session::version` when `snapshot` was taken.
+    snapshot_version: Option<(u64, u64)>,
     pub events_total: usize,
     pub filter_category: LogCategory,
     pub filter_text: String,
@@ -247,6 +254,9 @@ impl UiState {
             playing: false,
             speed_exp: 0.0,
             snapshot: Rc::new(Snapshot::default()),
+            now: SimTime::ZERO,
+            tick: 0,
+            snapshot_version: None,
             events_total: 0,
             filter_category: LogCategory::All,
             filter_text: String::new(),
@@ -311,6 +321,12 @@ impl UiState {
             self.violations = Rc::new(session.violations().to_vec());
         }
         self.user_actions = session.user_actions().len();
+        self.now = session.now();
+        self.tick = session.tick();
+        if self.snapshot_version == Some(session.version()) {
+            return;
+        }
+        self.snapshot_version = Some(session.version());
         let snapshot = session.snapshot();
         // Hues in order of first appearance: consecutive gangs always differ.
         let unseen: Vec<&String> = snapshot
@@ -329,7 +345,7 @@ impl UiState {
             }
             self.gang_hues = Rc::new(hues);
         }
-        if *self.snapshot != snapshot {
+        if !same_scene(&self.snapshot, &snapshot) {
             self.snapshot = Rc::new(snapshot);
         }
     }
@@ -478,6 +494,17 @@ impl Reducible for UiState {
     }
 }
 
+/// Equal in everything but the clock.
+pub fn same_scene(a: &Snapshot, b: &Snapshot) -> bool {
+    a.nodes == b.nodes
+        && a.placement_groups == b.placement_groups
+        && a.replicas == b.replicas
+        && a.deployments == b.deployments
+        && a.applications == b.applications
+        && a.controller == b.controller
+        && a.violations == b.violations
+}
+
 /// An empty scenario, used when a preset cannot load so that the page still renders.
 fn empty_scenario() -> Scenario {
     crate::model::scenario::parse_scenario(r#"{"format": "gangplank.scenario/v1", "name": "Empty", "cluster": {}}"#)
@@ -510,7 +537,7 @@ mod tests {
     fn frames_advance_time_only_while_playing_at_the_chosen_speed() {
         let st = Rc::new(UiState::for_preset("steady-pack"));
         let st = reduce(st, UiAction::Frame { wall_ms: 100.0 });
-        assert_eq!(st.snapshot.t.0, 0);
+        assert_eq!(st.now.0, 0);
         let st = reduce(st, UiAction::TogglePlay);
         let st = reduce(st, UiAction::SetSpeedExp(1.0));
         let st = reduce(st, UiAction::Frame { wall_ms: 100.0 });
@@ -518,6 +545,19 @@ mod tests {
         // A long stall (hidden tab) is capped.
         let st = reduce(st, UiAction::Frame { wall_ms: 60_000.0 });
         assert_eq!(st.session.0.borrow().now().0, 1_000_000 + (MAX_FRAME_MS * 10.0 * 1000.0) as u64);
+    }
+
+    #[test]
+    fn the_snapshot_is_kept_while_only_the_clock_moves() {
+        let st = Rc::new(UiState::for_preset("steady-pack"));
+        let st = reduce(st, UiAction::TogglePlay);
+        let st = reduce(st, UiAction::SetSpeedExp(2.0));
+        let st = reduce(st, UiAction::Frame { wall_ms: 100.0 }); // 10 s: everything is RUNNING
+        let before = st.snapshot.clone();
+        let st = reduce(st, UiAction::Frame { wall_ms: 0.05 }); // 5 ms later
+        assert!(Rc::ptr_eq(&before, &st.snapshot), "nothing but the clock changed");
+        assert_eq!(st.now.0, 10_005_000);
+        assert_eq!(st.tick, 100);
     }
 
     #[test]
