@@ -54,8 +54,8 @@ fn assert_never_left_running(run: &Run, replica: &str) {
     assert!(after.iter().all(|s| *s == RS::Running), "{replica} left RUNNING: {states:?}");
 }
 
-/// Asserts no gang reservation of the deployment happened while one of its replicas was STOPPING (errata §4),
-/// by replaying the events in order.
+/// Asserts no gang reservation of the deployment, and no new replica, happened while one of its replicas was
+/// STOPPING (errata §4), by replaying the events in order.
 #[track_caller]
 fn assert_no_reservation_while_stopping(run: &Run, app: &str, dep: &str) {
     let reserved: BTreeSet<u64> = run.reservations(app, dep).iter().map(|r| r.seq).collect();
@@ -63,6 +63,15 @@ fn assert_no_reservation_while_stopping(run: &Run, app: &str, dep: &str) {
     for e in run.events() {
         use gangplank::model::events::EventKind;
         match &e.kind {
+            EventKind::ReplicaState { replica, app: a, deployment: d, from: None, to: RS::Starting, .. }
+                if a == app && d == dep =>
+            {
+                assert!(
+                    stopping.is_empty(),
+                    "replica {replica} created at {} s while {stopping:?} were STOPPING",
+                    e.t.as_secs_f64()
+                );
+            }
             EventKind::ReplicaState { replica, app: a, deployment: d, to, .. } if a == app && d == dep => {
                 if *to == RS::Stopping {
                     stopping.insert(replica.clone());
@@ -454,7 +463,7 @@ fn s11_startup_failure_stops_the_siblings_in_the_same_tick_and_spares_the_other_
     let b_ids: BTreeSet<String> = gang_b.members.iter().cloned().collect();
     for (tick, set) in run.running_sets("app", "G") {
         if tick >= fail_tick && tick < new_running {
-            assert!(set.is_subset(&b_ids), "tick {tick}: RUNNING {set:?} while gang A is retried");
+            assert_eq!(set, b_ids, "tick {tick}: RUNNING while gang A is retried");
         }
     }
     assert_ne!(new.gang_id, gang_a);
@@ -565,6 +574,7 @@ fn s13_reservation_failure_counts_goes_deploy_failed_then_stops_trying() {
     );
     let first_msg =
         run.deployment_statuses("app", "G").into_iter().find(|s| s.message.contains("Gang scheduling failed"));
+    assert_eq!(first_msg.as_ref().map(|s| s.status), Some(DS::Updating), "the status stays UPDATING at first");
     assert_eq!(
         first_msg.map(|s| s.message),
         Some(
