@@ -91,6 +91,9 @@ pub struct Gcs {
     next_seq: u64,
     /// Something changed that could let a pending PG or actor be placed.
     needs_scheduling: bool,
+    /// Deployments (app, name) whose actors or PGs changed since the controller last looked: a quiet deployment
+    /// is skipped by the control loop until something touches it.
+    pub touched: std::collections::BTreeSet<(String, String)>,
     /// Seeds each placement group's own tie-break stream.
     pub placement_seed: u64,
     /// Counts every change to nodes, PGs and actors (the invariant checker runs only after a change).
@@ -112,6 +115,7 @@ impl Gcs {
             needs_scheduling: false,
             mutations: 0,
             placement_seed: 0,
+            touched: Default::default(),
         }
     }
 
@@ -161,6 +165,7 @@ impl Gcs {
                 a.alive = false;
                 a.unreachable = true;
                 victims.push(a.replica_id.clone());
+                self.touched.insert((a.app.clone(), a.deployment.clone()));
             }
         }
         let at = now.plus(detection);
@@ -193,6 +198,7 @@ impl Gcs {
             if a.node == Some(idx) {
                 a.alive = false;
                 a.unreachable = false;
+                self.touched.insert((a.app.clone(), a.deployment.clone()));
             }
         }
         let seqs: Vec<u64> = self.pgs.keys().copied().collect();
@@ -204,6 +210,9 @@ impl Gcs {
                     b.node = None;
                     lost += 1;
                 }
+            }
+            if lost > 0 {
+                self.touched.insert((pg.owner.app.clone(), pg.owner.deployment.clone()));
             }
             if lost > 0 && pg.state == PlacementGroupState::Created {
                 pg.state = PlacementGroupState::Rescheduling;
@@ -270,6 +279,7 @@ impl Gcs {
         let mut killed = Vec::new();
         for a in self.actors.values_mut() {
             if a.pg_name() == Some(name) && a.alive {
+                self.touched.insert((a.app.clone(), a.deployment.clone()));
                 a.alive = false;
                 a.unreachable = false;
                 killed.push(a.replica_id.clone());
@@ -277,6 +287,7 @@ impl Gcs {
         }
         let from = pg.state;
         pg.state = PlacementGroupState::Removed;
+        self.touched.insert((pg.owner.app.clone(), pg.owner.deployment.clone()));
         let mut reason = format!("{name} removed: {why}");
         if !killed.is_empty() {
             reason.push_str(&format!("; removing it killed {}", killed.join(", ")));
@@ -302,6 +313,7 @@ impl Gcs {
         if !a.alive {
             return;
         }
+        self.touched.insert((a.app.clone(), a.deployment.clone()));
         a.alive = false;
         a.unreachable = false;
         if a.placement == ActorPlacement::Spread
@@ -385,6 +397,7 @@ impl Gcs {
             let from = pg.state;
             pg.state = PlacementGroupState::Created;
             self.mutations += 1;
+            self.touched.insert((pg.owner.app.clone(), pg.owner.deployment.clone()));
             let nodes: Vec<String> = pg.bundle_nodes().into_iter().flatten().collect();
             let mut distinct = nodes.clone();
             distinct.sort();
@@ -451,6 +464,7 @@ impl Gcs {
             let fails = self.take_constructor_fault(&id);
             self.mutations += 1;
             let a = self.actors.get_mut(&id).expect("actor");
+            self.touched.insert((a.app.clone(), a.deployment.clone()));
             a.node = Some(node);
             a.placed_at = Some(now);
             a.init_done_at = Some(now.plus(startup));
@@ -473,6 +487,11 @@ impl Gcs {
         }
         self.constructor_faults.retain(|f| f.remaining != Some(0));
         true
+    }
+
+    /// Mark a deployment as changed from outside (a fault injected into one of its actors).
+    pub fn touch(&mut self, app: &str, deployment: &str) {
+        self.touched.insert((app.to_string(), deployment.to_string()));
     }
 
     /// Something outside the GCS changed resources (a node joined, an actor died): retry pending work.

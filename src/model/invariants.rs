@@ -123,7 +123,7 @@ pub fn find(sim: &Simulation) -> Vec<(&'static str, String)> {
     }
 
     // A replica runs only in its own PG's bundle; bundles are not overfilled; nothing lives on a dead node.
-    let mut bundle_use: BTreeMap<(String, usize), Resources> = BTreeMap::new();
+    let mut occupied: BTreeSet<(&str, usize)> = BTreeSet::new();
     for a in gcs.actors.values() {
         if !a.alive {
             continue;
@@ -142,73 +142,67 @@ pub fn find(sim: &Simulation) -> Vec<(&'static str, String)> {
                     "replica_in_own_bundle",
                     format!("replica {} runs in {pg_name} bundle {bundle_index}, which does not exist", a.replica_id),
                 )),
-                Some(b) if b.node.as_deref() != Some(nodes[i].id.as_str()) => {
-                    // A lost bundle (node death) is only a violation if the actor is still alive elsewhere.
-                    out.push((
-                        "replica_in_own_bundle",
-                        format!(
-                            "replica {} runs on {} but its bundle {bundle_index} of {pg_name} is on {:?}",
-                            a.replica_id, nodes[i].id, b.node
-                        ),
-                    ))
+                Some(b) if b.node.as_deref() != Some(nodes[i].id.as_str()) => out.push((
+                    "replica_in_own_bundle",
+                    format!(
+                        "replica {} runs on {} but its bundle {bundle_index} of {pg_name} is on {:?}",
+                        a.replica_id, nodes[i].id, b.node
+                    ),
+                )),
+                Some(b) => {
+                    // One replica actor per bundle, and it must fit the bundle's reservation.
+                    if !occupied.insert((pg_name.as_str(), *bundle_index)) {
+                        out.push(("no_overcommit", format!("two replicas run in bundle {bundle_index} of {pg_name}")));
+                    }
+                    if !b.resources.covers(&a.resources) {
+                        out.push((
+                            "no_overcommit",
+                            format!(
+                                "replica {} needs {} but bundle {bundle_index} of {pg_name} reserves only {}",
+                                a.replica_id,
+                                a.resources.describe(),
+                                b.resources.describe()
+                            ),
+                        ));
+                    }
                 }
-                Some(_) => bundle_use.entry((pg_name.clone(), *bundle_index)).or_default().add(&a.resources),
             }
-        }
-    }
-    for ((pg_name, bi), used) in &bundle_use {
-        let cap = &gcs.pg(pg_name).expect("checked above").bundles[*bi].resources;
-        if !cap.covers(used) {
-            out.push((
-                "no_overcommit",
-                format!("bundle {bi} of {pg_name} holds {} but reserves only {}", used.describe(), cap.describe()),
-            ));
         }
     }
 
     let c = &sim.controller;
     if c.alive {
         for d in &c.deployments {
-            // Gang members agree on their gang, and ranks are their positions in the member list.
-            let mut gangs: BTreeMap<&str, Vec<&crate::model::serve::replica::GangContext>> = BTreeMap::new();
+            // Gang members agree on their gang, and ranks are their positions in the member list (one pass).
+            let mut gangs: BTreeMap<&str, (&crate::model::serve::replica::GangContext, BTreeSet<u32>)> =
+                BTreeMap::new();
             for r in &d.replicas {
-                if let Some(g) = &r.gang_context {
-                    gangs.entry(g.gang_id.as_str()).or_default().push(g);
+                let Some(g) = &r.gang_context else { continue };
+                let (first, ranks) = gangs.entry(g.gang_id.as_str()).or_insert_with(|| (g, BTreeSet::new()));
+                let gid = &g.gang_id;
+                if g.world_size != first.world_size
+                    || g.pg_name != first.pg_name
+                    || g.member_replica_ids != first.member_replica_ids
+                {
+                    out.push((
+                        "gang_context_agreement",
+                        format!("members of gang {gid} disagree on world_size, member list or pg_name"),
+                    ));
                 }
-            }
-            for (gid, members) in &gangs {
-                let first = members[0];
-                let mut ranks = BTreeSet::new();
-                for g in members {
-                    if g.world_size != first.world_size
-                        || g.member_replica_ids != first.member_replica_ids
-                        || g.pg_name != first.pg_name
-                    {
-                        out.push((
-                            "gang_context_agreement",
-                            format!("members of gang {gid} disagree on world_size, member list or pg_name"),
-                        ));
-                    }
-                    if g.member_replica_ids.len() as u32 != g.world_size
-                        || g.member_replica_ids.get(g.rank as usize).is_none()
-                    {
-                        out.push(("gang_ranks", format!("gang {gid}: rank {} outside 0..{}", g.rank, g.world_size)));
-                    }
-                    if !ranks.insert(g.rank) {
-                        out.push(("gang_ranks", format!("gang {gid}: rank {} held twice", g.rank)));
-                    }
+                if g.member_replica_ids.len() as u32 != g.world_size || g.rank >= g.world_size {
+                    out.push(("gang_ranks", format!("gang {gid}: rank {} outside 0..{}", g.rank, g.world_size)));
                 }
-                for r in d.replicas.iter().filter(|r| r.gang_context.as_ref().is_some_and(|g| g.gang_id == *gid)) {
-                    let g = r.gang_context.as_ref().expect("filtered");
-                    if g.member_replica_ids.get(g.rank as usize) != Some(&r.id) {
-                        out.push((
-                            "gang_ranks",
-                            format!(
-                                "replica {} of gang {gid} has rank {} but is not at that position in the member list",
-                                r.id, g.rank
-                            ),
-                        ));
-                    }
+                if !ranks.insert(g.rank) {
+                    out.push(("gang_ranks", format!("gang {gid}: rank {} held twice", g.rank)));
+                }
+                if g.member_replica_ids.get(g.rank as usize) != Some(&r.id) {
+                    out.push((
+                        "gang_ranks",
+                        format!(
+                            "replica {} of gang {gid} has rank {} but is not at that position in the member list",
+                            r.id, g.rank
+                        ),
+                    ));
                 }
             }
             // Once a gang teardown is decided, none of its members is still RUNNING at the end of that tick.

@@ -42,16 +42,28 @@ impl Resources {
         need.0.iter().all(|(k, v)| *v <= 0 || self.get(k) >= *v)
     }
     pub fn add(&mut self, other: &Resources) {
-        for (k, v) in &other.0 {
-            *self.0.entry(k.clone()).or_insert(0) += v;
-        }
-        self.0.retain(|_, v| *v != 0);
+        self.combine(other, 1);
     }
     pub fn sub(&mut self, other: &Resources) {
+        self.combine(other, -1);
+    }
+    /// self += sign × other, dropping amounts that reach zero (keys are cloned only when new: this is hot).
+    fn combine(&mut self, other: &Resources, sign: i64) {
         for (k, v) in &other.0 {
-            *self.0.entry(k.clone()).or_insert(0) -= v;
+            let d = sign * v;
+            match self.0.get_mut(k) {
+                Some(x) => {
+                    *x += d;
+                    if *x == 0 {
+                        self.0.remove(k);
+                    }
+                }
+                None if d != 0 => {
+                    self.0.insert(k.clone(), d);
+                }
+                None => {}
+            }
         }
-        self.0.retain(|_, v| *v != 0);
     }
     pub fn any_negative(&self) -> bool {
         self.0.values().any(|v| *v < 0)

@@ -57,6 +57,9 @@ pub struct Simulation {
     /// Wakeups processed so far (a cost measure for benchmarks).
     pub steps: u64,
     pub ticks: u64,
+    /// Run the invariant checker after every step that changed something (default). Benchmarks may turn it off
+    /// to measure the model alone; tests never do.
+    pub check_invariants: bool,
 }
 
 impl Simulation {
@@ -132,6 +135,7 @@ impl Simulation {
             gcs_queries_fail_until: SimTime::ZERO,
             steps: 0,
             ticks: 0,
+            check_invariants: true,
         };
         for a in &scenario.actions {
             sim.schedule(SimTime::from_secs_f64(a.at_s), a.kind.clone());
@@ -289,7 +293,7 @@ impl Simulation {
             }
         }
         // Invariants can only break when something changed: an event was recorded or the GCS mutated.
-        if self.log.len() > before || self.gcs.mutations != mutations_before {
+        if self.check_invariants && (self.log.len() > before || self.gcs.mutations != mutations_before) {
             invariants::check(self);
         }
     }
@@ -305,10 +309,12 @@ impl Simulation {
             }),
             ActionKind::FailHealthCheck { replica, times } => self.resolve(replica).map(|id| {
                 let a = self.gcs.actors.get_mut(&id).expect("resolved actor");
+                let (app, dep) = (a.app.clone(), a.deployment.clone());
                 a.failing_health_checks = Some(match times {
                     Times::Count(n) => Some(*n),
                     Times::Forever => None,
                 });
+                self.gcs.touch(&app, &dep);
                 let how = match times {
                     Times::Count(n) => format!("its next {n} health check(s) will fail"),
                     Times::Forever => "its health checks will fail until healed".to_string(),
@@ -316,7 +322,10 @@ impl Simulation {
                 (Some(id.clone()), format!("replica {id}: {how}"))
             }),
             ActionKind::HealHealthCheck { replica } => self.resolve(replica).map(|id| {
-                self.gcs.actors.get_mut(&id).expect("resolved actor").failing_health_checks = None;
+                let a = self.gcs.actors.get_mut(&id).expect("resolved actor");
+                a.failing_health_checks = None;
+                let (app, dep) = (a.app.clone(), a.deployment.clone());
+                self.gcs.touch(&app, &dep);
                 (Some(id.clone()), format!("replica {id}'s health checks pass again"))
             }),
             ActionKind::FailConstructor { deployment, rank, times } => {
@@ -420,6 +429,7 @@ impl Simulation {
             return Err(format!("{app}/{dep} already targets {n} replicas"));
         }
         d.target = n;
+        d.quiet = false;
         // deploy(): a changed config resets the failure count, the message and "a replica has started".
         d.failure_count = 0;
         d.replica_has_started = false;
@@ -445,6 +455,7 @@ impl Simulation {
         let mut cx = ctx!(self);
         for d in self.controller.deployments.iter_mut().filter(|d| d.config.app == app) {
             d.deleting = true;
+            d.quiet = false;
             d.target = 0;
             ServeController::fire(d, Internal::Delete, None, &mut cx);
         }

@@ -81,16 +81,26 @@ impl ServeController {
         for d in &mut self.deployments {
             d.torn_down_gangs.clear();
         }
+        // Wake the deployments the GCS touched since the last tick.
+        for (app, dep) in std::mem::take(&mut cx.gcs.touched) {
+            if let Some(d) = self.deployments.iter_mut().find(|d| d.config.app == app && d.config.name == dep) {
+                d.quiet = false;
+            }
+        }
         // STEP 1: check and update replicas (health, start-up, stopping), then reclaim empty gang PGs.
         for d in 0..self.deployments.len() {
-            self.check_and_update_replicas(d, cx);
+            if !self.deployments[d].quiet {
+                self.check_and_update_replicas(d, cx);
+            }
         }
         if cx.toggles.leak_detection == "periodic" && !cx.gcs_queries_fail {
             self.remove_leaked_gang_placement_groups(cx, "periodic leak detection");
         }
         // STEP 2: status.
         for d in 0..self.deployments.len() {
-            self.check_curr_status(d, cx);
+            if !self.deployments[d].quiet {
+                self.check_curr_status(d, cx);
+            }
         }
         // STEP 3 (draining nodes) is not modelled: no node drains here.
         // STEP 4: reserve gang placement groups, one batch for every gang deployment.
@@ -98,13 +108,18 @@ impl ServeController {
         // STEP 5: scale, with the reservations.
         let mut downscales = Vec::new();
         for (d, res) in reservations.into_iter().enumerate() {
+            if self.deployments[d].quiet {
+                continue;
+            }
             if let Some(n) = self.scale_deployment_replicas(d, res, cx) {
                 downscales.push((d, n));
             }
         }
         // STEP 6: status again.
         for d in 0..self.deployments.len() {
-            self.check_curr_status(d, cx);
+            if !self.deployments[d].quiet {
+                self.check_curr_status(d, cx);
+            }
         }
         // STEP 7: the scheduler stops downscale victims (new actors were created in step 5).
         for (d, n) in downscales {
@@ -123,6 +138,13 @@ impl ServeController {
                 "controller recovery finished: no replica is RECOVERING any more",
             );
         }
+        // A deployment touched by this tick's own work (e.g. its new PG was placed) is not quiet yet.
+        let touched = std::mem::take(&mut cx.gcs.touched);
+        for d in &mut self.deployments {
+            d.quiet =
+                d.quiet || (d.settled(cx.gcs) && !touched.contains(&(d.config.app.clone(), d.config.name.clone())));
+        }
+        cx.gcs.touched = touched;
         self.last_tick = Some(cx.now());
         if cx.log.len() > before {
             self.dirty = true;
@@ -732,6 +754,10 @@ impl ServeController {
                 out.push(None);
                 continue;
             };
+            if d.quiet {
+                out.push(None);
+                continue;
+            }
             let to_start = d.num_replicas_to_start();
             // Old resources are not released yet while a replica is STOPPING: retry next loop.
             if to_start == 0 || d.count(&[ReplicaState::Stopping]) > 0 {
@@ -1211,7 +1237,7 @@ impl ServeController {
     pub fn next_timer(&self, gcs: &Gcs, timing: &Timing) -> Option<SimTime> {
         let mut t: Option<SimTime> = None;
         let mut at = |x: SimTime| t = Some(t.map_or(x, |y| y.min(x)));
-        for d in &self.deployments {
+        for d in self.deployments.iter().filter(|d| !d.quiet) {
             for r in &d.replicas {
                 let actor = gcs.actors.get(&r.id);
                 match r.state {

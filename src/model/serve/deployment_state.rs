@@ -104,6 +104,9 @@ pub struct DeploymentState {
     /// A replica left the table or reached RUNNING since the last incomplete-gang scan (the scan is
     /// needed only then, and skipping it keeps idle ticks cheap).
     pub membership_changed: bool,
+    /// Settled (HEALTHY, every replica RUNNING and healthy): the control loop skips it until the GCS or a user
+    /// command touches it. Purely a speed-up: a quiet deployment's steps would change nothing.
+    pub quiet: bool,
     pub created_at: SimTime,
     pub last_slow_warning: Option<SimTime>,
 }
@@ -124,6 +127,7 @@ impl DeploymentState {
             torn_down_gangs: BTreeSet::new(),
             gang_restarts: 0,
             membership_changed: true,
+            quiet: false,
             created_at: now,
             last_slow_warning: None,
         }
@@ -174,6 +178,22 @@ impl DeploymentState {
 
     pub fn tracks(&self, id: &str) -> bool {
         self.replicas.iter().any(|r| r.id == id)
+    }
+
+    /// Whether nothing in this deployment can change until something touches it from outside.
+    pub fn settled(&self, gcs: &crate::model::gcs::Gcs) -> bool {
+        use crate::model::serve::status::DeploymentStatus;
+        let healthy_actor = |id: &str| gcs.actors.get(id).is_some_and(|a| a.alive && a.failing_health_checks.is_none());
+        !self.deleting
+            && self.status == DeploymentStatus::Healthy
+            && !self.membership_changed
+            && self.replicas.len() as u32 == self.target
+            && self.replicas.iter().all(|r| {
+                r.state == ReplicaState::Running
+                    && r.health.in_flight.is_none()
+                    && r.health.consecutive_failures == 0
+                    && healthy_actor(&r.id)
+            })
     }
 
     pub fn is_gang(&self) -> bool {

@@ -100,6 +100,9 @@ impl ServeController {
         }
         self.recovering = true;
         self.dirty = true;
+        for d in &mut self.deployments {
+            d.quiet = false;
+        }
         self.update_app_statuses(cx);
     }
 

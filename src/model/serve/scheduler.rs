@@ -22,13 +22,15 @@ pub fn replicas_to_stop(all: &[DeploymentState], di: usize, num_to_stop: u32, he
         .collect();
     // RUNNING, bucketed by node.
     let selector = d.config.bundle_label_selectors.as_ref().and_then(|s| s.iter().find(|m| !m.is_empty()).cloned());
+    let mut running_per_node = vec![0usize; gcs.cluster.nodes.len()];
+    for r in all.iter().flat_map(|x| x.replicas.iter()).filter(|r| r.state == ReplicaState::Running) {
+        if let Some(i) = gcs.actors.get(&r.id).and_then(|a| a.node) {
+            running_per_node[i] += 1;
+        }
+    }
     let mut nodes: Vec<(bool, bool, usize, usize, String)> = Vec::new();
     for (ni, n) in gcs.cluster.nodes.iter().enumerate() {
-        let running_here = all
-            .iter()
-            .flat_map(|x| x.replicas.iter())
-            .filter(|r| r.state == ReplicaState::Running && node_of(&r.id).as_deref() == Some(n.id.as_str()))
-            .count();
+        let running_here = running_per_node[ni];
         let matches = selector.as_ref().is_none_or(|s| n.matches(s));
         nodes.push((n.id == head, matches, running_here, ni, n.id.clone()));
     }
