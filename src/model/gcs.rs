@@ -88,6 +88,13 @@ pub struct Gcs {
     pub pending_node_deaths: BTreeMap<SimTime, Vec<String>>,
     pub startup_min: SimDuration,
     pub startup_max: SimDuration,
+    pub warm_startup_min: SimDuration,
+    pub warm_startup_max: SimDuration,
+    /// When the first replica actor of the run finished starting: actors placed from then on start warm (the
+    /// cluster's worker processes are up), those placed before start cold.
+    pub warm_from: Option<SimTime>,
+    /// One start-up draw per gang, so its members start close together.
+    pub gang_startup_base: BTreeMap<String, SimDuration>,
     next_seq: u64,
     /// Something changed that could let a pending PG or actor be placed.
     needs_scheduling: bool,
@@ -111,6 +118,10 @@ impl Gcs {
             pending_node_deaths: BTreeMap::new(),
             startup_min,
             startup_max,
+            warm_startup_min: startup_min,
+            warm_startup_max: startup_max,
+            warm_from: None,
+            gang_startup_base: BTreeMap::new(),
             next_seq: 0,
             needs_scheduling: false,
             mutations: 0,
@@ -287,6 +298,9 @@ impl Gcs {
         }
         let from = pg.state;
         pg.state = PlacementGroupState::Removed;
+        if let Some(g) = &pg.owner.gang_id {
+            self.gang_startup_base.remove(g);
+        }
         self.touched.insert((pg.owner.app.clone(), pg.owner.deployment.clone()));
         let mut reason = format!("{name} removed: {why}");
         if !killed.is_empty() {
@@ -459,8 +473,9 @@ impl Gcs {
                 }
             };
             let Some(node) = node else { continue };
-            let span = self.startup_max.0.saturating_sub(self.startup_min.0);
-            let startup = SimDuration(self.startup_min.0 + if span == 0 { 0 } else { rng.random_range(0..=span) });
+            let startup = self.draw_startup(&id, now, rng);
+            let done = now.plus(startup);
+            self.warm_from = Some(self.warm_from.map_or(done, |t| t.min(done)));
             let fails = self.take_constructor_fault(&id);
             self.mutations += 1;
             let a = self.actors.get_mut(&id).expect("actor");
@@ -469,6 +484,33 @@ impl Gcs {
             a.placed_at = Some(now);
             a.init_done_at = Some(now.plus(startup));
             a.init_fails = fails;
+        }
+    }
+
+    /// How long the actor takes from placement to a finished constructor: cold or warm (see `warm_from`), and for a gang
+    /// member one shared draw per gang plus up to 0.45 s of its own.
+    fn draw_startup(&mut self, id: &str, now: SimTime, rng: &mut ChaCha8Rng) -> SimDuration {
+        const MEMBER_SPREAD_US: u64 = 450_000;
+        let (lo, hi) = if self.warm_from.is_some_and(|t| now >= t) {
+            (self.warm_startup_min.0, self.warm_startup_max.0)
+        } else {
+            (self.startup_min.0, self.startup_max.0)
+        };
+        let mut draw = |lo: u64, hi: u64| if hi <= lo { lo } else { rng.random_range(lo..=hi) };
+        match self.actors[id].gang_context.as_ref().map(|g| g.gang_id.clone()) {
+            None => SimDuration(draw(lo, hi)),
+            Some(gang) => {
+                let spread = MEMBER_SPREAD_US.min(hi - lo);
+                let base = match self.gang_startup_base.get(&gang) {
+                    Some(b) => b.0,
+                    None => {
+                        let b = draw(lo, hi - spread);
+                        self.gang_startup_base.insert(gang, SimDuration(b));
+                        b
+                    }
+                };
+                SimDuration(base + draw(0, spread))
+            }
         }
     }
 

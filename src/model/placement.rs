@@ -196,9 +196,13 @@ pub fn choose_nodes(
                     .filter(|&i| cluster.nodes[i].matches(&b.label_selector) && free(&taken, i).covers(&b.resources))
                     .filter(|&i| pg.strategy != PlacementStrategy::StrictSpread || used(&used_by_pg, i) == 0)
                     .collect();
-                // The node with the fewest bundles of this PG so far; ties broken by the seeded RNG.
+                // The node with the fewest bundles of this PG so far, then the least utilised one (as Ray's
+                // scorer does: a second SPREAD gang takes the empty node first), then the seeded RNG.
                 let least = fits.iter().map(|&i| used(&used_by_pg, i)).min()?;
-                let tied: Vec<usize> = fits.into_iter().filter(|&i| used(&used_by_pg, i) == least).collect();
+                let fits: Vec<usize> = fits.into_iter().filter(|&i| used(&used_by_pg, i) == least).collect();
+                let room = |i: usize| free_fraction(&cluster.nodes[i].resources, &free(&taken, i), &b.resources);
+                let most = fits.iter().map(|&i| room(i)).max()?;
+                let tied: Vec<usize> = fits.into_iter().filter(|&i| room(i) == most).collect();
                 let i = pick(rng, &tied);
                 taken.entry(i).or_default().add(&b.resources);
                 *used_by_pg.entry(i).or_insert(0) += 1;
@@ -207,6 +211,18 @@ pub fn choose_nodes(
         }
     }
     Some(out)
+}
+
+/// How free a node is for a request, in basis points of its total, on the scarcest resource the request uses.
+fn free_fraction(total: &Resources, free: &Resources, need: &Resources) -> i64 {
+    need.0
+        .keys()
+        .map(|k| {
+            let t = total.get(k);
+            if t <= 0 { 0 } else { free.get(k) * 10_000 / t }
+        })
+        .min()
+        .unwrap_or(10_000)
 }
 
 /// Why a PG cannot be placed now, in the words a person needs: what it asks for and the most any node offers.

@@ -82,6 +82,22 @@ impl Resources {
     }
 }
 
+impl Resources {
+    /// How Ray's Python prints the dict in its messages: `{"CPU": 1.0, "GPU": 0.5}`.
+    pub fn python_repr(&self) -> String {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(k, v)| {
+                let amount = fmt_amount(*v);
+                let amount = if amount.contains('.') { amount } else { format!("{amount}.0") };
+                format!("\"{k}\": {amount}")
+            })
+            .collect();
+        format!("{{{}}}", parts.join(", "))
+    }
+}
+
 pub fn to_units(amount: f64) -> i64 {
     if amount.is_nan() { 0 } else { (amount * UNITS as f64).round() as i64 }
 }

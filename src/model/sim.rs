@@ -94,6 +94,8 @@ impl Simulation {
             n.available = n.resources.clone();
         }
         let mut gcs = Gcs::new(Cluster::new(nodes), timing.replica_startup_min, timing.replica_startup_max);
+        gcs.warm_startup_min = timing.replica_warm_startup_min;
+        gcs.warm_startup_max = timing.replica_warm_startup_max;
         gcs.placement_seed = scenario.seed ^ 0x05ee_d9c5_0000_0001;
         let mut deployments = Vec::new();
         let mut apps = Vec::new();
@@ -116,7 +118,8 @@ impl Simulation {
             apps,
             recovering: false,
             dirty: true,
-            last_tick: None,
+            // The applications are deployed at t = 0; the controller's next loop, one interval later, acts on it.
+            last_tick: Some(SimTime::ZERO),
             last_recovery_at: None,
             leak_exempt: Default::default(),
             unregistered_recovered_pgs: Default::default(),

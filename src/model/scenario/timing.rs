@@ -23,9 +23,14 @@ pub struct TimingSpec {
     /// DEFAULT_GRACEFUL_SHUTDOWN_WAIT_LOOP_S: how long an initialized replica takes to drain on a graceful stop.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graceful_shutdown_wait_loop_s: Option<f64>,
-    /// `[min, max]`: from the actor being placed to its constructor finishing (observed 1.5–2.7 s).
+    /// `[min, max]`: from the actor being placed to its constructor finishing, while the cluster is cold (before the
+    /// first replica of the run has finished starting; observed 2.5–3.7 s on a first deploy). Members of one gang start
+    /// close together: one draw per gang plus up to 0.45 s per member (observed at most ~0.5 s apart).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica_startup_s: Option<[f64; 2]>,
+    /// The same once the cluster is warm (observed 1.3–2.1 s for a replacement gang).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_warm_startup_s: Option<[f64; 2]>,
     /// How long a recovered replica takes to answer the new controller's metadata call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica_recovery_s: Option<f64>,
@@ -51,6 +56,8 @@ pub struct Timing {
     pub graceful_shutdown_wait_loop: SimDuration,
     pub replica_startup_min: SimDuration,
     pub replica_startup_max: SimDuration,
+    pub replica_warm_startup_min: SimDuration,
+    pub replica_warm_startup_max: SimDuration,
     pub replica_recovery: SimDuration,
     pub controller_restart: SimDuration,
     pub node_death_detection: SimDuration,
@@ -64,7 +71,8 @@ impl TimingSpec {
     pub const DEFAULT_HEALTH_CHECK_FAILURE_THRESHOLD: u32 = 3;
     pub const DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT_S: f64 = 20.0;
     pub const DEFAULT_GRACEFUL_SHUTDOWN_WAIT_LOOP_S: f64 = 2.0;
-    pub const DEFAULT_REPLICA_STARTUP_S: [f64; 2] = [1.5, 2.7];
+    pub const DEFAULT_REPLICA_STARTUP_S: [f64; 2] = [2.5, 3.7];
+    pub const DEFAULT_REPLICA_WARM_STARTUP_S: [f64; 2] = [1.3, 2.1];
     pub const DEFAULT_REPLICA_RECOVERY_S: f64 = 0.3;
     pub const DEFAULT_CONTROLLER_RESTART_S: f64 = 0.9;
     pub const DEFAULT_NODE_DEATH_DETECTION_S: f64 = 15.0;
@@ -88,6 +96,10 @@ impl TimingSpec {
                 self.graceful_shutdown_wait_loop_s.unwrap_or(Self::DEFAULT_GRACEFUL_SHUTDOWN_WAIT_LOOP_S),
             ),
             replica_startup_s: Some(self.replica_startup_s.unwrap_or(Self::DEFAULT_REPLICA_STARTUP_S)),
+            // A scenario that sets only `replica_startup_s` means that range for every start-up.
+            replica_warm_startup_s: Some(
+                self.replica_warm_startup_s.or(self.replica_startup_s).unwrap_or(Self::DEFAULT_REPLICA_WARM_STARTUP_S),
+            ),
             replica_recovery_s: Some(self.replica_recovery_s.unwrap_or(Self::DEFAULT_REPLICA_RECOVERY_S)),
             controller_restart_s: Some(self.controller_restart_s.unwrap_or(Self::DEFAULT_CONTROLLER_RESTART_S)),
             node_death_detection_s: Some(self.node_death_detection_s.unwrap_or(Self::DEFAULT_NODE_DEATH_DETECTION_S)),
@@ -99,6 +111,7 @@ impl TimingSpec {
         let f = self.filled();
         let d = |v: Option<f64>| SimDuration::from_secs_f64(v.unwrap_or(0.0));
         let [lo, hi] = f.replica_startup_s.unwrap_or(Self::DEFAULT_REPLICA_STARTUP_S);
+        let [wlo, whi] = f.replica_warm_startup_s.unwrap_or(Self::DEFAULT_REPLICA_WARM_STARTUP_S);
         Timing {
             // A zero interval would never advance; validation rejects it, this keeps the model safe regardless.
             control_loop_interval: SimDuration(d(f.control_loop_interval_s).0.max(1)),
@@ -109,6 +122,8 @@ impl TimingSpec {
             graceful_shutdown_wait_loop: d(f.graceful_shutdown_wait_loop_s),
             replica_startup_min: SimDuration::from_secs_f64(lo.min(hi)),
             replica_startup_max: SimDuration::from_secs_f64(hi.max(lo)),
+            replica_warm_startup_min: SimDuration::from_secs_f64(wlo.min(whi)),
+            replica_warm_startup_max: SimDuration::from_secs_f64(whi.max(wlo)),
             replica_recovery: d(f.replica_recovery_s),
             controller_restart: d(f.controller_restart_s),
             node_death_detection: d(f.node_death_detection_s),

@@ -590,25 +590,32 @@ impl ServeController {
         let secs = secs.trim_end_matches(".0");
         let (dep, app) = (d.config.name.clone(), d.config.app.clone());
         let message = if pending_alloc > 0 {
-            let required = match &d.config.bundles {
-                Some(b) => format!("[{}]", b.iter().map(Resources::describe).collect::<Vec<_>>().join(", ")),
-                None => d.config.actor_resources.describe(),
+            // Ray prints the per-replica request: a gang's whole PG bundle list (or a per-replica bundle list), or
+            // the actor's resources. Available amounts are summed over the keys of that request, so a list (whose
+            // keys are not resource names) yields `{}` — as observed on real Ray 2.60.
+            let bundle_list: Option<Vec<Resources>> = match (&d.config.gang, &d.config.bundles) {
+                (Some(g), Some(t)) => Some((0..g.gang_size).flat_map(|_| t.iter().cloned()).collect()),
+                (Some(g), None) => Some((0..g.gang_size).map(|_| d.config.actor_resources.clone()).collect()),
+                (None, Some(t)) => Some(t.clone()),
+                (None, None) => None,
             };
-            let mut names: Vec<String> = d.config.actor_resources.0.keys().cloned().collect();
-            if let Some(b) = &d.config.bundles {
-                names.extend(b.iter().flat_map(|r| r.0.keys().cloned()));
-            }
-            names.sort();
-            names.dedup();
-            let mut avail = Resources::new();
-            for n in cx.gcs.cluster.nodes.iter().filter(|n| n.schedulable()) {
-                for k in &names {
-                    avail.0.insert(k.clone(), avail.get(k) + n.available.get(k));
+            let (required, available) = match bundle_list {
+                Some(list) => (
+                    format!("[{}]", list.iter().map(Resources::python_repr).collect::<Vec<_>>().join(", ")),
+                    "{}".to_string(),
+                ),
+                None => {
+                    let mut avail = Resources::new();
+                    for n in cx.gcs.cluster.nodes.iter().filter(|n| n.schedulable()) {
+                        for k in d.config.actor_resources.0.keys() {
+                            avail.0.insert(k.clone(), avail.get(k) + n.available.get(k));
+                        }
+                    }
+                    (d.config.actor_resources.python_repr(), avail.python_repr())
                 }
-            }
+            };
             format!(
-                "Deployment '{dep}' in application '{app}' has {pending_alloc} replicas that have taken more than {secs}s to be scheduled. This may be due to waiting for the cluster to auto-scale or for a runtime environment to be installed. Resources required for each replica: {required}, total resources available: {}. Use `ray status` for more details.",
-                avail.describe()
+                "Deployment '{dep}' in application '{app}' has {pending_alloc} replicas that have taken more than {secs}s to be scheduled. This may be due to waiting for the cluster to auto-scale or for a runtime environment to be installed. Resources required for each replica: {required}, total resources available: {available}. Use `ray status` for more details."
             )
         } else {
             format!(
@@ -642,6 +649,10 @@ impl ServeController {
                 continue;
             }
             let id = r.id.clone();
+            // A graceful stop that needs no drain (the replica never initialized) finishes in this same pass.
+            if cx.gcs.actors.get(&id).is_some_and(|a| a.alive && a.exit_at.is_some_and(|t| t <= now)) {
+                cx.gcs.kill_actor(&id);
+            }
             let gone = cx.gcs.actors.get(&id).is_none_or(|a| !a.alive);
             if gone {
                 let r = d.replicas.remove(idx);
