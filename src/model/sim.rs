@@ -544,6 +544,70 @@ impl Simulation {
     pub fn snapshot(&self) -> Snapshot {
         crate::model::trace::snapshot_of(self)
     }
+
+    /// A copy of the whole state except the event log, which only grows: cheap to take every few seconds while
+    /// playing. Restore it with the run's events (a run's events up to a time never change, so any later list
+    /// of the same run holds them).
+    pub fn checkpoint(&mut self) -> Checkpoint {
+        let events = std::mem::take(&mut self.log.events);
+        let events_len = events.len();
+        let sim = self.clone();
+        self.log.events = events;
+        Checkpoint { sim, events_len }
+    }
+
+    /// Rebuild the run at a checkpoint. `events` must be this run's events from the start, at least up to the
+    /// checkpoint (e.g. the events of the same run taken later).
+    pub fn restore(checkpoint: &Checkpoint, events: &[Event]) -> Simulation {
+        let mut sim = checkpoint.sim.clone();
+        let n = checkpoint.events_len.min(events.len());
+        sim.log.events = events[..n].to_vec();
+        sim
+    }
+}
+
+/// A saved state of a run (see [`Simulation::checkpoint`]).
+#[derive(Clone, Debug)]
+pub struct Checkpoint {
+    sim: Simulation,
+    events_len: usize,
+}
+
+impl Checkpoint {
+    pub fn at(&self) -> SimTime {
+        self.sim.now
+    }
+    pub fn events_len(&self) -> usize {
+        self.events_len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::scenario::parse_scenario;
+
+    #[test]
+    fn a_restored_checkpoint_continues_exactly_like_the_original_run() {
+        let text = r#"{"format":"gangplank.scenario/v1","seed":11,"until_s":40,
+          "cluster":{"nodes":[{"id":"w1","resources":{"CPU":2}},{"id":"w2","resources":{"CPU":2}},{"id":"w3","resources":{"CPU":2}}]},
+          "timing":{"health_check_period_s":1,"node_death_detection_s":3},
+          "applications":[{"name":"app","deployments":[{"name":"G","num_replicas":4,"gang_scheduling_config":{"gang_size":2}}]}],
+          "actions":[{"at_s":6,"do":"kill_replica","replica":{"app":"app","deployment":"G","gang":0,"rank":1}},
+                     {"at_s":14,"do":"kill_controller"},{"at_s":14.2,"do":"kill_node","node":"w2"}]}"#;
+        let scenario = parse_scenario(text).unwrap();
+        let mut whole = Simulation::new(&scenario);
+        whole.run_to_end();
+        let mut first = Simulation::new(&scenario);
+        first.run_until(SimTime::from_secs_f64(13.05));
+        let cp = first.checkpoint();
+        first.run_to_end();
+        assert_eq!(first.trace_json(), whole.trace_json());
+        let mut again = Simulation::restore(&cp, whole.events());
+        assert_eq!(again.now(), SimTime::from_secs_f64(13.05));
+        again.run_to_end();
+        assert_eq!(again.trace_json(), whole.trace_json());
+    }
 }
 
 fn deployment_config(app: &str, d: &crate::model::scenario::DeploymentSpec, timing: &Timing) -> DeploymentConfig {
