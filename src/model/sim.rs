@@ -582,6 +582,31 @@ impl Checkpoint {
     }
 }
 
+fn deployment_config(app: &str, d: &crate::model::scenario::DeploymentSpec, timing: &Timing) -> DeploymentConfig {
+    let secs = |v: Option<f64>, dflt: SimDuration| v.map(SimDuration::from_secs_f64).unwrap_or(dflt);
+    DeploymentConfig {
+        app: app.to_string(),
+        name: d.name.clone(),
+        actor_resources: d.ray_actor_options.resource_dict(),
+        bundles: d.placement_group_bundles.clone(),
+        bundle_label_selectors: d.placement_group_bundle_label_selector.clone(),
+        pg_strategy: d
+            .placement_group_strategy
+            .as_deref()
+            .and_then(PlacementStrategy::parse)
+            .unwrap_or(PlacementStrategy::Pack),
+        gang: d.gang_scheduling_config.as_ref().map(|g| GangConfig {
+            gang_size: g.gang_size.max(1) as u32,
+            strategy: PlacementStrategy::parse(&g.gang_placement_strategy).unwrap_or(PlacementStrategy::Pack),
+        }),
+        max_constructor_retry_count: d.max_constructor_retry_count.unwrap_or(20).max(0) as u32,
+        health_check_period: secs(d.health_check_period_s, timing.health_check_period),
+        health_check_timeout: secs(d.health_check_timeout_s, timing.health_check_timeout),
+        graceful_shutdown_timeout: secs(d.graceful_shutdown_timeout_s, timing.graceful_shutdown_timeout),
+        graceful_shutdown_wait_loop: secs(d.graceful_shutdown_wait_loop_s, timing.graceful_shutdown_wait_loop),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -607,30 +632,5 @@ mod tests {
         assert_eq!(again.now(), SimTime::from_secs_f64(13.05));
         again.run_to_end();
         assert_eq!(again.trace_json(), whole.trace_json());
-    }
-}
-
-fn deployment_config(app: &str, d: &crate::model::scenario::DeploymentSpec, timing: &Timing) -> DeploymentConfig {
-    let secs = |v: Option<f64>, dflt: SimDuration| v.map(SimDuration::from_secs_f64).unwrap_or(dflt);
-    DeploymentConfig {
-        app: app.to_string(),
-        name: d.name.clone(),
-        actor_resources: d.ray_actor_options.resource_dict(),
-        bundles: d.placement_group_bundles.clone(),
-        bundle_label_selectors: d.placement_group_bundle_label_selector.clone(),
-        pg_strategy: d
-            .placement_group_strategy
-            .as_deref()
-            .and_then(PlacementStrategy::parse)
-            .unwrap_or(PlacementStrategy::Pack),
-        gang: d.gang_scheduling_config.as_ref().map(|g| GangConfig {
-            gang_size: g.gang_size.max(1) as u32,
-            strategy: PlacementStrategy::parse(&g.gang_placement_strategy).unwrap_or(PlacementStrategy::Pack),
-        }),
-        max_constructor_retry_count: d.max_constructor_retry_count.unwrap_or(20).max(0) as u32,
-        health_check_period: secs(d.health_check_period_s, timing.health_check_period),
-        health_check_timeout: secs(d.health_check_timeout_s, timing.health_check_timeout),
-        graceful_shutdown_timeout: secs(d.graceful_shutdown_timeout_s, timing.graceful_shutdown_timeout),
-        graceful_shutdown_wait_loop: secs(d.graceful_shutdown_wait_loop_s, timing.graceful_shutdown_wait_loop),
     }
 }
