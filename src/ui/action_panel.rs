@@ -18,13 +18,12 @@ pub struct ActionPanelProps {
     pub on_target: Callback<Option<Target>>,
 }
 
-fn value_of(e: &Event) -> String {
-    e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()
-}
-
-fn text_input(state: &UseStateHandle<String>) -> Callback<Event> {
+fn text_input(state: &UseStateHandle<String>) -> Callback<InputEvent> {
     let state = state.clone();
-    Callback::from(move |e: Event| state.set(value_of(&e)))
+    Callback::from(move |e: InputEvent| {
+        let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value());
+        state.set(v.unwrap_or_default())
+    })
 }
 
 /// The first `wN` id no node has.
@@ -63,10 +62,11 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
         // Move focus into the panel when it opens or its target changes, so keyboard users land on the actions.
         let panel = panel.clone();
         use_effect_with(props.target.clone(), move |_| {
-            if let Some(el) = panel.cast::<web_sys::Element>()
-                && let Ok(Some(first)) = el.query_selector("button.act:not([disabled]), input, button")
-                && let Ok(first) = first.dyn_into::<web_sys::HtmlElement>()
-            {
+            let el = panel.cast::<web_sys::Element>();
+            let first = ["button.act:not([disabled])", "input", "button"]
+                .iter()
+                .find_map(|sel| el.as_ref().and_then(|el| el.query_selector(sel).ok().flatten()));
+            if let Some(first) = first.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
                 let _ = first.focus();
             }
         });
@@ -95,9 +95,9 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
         html! {
             <fieldset class="add-node">
                 <legend>{ "Add a node" }</legend>
-                <label><span>{ "id" }</span><input type="text" value={id.clone()} onchange={text_input(&node_id)} data-testid="add-node-id" /></label>
-                <label><span>{ "CPU" }</span><input type="number" min="0" step="1" value={(*node_cpu).clone()} onchange={text_input(&node_cpu)} data-testid="add-node-cpu" /></label>
-                <label><span>{ "GPU" }</span><input type="number" min="0" step="1" value={(*node_gpu).clone()} onchange={text_input(&node_gpu)} /></label>
+                <label><span>{ "id" }</span><input type="text" value={id.clone()} oninput={text_input(&node_id)} data-testid="add-node-id" /></label>
+                <label><span>{ "CPU" }</span><input type="number" min="0" step="1" value={(*node_cpu).clone()} oninput={text_input(&node_cpu)} data-testid="add-node-cpu" /></label>
+                <label><span>{ "GPU" }</span><input type="number" min="0" step="1" value={(*node_gpu).clone()} oninput={text_input(&node_gpu)} /></label>
                 if taken { <p class="form-error">{ format!("A node called {id} already exists.") }</p> }
                 { action_button(format!("Add node {}", id.trim()), "add-node", kind, inject) }
             </fieldset>
@@ -142,7 +142,7 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                         <fieldset>
                             <legend>{ "Health check" }</legend>
                             <label><span>{ "times" }</span>
-                                <input type="number" min="1" step="1" value={(*hc_times).clone()} onchange={text_input(&hc_times)} data-testid="hc-times" />
+                                <input type="number" min="1" step="1" value={(*hc_times).clone()} oninput={text_input(&hc_times)} data-testid="hc-times" />
                             </label>
                             { action_button(format!("Fail next {} checks", times.map(|t| t.to_string()).unwrap_or_else(|| "n".into())), "fail-hc",
                                 times.map(|t| ActionKind::FailHealthCheck { replica: rref.clone(), times: Times::Count(t) }), inject) }
@@ -218,7 +218,7 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                             <legend>{ "Scale" }</legend>
                             <label><span>{ "num_replicas" }</span>
                                 <input type="number" min="0" step={step.to_string()} value={wanted.clone()}
-                                    onchange={text_input(&num_replicas)} data-testid="num-replicas" />
+                                    oninput={text_input(&num_replicas)} data-testid="num-replicas" />
                             </label>
                             if n.is_some() && !multiple {
                                 <p class="form-error">{ format!("Must be a multiple of gang_size ({step}).") }</p>
@@ -254,7 +254,7 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                     <fieldset>
                         <legend>{ "Cluster-state (GCS) queries" }</legend>
                         <label><span>{ "seconds" }</span>
-                            <input type="number" min="0.1" step="1" value={(*gcs_for).clone()} onchange={text_input(&gcs_for)} data-testid="gcs-for" />
+                            <input type="number" min="0.1" step="1" value={(*gcs_for).clone()} oninput={text_input(&gcs_for)} data-testid="gcs-for" />
                         </label>
                         { action_button(format!("Fail them for {} s", gcs_for.trim()), "fail-gcs", for_s.map(|s| ActionKind::FailGcsQueries { for_s: s }), inject) }
                     </fieldset>

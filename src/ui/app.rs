@@ -98,10 +98,11 @@ pub fn app() -> Html {
     let state = use_reducer(|| UiState::for_preset(&initial_preset_id()));
     let dispatcher = state.dispatcher();
 
-    // The page is up: drop the loading note from index.html.
+    // `?crash-test` in the address makes the app panic once it is up, so the error screen can be checked.
     use_effect_with((), |_| {
-        if let Some(el) = gloo::utils::document().get_element_by_id("loading") {
-            el.remove();
+        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+        if search.trim_start_matches('?').split('&').any(|kv| kv == "crash-test") {
+            panic!("crash test requested by the page address (?crash-test)");
         }
     });
 

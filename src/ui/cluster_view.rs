@@ -41,6 +41,9 @@ pub struct GangLink {
     pub torn: Option<u64>,
 }
 
+/// Above this many gangs, only the links of the gangs in focus are drawn.
+pub const MAX_LINKS_SHOWN: usize = 24;
+
 /// From a token's centre up to the middle of the lane above its row of slots.
 const LANE_APEX: f64 = TOKEN_CY - TOKEN_R - 3.0 + crate::ui::layout::LANE_H / 2.0;
 
@@ -49,8 +52,12 @@ pub fn label_width(text: &str) -> f64 {
     7.4 * text.chars().count() as f64 + 14.0
 }
 
-/// Move labels (centre x, centre y, width; 18 high) down until none overlaps an earlier one.
-pub fn separate_labels(labels: &mut [(f64, f64, f64)]) {
+/// Keep labels (centre x, centre y, width; 18 high) inside a scene `scene_w` wide, and move them down until none
+/// overlaps an earlier one.
+pub fn separate_labels(labels: &mut [(f64, f64, f64)], scene_w: f64) {
+    for l in labels.iter_mut() {
+        l.0 = l.0.min(scene_w - l.2 / 2.0 - 2.0).max(l.2 / 2.0 + 2.0);
+    }
     for i in 0..labels.len() {
         for _ in 0..12 {
             let (x, y, w) = labels[i];
@@ -227,6 +234,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         m.0 = snap.t;
         layout(snap, columns, &mut m.1)
     };
+    let (scene_w, scene_h) = (scene.width, scene.height);
     let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
     let memory = use_mut_ref(GhostMemory::default);
     let centres = std::mem::take(&mut scene.replica_centres);
@@ -240,8 +248,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             .collect::<Html>();
         // Torn-down gangs keep a red link between their ghosts, labelled with the cause, while they fade.
         let mut torn: BTreeMap<&str, (u64, RankedPoints)> = BTreeMap::new();
+        let live_gangs: BTreeSet<&str> = links.iter().map(|l| l.gang_id.as_str()).collect();
         for g in &ghosts {
-            if let (Some(seq), Some(c)) = (g.torn, &g.replica.gang_context) {
+            if let (Some(seq), Some(c)) = (g.torn, &g.replica.gang_context)
+                && !live_gangs.contains(c.gang_id.as_str())
+            {
                 torn.entry(c.gang_id.as_str()).or_insert((seq, Vec::new())).1.push((c.rank, g.at));
             }
         }
@@ -258,6 +269,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 let (lx, ly) = (pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64, pts.iter().map(|p| p.1).fold(f64::MAX, f64::min) - LANE_APEX);
                 let text = format!("gang {gang} torn down · RESTART_GANG");
                 let w = label_width(&text);
+                let lx = lx.min(scene_w - w / 2.0 - 2.0).max(w / 2.0 + 2.0);
                 let seq = *seq;
                 let cb = props.on_select_event.clone();
                 html! {
@@ -283,7 +295,27 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         }
         m
     };
-    let (scene_w, scene_h) = (scene.width, scene.height);
+    // Card backgrounds are their own layer, under the gang links; the cards' contents (slots, text) go over the
+    // links, so a link shows in the lanes and between cards and never crosses a label.
+    let card_bgs = snap
+        .nodes
+        .iter()
+        .zip(scene.nodes.iter())
+        .map(|(n, l)| {
+            let cls = classes!(
+                "card-bg",
+                n.is_head.then_some("head"),
+                (!n.alive).then_some("dead"),
+                (n.alive && n.killed).then_some("killed"),
+                props.highlight.contains(&n.id).then_some("hl"),
+                (props.target == Some(Target::Node(n.id.clone()))).then_some("sel"),
+            );
+            html! {
+                <rect key={n.id.clone()} class={cls} width={CARD_W.to_string()} height={l.h.to_string()} rx="8"
+                    style={format!("transform: translate({}px, {}px)", l.x, l.y)} />
+            }
+        })
+        .collect::<Html>();
     let cards = snap
         .nodes
         .iter()
@@ -299,6 +331,24 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             }
         })
         .collect::<Html>();
+    // At scale every link at once is a tangle: then only the gangs the user is looking at (selected, highlighted,
+    // being torn down) are linked; hues and slot tags still tell the members apart.
+    let selected_gang = match &props.target {
+        Some(Target::Replica(id)) => {
+            snap.replicas.iter().find(|r| &r.id == id).and_then(|r| r.gang_context.as_ref()).map(|g| g.gang_id.clone())
+        }
+        _ => None,
+    };
+    let all_links = links.len() <= MAX_LINKS_SHOWN;
+    let links: Vec<GangLink> = links
+        .into_iter()
+        .filter(|l| {
+            all_links
+                || l.torn.is_some()
+                || props.highlight.contains(&l.gang_id)
+                || selected_gang.as_deref() == Some(l.gang_id.as_str())
+        })
+        .collect();
     let link_paths = links
         .iter()
         .map(|l| {
@@ -321,7 +371,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         .collect();
     let mut placed: Vec<(f64, f64, f64)> =
         links.iter().zip(&texts).map(|(l, t)| (l.label_at.0, l.label_at.1, label_width(t))).collect();
-    separate_labels(&mut placed);
+    separate_labels(&mut placed, scene_w);
     let link_labels = links
         .iter()
         .zip(texts)
@@ -375,6 +425,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let max_w = scene_w.max(CARD_W + 2.0 * GAP) * 1.3;
     html! {
         <div class="cluster-view" ref={wrapper} data-columns={columns.to_string()}>
+            if !all_links {
+                <p class="quiet links-note">{ "Many gangs: links are drawn only for the gang you select (click a replica) and for gangs being torn down." }</p>
+            }
             <svg class="cluster-svg" role="group" aria-label={aria}
                 viewBox={format!("0 0 {scene_w:.0} {scene_h:.0}")}
                 preserveAspectRatio="xMinYMin meet"
@@ -384,8 +437,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         <line x1="0" y1="0" x2="0" y2="8" class="hatch-line" />
                     </pattern>
                 </defs>
-                <g class="cards">{ cards }</g>
+                <g class="card-bgs" aria-hidden="true">{ card_bgs }</g>
                 <g class="gang-links" aria-hidden="true">{ link_paths }</g>
+                <g class="cards">{ cards }</g>
                 { ghost_html }
                 <g class="gang-labels">{ link_labels }</g>
             </svg>
@@ -456,10 +510,11 @@ mod tests {
 
     #[test]
     fn overlapping_labels_are_moved_apart() {
-        let mut l = vec![(100.0, 50.0, 100.0), (110.0, 50.0, 100.0), (400.0, 50.0, 100.0)];
-        separate_labels(&mut l);
+        let mut l = vec![(100.0, 50.0, 100.0), (110.0, 50.0, 100.0), (400.0, 50.0, 100.0), (10.0, 300.0, 100.0)];
+        separate_labels(&mut l, 600.0);
         assert_eq!(l[0].1, 50.0);
         assert!(l[1].1 >= 70.0);
         assert_eq!(l[2].1, 50.0, "a label with room stays put");
+        assert_eq!(l[3].0, 52.0, "a label is kept inside the scene");
     }
 }

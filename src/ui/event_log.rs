@@ -43,8 +43,9 @@ pub fn kind_tag(kind: &EventKind) -> &'static str {
     }
 }
 
-fn row(e: &Event, selected: bool, on_select: &Callback<Option<u64>>) -> Html {
+fn row(e: &Event, detail: Option<Html>, on_select: &Callback<Option<u64>>) -> Html {
     let seq = e.seq;
+    let selected = detail.is_some();
     let onclick = on_select.reform(move |_: MouseEvent| if selected { None } else { Some(seq) });
     html! {
         <li key={e.seq.to_string()} class={classes!("event", format!("k-{}", e.kind.name()), selected.then_some("selected"))}>
@@ -53,6 +54,7 @@ fn row(e: &Event, selected: bool, on_select: &Callback<Option<u64>>) -> Html {
                 <span class="ev-tag">{ kind_tag(&e.kind) }</span>
                 <span class="ev-reason">{ e.reason.clone() }</span>
             </button>
+            { detail.unwrap_or_default() }
         </li>
     }
 }
@@ -88,13 +90,11 @@ pub fn event_log(props: &EventLogProps) -> Html {
         });
         let close = props.on_select.reform(|_: MouseEvent| None);
         html! {
-            <div class="event-detail" data-testid="event-detail" aria-live="polite">
+            <div class="event-detail" data-testid="event-detail">
                 <p class="ev-detail-head">
-                    <span class="ev-tag">{ kind_tag(&e.kind) }</span>
-                    { format!(" {:.2} s · tick {} · #{}", e.t.as_secs_f64(), e.tick, e.seq) }
+                    { format!("tick {} · event #{}", e.tick, e.seq) }
                     <button type="button" class="small close" onclick={close} aria-label="Clear the selected event">{ "✕" }</button>
                 </p>
-                <p class="ev-detail-reason">{ e.reason.clone() }</p>
                 { cause.unwrap_or_default() }
                 if !touches.is_empty() {
                     <p class="ev-touches">{ format!("Highlighted: {}", touches.join(", ")) }</p>
@@ -120,7 +120,13 @@ pub fn event_log(props: &EventLogProps) -> Html {
                         aria-label="Search the events" />
                 </label>
             </div>
-            { detail.unwrap_or_default() }
+            if let Some(s) = props.selected.as_ref().filter(|s| !props.log.iter().any(|e| e.seq == s.event.seq)) {
+                // The selected event is filtered out of the list: still show it, above.
+                <div class="event-detail-outside">
+                    <p class="ev-detail-reason">{ s.event.reason.clone() }</p>
+                    { detail.clone().unwrap_or_default() }
+                </div>
+            }
             <p class="log-count quiet">
                 { if props.matching > props.log.len() {
                     format!("Newest {} of {} matching events ({} in all).", props.log.len(), props.matching, props.total)
@@ -129,7 +135,7 @@ pub fn event_log(props: &EventLogProps) -> Html {
                 } }
             </p>
             <ol class="events" reversed=true>
-                { for props.log.iter().map(|e| row(e, Some(e.seq) == selected_seq, &props.on_select)) }
+                { for props.log.iter().map(|e| row(e, (Some(e.seq) == selected_seq).then(|| detail.clone().unwrap_or_default()), &props.on_select)) }
             </ol>
         </section>
     }

@@ -140,7 +140,6 @@ pub fn node_card(props: &NodeCardProps) -> Html {
 
     html! {
         <g class={classes} style={style} data-node={n.id.clone()}>
-            <rect class="card" width={CARD_W.to_string()} height={l.h.to_string()} rx="8" />
             { header }
             { controller.unwrap_or_default() }
             if let Some((word, _)) = status {

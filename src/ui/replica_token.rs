@@ -120,6 +120,7 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
     html! {
         <g class={classes} role="button" tabindex="0" aria-label={label.clone()}
             data-replica={r.id.clone()} data-state={r.state.as_str()}
+            data-gang={gang.map(|g| g.gang_id.clone())} data-rank={gang.map(|g| g.rank.to_string())}
             {onclick} {oncontextmenu} {onkeydown}>
             <title>{ label }</title>
             <circle class="ring" cx={cx.to_string()} cy={cy.to_string()} r={(rr + 5.0).to_string()} />

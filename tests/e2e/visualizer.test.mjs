@@ -1,0 +1,311 @@
+// The visualizer, driven like a user would: load a preset, play, inject faults by clicking (and, in one flow, by
+// keyboard only), and check what the page shows. Every step saves a screenshot under screenshots/visualizer-*.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useApp, screenshot, expectNoProblems, PHONE } from './harness.mjs';
+
+const app = useApp();
+
+// ---- page helpers -------------------------------------------------------------------------------------------
+
+async function load(preset, options) {
+  const { page, problems } = await app.open(`?preset=${preset}`, options);
+  await page.waitForSelector('.app .cluster-svg');
+  return { page, problems };
+}
+
+/** Speed as log10 (0 = 1×, 1 = 10×, 2 = 100×), through the slider. */
+async function setSpeed(page, exp) {
+  await page.locator('[data-testid=speed]').fill(String(exp));
+}
+
+const clock = (page) => page.locator('[data-testid=clock] .clock-t').textContent().then(parseFloat);
+
+async function isPlaying(page) {
+  return (await page.getAttribute('[data-testid=play]', 'aria-pressed')) === 'true';
+}
+
+/** Plays until `predicate(arg)` holds in the page, then pauses. */
+async function playUntil(page, predicate, arg, timeout = 30_000) {
+  if (!(await isPlaying(page))) await page.click('[data-testid=play]');
+  await page.waitForFunction(predicate, arg, { timeout, polling: 'raf' });
+  if (await isPlaying(page)) await page.click('[data-testid=play]');
+}
+
+/** Presses "Next event" until `predicate(arg)` holds; calls `each()` after every step. */
+async function stepUntil(page, predicate, arg, each = async () => {}, max = 300) {
+  for (let i = 0; i < max; i++) {
+    if (await page.evaluate(predicate, arg)) return i;
+    await page.click('[data-testid=step-event]');
+    await each();
+  }
+  throw new Error(`not reached after ${max} events: ${predicate}`);
+}
+
+/** The replicas drawn in node cards. */
+function replicas(page) {
+  return page.$$eval('.cluster-svg [data-replica]', (els) => els.map((e) => ({
+    id: e.dataset.replica,
+    state: e.dataset.state,
+    gang: e.dataset.gang ?? null,
+    rank: e.dataset.rank === undefined ? null : Number(e.dataset.rank),
+    node: e.closest('[data-node]')?.dataset.node,
+  })));
+}
+
+function byGang(list) {
+  const gangs = {};
+  for (const r of list) (gangs[r.gang] ??= []).push(r);
+  for (const g of Object.values(gangs)) g.sort((a, b) => a.rank - b.rank);
+  return gangs;
+}
+
+const healthy = (n) => document.querySelector('[data-testid=running-vs-target]')?.textContent === `${n} / ${n} running`
+  && [...document.querySelectorAll('.cluster-svg [data-replica]')].every((e) => e.dataset.state === 'RUNNING');
+
+const logText = (page) => page.locator('.events').textContent();
+
+// ---- flows ------------------------------------------------------------------------------------------------
+
+test('killing a gang member stops its sibling in the same tick and a new gang replaces it; the other gang stays', async () => {
+  const { page, problems } = await load('steady-pack');
+  await setSpeed(page, 1);
+  await playUntil(page, healthy, 4);
+  await screenshot(page, 'visualizer-kill-1-healthy');
+  const gangs = byGang(await replicas(page));
+  const [victimGang, otherGang] = Object.keys(gangs);
+  assert.equal(Object.keys(gangs).length, 2, 'two gangs');
+  const [victim, sibling] = gangs[victimGang];
+  const others = gangs[otherGang];
+  // Both members of a gang share a hue; the gang link is labelled with its id.
+  const hue = async (id) => (await page.getAttribute(`[data-replica="${id}"]`, 'class')).match(/hue-\d/)[0];
+  assert.equal(await hue(victim.id), await hue(sibling.id));
+  assert.notEqual(await hue(victim.id), await hue(others[0].id));
+  assert.equal(await page.textContent(`[data-gang-label="${victimGang}"]`), `gang ${victimGang}`);
+
+  // Right-click the victim: the same action panel as a click.
+  await page.click(`[data-replica="${victim.id}"]`, { button: 'right' });
+  await page.waitForSelector('[data-testid=action-panel]');
+  assert.match(await page.textContent('#action-title'), new RegExp(victim.id));
+  await screenshot(page, 'visualizer-kill-2-action-panel');
+  await page.click('[data-testid=kill-replica]');
+  await page.waitForSelector('[data-testid=action-panel]', { state: 'detached' });
+  // The actor is dead but the controller has not noticed yet: a dead mark, still RUNNING in the table.
+  await page.waitForSelector(`[data-replica="${victim.id}"].actor-dead`);
+  assert.match(await logText(page), new RegExp(`replica ${victim.id}'s actor process was killed`));
+  await screenshot(page, 'visualizer-kill-3-actor-dead');
+
+  // Step event by event: the other gang never leaves RUNNING; the sibling is stopped in the teardown's tick.
+  const otherStates = new Set();
+  const watchOthers = async () => {
+    const now = await replicas(page);
+    for (const o of others) otherStates.add(now.find((r) => r.id === o.id)?.state ?? 'GONE');
+  };
+  await stepUntil(page, (gang) => document.querySelector('.events').textContent.includes(`gang ${gang} torn down`),
+    victimGang, watchOthers);
+  const after = await replicas(page);
+  const siblingNow = after.find((r) => r.id === sibling.id);
+  assert.ok(!siblingNow || siblingNow.state === 'STOPPING',
+    `the sibling is stopped in the teardown's tick (it is ${siblingNow?.state})`);
+  assert.ok(await page.$(`[data-ghost="${victim.id}"]`), 'the killed member fades out where it was');
+  await screenshot(page, 'visualizer-kill-4-teardown');
+
+  // The teardown narrates its cause.
+  await page.click('.events li.k-gang_teardown button');
+  const detail = await page.textContent('.events li.selected');
+  assert.match(detail, /RESTART_GANG/);
+  assert.match(detail, /Caused by:.*crashed/);
+  // The cause is one click away.
+  await page.click('[data-testid=cause-link]');
+  assert.match(await page.textContent('.events li.selected'), /k-health_check|health check|crashed/);
+  await screenshot(page, 'visualizer-kill-5-teardown-selected');
+
+  await stepUntil(page, healthy, 4, watchOthers);
+  await screenshot(page, 'visualizer-kill-6-replaced');
+  const final = byGang(await replicas(page));
+  assert.equal(Object.keys(final).length, 2);
+  assert.ok(!final[victimGang], 'the old gang is gone');
+  const newGang = Object.keys(final).find((g) => g !== otherGang);
+  assert.ok(newGang && newGang !== victimGang, 'a new gang id');
+  assert.deepEqual(final[newGang].map((r) => r.rank), [0, 1]);
+  assert.ok(final[newGang].every((r) => r.id !== victim.id && r.id !== sibling.id), 'new replica ids');
+  assert.deepEqual(final[otherGang].map((r) => r.id), others.map((r) => r.id), 'the other gang kept its replicas');
+  assert.deepEqual([...otherStates], ['RUNNING'], 'the other gang never left RUNNING');
+  assert.equal(await page.textContent('[data-testid=deployment-status]'), 'HEALTHY');
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('killing the controller: it shows DEAD, comes back as incarnation 2 and recovers the same replicas', async () => {
+  const { page, problems } = await load('steady-pack');
+  await setSpeed(page, 1);
+  await playUntil(page, healthy, 4);
+  const before = await replicas(page);
+  await page.click('[data-testid=faults]');
+  await page.waitForSelector('[data-testid=action-panel]');
+  await page.click('[data-testid=kill-controller]');
+  await page.waitForSelector('.controller[data-controller=DEAD]');
+  assert.match(await page.textContent('.controller'), /comes back at/);
+  await screenshot(page, 'visualizer-controller-1-dead');
+  const seen = new Set();
+  await stepUntil(page, () => document.querySelector('.controller')?.dataset.controller === 'RUNNING'
+      && document.querySelector('.controller').textContent.includes('incarnation 2'), null,
+    async () => {
+      for (const r of await replicas(page)) seen.add(r.state);
+      if (seen.has('RECOVERING') && !seen.shot) { seen.shot = true; await screenshot(page, 'visualizer-controller-2-recovering'); }
+    });
+  assert.ok(seen.has('RECOVERING'), `replicas were RECOVERING on the way (saw ${[...seen]})`);
+  await stepUntil(page, healthy, 4);
+  await screenshot(page, 'visualizer-controller-3-recovered');
+  const after = await replicas(page);
+  const key = (l) => l.map((r) => `${r.id}/${r.gang}/${r.rank}/${r.node}`).sort();
+  assert.deepEqual(key(after), key(before), 'same replicas, gangs, ranks and nodes');
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('killing a node: it is marked killed, then dead and greyed, and its gang is rebuilt elsewhere', async () => {
+  const { page, problems } = await load('steady-pack');
+  await setSpeed(page, 1);
+  await playUntil(page, healthy, 4);
+  const before = await replicas(page);
+  const node = before[0].node;
+  const lost = before.filter((r) => r.node === node);
+  const kept = before.filter((r) => r.node !== node);
+  await page.click(`[data-node="${node}"] .node-header`);
+  await page.waitForSelector('[data-testid=action-panel]');
+  await page.click('[data-testid=kill-node]');
+  await page.waitForSelector(`[data-node="${node}"].killed`);
+  await screenshot(page, 'visualizer-node-1-killed');
+  await setSpeed(page, 1.5);
+  await playUntil(page, (n) => document.querySelector(`[data-node="${n}"]`).classList.contains('dead'), node);
+  assert.equal(await page.textContent(`[data-node="${node}"] .status-badge`), 'DEAD');
+  await screenshot(page, 'visualizer-node-2-dead');
+  await playUntil(page, healthy, 4);
+  await screenshot(page, 'visualizer-node-3-rebuilt');
+  const after = await replicas(page);
+  assert.ok(after.every((r) => r.node !== node), 'nothing runs on the dead node');
+  for (const r of kept) assert.ok(after.some((a) => a.id === r.id), `replica ${r.id} on a live node survived`);
+  for (const r of lost) assert.ok(!after.some((a) => a.id === r.id), `replica ${r.id} on the dead node was replaced`);
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('adding a node unblocks a pending gang: the same placement group is placed and the gang starts', async () => {
+  const { page, problems } = await load('not-enough-resources');
+  await setSpeed(page, 1);
+  await playUntil(page, () => parseFloat(document.querySelector('.clock-t').textContent) >= 6);
+  const pgName = await page.getAttribute('[data-testid=pending-tray] [data-pg]', 'data-pg');
+  assert.match(await page.textContent('[data-testid=pending-reason]'), /needs 2 × \{CPU: 1\}/);
+  assert.equal(await page.textContent('[data-testid=app-status]'), 'DEPLOYING');
+  await screenshot(page, 'visualizer-add-node-1-pending');
+  await page.click('[data-testid=faults]');
+  await page.fill('[data-testid=add-node-id]', 'big1');
+  await page.fill('[data-testid=add-node-cpu]', '4');
+  await screenshot(page, 'visualizer-add-node-2-form');
+  await page.click('[data-testid=add-node]');
+  await page.waitForSelector('[data-node="big1"]');
+  await playUntil(page, healthy, 4);
+  await screenshot(page, 'visualizer-add-node-3-running');
+  assert.match(await page.textContent('[data-testid=pending-tray] h2'), /\(0\)/);
+  const slots = await page.$$eval('[data-node="big1"] [data-slot]', (els) => els.length);
+  assert.equal(slots, 2, 'the pending gang landed on the new node');
+  assert.match(await logText(page), new RegExp(`${pgName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} placed atomically`));
+  assert.equal(await page.textContent('[data-testid=app-status]'), 'RUNNING');
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('keyboard only: help, play, open a replica, kill it, kill the controller, recover, reset', async () => {
+  const { page, problems } = await load('steady-pack');
+  const kb = page.keyboard;
+  await kb.press('?');
+  await page.waitForSelector('[data-testid=help-overlay]');
+  await screenshot(page, 'visualizer-keyboard-1-help');
+  await kb.press('Escape');
+  await page.waitForSelector('[data-testid=help-overlay]', { state: 'detached' });
+  for (let i = 0; i < 4; i++) await kb.press('+');
+  assert.equal(await page.textContent('.speed-value'), '10×');
+  await kb.press(' ');
+  await page.waitForFunction(healthy, 4, { polling: 'raf' });
+  await kb.press(' ');
+  assert.equal(await isPlaying(page), false);
+  // Tab to the first replica and open its actions with Enter.
+  let focused;
+  for (let i = 0; i < 40 && !focused; i++) {
+    await kb.press('Tab');
+    focused = await page.evaluate(() => document.activeElement?.dataset?.replica);
+  }
+  assert.ok(focused, 'a replica is reachable with Tab');
+  await screenshot(page, 'visualizer-keyboard-2-focused');
+  await kb.press('Enter');
+  await page.waitForSelector('[data-testid=action-panel]');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset?.testid), 'kill-replica',
+    'focus moves to the first action');
+  await kb.press('Enter');
+  await page.waitForSelector(`[data-replica="${focused}"].actor-dead`);
+  for (let i = 0; i < 6; i++) await kb.press('n');
+  await page.waitForFunction(() => document.querySelector('.events').textContent.includes('torn down'));
+  await screenshot(page, 'visualizer-keyboard-3-teardown');
+  await kb.press('f');
+  await page.waitForSelector('[data-testid=action-panel]');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset?.testid), 'kill-controller');
+  await kb.press('Enter');
+  await page.waitForSelector('.controller[data-controller=DEAD]');
+  await kb.press(' ');
+  await page.waitForFunction(() => document.querySelector('.controller').textContent.includes('incarnation 2')
+    && document.querySelector('.controller').dataset.controller === 'RUNNING', null, { polling: 'raf' });
+  await page.waitForFunction(healthy, 4, { polling: 'raf' });
+  await kb.press(' ');
+  await screenshot(page, 'visualizer-keyboard-4-recovered');
+  await kb.press('r');
+  await page.waitForFunction(() => document.querySelector('.clock-t').textContent === '0.00 s');
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('on a phone the cluster fits the width and the action panel is a sheet within the screen', async () => {
+  const { page, problems } = await load('steady-spread', { viewport: PHONE });
+  await setSpeed(page, 1);
+  await playUntil(page, healthy, 4);
+  await screenshot(page, 'visualizer-phone-1');
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scrollWidth <= PHONE.width, `page is ${scrollWidth}px wide`);
+  assert.equal(await page.getAttribute('.cluster-view', 'data-columns'), '1');
+  const first = (await replicas(page))[0];
+  await page.click(`[data-replica="${first.id}"]`);
+  const box = await page.locator('[data-testid=action-panel]').boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= PHONE.width && box.y + box.height <= PHONE.height, JSON.stringify(box));
+  await screenshot(page, 'visualizer-phone-2-panel');
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('every preset plays without errors or invariant violations', async () => {
+  const { page, problems } = await load('steady-pack');
+  const presets = await page.$$eval('[data-testid=scenario] option', (os) => os.map((o) => o.value));
+  assert.ok(presets.length >= 13, `${presets.length} presets`);
+  for (const preset of presets) {
+    await page.selectOption('[data-testid=scenario]', preset);
+    await page.waitForFunction(() => document.querySelector('.clock-t').textContent === '0.00 s');
+    assert.ok((await page.textContent('[data-testid=what-to-watch]')).length > 40, `${preset} says what to watch`);
+    await setSpeed(page, 2);
+    await playUntil(page, () => parseFloat(document.querySelector('.clock-t').textContent) >= 30, null, 60_000);
+    await screenshot(page, `visualizer-preset-${preset}`);
+    assert.equal(await page.$('[data-testid=violations]'), null, `${preset}: no invariant violation`);
+  }
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('a crash shows an error screen with a reload button, never a blank page', async () => {
+  const { page, problems } = await app.open('?crash-test');
+  await page.waitForSelector('#fatal:not([hidden])');
+  assert.match(await page.textContent('#fatal'), /Gangplank stopped/);
+  assert.match(await page.textContent('#fatal-message'), /crash test requested/);
+  await screenshot(page, 'visualizer-crash');
+  await page.click('#fatal button');
+  await page.waitForLoadState('load');
+  assert.ok(problems.some((p) => /RuntimeError|panicked|crash test/.test(p)), 'the crash was reported');
+  await page.close();
+});
