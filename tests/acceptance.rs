@@ -660,9 +660,12 @@ fn s14_one_batch_reserves_independent_gangs_with_flattened_bundles_and_unique_na
 
 #[test]
 fn s15_successful_reservation_starts_whole_gangs_on_their_bundles() {
-    let run = run_file_probing("15_successful_reservation.json", &[0.0]);
+    // Look at the replicas in the tick of the reservation.
+    let scouting = run_file("15_successful_reservation.json");
+    let reserved_at = scouting.reservations("app", "G")[0].t;
+    let run = run_file_probing("15_successful_reservation.json", &[reserved_at]);
     run.assert_no_violations();
-    let first = run.at(0.0);
+    let first = run.at(reserved_at);
     let starting = in_state(first, "app", "G", RS::Starting);
     assert_eq!(starting.len(), 4);
     let mut idx: Vec<Option<usize>> = starting.iter().map(|r| r.bundle_index).collect();

@@ -687,9 +687,19 @@ fn startup_failure_of_rank_one_stops_the_sibling_counts_once_and_retries_the_gan
         .unwrap();
     let ray_failed_gone = log_t(&o, &[&format!("Replica(id='{ray_failed_id}'"), "is stopped"], ray_fail);
     assert!(ray_failed_gone - ray_fail < run.interval());
+    // The retry count is shown only while no replica has started (errata §12); in Ray's run nothing was RUNNING
+    // before the failure's loop (the sibling became ready in it), hence "Retrying 11 more time(s)". Whether that
+    // holds here depends on the start-up draws, so the same rule picks the expected form.
+    let ray_started_before =
+        log_ts(&o, &["started successfully"]).into_iter().filter(|t| *t < ray_fail - run.interval());
+    assert_eq!(ray_started_before.count(), 0);
+    let started_before = run.transitions("app", "G").iter().any(|t| t.to == RS::Running && t.tick < fail_tick);
+    let expected =
+        if started_before { "A replica failed to start with exception. Retrying." } else { retrying.trim_end() };
     assert!(
-        run.deployment_statuses("app", "G").iter().any(|c| c.message.starts_with(retrying.trim_end())),
-        "no \"{retrying}\" message"
+        run.deployment_statuses("app", "G").iter().any(|c| c.message.starts_with(expected)),
+        "no \"{expected}\" message: {:?}",
+        run.deployment_statuses("app", "G")
     );
 
     // A new gang is reserved once the failed gang has left, as in Ray (~0.1 s after the siblings stopped).
