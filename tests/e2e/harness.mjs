@@ -123,7 +123,7 @@ export async function waitForApp(page, { timeout = 20_000 } = {}) {
 export async function screenshot(page, name) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' }); // transitions jump to their end
   return file;
 }
 
@@ -134,7 +134,8 @@ export function expectNoProblems(problems) {
 
 /**
  * One server and one browser for the calling test file (registered as node:test before/after hooks).
- * `app.open(route, { viewport })` loads `route` (relative to the served root) and waits for Yew to mount.
+ * `app.open(route, { viewport })` loads `route` (relative to the served root, or an absolute URL) and waits for
+ * Yew to mount.
  * With BASE_URL set, no server is started and `app.external` is true.
  */
 export function useApp({ prefix = '/', viewport = DESKTOP } = {}) {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useApp, startServer, newPage, waitForApp, screenshot, expectNoProblems, DIST, PHONE, VERSION } from './harness.mjs';
+import { useApp, startServer, screenshot, expectNoProblems, DIST, PHONE, VERSION } from './harness.mjs';
 
 const app = useApp();
 
@@ -37,9 +37,7 @@ test('the built dist/ also works when hosted under a sub-path', async (t) => {
     'dist/index.html uses absolute asset URLs: build it with `trunk build --release --public-url ./`');
   const server = await startServer({ prefix: '/some/sub/path/' });
   try {
-    const { page, problems } = await newPage(app.context);
-    await page.goto(server.url);
-    await waitForApp(page);
+    const { page, problems } = await app.open(server.url);
     assert.match(await page.textContent('body'), /Gangplank/);
     expectNoProblems(problems);
     await page.close();
