@@ -2,7 +2,9 @@
 use crate::model::serve::replica::ReplicaState;
 use crate::model::snapshot::{ReplicaView, Snapshot};
 use crate::model::time::SimTime;
-use crate::ui::layout::{CARD_W, GAP, LayoutMemory, TOKEN_CX, TOKEN_CY, TOKEN_R, columns_for_width, layout};
+use crate::ui::layout::{
+    CARD_W, GAP, LayoutMemory, MAX_SCALE, TOKEN_CX, TOKEN_CY, TOKEN_R, choose_columns, columns_for_width, layout,
+};
 use crate::ui::node_card::NodeCard;
 use crate::ui::palette::short_id;
 use crate::ui::state::{Target, Teardown};
@@ -52,21 +54,20 @@ pub fn label_width(text: &str) -> f64 {
     7.4 * text.chars().count() as f64 + 14.0
 }
 
-/// Keep labels (centre x, centre y, width; 18 high) inside a scene `scene_w` wide, and move them down until none
-/// overlaps an earlier one.
+/// Keep labels (centre x, centre y, width; 18 high) inside a scene `scene_w` wide, and move each one the least
+/// (up first, then down) so that it overlaps no earlier one.
 pub fn separate_labels(labels: &mut [(f64, f64, f64)], scene_w: f64) {
     for l in labels.iter_mut() {
         l.0 = l.0.min(scene_w - l.2 / 2.0 - 2.0).max(l.2 / 2.0 + 2.0);
     }
     for i in 0..labels.len() {
-        for _ in 0..12 {
-            let (x, y, w) = labels[i];
-            let clash =
-                labels[..i].iter().any(|&(ox, oy, ow)| (x - ox).abs() < (w + ow) / 2.0 + 2.0 && (y - oy).abs() < 20.0);
-            if !clash {
-                break;
-            }
-            labels[i].1 += 21.0;
+        let (x, y, w) = labels[i];
+        let clashes = |y: f64| {
+            labels[..i].iter().any(|&(ox, oy, ow)| (x - ox).abs() < (w + ow) / 2.0 + 2.0 && (y - oy).abs() < 20.0)
+        };
+        let offsets = (1..12).flat_map(|k| [-21.0 * k as f64, 21.0 * k as f64]);
+        if let Some(dy) = std::iter::once(0.0).chain(offsets).find(|dy| y + dy >= 9.0 && !clashes(y + dy)) {
+            labels[i].1 = y + dy;
         }
     }
 }
@@ -199,19 +200,28 @@ fn ghost_token(g: &Ghost, hue: Option<u8>) -> Html {
 #[component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let wrapper = use_node_ref();
-    let width_px = use_state(|| 0.0f64);
+    // The area the cluster may fill: the pane's width, and the window's height below the pane's top.
+    let size_px = use_state(|| (0.0f64, 0.0f64));
     {
         let wrapper = wrapper.clone();
-        let width_px = width_px.clone();
+        let size_px = size_px.clone();
         use_effect_with((), move |_| {
             let measure = {
                 let wrapper = wrapper.clone();
-                let width_px = width_px.clone();
+                let size_px = size_px.clone();
                 move || {
                     if let Some(el) = wrapper.cast::<web_sys::Element>() {
                         let w = el.client_width() as f64;
-                        if w > 0.0 && (w - *width_px).abs() >= 1.0 {
-                            width_px.set(w);
+                        let window_h = web_sys::window()
+                            .and_then(|w| w.inner_height().ok())
+                            .and_then(|v| v.as_f64())
+                            .unwrap_or(0.0);
+                        let top = el.get_bounding_client_rect().top()
+                            + web_sys::window().map(|w| w.scroll_y().unwrap_or(0.0)).unwrap_or(0.0);
+                        let h = (window_h - top.min(window_h * 0.4) - 16.0).max(window_h * 0.5);
+                        let (ow, oh) = *size_px;
+                        if w > 0.0 && ((w - ow).abs() >= 1.0 || (h - oh).abs() >= 1.0) {
+                            size_px.set((w, h));
                         }
                     }
                 }
@@ -224,22 +234,26 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     }
 
     let snap = &props.snapshot;
-    let columns = columns_for_width(*width_px, snap.nodes.len());
     let layout_memory = use_mut_ref(|| (SimTime::ZERO, LayoutMemory::default()));
-    let mut scene = {
+    let (columns, mut scene) = {
         let mut m = layout_memory.borrow_mut();
         if snap.t < m.0 {
             m.1.clear();
         }
         m.0 = snap.t;
-        layout(snap, columns, &mut m.1)
+        let (w, h) = *size_px;
+        let first = columns_for_width(w, snap.nodes.len());
+        let scene = layout(snap, first, &mut m.1);
+        let heights: Vec<f64> = scene.nodes.iter().map(|n| n.h).collect();
+        let columns = choose_columns(w, h, &heights);
+        if columns == first { (columns, scene) } else { (columns, layout(snap, columns, &mut m.1)) }
     };
     let (scene_w, scene_h) = (scene.width, scene.height);
     let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
     let memory = use_mut_ref(GhostMemory::default);
     let centres = std::mem::take(&mut scene.replica_centres);
     let ghosts = memory.borrow_mut().update(snap, centres, &props.teardowns, wall_now_ms());
-    let ghost_html = {
+    let (ghost_tokens, ghost_specs) = {
         let tokens = ghosts
             .iter()
             .map(|g| {
@@ -256,35 +270,23 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 torn.entry(c.gang_id.as_str()).or_insert((seq, Vec::new())).1.push((c.rank, g.at));
             }
         }
-        let links = torn
+        // (gang, teardown event, path, label centre, label text)
+        let specs: Vec<(String, u64, String, Point, String)> = torn
             .iter()
             .map(|(gang, (seq, members))| {
                 let mut members = members.clone();
                 members.sort_by_key(|m| m.0);
-                let pts: Vec<(f64, f64)> = members.iter().map(|m| m.1).collect();
+                let pts: Vec<Point> = members.iter().map(|m| m.1).collect();
                 let mut d = format!("M{:.1} {:.1}", pts[0].0, pts[0].1);
                 for p in &pts[1..] {
                     d.push_str(&format!(" L{:.1} {:.1}", p.0, p.1));
                 }
-                let (lx, ly) = (pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64, pts.iter().map(|p| p.1).fold(f64::MAX, f64::min) - LANE_APEX);
-                let text = format!("gang {gang} torn down · RESTART_GANG");
-                let w = label_width(&text);
-                let lx = lx.min(scene_w - w / 2.0 - 2.0).max(w / 2.0 + 2.0);
-                let seq = *seq;
-                let cb = props.on_select_event.clone();
-                html! {
-                    <g key={format!("ghost-link-{gang}")}>
-                        <path class="ghost-link" d={d} />
-                        <g class="ghost-label" style={format!("transform: translate({:.1}px, {:.1}px)", lx - w / 2.0, ly - 9.0)}
-                            data-ghost-gang={gang.to_string()} onclick={Callback::from(move |_: MouseEvent| cb.emit(seq))}>
-                            <rect width={w.to_string()} height="18" rx="9" />
-                            <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
-                        </g>
-                    </g>
-                }
+                let lx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
+                let ly = pts.iter().map(|p| p.1).fold(f64::MAX, f64::min) - LANE_APEX;
+                (gang.to_string(), *seq, d, (lx, ly), format!("gang {gang} torn down · RESTART_GANG"))
             })
-            .collect::<Html>();
-        html! { <g class="ghosts" aria-hidden="true">{ tokens }{ links }</g> }
+            .collect();
+        (tokens, specs)
     };
     let by_node: BTreeMap<&str, Vec<ReplicaView>> = {
         let mut m: BTreeMap<&str, Vec<ReplicaView>> = BTreeMap::new();
@@ -371,7 +373,28 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         .collect();
     let mut placed: Vec<(f64, f64, f64)> =
         links.iter().zip(&texts).map(|(l, t)| (l.label_at.0, l.label_at.1, label_width(t))).collect();
+    // Ghost labels are placed after the live ones, around them.
+    placed.extend(ghost_specs.iter().map(|(_, _, _, (x, y), text)| (*x, *y, label_width(text))));
     separate_labels(&mut placed, scene_w);
+    let ghost_placed = placed.split_off(links.len());
+    let ghost_links = ghost_specs
+        .into_iter()
+        .zip(ghost_placed)
+        .map(|((gang, seq, d, _, text), (x, y, w))| {
+            let cb = props.on_select_event.clone();
+            html! {
+                <g key={format!("ghost-link-{gang}")}>
+                    <path class="ghost-link" d={d} />
+                    <g class="ghost-label" style={format!("transform: translate({:.1}px, {:.1}px)", x - w / 2.0, y - 9.0)}
+                        data-ghost-gang={gang.clone()} onclick={Callback::from(move |_: MouseEvent| cb.emit(seq))}>
+                        <rect width={w.to_string()} height="18" rx="9" />
+                        <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
+                    </g>
+                </g>
+            }
+        })
+        .collect::<Html>();
+    let ghost_html = html! { <g class="ghosts" aria-hidden="true">{ ghost_tokens }{ ghost_links }</g> };
     let link_labels = links
         .iter()
         .zip(texts)
@@ -422,7 +445,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         snap.placement_groups.len(),
         snap.replicas.len()
     );
-    let max_w = scene_w.max(CARD_W + 2.0 * GAP) * 1.3;
+    let max_w = scene_w.max(CARD_W + 2.0 * GAP) * MAX_SCALE;
     html! {
         <div class="cluster-view" ref={wrapper} data-columns={columns.to_string()}>
             if !all_links {
@@ -513,7 +536,7 @@ mod tests {
         let mut l = vec![(100.0, 50.0, 100.0), (110.0, 50.0, 100.0), (400.0, 50.0, 100.0), (10.0, 300.0, 100.0)];
         separate_labels(&mut l, 600.0);
         assert_eq!(l[0].1, 50.0);
-        assert!(l[1].1 >= 70.0);
+        assert_eq!(l[1].1, 29.0, "moved up first");
         assert_eq!(l[2].1, 50.0, "a label with room stays put");
         assert_eq!(l[3].0, 52.0, "a label is kept inside the scene");
     }

@@ -25,6 +25,36 @@ pub fn columns_for_width(width_px: f64, node_count: usize) -> usize {
     fit.clamp(1, node_count.max(1))
 }
 
+/// The largest zoom the cluster view uses to fill a big screen.
+pub const MAX_SCALE: f64 = 1.8;
+
+/// Width and height of the scene for cards of these heights laid out in `columns` columns.
+pub fn scene_size(card_heights: &[f64], columns: usize) -> (f64, f64) {
+    let columns = columns.clamp(1, card_heights.len().max(1));
+    let h: f64 = card_heights.chunks(columns).map(|row| row.iter().copied().fold(0.0, f64::max) + GAP).sum();
+    (GAP + columns as f64 * (CARD_W + GAP), h + GAP)
+}
+
+/// Columns for a `width_px` × `height_px` area: if some column count lets the whole cluster fit at a zoom of at
+/// least 1, the one with the largest zoom (a small cluster fills a projector); otherwise as many columns as fit
+/// at about 1:1 ([`columns_for_width`]), and the page scrolls.
+pub fn choose_columns(width_px: f64, height_px: f64, card_heights: &[f64]) -> usize {
+    let n = card_heights.len();
+    let by_width = columns_for_width(width_px, n);
+    if !(width_px > 0.0 && height_px > 0.0) || n > 24 {
+        return by_width;
+    }
+    let mut best: Option<(f64, usize)> = None;
+    for c in 1..=n {
+        let (w, h) = scene_size(card_heights, c);
+        let scale = (width_px / w).min(height_px / h).min(MAX_SCALE);
+        if scale >= 1.0 && best.is_none_or(|(s, _)| scale > s + 1e-9) {
+            best = Some((scale, c));
+        }
+    }
+    best.map(|(_, c)| c).unwrap_or(by_width)
+}
+
 /// Slots per row inside a card.
 pub fn slots_per_row() -> usize {
     ((CARD_W - 2.0 * PAD + SLOT_GAP) / (SLOT_W + SLOT_GAP)).floor() as usize
@@ -278,6 +308,20 @@ mod tests {
         assert_eq!(columns_for_width(1280.0, 2), 2);
         assert_eq!(columns_for_width(0.0, 10), 3);
         assert_eq!(columns_for_width(f64::NAN, 1), 1);
+    }
+
+    #[test]
+    fn a_small_cluster_is_zoomed_to_fill_a_big_screen_and_a_big_one_scrolls() {
+        let five = [130.0, 160.0, 160.0, 160.0, 84.0];
+        // A projector: three columns of two rows are larger than one row of five.
+        assert_eq!(choose_columns(1400.0, 700.0, &five), 3);
+        let (w, _) = scene_size(&five, 3);
+        assert!(1400.0 / w > 1.4);
+        // A phone cannot show it all at 1:1: one column, and the page scrolls.
+        assert_eq!(choose_columns(370.0, 600.0, &five), 1);
+        // A hundred nodes: as many columns as fit at about 1:1.
+        assert_eq!(choose_columns(1300.0, 700.0, &[160.0; 101]), 4);
+        assert_eq!(scene_size(&five, 2), (GAP + 2.0 * (CARD_W + GAP), 160.0 + 160.0 + 84.0 + 4.0 * GAP));
     }
 
     #[test]
