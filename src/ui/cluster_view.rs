@@ -242,11 +242,12 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         }
         m.0 = snap.t;
         let (w, h) = *size_px;
+        let now_ms = wall_now_ms();
         let first = columns_for_width(w, snap.nodes.len());
-        let scene = layout(snap, first, &mut m.1);
+        let scene = layout(snap, first, &mut m.1, now_ms);
         let heights: Vec<f64> = scene.nodes.iter().map(|n| n.h).collect();
         let columns = choose_columns(w, h, &heights);
-        if columns == first { (columns, scene) } else { (columns, layout(snap, columns, &mut m.1)) }
+        if columns == first { (columns, scene) } else { (columns, layout(snap, columns, &mut m.1, now_ms)) }
     };
     let (scene_w, scene_h) = (scene.width, scene.height);
     let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
@@ -282,7 +283,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     d.push_str(&format!(" L{:.1} {:.1}", p.0, p.1));
                 }
                 let lx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
-                let ly = pts.iter().map(|p| p.1).fold(f64::MAX, f64::min) - LANE_APEX;
+                let ly = pts.iter().map(|p| p.1).fold(f64::MAX, f64::min) - TOKEN_R - 3.0 - LANE_APEX;
                 (gang.to_string(), *seq, d, (lx, ly), format!("gang {gang} torn down · RESTART_GANG"))
             })
             .collect();

@@ -2,7 +2,7 @@
 //! natively; the components only read it. Units are SVG user units (about one CSS pixel at the usual widths).
 use crate::model::resources::Resources;
 use crate::model::snapshot::Snapshot;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const CARD_W: f64 = 280.0;
 pub const GAP: f64 = 18.0;
@@ -116,17 +116,25 @@ pub struct LayoutMemory {
     positions: BTreeMap<String, BTreeMap<String, usize>>,
     /// Node id → the most rows of slots it has needed.
     rows: BTreeMap<String, usize>,
+    /// Node id → positions freed recently, and until when (wall-clock ms) they stay empty: the replicas that
+    /// were there fade out in place, and a new gang starts next to them instead of under them.
+    resting: BTreeMap<String, Vec<(usize, f64)>>,
 }
+
+/// How long a freed slot position stays empty (wall-clock ms); matches the cluster view's ghosts.
+pub const REST_MS: f64 = 2400.0;
 
 impl LayoutMemory {
     pub fn clear(&mut self) {
         self.positions.clear();
         self.rows.clear();
+        self.resting.clear();
     }
 }
 
 /// Lay out every node of the snapshot in `columns` columns, in snapshot order (the order nodes joined).
-pub fn layout(snapshot: &Snapshot, columns: usize, memory: &mut LayoutMemory) -> SceneLayout {
+/// `now_ms` is the wall clock, used only to let freed positions rest (see [`LayoutMemory`]).
+pub fn layout(snapshot: &Snapshot, columns: usize, memory: &mut LayoutMemory, now_ms: f64) -> SceneLayout {
     let columns = columns.max(1);
     let per_row = slots_per_row().max(1);
     // Bundles by node, in placement-group order then bundle index.
@@ -174,23 +182,22 @@ pub fn layout(snapshot: &Snapshot, columns: usize, memory: &mut LayoutMemory) ->
         let bars_y = HEADER_H + if n.is_head { CONTROLLER_H } else { 0.0 };
         let slots_y = bars_y + BAR_H * (bars.len().max(1) as f64) + 2.0;
         let mut slots = bundles_by_node.remove(n.id.as_str()).unwrap_or_default();
-        // Sticky positions: keep the ones already held, give new slots the lowest free ones.
+        // Sticky positions: keep the ones already held, give new slots the lowest free ones that are not resting.
         let held = memory.positions.entry(n.id.clone()).or_default();
-        held.retain(|k, _| slots.iter().any(|s| &s.key == k));
-        let mut taken: Vec<bool> = vec![false; slots.len() + held.len()];
-        for &p in held.values() {
-            if p < taken.len() {
-                taken[p] = true;
+        let resting = memory.resting.entry(n.id.clone()).or_default();
+        resting.retain(|(_, until)| *until > now_ms);
+        held.retain(|k, p| {
+            let keep = slots.iter().any(|s| &s.key == k);
+            if !keep {
+                resting.push((*p, now_ms + REST_MS));
             }
-        }
+            keep
+        });
+        let mut taken: BTreeSet<usize> = held.values().copied().chain(resting.iter().map(|(p, _)| *p)).collect();
         for s in &slots {
             if !held.contains_key(&s.key) {
-                let free = taken.iter().position(|t| !t).unwrap_or(taken.len());
-                if free == taken.len() {
-                    taken.push(true);
-                } else {
-                    taken[free] = true;
-                }
+                let free = (0..).find(|p| !taken.contains(p)).unwrap_or(0);
+                taken.insert(free);
                 held.insert(s.key.clone(), free);
             }
         }
@@ -326,8 +333,8 @@ mod tests {
 
     #[test]
     fn cards_grow_to_fit_any_number_of_bundles() {
-        let small = layout(&snapshot(3, 2), 2, &mut LayoutMemory::default());
-        let big = layout(&snapshot(3, 16), 2, &mut LayoutMemory::default());
+        let small = layout(&snapshot(3, 2), 2, &mut LayoutMemory::default(), 0.0);
+        let big = layout(&snapshot(3, 16), 2, &mut LayoutMemory::default(), 0.0);
         let h = |l: &SceneLayout| l.nodes.iter().find(|n| n.node_id == "w1").unwrap().h;
         assert!(h(&big) > h(&small));
         let w1 = big.nodes.iter().find(|n| n.node_id == "w1").unwrap();
@@ -341,7 +348,7 @@ mod tests {
 
     #[test]
     fn rows_do_not_overlap_and_scene_contains_every_card() {
-        let l = layout(&snapshot(10, 5), 3, &mut LayoutMemory::default());
+        let l = layout(&snapshot(10, 5), 3, &mut LayoutMemory::default(), 0.0);
         for a in &l.nodes {
             assert!(a.x + CARD_W <= l.width + 0.01 && a.y + a.h <= l.height + 0.01);
             for b in &l.nodes {
@@ -358,7 +365,7 @@ mod tests {
         let mut s = snapshot(2, 0);
         s.replicas.push(replica("loose", Some("w1"), None));
         s.replicas.push(replica("unplaced", None, None));
-        let l = layout(&s, 2, &mut LayoutMemory::default());
+        let l = layout(&s, 2, &mut LayoutMemory::default(), 0.0);
         let w1 = l.nodes.iter().find(|n| n.node_id == "w1").unwrap();
         assert_eq!(w1.slots.len(), 1);
         assert_eq!(w1.slots[0].key, "actor:loose");
@@ -369,13 +376,13 @@ mod tests {
     fn slots_keep_their_place_and_cards_never_shrink() {
         let mut memory = LayoutMemory::default();
         let full = snapshot(2, 6);
-        let before = layout(&full, 2, &mut memory);
+        let before = layout(&full, 2, &mut memory, 0.0);
         let w1 = |l: &SceneLayout| l.nodes.iter().find(|n| n.node_id == "w1").unwrap().clone();
         // The first two bundles go away (their PG shrinks to bundles 2..6): the others stay where they were.
         let mut fewer = full.clone();
         fewer.placement_groups[0].bundles.drain(..2);
         fewer.replicas.drain(..2);
-        let after = layout(&fewer, 2, &mut memory);
+        let after = layout(&fewer, 2, &mut memory, 10.0);
         for s in &w1(&after).slots {
             let old = w1(&before).slots.into_iter().find(|o| o.key == s.key).unwrap();
             assert_eq!((s.x, s.y), (old.x, old.y), "slot {} moved", s.key);
@@ -389,8 +396,18 @@ mod tests {
             node: Some("w1".into()),
             replica: None,
         });
-        let again = layout(&refill, 2, &mut memory);
-        let new_slot = w1(&again).slots.into_iter().find(|s| s.key == "pg1#9").unwrap();
+        // While the freed positions rest, a new bundle goes next to them (position 6)…
+        let resting = layout(&refill, 2, &mut memory, 20.0);
+        let new_slot = w1(&resting).slots.into_iter().find(|s| s.key == "pg1#9").unwrap();
+        assert_eq!(
+            (new_slot.x, new_slot.y),
+            (w1(&before).slots[2].x, w1(&before).slots[2].y + LANE_H + SLOT_H + SLOT_GAP)
+        );
+        // …and once they have rested, a new bundle takes the first free position.
+        let mut refill2 = refill.clone();
+        refill2.placement_groups[0].bundles.last_mut().unwrap().index = 10;
+        let later = layout(&refill2, 2, &mut memory, 20.0 + REST_MS + 1.0);
+        let new_slot = w1(&later).slots.into_iter().find(|s| s.key == "pg1#10").unwrap();
         assert_eq!((new_slot.x, new_slot.y), (w1(&before).slots[0].x, w1(&before).slots[0].y));
     }
 }

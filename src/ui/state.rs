@@ -126,21 +126,22 @@ impl LogCategory {
     }
 }
 
-/// Whether an event is worth reading out to a screen reader as it happens.
-pub fn is_announced(kind: &EventKind) -> bool {
+/// How much an event deserves to be read out to a screen reader as it happens (0: not at all). When one frame
+/// brings several, the most important one is read.
+pub fn announce_priority(kind: &EventKind) -> u8 {
     use EventKind as K;
-    matches!(
-        kind,
-        K::Action { .. }
-            | K::GangTeardown { .. }
-            | K::GangReserved { .. }
-            | K::Node { .. }
-            | K::Controller { .. }
-            | K::DeploymentStatus { .. }
-            | K::StartupFailure { .. }
-            | K::LeakDetected { .. }
-            | K::Violation { .. }
-    )
+    match kind {
+        K::Violation { .. } => 9,
+        K::GangTeardown { .. } => 8,
+        K::Controller { .. } => 7,
+        K::Node { .. } => 6,
+        K::LeakDetected { .. } => 5,
+        K::StartupFailure { .. } => 4,
+        K::Action { .. } => 3,
+        K::DeploymentStatus { .. } => 2,
+        K::GangReserved { .. } => 1,
+        _ => 0,
+    }
 }
 
 /// The selected event, with the event that caused it (if any).
@@ -308,7 +309,11 @@ impl UiState {
             if let Some(t) = teardowns {
                 self.teardowns = Rc::new(t);
             }
-            if let Some(e) = new_events.iter().rev().find(|e| is_announced(&e.kind)) {
+            let loudest = new_events
+                .iter()
+                .filter(|e| announce_priority(&e.kind) > 0)
+                .max_by_key(|e| (announce_priority(&e.kind), e.seq));
+            if let Some(e) = loudest {
                 self.announcement = format!("At {:.1} s: {}", e.t.as_secs_f64(), e.reason);
             }
         }

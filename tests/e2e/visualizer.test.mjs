@@ -108,6 +108,8 @@ test('killing a gang member stops its sibling in the same tick and a new gang re
   assert.ok(!siblingNow || siblingNow.state === 'STOPPING',
     `the sibling is stopped in the teardown's tick (it is ${siblingNow?.state})`);
   assert.ok(await page.$(`[data-ghost="${victim.id}"]`), 'the killed member fades out where it was');
+  assert.match(await page.textContent('[data-testid=live-region]'), new RegExp(`gang ${victimGang} torn down`),
+    'screen readers hear about the teardown');
   await screenshot(page, 'visualizer-kill-4-teardown');
 
   // The teardown narrates its cause.
@@ -277,6 +279,21 @@ test('on a phone the cluster fits the width and the action panel is a sheet with
   const box = await page.locator('[data-testid=action-panel]').boundingBox();
   assert.ok(box.x >= 0 && box.x + box.width <= PHONE.width && box.y + box.height <= PHONE.height, JSON.stringify(box));
   await screenshot(page, 'visualizer-phone-2-panel');
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('with reduced motion nothing animates, and the teardown still shows', async () => {
+  const { page, problems } = await load('replica-crash');
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.click('[data-testid=step-event]');
+  const starting = await page.waitForSelector('.cluster-svg [data-state=STARTING] .body');
+  assert.equal(await starting.evaluate((e) => getComputedStyle(e).animationDuration), '0s');
+  await setSpeed(page, 1);
+  await playUntil(page, () => document.querySelector('.events').textContent.includes('torn down'));
+  const ghost = await page.waitForSelector('.ghost');
+  assert.equal(await ghost.evaluate((e) => getComputedStyle(e).opacity), '0.85');
+  await screenshot(page, 'visualizer-reduced-motion-teardown');
   expectNoProblems(problems);
   await page.close();
 });
