@@ -122,7 +122,7 @@ impl Simulation {
             last_tick: Some(SimTime::ZERO),
             last_recovery_at: None,
             leak_exempt: Default::default(),
-            unregistered_recovered_pgs: Default::default(),
+            recovered_pgs: Default::default(),
         };
         let mut sim = Simulation {
             scenario: scenario.clone(),
@@ -207,9 +207,13 @@ impl Simulation {
         let action = self.actions.keys().next().map(|(t, _)| *t);
         let gcs = self.gcs.next_timer();
         let restart = if self.controller.alive { None } else { self.controller.restart_at };
+        // Periodic leak detection resumes when cluster-state queries work again: wake the controller then.
+        let queries_back = (self.scenario.toggles.leak_detection == "periodic"
+            && self.gcs_queries_fail_until > self.now)
+            .then_some(self.gcs_queries_fail_until);
         let tick =
             self.controller.next_tick_at(&self.gcs, &self.timing).map(|t| self.controller.grid.ceil(t.max(self.now)));
-        [action, gcs, restart, tick].into_iter().flatten().min()
+        [action, gcs, restart, tick, queries_back].into_iter().flatten().min()
     }
 
     /// Process everything up to and including `t`, then stand at `t`.
@@ -266,7 +270,7 @@ impl Simulation {
         self.log.tick = self.tick_of(t);
         let before = self.log.len();
         let due: Vec<(SimTime, u64)> = self.actions.range(..=(t, u64::MAX)).map(|(k, _)| *k).collect();
-        let mut world_changed = !due.is_empty();
+        let mut world_changed = !due.is_empty() || t == self.gcs_queries_fail_until;
         for key in due {
             let kind = self.actions.remove(&key).expect("due action");
             self.apply(kind);

@@ -67,8 +67,9 @@ pub struct ServeController {
     pub last_recovery_at: Option<SimTime>,
     /// Gang PGs live when the last start's leak detection was skipped: Ray 2.60 knowingly leaves them.
     pub leak_exempt: std::collections::BTreeSet<String>,
-    /// Gang PGs of recovered gangs whose members were all unrecoverable: 2.60 never registers them (errata §8).
-    pub unregistered_recovered_pgs: std::collections::BTreeSet<String>,
+    /// Gang PGs of the gangs whose members the last restart re-attached: 2.60 registers such a PG only when one
+    /// of them reaches RUNNING, so if none does it leaks (errata §8).
+    pub recovered_pgs: std::collections::BTreeSet<String>,
 }
 
 impl ServeController {
@@ -516,6 +517,10 @@ impl ServeController {
             }
             let id = r.id.clone();
             let actor = cx.gcs.actors.get(&id).cloned();
+            // On a node that died but is not declared dead yet, the metadata call hangs.
+            if actor.as_ref().is_some_and(|a| a.unreachable) {
+                continue;
+            }
             match actor {
                 Some(a) if a.alive && a.initialized(now) => {
                     let ctx = a.gang_context.clone();
@@ -537,11 +542,6 @@ impl ServeController {
                 Some(a) if a.alive => {
                     // Crash before its first init call (#63153): unrecoverable, killed, not counted. Its gang
                     // context is unknown to the controller, so its gang PG is never registered (errata §8).
-                    if let Some(g) = &a.gang_context
-                        && !d.reservations.contains_key(&g.gang_id)
-                    {
-                        self.unregistered_recovered_pgs.insert(g.pg_name.clone());
-                    }
                     cx.gcs.kill_actor(&id);
                     d.replicas[idx].startup = ReplicaStartupStatus::Failed;
                     Self::stop_replica(

@@ -45,15 +45,19 @@ impl ServeController {
         // Target state from the checkpoint; live state from the actors.
         self.deployments = self.deployments.iter().map(|d| d.recovered_from_checkpoint(now)).collect();
         for d in &mut self.deployments {
+            // Every actor the GCS believes alive, including those on a node that died but is not declared dead.
             let mut live: Vec<(u64, String)> = cx
                 .gcs
                 .actors
                 .values()
-                .filter(|a| a.alive && a.app == d.config.app && a.deployment == d.config.name)
+                .filter(|a| (a.alive || a.unreachable) && a.app == d.config.app && a.deployment == d.config.name)
                 .map(|a| (a.created_seq, a.replica_id.clone()))
                 .collect();
             live.sort();
             for (_, id) in live {
+                if let Some(g) = &cx.gcs.actors[&id].gang_context {
+                    self.recovered_pgs.insert(g.pg_name.clone());
+                }
                 d.replicas.push(DeploymentReplica {
                     id: id.clone(),
                     state: ReplicaState::Recovering,
@@ -121,7 +125,7 @@ impl ServeController {
         let names: Vec<String> = cx.gcs.pg_by_name.keys().cloned().collect();
         let mut leaked: Vec<(String, bool)> = Vec::new();
         self.leak_exempt.clear();
-        self.unregistered_recovered_pgs.clear();
+        self.recovered_pgs.clear();
         if gcs_queries_fail {
             self.leak_exempt = names.iter().filter(|n| n.starts_with(GANG_PG_NAME_PREFIX)).cloned().collect();
             cx.log.push(
