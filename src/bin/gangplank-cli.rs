@@ -235,7 +235,8 @@ fn run(args: &[String]) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         for x in v {
-            eprintln!("violation at {} s (tick {}): {}: {}", x.t_s, x.tick, x.invariant, x.message);
+            let kind = if x.reproduces_ray_2_60 { " [reproduces a Ray 2.60 flaw, see MODEL.md]" } else { "" };
+            eprintln!("violation at {} s (tick {}): {}: {}{kind}", x.t_s, x.tick, x.invariant, x.message);
         }
         ExitCode::from(1)
     }
