@@ -4,6 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use gangplank::model::events::{Event, EventKind, TeardownCause};
+use gangplank::model::invariants::Violation;
 use gangplank::model::placement::{PlacementGroupState, PlacementStrategy};
 use gangplank::model::resources::Resources;
 use gangplank::model::serve::replica::{GangContext, ReplicaStartupStatus, ReplicaState};
@@ -14,7 +15,7 @@ use gangplank::model::snapshot::{
 use gangplank::model::time::SimTime;
 use gangplank::ui::state::{LogCategory, Target, Teardown};
 use gangplank::ui::{ClusterView, ClusterViewProps, EventLog, EventLogProps, PendingTray, PendingTrayProps};
-use gangplank::ui::{StatusPanel, StatusPanelProps};
+use gangplank::ui::{StatusPanel, StatusPanelProps, ViolationBanner, ViolationBannerProps};
 use gloo::timers::future::TimeoutFuture;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -439,4 +440,44 @@ fn the_fatal_panel_shows_the_message_and_a_reload_button() {
     assert_eq!(doc.get_element_by_id("fatal-message").unwrap().text_content().unwrap(), "something broke");
     assert!(panel.query_selector("button").unwrap().unwrap().text_content().unwrap().contains("Reload"));
     panel.remove();
+}
+
+#[wasm_bindgen_test]
+async fn violations_are_shown_loudly_as_an_alert() {
+    let root = new_root();
+    let v = Violation {
+        t_s: 10.4,
+        tick: 104,
+        invariant: "gang_whole".into(),
+        message: "gang 1a2b3c4d has 1 RUNNING member of 2".into(),
+        reproduces_ray_2_60: false,
+    };
+    let flaw = Violation {
+        invariant: "ray_2_60_orphan".into(),
+        message: "a known Ray 2.60 flaw".into(),
+        reproduces_ray_2_60: true,
+        ..v.clone()
+    };
+    let props = ViolationBannerProps { violations: Rc::new(vec![v, flaw]) };
+    yew::Renderer::<ViolationBanner>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let banner = q(&root, "[data-testid=violations]");
+    assert_eq!(banner.get_attribute("role").as_deref(), Some("alert"));
+    let t = banner.text_content().unwrap();
+    assert!(t.contains("1 invariant violation") && t.contains("gang_whole") && t.contains("10.40 s"), "{t}");
+    assert!(!t.contains("ray_2_60_orphan"), "a reproduced Ray flaw is not a model bug");
+    let flaws = q(&root, "[data-testid=ray-flaws]").text_content().unwrap();
+    assert!(flaws.contains("Ray 2.60") && flaws.contains("ray_2_60_orphan"), "{flaws}");
+}
+
+#[wasm_bindgen_test]
+async fn no_violation_no_banner() {
+    let root = new_root();
+    yew::Renderer::<ViolationBanner>::with_root_and_props(
+        root.clone(),
+        ViolationBannerProps { violations: Rc::default() },
+    )
+    .render();
+    settle().await;
+    assert!(root.query_selector("[data-testid=violations]").unwrap().is_none());
 }

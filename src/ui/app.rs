@@ -208,7 +208,8 @@ pub fn app() -> Html {
                 </aside>
             </main>
             if let Some(t) = &state.target {
-                <ActionPanel target={t.clone()} snapshot={snap.clone()} {on_inject} on_target={on_set_target} />
+                // Keyed by its target: another target gets a fresh form.
+                <ActionPanel key={format!("{t:?}")} target={t.clone()} snapshot={snap.clone()} {on_inject} on_target={on_set_target} />
             }
             if state.help_open {
                 <HelpOverlay on_close={let d = dispatcher.clone(); Callback::from(move |_| d.dispatch(UiAction::ToggleHelp))} />

@@ -26,3 +26,4 @@ pub use cluster_view::{ClusterView, ClusterViewProps};
 pub use event_log::{EventLog, EventLogProps};
 pub use pending_tray::{PendingTray, PendingTrayProps};
 pub use status_panel::{StatusPanel, StatusPanelProps};
+pub use violation_banner::{ViolationBanner, ViolationBannerProps};

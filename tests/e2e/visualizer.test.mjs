@@ -266,6 +266,26 @@ test('keyboard only: help, play, open a replica, kill it, kill the controller, r
   await page.close();
 });
 
+test('a new seed restarts the run, and the same seed gives the same run', async () => {
+  const { page, problems } = await load('steady-pack');
+  const idsAfterStart = async () => {
+    await stepUntil(page, () => document.querySelectorAll('.cluster-svg [data-replica]').length === 4);
+    return (await replicas(page)).map((r) => r.id).sort();
+  };
+  const first = await idsAfterStart();
+  await page.fill('[data-testid=seed]', '42');
+  await page.press('[data-testid=seed]', 'Enter');
+  await page.waitForFunction(() => document.querySelector('.clock-t').textContent === '0.00 s');
+  const other = await idsAfterStart();
+  assert.notDeepEqual(other, first, 'another seed, other replica ids');
+  await page.fill('[data-testid=seed]', '1');
+  await page.press('[data-testid=seed]', 'Enter');
+  await page.waitForFunction(() => document.querySelector('.clock-t').textContent === '0.00 s');
+  assert.deepEqual(await idsAfterStart(), first, 'the same seed, the same run');
+  expectNoProblems(problems);
+  await page.close();
+});
+
 test('on a phone the cluster fits the width and the action panel is a sheet within the screen', async () => {
   const { page, problems } = await load('steady-spread', { viewport: PHONE });
   await setSpeed(page, 1);
