@@ -2,7 +2,7 @@
 //! per row (`tests/scenarios/oracle_*.json`) with the knobs of that run (checked against the trace's `meta`), and
 //! assertions on the same observable outcomes, in the same order, with timings in the observed range.
 //!
-//! Expected numbers are read from the traces in `../shared/oracle/traces/` (controller log lines, timelines,
+//! Expected numbers are read from the traces in `tests/oracle/traces/` (copies of `../shared/oracle/traces/`) (controller log lines, timelines,
 //! results) wherever the trace has them; the controller row has no trace, so its numbers come from the table.
 //!
 //! How timings are compared (the observations give "+x s from the fault, ±0.25 s"):
@@ -34,9 +34,9 @@ const TOL: f64 = 0.25;
 // =====================================================================================================================
 
 fn oracle(name: &str) -> Value {
+    // In-repo copies of ../shared/oracle/traces (tests/oracle/README.md), so any clone can run this.
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("shared")
+        .join("tests")
         .join("oracle")
         .join("traces")
         .join(format!("{name}.json"));
