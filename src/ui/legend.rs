@@ -4,12 +4,12 @@ use crate::ui::palette::{replica_state_class, replica_state_label};
 use yew::prelude::*;
 
 const STATES: [(ReplicaState, &str); 6] = [
-    (ReplicaState::Starting, "starting: dashed outline"),
+    (ReplicaState::Starting, "starting: white with a moving dashed outline"),
     (ReplicaState::Running, "running: solid"),
-    (ReplicaState::Recovering, "recovering after a controller restart: striped"),
-    (ReplicaState::Stopping, "stopping: crossed out"),
-    (ReplicaState::Updating, "updating: dotted"),
-    (ReplicaState::PendingMigration, "pending migration: faded"),
+    (ReplicaState::Recovering, "recovering after a controller restart: pale, long dashes"),
+    (ReplicaState::Stopping, "stopping: grey, crossed out"),
+    (ReplicaState::Updating, "updating: half filled, dotted"),
+    (ReplicaState::PendingMigration, "pending migration: faded, dotted"),
 ];
 
 #[component(Legend)]
@@ -23,6 +23,9 @@ pub fn legend() -> Html {
                         <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
                             <g class={classes!("replica", "gang-member", "hue-0", replica_state_class(*s))}>
                                 <circle class="body" r="14" />
+                                if *s == ReplicaState::Stopping {
+                                    <path class="cross" d="M-10 -10L10 10M10 -10L-10 10" />
+                                }
                             </g>
                         </svg>
                         <span><strong>{ replica_state_label(*s) }</strong>{ format!(" — {text}") }</span>
