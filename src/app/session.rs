@@ -4,6 +4,7 @@
 //! derived from them and can be rebuilt at any time ([`Session::replay_to`]), which is what time travel and share
 //! links (issue 5) build on. The session never decides anything about scheduling: it only forwards actions and
 //! time to the model.
+use crate::app::history::History;
 use crate::model::Simulation;
 use crate::model::events::Event;
 use crate::model::invariants::Violation;
@@ -20,12 +21,14 @@ pub struct Session {
     sim: Simulation,
     /// Bumped whenever the simulation is replaced (reset, new seed, new scenario, replay).
     generation: u64,
+    /// Checkpoints and the known future: seeking, forking and undo (`app::history`).
+    history: History,
 }
 
 impl Session {
     pub fn new(scenario: Scenario) -> Session {
         let sim = Simulation::new(&scenario);
-        Session { scenario, user_actions: Vec::new(), sim, generation: 0 }
+        Session { scenario, user_actions: Vec::new(), sim, generation: 0, history: History::default() }
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -64,6 +67,7 @@ impl Session {
     pub fn reset(&mut self) {
         self.user_actions.clear();
         self.sim = Simulation::new(&self.scenario);
+        self.history.reset();
         self.generation += 1;
     }
 
@@ -84,48 +88,66 @@ impl Session {
     pub fn replay_to(&mut self, t: SimTime) {
         // Mirror the live path exactly: run to the action's time, then schedule it and apply it (`inject`), so
         // an action lands after everything the live run had already processed at that same instant.
-        let mut sim = Simulation::new(&self.scenario);
-        for a in self.user_actions.iter().take_while(|a| SimTime::from_secs_f64(a.at_s) <= t) {
-            let at = SimTime::from_secs_f64(a.at_s);
-            sim.run_until(at);
-            sim.schedule(at, a.kind.clone());
-            sim.run_until(at);
-        }
-        sim.run_until(t);
-        self.sim = sim;
+        // (`History::advance_to` applies each action that way.)
+        self.sim = Simulation::new(&self.scenario);
+        self.history.reset();
+        self.history.advance_to(&mut self.sim, &self.user_actions, t);
         self.generation += 1;
     }
 
     /// Advance simulated time by `d` (playback: wall-clock milliseconds × speed).
     pub fn advance_by(&mut self, d: SimDuration) {
         let target = self.sim.now().plus(d);
-        self.sim.run_until(target);
+        self.history.advance_to(&mut self.sim, &self.user_actions, target);
     }
 
     pub fn advance_to(&mut self, t: SimTime) {
         if t > self.sim.now() {
-            self.sim.run_until(t);
+            self.history.advance_to(&mut self.sim, &self.user_actions, t);
         }
     }
 
     /// Advance to the next control-loop tick and run it.
     pub fn step_tick(&mut self) {
-        self.sim.step_tick();
+        self.history.step_tick(&mut self.sim, &self.user_actions);
     }
 
     /// Advance until the model records at least one new event, or [`NEXT_EVENT_HORIZON`] passes.
     /// Returns whether an event was found.
     pub fn step_to_next_event(&mut self) -> bool {
         let limit = self.sim.now().plus(NEXT_EVENT_HORIZON);
-        self.sim.step_to_next_event(limit)
+        self.history.step_to_next_event(&mut self.sim, &self.user_actions, limit)
+    }
+
+    /// Show the run at `t` (back or forward): checkpoints plus replay; user actions after `t` are kept.
+    pub fn seek(&mut self, t: SimTime) {
+        self.history.seek(&self.scenario, &mut self.sim, &self.user_actions, t);
+        self.generation += 1;
+    }
+
+    /// Take the last injected action back; the view stays at the same time. Returns it.
+    pub fn undo(&mut self) -> Option<Action> {
+        let removed = self.history.undo(&self.scenario, &mut self.sim, &mut self.user_actions);
+        self.generation += 1;
+        removed
+    }
+
+    /// Checkpoints and the timeline's known events (including the future of a cursor in the past).
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// Start from a shared description: scenario, user actions, and the time to show.
+    pub fn load_with_actions(&mut self, scenario: Scenario, actions: Vec<Action>, at: SimTime) {
+        self.load(scenario);
+        self.user_actions = actions;
+        self.seek(at);
     }
 
     /// Apply a user gesture: it becomes a model action at the current simulated time, recorded in the session.
     pub fn inject(&mut self, kind: ActionKind) {
-        let now = self.sim.now();
-        self.user_actions.push(Action { at_s: now.as_secs_f64(), kind: kind.clone() });
-        self.sim.schedule(now, kind);
-        self.sim.run_until(now);
+        // Looking at the past, this forks: the user's actions after now are dropped (`History::inject`).
+        self.history.inject(&mut self.sim, &mut self.user_actions, kind);
     }
 
     pub fn snapshot(&self) -> Snapshot {

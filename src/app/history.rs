@@ -1,0 +1,370 @@
+//! Time travel over a run described by its scenario (with the seed) and the user's timestamped actions.
+//!
+//! Nothing here saves model state the description could not rebuild: checkpoints are a cache taken every
+//! [`CHECKPOINT_EVERY`] simulated seconds while the run advances, so a seek restores the nearest checkpoint at or
+//! before the target and replays from there. User actions are applied exactly as the live run applied them (run to
+//! the action's time, then schedule and apply it), so a run replayed from its description, from a checkpoint or
+//! from a share link is the same run, byte for byte.
+//!
+//! - **Seek**: anywhere, back or forward; the recorded future (actions after the cursor) is kept and replayed when
+//!   playing on.
+//! - **Fork**: injecting an action while looking at the past drops the user's actions after the cursor, and the
+//!   checkpoints and known events that depended on them, then continues from there.
+//! - **Undo**: drops the last injected action and rebuilds the view at the same time without it.
+use crate::model::Simulation;
+use crate::model::events::Event;
+use crate::model::scenario::{Action, ActionKind, Scenario};
+use crate::model::sim::Checkpoint;
+use crate::model::time::{SimDuration, SimTime};
+use std::collections::BTreeMap;
+
+/// Simulated time between two checkpoints.
+pub const CHECKPOINT_EVERY: SimDuration = SimDuration(5 * 1_000_000);
+
+struct Stored {
+    checkpoint: Checkpoint,
+    /// How many user actions the run had applied when the checkpoint was taken.
+    applied: usize,
+}
+
+/// The checkpoints and known events of one timeline (one scenario, seed and list of user actions).
+pub struct History {
+    every: SimDuration,
+    /// By time (µs).
+    checkpoints: BTreeMap<u64, Stored>,
+    /// How many of the user's actions the current simulation has applied (they are applied in order).
+    applied: usize,
+    /// The events of this timeline up to `known_until`, the furthest time it was run to. Seeking forward restores
+    /// checkpoints with these; the scrub bar draws its markers from them.
+    known: Vec<Event>,
+    known_until: SimTime,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History::new(CHECKPOINT_EVERY)
+    }
+}
+
+fn at(a: &Action) -> SimTime {
+    SimTime::from_secs_f64(a.at_s)
+}
+
+impl History {
+    pub fn new(every: SimDuration) -> History {
+        History {
+            every: SimDuration(every.0.max(1)),
+            checkpoints: BTreeMap::new(),
+            applied: 0,
+            known: Vec::new(),
+            known_until: SimTime::ZERO,
+        }
+    }
+
+    /// Forget everything (a new scenario, seed, or a reset): the next run starts at time zero.
+    pub fn reset(&mut self) {
+        self.checkpoints.clear();
+        self.applied = 0;
+        self.known.clear();
+        self.known_until = SimTime::ZERO;
+    }
+
+    /// The furthest simulated time this timeline has been run to.
+    pub fn known_until(&self) -> SimTime {
+        self.known_until
+    }
+
+    /// The timeline's events up to [`History::known_until`] (includes the future of a cursor in the past).
+    pub fn known_events(&self) -> &[Event] {
+        &self.known
+    }
+
+    /// How many checkpoints are held.
+    pub fn checkpoints(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// How many user actions the current simulation has applied.
+    pub fn applied(&self) -> usize {
+        self.applied
+    }
+
+    /// Note how far the simulation got, extending the known events.
+    fn observe(&mut self, sim: &Simulation) {
+        if sim.now() >= self.known_until {
+            self.known_until = sim.now();
+            let events = sim.events();
+            if events.len() > self.known.len() {
+                self.known.extend_from_slice(&events[self.known.len()..]);
+            }
+        }
+    }
+
+    /// Apply the user's actions due at or before `t` (each at its own time, as the live run did).
+    fn apply_due(&mut self, sim: &mut Simulation, actions: &[Action], t: SimTime) {
+        while let Some(a) = actions.get(self.applied) {
+            let when = at(a);
+            if when > t {
+                break;
+            }
+            self.run_plain(sim, when);
+            sim.schedule(when, a.kind.clone());
+            sim.run_until(when);
+            self.applied += 1;
+        }
+    }
+
+    /// Run to `t` with no user action in between, stopping on the checkpoint grid to take missing checkpoints.
+    fn run_plain(&mut self, sim: &mut Simulation, t: SimTime) {
+        loop {
+            let next = SimTime((sim.now().0 / self.every.0 + 1) * self.every.0);
+            if next > t {
+                break;
+            }
+            sim.run_until(next);
+            if !self.checkpoints.contains_key(&next.0) {
+                self.checkpoints.insert(next.0, Stored { checkpoint: sim.checkpoint(), applied: self.applied });
+            }
+        }
+        sim.run_until(t);
+    }
+
+    /// Advance to `t` (never backwards), applying the user's actions on the way.
+    pub fn advance_to(&mut self, sim: &mut Simulation, actions: &[Action], t: SimTime) {
+        if t < sim.now() {
+            return;
+        }
+        self.apply_due(sim, actions, t);
+        self.run_plain(sim, t);
+        self.observe(sim);
+    }
+
+    /// Advance to the next control-loop tick (on the controller's grid) and run it. Plain `run_until`, so a
+    /// replay of the same description lands in the same state.
+    pub fn step_tick(&mut self, sim: &mut Simulation, actions: &[Action]) {
+        let next = sim.controller.grid.ceil(SimTime(sim.now().0 + 1));
+        self.advance_to(sim, actions, next);
+    }
+
+    /// Advance until the run records at least one new event (a user action due on the way counts), or `limit`.
+    pub fn step_to_next_event(&mut self, sim: &mut Simulation, actions: &[Action], limit: SimTime) -> bool {
+        let before = sim.events().len();
+        let found = loop {
+            let next_action = actions.get(self.applied).map(at);
+            let horizon = next_action.map_or(limit, |a| a.min(limit));
+            if sim.step_to_next_event(horizon) {
+                break true;
+            }
+            match next_action {
+                Some(a) if a <= limit => {
+                    self.apply_due(sim, actions, a);
+                    if sim.events().len() > before {
+                        break true;
+                    }
+                }
+                _ => break false,
+            }
+        };
+        // A jump may cross grid points without checkpoints there: a later seek restores an earlier one instead.
+        self.observe(sim);
+        found
+    }
+
+    /// Show the run at `t`: restore the nearest checkpoint at or before `t` (or start over) and replay to `t`.
+    pub fn seek(&mut self, scenario: &Scenario, sim: &mut Simulation, actions: &[Action], t: SimTime) {
+        self.observe(sim);
+        if t >= sim.now() && self.checkpoints.range(sim.now().0 + 1..=t.0).next().is_none() {
+            // Forward with no checkpoint in between: continuing from here is the cheapest.
+            self.advance_to(sim, actions, t);
+            return;
+        }
+        let mut next = {
+            match self.checkpoints.range(..=t.0).next_back() {
+                Some((_, s)) if s.checkpoint.events_len() <= self.known.len() => {
+                    self.applied = s.applied;
+                    Simulation::restore(&s.checkpoint, &self.known)
+                }
+                _ => {
+                    self.applied = 0;
+                    Simulation::new(scenario)
+                }
+            }
+        };
+        self.advance_to(&mut next, actions, t);
+        *sim = next;
+    }
+
+    /// Inject a user action at the simulation's time. If user actions were recorded after it (the cursor is in
+    /// the past), they are dropped with everything derived from them: the old future is discarded.
+    pub fn inject(&mut self, sim: &mut Simulation, actions: &mut Vec<Action>, kind: ActionKind) {
+        let now = sim.now();
+        // Everything due now was applied by the seek or the advance that brought us here.
+        self.apply_due(sim, actions, now);
+        if actions.len() > self.applied || self.known_until > now {
+            actions.truncate(self.applied);
+            self.checkpoints.retain(|t, s| *t <= now.0 && s.applied <= self.applied);
+            self.known.truncate(sim.events().len());
+            self.known_until = now;
+        }
+        actions.push(Action { at_s: now.as_secs_f64(), kind: kind.clone() });
+        sim.schedule(now, kind);
+        sim.run_until(now);
+        self.applied = actions.len();
+        self.observe(sim);
+    }
+
+    /// Undo the last user action: the view is rebuilt at the same time without it. Returns the action removed,
+    /// or `None` if there is nothing to undo.
+    pub fn undo(&mut self, scenario: &Scenario, sim: &mut Simulation, actions: &mut Vec<Action>) -> Option<Action> {
+        let removed = actions.pop()?;
+        let keep = actions.len();
+        let cut = at(&removed);
+        // Checkpoints that include the action, or lie after it, describe another timeline now.
+        self.checkpoints.retain(|t, s| s.applied <= keep && *t <= cut.0);
+        let valid = self.checkpoints.values().next_back().map(|s| (s.checkpoint.events_len(), s.checkpoint.at()));
+        let (len, until) = valid.unwrap_or((0, SimTime::ZERO));
+        self.known.truncate(len);
+        self.known_until = until;
+        let t = sim.now();
+        // Rebuild from the last valid checkpoint (never from the current simulation, which has the action).
+        let mut next = match self.checkpoints.values().next_back() {
+            Some(s) => {
+                self.applied = s.applied;
+                Simulation::restore(&s.checkpoint, &self.known)
+            }
+            None => {
+                self.applied = 0;
+                Simulation::new(scenario)
+            }
+        };
+        self.advance_to(&mut next, actions, t);
+        *sim = next;
+        Some(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::presets::preset_by_id;
+
+    fn scenario(id: &str) -> Scenario {
+        preset_by_id(id).unwrap().scenario().unwrap()
+    }
+
+    /// The run rebuilt from nothing but its description, with actions applied as the live run applies them.
+    fn replayed(scenario: &Scenario, actions: &[Action], t: SimTime) -> Simulation {
+        let mut sim = Simulation::new(scenario);
+        for a in actions.iter().take_while(|a| at(a) <= t) {
+            sim.run_until(at(a));
+            sim.schedule(at(a), a.kind.clone());
+            sim.run_until(at(a));
+        }
+        sim.run_until(t);
+        sim
+    }
+
+    fn secs(s: f64) -> SimTime {
+        SimTime::from_secs_f64(s)
+    }
+
+    #[test]
+    fn seeking_anywhere_shows_what_a_fresh_replay_shows() {
+        let sc = scenario("replica-crash");
+        let mut h = History::default();
+        let mut sim = Simulation::new(&sc);
+        let mut actions = Vec::new();
+        h.advance_to(&mut sim, &actions, secs(6.0));
+        h.inject(&mut sim, &mut actions, ActionKind::KillController {});
+        h.advance_to(&mut sim, &actions, secs(40.0));
+        assert!(h.checkpoints() >= 7);
+        for t in [0.0, 3.3, 6.0, 6.05, 12.7, 25.0, 40.0, 55.5] {
+            h.seek(&sc, &mut sim, &actions, secs(t));
+            let fresh = replayed(&sc, &actions, secs(t));
+            assert_eq!(sim.snapshot(), fresh.snapshot(), "at {t} s");
+            assert_eq!(sim.events(), fresh.events(), "at {t} s");
+            assert_eq!(sim.trace_json(), fresh.trace_json(), "at {t} s");
+        }
+    }
+
+    #[test]
+    fn playing_on_from_the_past_replays_the_recorded_future() {
+        let sc = scenario("replica-crash");
+        let mut h = History::default();
+        let mut sim = Simulation::new(&sc);
+        let mut actions = Vec::new();
+        h.advance_to(&mut sim, &actions, secs(8.0));
+        h.inject(&mut sim, &mut actions, ActionKind::KillController {});
+        h.advance_to(&mut sim, &actions, secs(20.0));
+        let mut back = sim.clone();
+        h.seek(&sc, &mut back, &actions, secs(2.0));
+        for _ in 0..40 {
+            h.step_tick(&mut back, &actions);
+        }
+        while back.now() < secs(20.0) {
+            if !h.step_to_next_event(&mut back, &actions, secs(20.0)) {
+                break;
+            }
+        }
+        h.advance_to(&mut back, &actions, secs(20.0));
+        assert_eq!(back.trace_json(), sim.trace_json());
+        assert_eq!(back.events(), sim.events());
+    }
+
+    #[test]
+    fn a_fork_drops_the_old_future_and_undo_takes_the_last_action_back() {
+        let sc = scenario("replica-crash");
+        let mut h = History::default();
+        let mut sim = Simulation::new(&sc);
+        let mut actions = Vec::new();
+        h.advance_to(&mut sim, &actions, secs(10.0));
+        h.inject(&mut sim, &mut actions, ActionKind::KillController {});
+        h.advance_to(&mut sim, &actions, secs(30.0));
+        // Back to 5 s and fork: the controller kill at 10 s is gone.
+        h.seek(&sc, &mut sim, &actions, secs(5.0));
+        h.inject(&mut sim, &mut actions, ActionKind::FailGcsQueries { for_s: 3.0 });
+        assert_eq!(actions.len(), 1);
+        assert_eq!(actions[0].at_s, 5.0);
+        assert_eq!(h.known_until(), secs(5.0));
+        h.advance_to(&mut sim, &actions, secs(30.0));
+        assert_eq!(sim.trace_json(), replayed(&sc, &actions, secs(30.0)).trace_json());
+        // Undo: the run at 30 s as if nothing had been injected.
+        let removed = h.undo(&sc, &mut sim, &mut actions).unwrap();
+        assert!(matches!(removed.kind, ActionKind::FailGcsQueries { .. }));
+        assert!(actions.is_empty());
+        assert_eq!(sim.now(), secs(30.0));
+        assert_eq!(sim.trace_json(), replayed(&sc, &[], secs(30.0)).trace_json());
+        assert!(h.undo(&sc, &mut sim, &mut actions).is_none());
+    }
+
+    #[test]
+    fn stepping_a_tick_is_the_same_as_replaying_to_it() {
+        let sc = scenario("controller-restart");
+        let mut h = History::default();
+        let mut sim = Simulation::new(&sc);
+        let actions = Vec::new();
+        for _ in 0..150 {
+            h.step_tick(&mut sim, &actions);
+        }
+        assert_eq!(sim.snapshot(), replayed(&sc, &actions, sim.now()).snapshot());
+    }
+
+    /// Seek anywhere in a 10-minute run of the biggest preset; prints the times (`cargo test -- --nocapture`).
+    #[test]
+    fn seeking_in_a_ten_minute_big_cluster_run_is_fast() {
+        let sc = scenario("big-cluster");
+        let mut h = History::default();
+        let mut sim = Simulation::new(&sc);
+        let start = std::time::Instant::now();
+        h.advance_to(&mut sim, &[], secs(600.0));
+        let first = start.elapsed();
+        let mut worst = std::time::Duration::ZERO;
+        for t in [599.9, 12.3, 301.7, 4.99, 444.4, 0.0, 598.0, 150.05] {
+            let start = std::time::Instant::now();
+            h.seek(&sc, &mut sim, &[], secs(t));
+            worst = worst.max(start.elapsed());
+            assert_eq!(sim.now(), secs(t));
+        }
+        eprintln!("big-cluster: first run to 600 s {first:?}; worst seek {worst:?}; {} checkpoints", h.checkpoints());
+    }
+}
