@@ -43,6 +43,10 @@ pub struct GangLink {
     pub torn: Option<u64>,
 }
 
+/// Above this many replicas the endless animations (the turning outline of STARTING replicas) stop: repainting
+/// hundreds of them every frame costs more than they tell.
+pub const CALM_ABOVE: usize = 150;
+
 /// Above this many gangs, only the links of the gangs in focus are drawn.
 pub const MAX_LINKS_SHOWN: usize = 24;
 
@@ -452,7 +456,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             if !all_links {
                 <p class="quiet links-note">{ "Many gangs: links are drawn only for the gang you select (click a replica) and for gangs being torn down." }</p>
             }
-            <svg class="cluster-svg" role="group" aria-label={aria}
+            <svg class={classes!("cluster-svg", (snap.replicas.len() > CALM_ABOVE).then_some("calm"))} role="group" aria-label={aria}
                 viewBox={format!("0 0 {scene_w:.0} {scene_h:.0}")}
                 preserveAspectRatio="xMinYMin meet"
                 style={format!("max-width: {max_w:.0}px")}>
