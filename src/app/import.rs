@@ -1,0 +1,379 @@
+//! Import and export of whole runs as files (pure: the UI only reads and writes the bytes).
+//!
+//! An imported file may be a scenario (`gangplank.scenario/v1`), a saved session (`gangplank.session/v1`, the
+//! same content as a share link), a trace (`gangplank.trace/v1`, whose scenario is loaded) or a share link in a
+//! text file. Anything else is refused with a message that says what is wrong and where: line and column for
+//! JSON syntax, field paths for scenario errors. A refused import changes nothing.
+use crate::app::link::{self, SharedSession};
+use crate::app::presets::preset_by_id;
+use crate::app::session::Session;
+use crate::model::scenario::{Scenario, parse_scenario};
+use serde_json::Value;
+
+/// Files larger than this are refused before they are read or parsed.
+pub const MAX_IMPORT_BYTES: u64 = 10 * 1024 * 1024;
+/// The saved-session file format.
+pub const SESSION_FORMAT: &str = "gangplank.session/v1";
+
+/// What an imported file turned into.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Imported {
+    /// The description to load: a scenario (inlined) or a preset, with the user's actions and cursor.
+    pub session: SharedSession,
+    /// What the file was, for the message ("scenario", "saved session", ...).
+    pub kind: &'static str,
+}
+
+/// Refuse a file by its size alone (called before reading it).
+pub fn check_size(name: &str, bytes: u64) -> Result<(), String> {
+    if bytes > MAX_IMPORT_BYTES {
+        return Err(format!(
+            "\"{name}\" is {} ({bytes} bytes); the limit is 10 MB. A scenario is a few kilobytes: is this the right file?",
+            human_size(bytes)
+        ));
+    }
+    if bytes == 0 {
+        return Err(format!("\"{name}\" is empty."));
+    }
+    Ok(())
+}
+
+fn human_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} kB", bytes as f64 / 1024.0)
+    }
+}
+
+fn scenario_session(scenario: &Scenario) -> SharedSession {
+    SharedSession {
+        preset: None,
+        scenario: Some(serde_json::to_value(scenario).expect("a scenario always serializes")),
+        seed: None,
+        actions: Vec::new(),
+        cursor_s: 0.0,
+        view: None,
+    }
+}
+
+fn errors_text(errors: &[crate::model::scenario::ScenarioError]) -> String {
+    let shown: Vec<String> = errors.iter().take(8).map(|e| e.to_string()).collect();
+    let more = if errors.len() > 8 { format!(" (and {} more)", errors.len() - 8) } else { String::new() };
+    format!("{}{more}", shown.join("; "))
+}
+
+/// Read an imported file's text. The session it yields has been checked: it resolves to a valid scenario.
+pub fn import(name: &str, text: &str) -> Result<Imported, String> {
+    check_size(name, text.len() as u64)?;
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.is_empty() {
+        return Err(format!("\"{name}\" is empty."));
+    }
+    if !trimmed.starts_with('{') && !trimmed.starts_with('[') {
+        // A share link saved as text?
+        if trimmed.starts_with("g1.") || trimmed.contains("#g") || trimmed.starts_with("http") {
+            let session = link::decode(trimmed).map_err(|e| format!("\"{name}\": {e}"))?;
+            check_resolves(name, &session)?;
+            return Ok(Imported { session, kind: "share link" });
+        }
+    }
+    let value: Value = serde_json::from_str(trimmed).map_err(|e| {
+        if e.is_eof() {
+            format!(
+                "\"{name}\" is not complete JSON: it ends early (line {}, column {}). Was it cut short?",
+                e.line(),
+                e.column()
+            )
+        } else {
+            format!("\"{name}\" is not valid JSON: line {}, column {}: {e}", e.line(), e.column())
+        }
+    })?;
+    let Some(obj) = value.as_object() else {
+        return Err(format!(
+            "\"{name}\" is JSON but not a Gangplank scenario: expected an object with \"format\": \
+             \"gangplank.scenario/v1\", found {}.",
+            json_kind(&value)
+        ));
+    };
+    match obj.get("format").and_then(Value::as_str) {
+        Some(SESSION_FORMAT) => {
+            let inner = obj.get("session").cloned().unwrap_or(Value::Null);
+            let session: SharedSession = serde_path_to_error::deserialize(inner).map_err(|e| {
+                format!("\"{name}\" is a saved session, but session.{} is wrong: {}", e.path(), e.inner())
+            })?;
+            if session.preset.is_some() == session.scenario.is_some() {
+                return Err(format!("\"{name}\": a saved session names exactly one of a preset or a scenario."));
+            }
+            check_resolves(name, &session)?;
+            Ok(Imported { session, kind: "saved session" })
+        }
+        Some(crate::model::trace::TRACE_FORMAT) => {
+            let scenario = obj.get("scenario").ok_or_else(|| format!("\"{name}\" is a trace without its scenario."))?;
+            let scenario = parse_scenario(&scenario.to_string())
+                .map_err(|e| format!("\"{name}\" is a trace whose scenario is invalid: {}", errors_text(&e)))?;
+            Ok(Imported { session: scenario_session(&scenario), kind: "trace (its scenario)" })
+        }
+        Some(f) if f.starts_with("gangplank.") && f != "gangplank.scenario/v1" => Err(format!(
+            "\"{name}\" has format \"{f}\", which this version cannot import (it reads gangplank.scenario/v1, \
+             {SESSION_FORMAT} and gangplank.trace/v1)."
+        )),
+        None if obj.contains_key("traceEvents") => Err(format!(
+            "\"{name}\" is a Perfetto / Chrome trace: it can be opened in ui.perfetto.dev, but it does not describe \
+             a scenario. Import the scenario JSON instead."
+        )),
+        _ => {
+            let scenario = parse_scenario(trimmed)
+                .map_err(|e| format!("\"{name}\" is not a valid scenario: {}", errors_text(&e)))?;
+            Ok(Imported { session: scenario_session(&scenario), kind: "scenario" })
+        }
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn check_resolves(name: &str, session: &SharedSession) -> Result<(), String> {
+    link::resolve(session, |p| preset_by_id(p).map(|p| p.json)).map(|_| ()).map_err(|e| format!("\"{name}\": {e}"))
+}
+
+/// A session as a file (`gangplank.session/v1`), pretty JSON.
+pub fn session_file(session: &SharedSession) -> String {
+    let v = serde_json::json!({ "format": SESSION_FORMAT, "session": session });
+    serde_json::to_string_pretty(&v).expect("a session always serializes")
+}
+
+/// The current scenario with the user's actions folded in: a file that alone reproduces the run.
+pub fn export_scenario(session: &Session) -> String {
+    serde_json::to_string_pretty(&session.scenario_with_user_actions()).expect("a scenario always serializes")
+}
+
+/// The shareable description of a session: the preset by name when the scenario is the preset's (only the seed
+/// may differ), the scenario inlined otherwise.
+pub fn shared_of(session: &Session, preset_id: &str, view: Option<Value>) -> SharedSession {
+    let scenario = session.scenario();
+    let is_preset = preset_by_id(preset_id).and_then(|p| p.scenario().ok()).is_some_and(|mut p| {
+        p.seed = scenario.seed;
+        p == *scenario
+    });
+    let default_seed = preset_by_id(preset_id).and_then(|p| p.scenario().ok()).map(|p| p.seed);
+    SharedSession {
+        preset: is_preset.then(|| preset_id.to_string()),
+        scenario: (!is_preset).then(|| serde_json::to_value(scenario).expect("a scenario always serializes")),
+        seed: (is_preset && default_seed != Some(scenario.seed)).then_some(scenario.seed),
+        actions: session.user_actions().to_vec(),
+        cursor_s: session.now().as_secs_f64(),
+        view,
+    }
+}
+
+/// The base scenario of a shared session (without its user actions, which stay separate so they can be undone).
+pub fn base_scenario(session: &SharedSession) -> Result<Scenario, String> {
+    let base = SharedSession { actions: Vec::new(), ..session.clone() };
+    // Check the whole thing (the actions must be valid against the scenario), then return the base.
+    link::resolve(session, |p| preset_by_id(p).map(|p| p.json)).map_err(|e| e.to_string())?;
+    link::resolve(&base, |p| preset_by_id(p).map(|p| p.json)).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::presets::PRESETS;
+    use crate::model::scenario::ActionKind;
+    use crate::model::time::SimTime;
+    use proptest::prelude::*;
+
+    fn preset_text(id: &str) -> &'static str {
+        preset_by_id(id).unwrap().json
+    }
+
+    #[test]
+    fn a_preset_file_imports_as_a_scenario() {
+        let got = import("a.json", preset_text("replica-crash")).unwrap();
+        assert_eq!(got.kind, "scenario");
+        assert!(base_scenario(&got.session).is_ok());
+    }
+
+    #[test]
+    fn every_rejected_input_says_what_is_wrong_and_where() {
+        let cases: Vec<(String, &str)> = vec![
+            ("{\n  \"format\": \"gangplank.scenario/v1\",\n  \"name\": x\n}".into(), "line 3, column"),
+            ("{\"format\": \"gangplank.scenario/v1\", ".into(), "ends early"),
+            ("[1, 2, 3]".into(), "found an array"),
+            ("\"hello\"".into(), "found a string"),
+            ("{\"traceEvents\": []}".into(), "Perfetto"),
+            ("{\"format\": \"gangplank.report/v9\"}".into(), "cannot import"),
+            ("".into(), "is empty"),
+            ("g1.!!!!".into(), "damaged or cut short"),
+            ("#g9.abc".into(), "newer Gangplank"),
+            (
+                "{\"format\": \"gangplank.session/v1\", \"session\": {\"cursor_s\": \"soon\"}}".into(),
+                "session.cursor_s",
+            ),
+            (
+                "{\"format\": \"gangplank.session/v1\", \"session\": {\"preset\": \"no-such-preset\"}}".into(),
+                "no-such-preset",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = import("f.json", &text).unwrap_err();
+            assert!(err.contains(expected), "{text:?} gave {err:?}, expected it to mention {expected:?}");
+            assert!(err.contains("f.json"), "{err}");
+        }
+        // A scenario with an invalid value: the field path.
+        let mut v: Value = serde_json::from_str(preset_text("replica-crash")).unwrap();
+        v["applications"][0]["deployments"][0]["num_replicas"] = Value::from(-3);
+        let err = import("bad.json", &v.to_string()).unwrap_err();
+        assert!(err.contains("applications[0].deployments[0].num_replicas"), "{err}");
+        // 50 MB: refused by size before anything is parsed.
+        let err = check_size("huge.json", 50 * 1024 * 1024).unwrap_err();
+        assert!(err.contains("50.0 MB") && err.contains("limit is 10 MB"), "{err}");
+        let huge = " ".repeat(MAX_IMPORT_BYTES as usize + 1);
+        assert!(import("huge.json", &huge).unwrap_err().contains("limit is 10 MB"));
+    }
+
+    #[test]
+    fn a_saved_session_a_trace_and_a_link_import() {
+        let mut s = Session::new(preset_by_id("replica-crash").unwrap().scenario().unwrap());
+        s.advance_to(SimTime::from_secs_f64(4.0));
+        s.inject(ActionKind::KillController {});
+        s.advance_to(SimTime::from_secs_f64(9.0));
+        let shared = shared_of(&s, "replica-crash", None);
+        assert_eq!(shared.preset.as_deref(), Some("replica-crash"));
+        let got = import("s.json", &session_file(&shared)).unwrap();
+        assert_eq!(got.session, shared);
+        let got = import("link.txt", &format!("https://x.org/#{}", link::encode(&shared))).unwrap();
+        assert_eq!(got.session, shared);
+        let mut sim = crate::model::Simulation::new(s.scenario());
+        sim.run_until(SimTime::from_secs_f64(3.0));
+        let got = import("trace.json", &sim.trace_json()).unwrap();
+        assert_eq!(got.kind, "trace (its scenario)");
+        assert_eq!(base_scenario(&got.session).unwrap().name, s.scenario().name);
+    }
+
+    #[test]
+    fn an_exported_scenario_reproduces_the_run_with_the_actions_folded_in() {
+        let mut s = Session::new(preset_by_id("node-failure").unwrap().scenario().unwrap());
+        s.advance_to(SimTime::from_secs_f64(5.0));
+        s.inject(ActionKind::KillController {});
+        s.advance_to(SimTime::from_secs_f64(30.0));
+        let text = export_scenario(&s);
+        let scenario = import("export.json", &text).map(|i| base_scenario(&i.session).unwrap()).unwrap();
+        let mut sim = crate::model::Simulation::new(&scenario);
+        sim.run_until(SimTime::from_secs_f64(30.0));
+        let mut live = crate::model::Simulation::new(s.scenario());
+        live.schedule(SimTime::from_secs_f64(5.0), ActionKind::KillController {});
+        live.run_until(SimTime::from_secs_f64(30.0));
+        // Scheduled ahead (the file) or injected live: the same events.
+        assert_eq!(sim.events().len(), s.events().len());
+    }
+
+    /// The same run, byte for byte, from a share link: the live run and the link's replay give the same trace.
+    #[test]
+    fn a_link_reproduces_the_run_byte_for_byte() {
+        use crate::app::history::History;
+        use crate::model::Simulation;
+        for p in PRESETS.iter().filter(|p| p.id != "big-cluster") {
+            let mut s = Session::new(p.scenario().unwrap());
+            s.advance_to(SimTime::from_secs_f64(3.0));
+            s.step_tick();
+            s.inject(ActionKind::KillController {});
+            s.step_to_next_event();
+            s.advance_to(SimTime::from_secs_f64(14.25));
+            let url = format!("https://example.org/gangplank/#{}", link::encode(&shared_of(&s, p.id, None)));
+            assert!(url.len() < 200, "preset links stay short: {url}");
+            let shared = link::decode(&url).unwrap();
+            let base = base_scenario(&shared).unwrap();
+            let cursor = SimTime::from_secs_f64(shared.cursor_s);
+            assert_eq!(cursor, s.now());
+            // The link, replayed through the history (checkpoints and all) ...
+            let (mut h, mut sim) = (History::default(), Simulation::new(&base));
+            h.seek(&base, &mut sim, &shared.actions, cursor);
+            // ... and the whole description as one scenario file, run plainly.
+            let folded = link::resolve(&shared, |p| preset_by_id(p).map(|p| p.json)).unwrap();
+            let mut plain = Simulation::new(&folded);
+            plain.run_until(cursor);
+            assert_eq!(sim.events(), s.events(), "{}", p.id);
+            assert_eq!(sim.snapshot(), s.snapshot(), "{}", p.id);
+            // The live session's trace is the history's (same scenario object): compare the bytes.
+            let mut again = Session::new(base.clone());
+            again.load_with_actions(base.clone(), shared.actions.clone(), cursor);
+            assert_eq!(again.events(), s.events(), "{}", p.id);
+            assert_eq!(sim.trace_json(), {
+                let (mut h2, mut sim2) = (History::default(), Simulation::new(&base));
+                h2.advance_to(&mut sim2, &shared.actions, cursor);
+                sim2.trace_json()
+            });
+            assert_eq!(plain.now(), sim.now());
+        }
+    }
+
+    fn arb_action() -> impl Strategy<Value = crate::model::scenario::Action> {
+        (0u32..100_000, prop_oneof![Just(0u8), Just(1u8), Just(2u8)], 0u32..100_000).prop_map(|(at, k, x)| {
+            let kind = match k {
+                0 => ActionKind::KillController {},
+                1 => ActionKind::FailGcsQueries { for_s: f64::from(x) / 1000.0 },
+                _ => ActionKind::KillNode { node: format!("node-{}", at % 7) },
+            };
+            crate::model::scenario::Action { at_s: at as f64 / 1000.0, kind }
+        })
+    }
+
+    fn arb_session() -> impl Strategy<Value = SharedSession> {
+        (
+            prop_oneof![
+                (0usize..PRESETS.len()).prop_map(|i| (Some(PRESETS[i].id.to_string()), None)),
+                (0usize..PRESETS.len())
+                    .prop_map(|i| (None, Some(serde_json::from_str::<Value>(PRESETS[i].json).unwrap()))),
+            ],
+            proptest::option::of(any::<u64>()),
+            proptest::collection::vec(arb_action(), 0..6),
+            0u32..10_000_000,
+            proptest::option::of("[a-z ]{0,12}"),
+        )
+            .prop_map(|((preset, scenario), seed, actions, cursor, view)| SharedSession {
+                preset,
+                scenario,
+                seed,
+                actions,
+                cursor_s: cursor as f64 / 1000.0,
+                view: view.map(|t| serde_json::json!({ "filter_text": t, "speed_exp": 0.25 })),
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
+        fn links_round_trip(s in arb_session()) {
+            let encoded = link::encode(&s);
+            prop_assert!(encoded.starts_with("g1."));
+            prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'));
+            prop_assert_eq!(link::decode(&format!("http://h/p?embed=1#{encoded}")).unwrap(), s.clone());
+            // And as a saved-session file.
+            prop_assert_eq!(import("s.json", &session_file(&s)).map(|i| i.session).or_else(|e| {
+                // Random actions may be refused by the scenario loader (e.g. an unknown node): the message says so.
+                prop_assert!(e.contains("invalid"), "{}", e);
+                Ok(s.clone())
+            })?, s);
+        }
+
+        #[test]
+        fn cut_or_damaged_links_never_panic(s in arb_session(), cut in 0usize..400, flip in 0usize..400) {
+            let encoded = link::encode(&s);
+            let cut = cut.min(encoded.len());
+            let _ = link::decode(&encoded[..cut]);
+            let mut bytes = encoded.into_bytes();
+            let i = flip % bytes.len();
+            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+            let _ = link::decode(&String::from_utf8(bytes).unwrap());
+        }
+    }
+}
