@@ -247,6 +247,20 @@ pub fn find(sim: &Simulation) -> Vec<(&'static str, String)> {
                 gcs.actors.values().filter(|a| a.alive || a.unreachable).filter_map(|a| a.pg_name()).collect();
             let tracked_pgs: BTreeSet<&str> =
                 c.deployments.iter().flat_map(|d| d.reservations.values().map(|r| r.pg_name.as_str())).collect();
+            // A per-replica PG belongs to a replica the controller tracks (or an actor still alive).
+            for pg in gcs.pgs.values().filter(|p| !p.is_gang()) {
+                let owner = pg.name.rsplit('#').next().unwrap_or("");
+                let tracked = c
+                    .deployments
+                    .iter()
+                    .any(|d| d.config.app == pg.owner.app && d.config.name == pg.owner.deployment && d.tracks(owner));
+                if !tracked && !used.contains(pg.name.as_str()) {
+                    out.push((
+                        "no_leaked_replica_pg",
+                        format!("per-replica placement group {} is live but its replica is gone", pg.name),
+                    ));
+                }
+            }
             for pg in gcs.pgs.values().filter(|p| p.is_gang()) {
                 let tracked = tracked_pgs.contains(pg.name.as_str());
                 if tracked || used.contains(pg.name.as_str()) || c.leak_exempt.contains(&pg.name) {
