@@ -47,6 +47,8 @@ pub struct ReplicaActor {
     pub failing_health_checks: Option<Option<u32>>,
     /// When it exits on its own after a graceful-shutdown request.
     pub exit_at: Option<SimTime>,
+    /// The event (a user action) that made it crash or fail its health checks, for cause chains.
+    pub fault_cause: Option<u64>,
 }
 
 impl ReplicaActor {

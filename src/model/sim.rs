@@ -403,7 +403,24 @@ impl Simulation {
         };
         match result {
             Ok((target, reason)) => {
-                self.log.push(EventKind::Action { action: name, applied: true, target }, reason);
+                let seq =
+                    self.log.push(EventKind::Action { action: name, applied: true, target: target.clone() }, reason);
+                // Link the faults to this action, so a teardown's cause chain reaches the user's gesture.
+                match &kind {
+                    ActionKind::KillReplica { .. } | ActionKind::FailHealthCheck { .. } => {
+                        if let Some(a) = target.as_ref().and_then(|id| self.gcs.actors.get_mut(id)) {
+                            a.fault_cause = Some(seq);
+                        }
+                    }
+                    ActionKind::KillNode { node } => {
+                        if let Some(i) = self.gcs.cluster.index_of(node) {
+                            for a in self.gcs.actors.values_mut().filter(|a| a.node == Some(i)) {
+                                a.fault_cause = Some(seq);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
             }
             Err(why) => {
                 self.log.push(

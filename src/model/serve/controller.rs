@@ -198,6 +198,7 @@ impl ServeController {
                     Some(_) => Some(HealthCheckResult::Recovered),
                 };
                 if let Some(outcome) = outcome {
+                    let fault_cause = actor.and_then(|a| a.fault_cause);
                     r.health.in_flight = None;
                     self.dirty = true;
                     let (app, dep) = (d.config.app.clone(), d.config.name.clone());
@@ -219,9 +220,10 @@ impl ServeController {
                         }
                         HealthCheckResult::ActorCrashed => {
                             r.health.consecutive_failures += 1;
-                            let seq = cx.log.push(
+                            let seq = cx.log.push_caused(
                                 EventKind::HealthCheck { replica: id.clone(), app, deployment: dep, result: outcome, consecutive_failures: r.health.consecutive_failures },
                                 format!("actor for replica {id} crashed: its health check failed, marking it unhealthy immediately"),
+                                fault_cause,
                             );
                             unhealthy.push((idx, outcome, seq));
                         }
@@ -238,7 +240,7 @@ impl ServeController {
                             } else {
                                 format!("{n} of {threshold} consecutive failures")
                             };
-                            let seq = cx.log.push(
+                            let seq = cx.log.push_caused(
                                 EventKind::HealthCheck {
                                     replica: id.clone(),
                                     app,
@@ -247,6 +249,7 @@ impl ServeController {
                                     consecutive_failures: n,
                                 },
                                 format!("health check of replica {id} {what} ({verdict})"),
+                                fault_cause,
                             );
                             if n >= threshold {
                                 unhealthy.push((idx, outcome, seq));
@@ -484,10 +487,14 @@ impl ServeController {
                     cause: TeardownCause::StartupFailed,
                     failed_member: Some(member.clone()),
                 },
-                format!(
-                    "gang {gang_id} torn down: member {member} failed to start; force-stopping its {} sibling(s) in the same tick",
-                    ids.len()
-                ),
+                if ids.is_empty() {
+                    format!("gang {gang_id} torn down: member {member} failed to start, and so did every sibling in the same tick")
+                } else {
+                    format!(
+                        "gang {gang_id} torn down: member {member} failed to start; force-stopping its {} sibling(s) in the same tick",
+                        ids.len()
+                    )
+                },
                 Some(seq),
             );
             d.torn_down_gangs.insert(gang_id.clone());
@@ -986,6 +993,7 @@ impl ServeController {
             gang_context: gang_context.clone(),
             failing_health_checks: None,
             exit_at: None,
+            fault_cause: None,
         });
         d.replicas.push(DeploymentReplica {
             id: id.clone(),
