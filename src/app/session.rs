@@ -162,6 +162,11 @@ impl Session {
         self.sim.violations()
     }
 
+    /// The run so far as a `gangplank.trace/v1` document (for export).
+    pub fn trace_json(&self) -> String {
+        self.sim.trace_json()
+    }
+
     /// The scenario with the user's actions folded in (for export and for the CLI).
     pub fn scenario_with_user_actions(&self) -> Scenario {
         let mut s = self.scenario.clone();

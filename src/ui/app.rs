@@ -95,8 +95,14 @@ fn on_key(e: &KeyboardEvent, dispatcher: &UseReducerDispatcher<UiState>) {
 #[component(App)]
 pub fn app() -> Html {
     install_panic_hook();
-    let state = use_reducer(|| UiState::for_preset(&initial_preset_id()));
+    let state = use_reducer(|| crate::ui::storage::initial_state(&initial_preset_id()));
     let dispatcher = state.dispatcher();
+    // Issue 5: autosave, `#g1.…` links, embed mode (`ui::storage`).
+    crate::ui::storage::use_autosave(&state);
+    crate::ui::storage::use_hash_links(dispatcher.clone());
+    let embed = *use_memo((), |_| crate::ui::storage::is_embed());
+    let d = dispatcher.clone();
+    let on_travel = use_callback((), move |t: crate::ui::timeline::Travel, _| d.dispatch(UiAction::Travel(t)));
 
     // `?crash-test` in the address makes the app panic once it is up, so the error screen can be checked.
     use_effect_with((), |_| {
@@ -145,7 +151,13 @@ pub fn app() -> Html {
     let d = dispatcher.clone();
     let on_select_event = use_callback((), move |seq: u64, _| d.dispatch(UiAction::SelectEvent(Some(seq))));
     let d = dispatcher.clone();
-    let on_select = use_callback((), move |seq: Option<u64>, _| d.dispatch(UiAction::SelectEvent(seq)));
+    let on_select = use_callback((), move |seq: Option<u64>, _| {
+        // Clicking an event in the narration jumps the cursor to it (and selects it).
+        d.dispatch(match seq {
+            Some(seq) => UiAction::Travel(crate::ui::timeline::Travel::JumpToEvent(seq)),
+            None => UiAction::SelectEvent(None),
+        })
+    });
     let d = dispatcher.clone();
     let on_inject = use_callback((), move |k: ActionKind, _| d.dispatch(UiAction::Inject(k)));
     let d = dispatcher.clone();
@@ -171,13 +183,14 @@ pub fn app() -> Html {
     let d = dispatcher.clone();
     let on_help = use_callback((), move |_: (), _| d.dispatch(UiAction::ToggleHelp));
 
+    let (tl_tick, tl_event, tl_play) = (on_step_tick.clone(), on_step_event.clone(), on_toggle_play.clone());
     // On a phone the "what to watch" text starts folded, so the cluster is on the first screen.
     let wide = *use_memo((), |_| {
         web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1024.0) >= 700.0
     });
     let snap = state.snapshot.clone();
     html! {
-        <div class="app">
+        <div class={classes!("app", embed.then_some("embed"))}>
             <a class="skip-link" href="#cluster">{ "Skip to the cluster" }</a>
             <Header preset_id={state.preset_id.clone()} on_pick={on_pick} />
             if let Some(err) = &state.error {
@@ -196,11 +209,15 @@ pub fn app() -> Html {
                     <ClusterView snapshot={snap.clone()} highlight={state.highlight.clone()} target={state.target.clone()}
                         gang_hues={state.gang_hues.clone()} teardowns={state.teardowns.clone()}
                         on_target={on_target.clone()} on_select_event={on_select_event} />
+                    <crate::ui::timeline::Timeline session={state.session.clone()} now={state.now} events_total={state.events_total}
+                        user_actions={state.user_actions} playing={state.playing} on_travel={on_travel}
+                        on_step_tick={tl_tick} on_step_event={tl_event} on_toggle_play={tl_play} {embed} />
                     <PendingTray snapshot={snap.clone()} highlight={state.highlight.clone()}
                         gang_hues={state.gang_hues.clone()} on_target={on_target.clone()} />
                     <Legend />
                 </section>
                 <aside class="side-pane">
+                    <crate::ui::share_panel::SharePanel state={state.clone()} />
                     <StatusPanel snapshot={snap.clone()} highlight={state.highlight.clone()} on_target={on_target} />
                     <EventLog log={state.log.clone()} matching={state.log_matching} total={state.events_total}
                         category={state.filter_category} text={state.filter_text.clone()}

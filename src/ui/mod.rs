@@ -17,8 +17,11 @@ pub mod panic;
 pub mod pending_tray;
 pub mod replica_token;
 pub mod scenario_picker;
+pub mod share_panel;
 pub mod state;
 pub mod status_panel;
+pub mod storage;
+pub mod timeline;
 pub mod violation_banner;
 
 pub use app::App;

@@ -225,6 +225,8 @@ pub enum UiAction {
     ToggleHelp,
     /// Escape: close whatever is open.
     Dismiss,
+    /// Time travel and sharing (issue 5): seek, step back, undo, open a shared session (`ui::timeline`).
+    Travel(crate::ui::timeline::Travel),
 }
 
 impl UiState {
@@ -378,7 +380,7 @@ impl UiState {
         }
     }
 
-    fn select_event(&mut self, seq: Option<u64>) {
+    pub(crate) fn select_event(&mut self, seq: Option<u64>) {
         let session = self.session.0.clone();
         let session = session.borrow();
         let events = session.events();
@@ -399,7 +401,7 @@ impl UiState {
         }
     }
 
-    fn with_session(&mut self, f: impl FnOnce(&mut Session)) {
+    pub(crate) fn with_session(&mut self, f: impl FnOnce(&mut Session)) {
         f(&mut self.session.0.borrow_mut());
         self.refresh();
     }
@@ -485,6 +487,7 @@ impl Reducible for UiState {
                     st.target = None;
                 }
             }
+            UiAction::Travel(t) => crate::ui::timeline::travel(&mut st, t),
             UiAction::Dismiss => {
                 if st.help_open {
                     st.help_open = false;

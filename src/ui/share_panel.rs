@@ -1,0 +1,340 @@
+//! Share and save: copy a link to this exact moment, import a file (picker or drag and drop anywhere on the
+//! page), export the scenario (with your actions folded in), the trace and a Perfetto trace, and named saved
+//! sessions (save, rename, delete, open). A failed import changes nothing and says what is wrong and where.
+use crate::app::import::{self, check_size, export_scenario};
+use crate::app::link;
+use crate::app::perfetto;
+use crate::ui::state::{UiAction, UiState};
+use crate::ui::storage::{SavedEntry, load_saved, open_link, open_shared, shared_of_state, store_saved};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::js_sys;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct SharePanelProps {
+    pub state: UseReducerHandle<UiState>,
+}
+
+/// The page address with `fragment` as its `#…` part.
+fn url_with_fragment(fragment: &str) -> String {
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    let base = href.split('#').next().unwrap_or_default();
+    format!("{base}#{fragment}")
+}
+
+fn download(name: &str, mime: &str, content: &str) {
+    let blob = gloo::file::Blob::new_with_options(content, Some(mime));
+    let url = gloo::file::ObjectUrl::from(blob);
+    let doc = gloo::utils::document();
+    if let Ok(a) = doc.create_element("a").map(|a| a.unchecked_into::<web_sys::HtmlAnchorElement>()) {
+        a.set_href(&url);
+        a.set_download(name);
+        a.set_attribute("hidden", "").ok();
+        if let Some(body) = doc.body() {
+            let _ = body.append_child(&a);
+            a.click();
+            let _ = body.remove_child(&a);
+        }
+    }
+    // Keep the object URL alive until the download has started.
+    gloo::timers::callback::Timeout::new(5_000, move || drop(url)).forget();
+}
+
+fn file_stem(st: &UiState) -> String {
+    let base = if st.preset_id.is_empty() { st.scenario_name.as_str() } else { st.preset_id.as_str() };
+    let clean: String = base
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    format!("gangplank-{}-{:.1}s", clean.trim_matches('-'), st.now.as_secs_f64())
+}
+
+type Message = Option<(bool, String)>;
+
+/// Read `file` (after checking its size) and open it; failures go to `message` and change nothing.
+fn import_file(
+    file: web_sys::File,
+    reader: Rc<RefCell<Option<gloo::file::callbacks::FileReader>>>,
+    message: UseStateSetter<Message>,
+    dispatcher: UseReducerDispatcher<UiState>,
+) {
+    let name = file.name();
+    if let Err(e) = check_size(&name, file.size() as u64) {
+        message.set(Some((false, format!("Import refused: {e} Your session is unchanged."))));
+        return;
+    }
+    let gfile = gloo::file::File::from(file);
+    let task = gloo::file::callbacks::read_as_text(&gfile, move |res| {
+        let result = res
+            .map_err(|e| format!("\"{name}\" could not be read: {e}"))
+            .and_then(|text| import::import(&name, &text))
+            .and_then(|got| open_shared(got.session, format!("Imported the {} \"{name}\".", got.kind)));
+        match result {
+            Ok(t) => {
+                message.set(Some((true, format!("Imported \"{name}\"."))));
+                dispatcher.dispatch(UiAction::Travel(t));
+            }
+            Err(e) => message.set(Some((false, format!("Import failed: {e} Your session is unchanged.")))),
+        }
+    });
+    *reader.borrow_mut() = Some(task);
+}
+
+#[component(SharePanel)]
+pub fn share_panel(props: &SharePanelProps) -> Html {
+    let message = use_state(|| None::<(bool, String)>);
+    let link_text = use_state(|| None::<String>);
+    let saved = use_state(load_saved);
+    let save_name = use_state(String::new);
+    let renaming = use_state(|| None::<usize>);
+    let reader: Rc<RefCell<Option<gloo::file::callbacks::FileReader>>> = use_mut_ref(|| None);
+    let dragging = use_state(|| false);
+    let dispatcher = props.state.dispatcher();
+
+    // Drag and drop anywhere on the page.
+    {
+        let reader = reader.clone();
+        let message = message.setter();
+        let dragging = dragging.setter();
+        let dispatcher = dispatcher.clone();
+        use_effect_with((), move |_| {
+            let doc = gloo::utils::document();
+            let opts = gloo::events::EventListenerOptions::enable_prevent_default();
+            let d1 = dragging.clone();
+            let over = gloo::events::EventListener::new_with_options(&doc, "dragover", opts, move |e| {
+                e.prevent_default();
+                d1.set(true);
+            });
+            let d2 = dragging.clone();
+            let leave = gloo::events::EventListener::new(&doc, "dragleave", move |_| d2.set(false));
+            let drop = gloo::events::EventListener::new_with_options(&doc, "drop", opts, move |e| {
+                e.prevent_default();
+                dragging.set(false);
+                let file = e
+                    .dyn_ref::<web_sys::DragEvent>()
+                    .and_then(|e| e.data_transfer())
+                    .and_then(|dt| dt.files())
+                    .and_then(|f| f.get(0));
+                if let Some(file) = file {
+                    import_file(file, reader.clone(), message.clone(), dispatcher.clone());
+                }
+            });
+            move || drop_all((over, leave, drop))
+        });
+    }
+
+    let on_copy = {
+        let state = props.state.clone();
+        let message = message.clone();
+        let link_text = link_text.clone();
+        Callback::from(move |_: MouseEvent| {
+            let url = url_with_fragment(&link::encode(&shared_of_state(&state)));
+            link_text.set(Some(url.clone()));
+            let navigator = gloo::utils::window().navigator();
+            let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+                .map(|c| !c.is_undefined() && !c.is_null())
+                .unwrap_or(false);
+            if !has_clipboard {
+                message.set(Some((true, "Copy the link from the field below.".to_string())));
+                return;
+            }
+            let ok_msg = message.setter();
+            let err_msg = message.setter();
+            let ok = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+                ok_msg.set(Some((true, "Link copied. It is also in the field below.".to_string())))
+            });
+            let err = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+                err_msg.set(Some((
+                    true,
+                    "The clipboard is not available: copy the link from the field below.".to_string(),
+                )))
+            });
+            let _ = navigator.clipboard().write_text(&url).then2(&ok, &err);
+            ok.forget();
+            err.forget();
+        })
+    };
+    let on_pick = {
+        let reader = reader.clone();
+        let message = message.setter();
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |e: Event| {
+            let input = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+            if let Some(input) = input {
+                if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                    import_file(file, reader.clone(), message.clone(), dispatcher.clone());
+                }
+                input.set_value("");
+            }
+        })
+    };
+    let on_export_scenario = {
+        let state = props.state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let text = export_scenario(&state.session.0.borrow());
+            download(&format!("{}.scenario.json", file_stem(&state)), "application/json", &text);
+        })
+    };
+    let on_export_trace = {
+        let state = props.state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let text = state.session.0.borrow().trace_json();
+            download(&format!("{}.trace.json", file_stem(&state)), "application/json", &text);
+        })
+    };
+    let on_export_perfetto = {
+        let state = props.state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let s = state.session.0.borrow();
+            let v = perfetto::export(s.events(), s.now().0);
+            let text = serde_json::to_string(&v).expect("JSON serializes");
+            download(&format!("{}.perfetto.json", file_stem(&state)), "application/json", &text);
+        })
+    };
+    let store = {
+        let saved = saved.clone();
+        let message = message.clone();
+        move |list: Vec<SavedEntry>, done: String| match store_saved(&list) {
+            Ok(()) => {
+                saved.set(Ok(list));
+                message.set(Some((true, done)));
+            }
+            Err(e) => message.set(Some((false, format!("Not saved: {e}")))),
+        }
+    };
+    let on_save = {
+        let state = props.state.clone();
+        let saved = saved.clone();
+        let save_name = save_name.clone();
+        let store = store.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Ok(mut list) = (*saved).clone() else { return };
+            let name = save_name.trim();
+            let name = if name.is_empty() {
+                format!("{} at {:.1} s", state.scenario_name, state.now.as_secs_f64())
+            } else {
+                name.chars().take(80).collect()
+            };
+            list.push(SavedEntry { name: name.clone(), link: link::encode(&shared_of_state(&state)) });
+            save_name.set(String::new());
+            store(list, format!("Saved \"{name}\"."));
+        })
+    };
+    let on_name = {
+        let save_name = save_name.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                save_name.set(i.value());
+            }
+        })
+    };
+    let saved_list = match &*saved {
+        Err(e) => html! { <p class="share-msg bad" role="alert" data-testid="saved-error">{ e.clone() }</p> },
+        Ok(list) if list.is_empty() => html! { <p class="quiet">{ "No saved sessions yet." }</p> },
+        Ok(list) => html! {
+            <ul class="saved-list" data-testid="saved-list">
+                { for list.iter().enumerate().map(|(i, entry)| {
+                    let open = {
+                        let link = entry.link.clone();
+                        let name = entry.name.clone();
+                        let dispatcher = dispatcher.clone();
+                        let message = message.clone();
+                        Callback::from(move |_: MouseEvent| match open_link(&link, &format!("Opened \"{name}\".")) {
+                            Ok(t) => dispatcher.dispatch(UiAction::Travel(t)),
+                            Err(e) => message.set(Some((false, format!("\"{name}\" could not be opened: {e}")))),
+                        })
+                    };
+                    let delete = {
+                        let list = list.clone();
+                        let store = store.clone();
+                        Callback::from(move |_: MouseEvent| {
+                            let mut l = list.clone();
+                            let gone = l.remove(i);
+                            store(l, format!("Deleted \"{}\".", gone.name));
+                        })
+                    };
+                    let rename_on = {
+                        let renaming = renaming.clone();
+                        Callback::from(move |_: MouseEvent| renaming.set(Some(i)))
+                    };
+                    let rename_done = {
+                        let list = list.clone();
+                        let store = store.clone();
+                        let renaming = renaming.clone();
+                        Callback::from(move |e: Event| {
+                            let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value());
+                            renaming.set(None);
+                            if let Some(v) = v.map(|v| v.trim().chars().take(80).collect::<String>()).filter(|v| !v.is_empty()) {
+                                let mut l = list.clone();
+                                l[i].name = v.clone();
+                                store(l, format!("Renamed to \"{v}\"."));
+                            }
+                        })
+                    };
+                    html! {
+                        <li key={format!("{i}-{}", entry.name)}>
+                            if *renaming == Some(i) {
+                                <input type="text" value={entry.name.clone()} onchange={rename_done}
+                                    aria-label={format!("New name for {}", entry.name)} data-testid="rename-input" />
+                            } else {
+                                <button type="button" class="link saved-name" onclick={open}
+                                    aria-label={format!("Open {}", entry.name)}>{ entry.name.clone() }</button>
+                            }
+                            <button type="button" class="small" onclick={rename_on}
+                                aria-label={format!("Rename {}", entry.name)}>{ "Rename" }</button>
+                            <button type="button" class="small" onclick={delete}
+                                aria-label={format!("Delete {}", entry.name)}>{ "Delete" }</button>
+                        </li>
+                    }
+                }) }
+            </ul>
+        },
+    };
+    html! {
+        <section class={classes!("share-panel", dragging.then_some("dragging"))} aria-labelledby="share-title" data-testid="share-panel">
+            <h2 id="share-title">{ "Share and save" }</h2>
+            <div class="share-buttons">
+                <button type="button" class="primary" onclick={on_copy} data-testid="copy-link">{ "Copy link" }</button>
+                <label class="button file-button">
+                    { "Import…" }
+                    <input type="file" accept=".json,application/json,.txt,text/plain" onchange={on_pick}
+                        data-testid="import-file" aria-label="Import a scenario, saved session or trace file" />
+                </label>
+                <button type="button" onclick={on_export_scenario} data-testid="export-scenario"
+                    title="The scenario with your injected faults folded in">{ "Scenario JSON" }</button>
+                <button type="button" onclick={on_export_trace} data-testid="export-trace">{ "Trace JSON" }</button>
+                <button type="button" onclick={on_export_perfetto} data-testid="export-perfetto"
+                    title="Open it in ui.perfetto.dev">{ "Perfetto trace" }</button>
+            </div>
+            if let Some(url) = &*link_text {
+                <label class="share-link">
+                    <span>{ "Link to this moment" }</span>
+                    <input type="text" readonly=true value={url.clone()} data-testid="share-link-field"
+                        onfocus={Callback::from(|e: FocusEvent| {
+                            if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) { i.select(); }
+                        })} />
+                </label>
+            }
+            if let Some((ok, m)) = &*message {
+                <p class={classes!("share-msg", (!ok).then_some("bad"))} role={if *ok { "status" } else { "alert" }}
+                    data-testid="share-message">{ m.clone() }</p>
+            }
+            <p class="quiet drop-hint">{ "Or drop a scenario file anywhere on the page." }</p>
+            <details class="saved" data-testid="saved-sessions">
+                <summary>{ format!("Saved sessions ({})", saved.as_ref().map(|l| l.len()).unwrap_or(0)) }</summary>
+                <form class="save-form" onsubmit={on_save}>
+                    <input type="text" placeholder="Name this moment" value={(*save_name).clone()} oninput={on_name}
+                        aria-label="Name for the saved session" data-testid="save-name" />
+                    <button type="submit" disabled={saved.is_err()} data-testid="save-session">{ "Save" }</button>
+                </form>
+                { saved_list }
+            </details>
+        </section>
+    }
+}
+
+fn drop_all<T>(_: T) {}

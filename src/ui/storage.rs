@@ -1,0 +1,266 @@
+//! What survives a reload: the current session autosaved in localStorage on every change, the sessions the user
+//! saved by name, and the start-up choice between a `#g1.…` link, `?preset=`, the autosave and the default.
+//!
+//! Stored values are share-link payloads (`g1.…`), so a stored session is exactly what a link carries. An entry
+//! that cannot be read gives a visible message and is never overwritten: an unreadable autosave is kept aside
+//! under [`AUTOSAVE_UNREADABLE_KEY`], an unreadable saved-session list is left as it is and not written to.
+use crate::app::import::{base_scenario, shared_of};
+use crate::app::link::{self, SharedSession};
+use crate::app::presets::{DEFAULT_PRESET_ID, preset_by_id};
+use crate::ui::state::{LogCategory, UiAction, UiState};
+use crate::ui::timeline::{Travel, travel};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use yew::prelude::*;
+
+pub const AUTOSAVE_KEY: &str = "gangplank.autosave";
+pub const AUTOSAVE_UNREADABLE_KEY: &str = "gangplank.autosave.unreadable";
+pub const SAVED_KEY: &str = "gangplank.saved";
+
+/// A session the user saved by name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedEntry {
+    pub name: String,
+    /// The session as a link payload (`g1.…`).
+    pub link: String,
+}
+
+/// The view settings a link or autosave carries.
+pub fn view_json(st: &UiState) -> Value {
+    json!({ "speed_exp": st.speed_exp, "filter": st.filter_category.id(), "search": st.filter_text })
+}
+
+/// Apply view settings; anything missing or odd is ignored.
+pub fn apply_view(st: &mut UiState, view: Option<&Value>) {
+    let Some(v) = view else { return };
+    if let Some(e) = v.get("speed_exp").and_then(Value::as_f64).filter(|e| e.is_finite()) {
+        st.speed_exp = e.clamp(crate::ui::state::SPEED_EXP_MIN, crate::ui::state::SPEED_EXP_MAX);
+    }
+    if let Some(f) = v.get("filter").and_then(Value::as_str) {
+        st.filter_category = LogCategory::from_id(f);
+    }
+    if let Some(t) = v.get("search").and_then(Value::as_str) {
+        st.filter_text = t.chars().take(200).collect();
+    }
+}
+
+/// The state's session as a shareable description.
+pub fn shared_of_state(st: &UiState) -> SharedSession {
+    shared_of(&st.session.0.borrow(), &st.preset_id, Some(view_json(st)))
+}
+
+/// The gesture that opens a shared session, or why it cannot be opened.
+pub fn open_shared(shared: SharedSession, notice: String) -> Result<Travel, String> {
+    let scenario = base_scenario(&shared)?;
+    let preset_id = shared.preset.clone().filter(|p| preset_by_id(p).is_some()).unwrap_or_default();
+    Ok(Travel::Open { preset_id, scenario: Box::new(scenario), shared: Box::new(shared), notice })
+}
+
+/// Decode and open a link; the error message says what is wrong.
+pub fn open_link(link_text: &str, notice: &str) -> Result<Travel, String> {
+    let shared = link::decode(link_text).map_err(|e| e.to_string())?;
+    open_shared(shared, notice.to_string())
+}
+
+/// Parse the saved-sessions list.
+pub fn parse_saved(text: &str) -> Result<Vec<SavedEntry>, String> {
+    serde_json::from_str(text).map_err(|e| {
+        format!(
+            "Your saved sessions could not be read (line {}, column {}: {e}). They were left untouched; saving is \
+             off until the entry \"{SAVED_KEY}\" is fixed or removed.",
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn get(key: &str) -> Option<String> {
+    storage().and_then(|s| s.get_item(key).ok().flatten())
+}
+
+fn set(key: &str, value: &str) -> Result<(), String> {
+    let s = storage().ok_or("this browser does not allow local storage here")?;
+    s.set_item(key, value).map_err(|_| "the browser refused to store it (storage full or disabled)".to_string())
+}
+
+/// The saved sessions (an empty list if none were saved yet).
+pub fn load_saved() -> Result<Vec<SavedEntry>, String> {
+    match get(SAVED_KEY) {
+        None => Ok(Vec::new()),
+        Some(text) => parse_saved(&text),
+    }
+}
+
+/// Write the saved sessions, unless the stored list is unreadable (then it is left untouched).
+pub fn store_saved(list: &[SavedEntry]) -> Result<(), String> {
+    load_saved()?;
+    set(SAVED_KEY, &serde_json::to_string(list).expect("entries serialize"))
+}
+
+fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    search.trim_start_matches('?').split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (k == name).then(|| v.to_string())
+    })
+}
+
+/// `?embed=1`: only the cluster view and minimal controls (for iframes).
+pub fn is_embed() -> bool {
+    query_param("embed").is_some_and(|v| v != "0" && v != "false")
+}
+
+fn hash() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+/// The state the page opens with: a `#g1.…` link, else `?preset=`, else the autosave, else the default preset.
+/// A link or autosave that cannot be read is reported in the error banner and the next choice is used.
+/// `preset_from_address` is the `?preset=` id (used only when the address has one).
+pub fn initial_state(preset_from_address: &str) -> UiState {
+    let mut problem = None;
+    let h = hash();
+    if h.len() > 1 {
+        match open_link(&h, "Opened the shared session.") {
+            Ok(t) => return opened(t),
+            Err(e) => problem = Some(format!("This link could not be opened: {e}")),
+        }
+    }
+    let mut st = if query_param("preset").is_some() {
+        UiState::for_preset(preset_from_address)
+    } else {
+        match get(AUTOSAVE_KEY) {
+            Some(text) => match open_link(&text, "Restored your last session.") {
+                Ok(t) => opened(t),
+                Err(e) => {
+                    // Keep the unreadable entry aside (never over an older one), so that autosaving goes on.
+                    if get(AUTOSAVE_UNREADABLE_KEY).is_none() {
+                        let _ = set(AUTOSAVE_UNREADABLE_KEY, &text);
+                    }
+                    let msg = format!(
+                        "Your autosaved session could not be restored ({e}). It was kept unchanged in local storage \
+                         as \"{AUTOSAVE_UNREADABLE_KEY}\"."
+                    );
+                    problem = Some(match problem {
+                        Some(p) => format!("{p} {msg}"),
+                        None => msg,
+                    });
+                    UiState::for_preset(DEFAULT_PRESET_ID)
+                }
+            },
+            None => UiState::for_preset(DEFAULT_PRESET_ID),
+        }
+    };
+    if let Some(p) = problem {
+        let fallback = if st.preset_id.is_empty() { "your autosaved session" } else { "the scenario below" };
+        st.error = Some(format!("{p} Showing {fallback} instead."));
+    }
+    st
+}
+
+fn opened(t: Travel) -> UiState {
+    let mut st = UiState::for_preset(DEFAULT_PRESET_ID);
+    travel(&mut st, t);
+    st
+}
+
+/// Save the session whenever it changes (its description, the cursor to a tenth of a second, the view).
+#[hook]
+pub fn use_autosave(state: &UseReducerHandle<UiState>) {
+    let cursor_ds = state.now.0 / 100_000;
+    let key = (
+        state.preset_id.clone(),
+        state.seed,
+        state.user_actions,
+        state.events_total,
+        // While playing, at most twice a second of simulated time per frame burst.
+        if state.playing { cursor_ds / 5 } else { cursor_ds },
+        state.speed_exp.to_bits(),
+        state.filter_category.id(),
+        state.filter_text.clone(),
+        state.scenario_name.clone(),
+    );
+    let handle = state.clone();
+    use_effect_with(key, move |_| {
+        if handle.error.as_deref().is_some_and(|e| e.contains("does not load")) {
+            return;
+        }
+        let _ = set(AUTOSAVE_KEY, &link::encode(&shared_of_state(&handle)));
+    });
+}
+
+/// Open `#g1.…` links pasted into the address bar of an open page.
+#[hook]
+pub fn use_hash_links(dispatcher: UseReducerDispatcher<UiState>) {
+    use_effect_with((), move |_| {
+        let window = gloo::utils::window();
+        let listener = gloo::events::EventListener::new(&window, "hashchange", move |_| {
+            let h = hash();
+            if h.len() <= 1 {
+                return;
+            }
+            let action = match open_link(&h, "Opened the shared session.") {
+                Ok(t) => t,
+                Err(e) => Travel::Error(Some(format!("This link could not be opened: {e} The session is unchanged."))),
+            };
+            dispatcher.dispatch(UiAction::Travel(action));
+        });
+        move || drop(listener)
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_corrupted_saved_list_says_where() {
+        let err = parse_saved("[{\"name\": \"a\", \"link\": \"g1.x\"}, {\"name\": ").unwrap_err();
+        assert!(err.contains("line 1, column") && err.contains("left untouched"), "{err}");
+        assert_eq!(parse_saved("[]").unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn view_settings_round_trip_and_odd_values_are_ignored() {
+        let mut st = UiState::for_preset("steady-pack");
+        st.speed_exp = 1.5;
+        st.filter_category = LogCategory::Faults;
+        st.filter_text = "gang".into();
+        let v = view_json(&st);
+        let mut other = UiState::for_preset("steady-pack");
+        apply_view(&mut other, Some(&v));
+        assert_eq!(
+            (other.speed_exp, other.filter_category, other.filter_text.as_str()),
+            (1.5, LogCategory::Faults, "gang")
+        );
+        apply_view(&mut other, Some(&json!({ "speed_exp": "fast", "filter": 3 })));
+        assert_eq!(other.speed_exp, 1.5);
+    }
+
+    #[test]
+    fn opening_a_link_reproduces_the_state() {
+        use crate::model::scenario::ActionKind;
+        use crate::model::time::SimTime;
+        use std::rc::Rc;
+        use yew::Reducible;
+        let st = Rc::new(UiState::for_preset("controller-restart"));
+        let st = st.reduce(UiAction::SetSeed(42));
+        let st = st.reduce(UiAction::StepEvent);
+        let st = st.reduce(UiAction::Travel(Travel::Seek(SimTime::from_secs_f64(3.0))));
+        let st = st.reduce(UiAction::Inject(ActionKind::KillController {}));
+        let st = st.reduce(UiAction::Travel(Travel::Seek(SimTime::from_secs_f64(9.0))));
+        let code = link::encode(&shared_of_state(&st));
+        let opened = opened(open_link(&format!("http://x/#{code}"), "hi").unwrap());
+        assert_eq!(opened.preset_id, "controller-restart");
+        assert_eq!(opened.seed, 42);
+        assert_eq!(opened.now, st.now);
+        assert_eq!(opened.user_actions, 1);
+        assert_eq!(*opened.snapshot, *st.snapshot);
+        assert_eq!(*opened.log, *st.log);
+        assert!(open_link("#g1.broken", "x").err().unwrap().contains("damaged"));
+    }
+}

@@ -1,0 +1,403 @@
+//! The scrub bar under the cluster view, and the time-travel and sharing actions of the reducer ([`Travel`]).
+//!
+//! The bar spans the known timeline (what has been run, including the future of a cursor in the past, and at least
+//! the scenario's `until_s`), with markers for faults, teardowns, reservations, controller restarts and
+//! violations. Drag or click to seek; arrow keys step a tick, Shift+arrows or Page keys step an event, Home/End go
+//! to the ends. Seeking is checkpoints plus replay ([`crate::app::history`]).
+use crate::app::link::SharedSession;
+use crate::model::events::{ControllerChange, Event, EventKind};
+use crate::model::scenario::Scenario;
+use crate::model::time::SimTime;
+use crate::ui::palette::format_clock;
+use crate::ui::state::{SessionCell, UiState};
+use yew::prelude::*;
+
+/// A time-travel or sharing gesture (one `UiAction::Travel`).
+pub enum Travel {
+    Seek(SimTime),
+    BackTick,
+    BackEvent,
+    /// Seek to the time of an event and select it (a click in the narration).
+    JumpToEvent(u64),
+    Undo,
+    /// Replace the session with a shared one (link, import, saved session): base scenario, preset id or "" and the
+    /// description. `notice` is shown to the user (what was loaded).
+    Open {
+        preset_id: String,
+        scenario: Box<Scenario>,
+        shared: Box<SharedSession>,
+        notice: String,
+    },
+    /// Show a message in the error banner (a bad link at start-up, ...).
+    Error(Option<String>),
+}
+
+/// What kind of marker an event gets on the bar, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MarkerKind {
+    Reservation,
+    Fault,
+    Teardown,
+    Controller,
+    Violation,
+}
+
+impl MarkerKind {
+    pub fn of(kind: &EventKind) -> Option<MarkerKind> {
+        Some(match kind {
+            EventKind::Violation { .. } => MarkerKind::Violation,
+            EventKind::GangTeardown { .. } => MarkerKind::Teardown,
+            EventKind::Controller { change: ControllerChange::Crashed | ControllerChange::Recovered, .. } => {
+                MarkerKind::Controller
+            }
+            EventKind::Action { applied: true, .. } | EventKind::Node { .. } | EventKind::StartupFailure { .. } => {
+                MarkerKind::Fault
+            }
+            EventKind::GangReserved { .. } => MarkerKind::Reservation,
+            _ => return None,
+        })
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            MarkerKind::Reservation => "m-reserved",
+            MarkerKind::Fault => "m-fault",
+            MarkerKind::Teardown => "m-teardown",
+            MarkerKind::Controller => "m-controller",
+            MarkerKind::Violation => "m-violation",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MarkerKind::Reservation => "gang reserved",
+            MarkerKind::Fault => "fault",
+            MarkerKind::Teardown => "gang teardown",
+            MarkerKind::Controller => "controller",
+            MarkerKind::Violation => "violation",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    pub kind: MarkerKind,
+    pub t: SimTime,
+    pub seq: u64,
+    /// The first event's sentence, and how many more share the spot.
+    pub reason: String,
+    pub more: usize,
+}
+
+/// Markers for a timeline of `end`: at most one per kind per 1/`buckets` of the bar (a big run has thousands).
+pub fn markers(events: &[Event], end: SimTime, buckets: u64) -> Vec<Marker> {
+    let end = end.0.max(1);
+    let mut out: Vec<Marker> = Vec::new();
+    let mut last: std::collections::BTreeMap<MarkerKind, (u64, usize)> = Default::default();
+    for e in events {
+        let Some(kind) = MarkerKind::of(&e.kind) else { continue };
+        let bucket = e.t.0.min(end) * buckets / end;
+        match last.get(&kind) {
+            Some((b, i)) if *b == bucket => out[*i].more += 1,
+            _ => {
+                last.insert(kind, (bucket, out.len()));
+                out.push(Marker { kind, t: e.t, seq: e.seq, reason: e.reason.clone(), more: 0 });
+            }
+        }
+    }
+    out
+}
+
+/// The time of the latest event strictly before `now`, if any.
+pub fn previous_event_time(events: &[Event], now: SimTime) -> Option<SimTime> {
+    let i = events.partition_point(|e| e.t < now);
+    i.checked_sub(1).map(|i| events[i].t)
+}
+
+/// The control-loop tick boundary before `now` (on the 0-based grid of the interval).
+pub fn previous_tick_time(now: SimTime, interval_us: u64) -> SimTime {
+    let iv = interval_us.max(1);
+    SimTime(now.0.saturating_sub(1) / iv * iv)
+}
+
+/// The end of the bar: the known timeline, the scenario's end, and a little room past the cursor.
+pub fn bar_end(known_until: SimTime, until: SimTime, now: SimTime) -> SimTime {
+    known_until.max(until).max(now).max(SimTime::from_secs_f64(1.0))
+}
+
+/// Apply a [`Travel`] gesture to the state (called by the reducer).
+pub fn travel(st: &mut UiState, t: Travel) {
+    match t {
+        Travel::Seek(t) => {
+            st.playing = false;
+            st.with_session(|s| s.seek(t));
+        }
+        Travel::BackTick => {
+            st.playing = false;
+            st.with_session(|s| {
+                let t = previous_tick_time(s.now(), s.control_loop_interval().0);
+                s.seek(t);
+            });
+        }
+        Travel::BackEvent => {
+            st.playing = false;
+            st.with_session(|s| {
+                if let Some(t) = previous_event_time(s.history().known_events(), s.now()) {
+                    s.seek(t);
+                }
+            });
+        }
+        Travel::JumpToEvent(seq) => {
+            let session = st.session.0.clone();
+            let t = session.borrow().history().known_events().iter().find(|e| e.seq == seq).map(|e| e.t);
+            if let Some(t) = t {
+                st.playing = false;
+                st.with_session(|s| s.seek(t));
+                st.announcement = format!("Jumped to {}.", format_clock(t.as_secs_f64()));
+            }
+            st.select_event(Some(seq));
+        }
+        Travel::Undo => {
+            st.playing = false;
+            let mut removed = None;
+            st.with_session(|s| removed = s.undo());
+            st.announcement = match removed {
+                Some(a) => format!("Undid the action at {}.", format_clock(a.at_s)),
+                None => "Nothing to undo.".to_string(),
+            };
+        }
+        Travel::Open { preset_id, scenario, shared, notice } => {
+            let speed = st.speed_exp;
+            let mut next = UiState::for_scenario(&preset_id, *scenario);
+            next.speed_exp = speed;
+            crate::ui::storage::apply_view(&mut next, shared.view.as_ref());
+            next.with_session(|s| {
+                let scenario = s.scenario().clone();
+                s.load_with_actions(scenario, shared.actions.clone(), SimTime::from_secs_f64(shared.cursor_s));
+            });
+            next.seed = next.session.0.borrow().seed();
+            next.announcement = notice;
+            *st = next;
+        }
+        Travel::Error(e) => st.error = e,
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub session: SessionCell,
+    pub now: SimTime,
+    /// Changes whenever the known timeline may have changed.
+    pub events_total: usize,
+    pub user_actions: usize,
+    pub playing: bool,
+    pub on_travel: Callback<Travel>,
+    pub on_step_tick: Callback<()>,
+    pub on_step_event: Callback<()>,
+    pub on_toggle_play: Callback<()>,
+    #[prop_or_default]
+    pub embed: bool,
+}
+
+fn fraction_at(el: &web_sys::Element, client_x: i32) -> f64 {
+    let r = el.get_bounding_client_rect();
+    if r.width() <= 0.0 { 0.0 } else { ((client_x as f64 - r.left()) / r.width()).clamp(0.0, 1.0) }
+}
+
+#[component(Timeline)]
+pub fn timeline(props: &TimelineProps) -> Html {
+    let (known_until, until, interval) = {
+        let s = props.session.0.borrow();
+        (s.history().known_until(), SimTime::from_secs_f64(s.scenario().until_s), s.control_loop_interval().0)
+    };
+    let end = bar_end(known_until, until, props.now);
+    let marks = {
+        let session = props.session.clone();
+        use_memo((props.events_total, props.user_actions, known_until, end), move |(_, _, _, end)| {
+            markers(session.0.borrow().history().known_events(), *end, 240)
+        })
+    };
+    let track = use_node_ref();
+    let dragging = use_mut_ref(|| false);
+    let seek_to_fraction = {
+        let on_travel = props.on_travel.clone();
+        move |f: f64| {
+            let us = (f * end.0 as f64).round() as u64;
+            // Land on a tick boundary: replays are exact at any time, but ticks are what people count.
+            let us = (us + interval / 2) / interval.max(1) * interval.max(1);
+            on_travel.emit(Travel::Seek(SimTime(us.min(end.0))));
+        }
+    };
+    let onpointerdown = {
+        let seek = seek_to_fraction.clone();
+        let dragging = dragging.clone();
+        let track = track.clone();
+        Callback::from(move |e: PointerEvent| {
+            if let Some(el) = track.cast::<web_sys::Element>() {
+                let _ = el.set_pointer_capture(e.pointer_id());
+                *dragging.borrow_mut() = true;
+                seek(fraction_at(&el, e.client_x()));
+            }
+        })
+    };
+    let onpointermove = {
+        let seek = seek_to_fraction.clone();
+        let dragging = dragging.clone();
+        let track = track.clone();
+        Callback::from(move |e: PointerEvent| {
+            if *dragging.borrow()
+                && let Some(el) = track.cast::<web_sys::Element>()
+            {
+                seek(fraction_at(&el, e.client_x()));
+            }
+        })
+    };
+    let onpointerup = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: PointerEvent| *dragging.borrow_mut() = false)
+    };
+    let onkeydown = {
+        let on_travel = props.on_travel.clone();
+        let step_tick = props.on_step_tick.clone();
+        let step_event = props.on_step_event.clone();
+        let now = props.now;
+        Callback::from(move |e: KeyboardEvent| {
+            let by_event = e.shift_key();
+            match e.key().as_str() {
+                "ArrowLeft" | "ArrowDown" if by_event => on_travel.emit(Travel::BackEvent),
+                "ArrowLeft" | "ArrowDown" => on_travel.emit(Travel::BackTick),
+                "ArrowRight" | "ArrowUp" if by_event => step_event.emit(()),
+                "ArrowRight" | "ArrowUp" => step_tick.emit(()),
+                "PageDown" => on_travel.emit(Travel::BackEvent),
+                "PageUp" => step_event.emit(()),
+                "Home" => on_travel.emit(Travel::Seek(SimTime::ZERO)),
+                "End" => on_travel.emit(Travel::Seek(known_until.max(now))),
+                _ => return,
+            };
+            e.prevent_default();
+        })
+    };
+    let pct = |t: SimTime| format!("{:.3}%", t.0 as f64 * 100.0 / end.0 as f64);
+    let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
+    let travel = |t: fn() -> Travel| props.on_travel.reform(move |_: MouseEvent| t());
+    let now_s = props.now.as_secs_f64();
+    let value_text = format!(
+        "{} of {}, tick {}",
+        format_clock(now_s),
+        format_clock(end.as_secs_f64()),
+        props.now.0 / interval.max(1)
+    );
+    html! {
+        <div class={classes!("timeline", props.embed.then_some("embed"))} data-testid="timeline">
+            <div class="tl-buttons" role="group" aria-label="Time travel">
+                if props.embed {
+                    <button type="button" class="primary play" onclick={click(&props.on_toggle_play)}
+                        aria-pressed={props.playing.to_string()} data-testid="embed-play">
+                        { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
+                    </button>
+                }
+                <button type="button" onclick={travel(|| Travel::BackEvent)} data-testid="back-event"
+                    title="Back to the previous event (Shift+←)" aria-label="Back to the previous event">{ "⏮" }</button>
+                <button type="button" onclick={travel(|| Travel::BackTick)} data-testid="back-tick"
+                    title="Back one tick (←)" aria-label="Back one tick">{ "◀" }</button>
+                <button type="button" onclick={click(&props.on_step_tick)} data-testid="forward-tick"
+                    title="Forward one tick (→)" aria-label="Forward one tick">{ "▶" }</button>
+                <button type="button" onclick={click(&props.on_step_event)} data-testid="forward-event"
+                    title="Forward to the next event (Shift+→)" aria-label="Forward to the next event">{ "⏭" }</button>
+                if !props.embed {
+                    <button type="button" onclick={travel(|| Travel::Undo)} disabled={props.user_actions == 0}
+                        data-testid="undo" title="Take back the last fault you injected">
+                        { format!("Undo ({})", props.user_actions) }
+                    </button>
+                }
+                <span class="tl-clock" data-testid="timeline-clock">{ format_clock(now_s) }</span>
+            </div>
+            <div class="tl-track" ref={track} role="slider" tabindex="0" aria-label="Timeline: simulated time"
+                aria-valuemin="0" aria-valuemax={format!("{:.2}", end.as_secs_f64())} aria-valuenow={format!("{now_s:.2}")}
+                aria-valuetext={value_text} aria-keyshortcuts="ArrowLeft ArrowRight Shift+ArrowLeft Shift+ArrowRight Home End"
+                {onpointerdown} {onpointermove} onpointerup={onpointerup.clone()} onpointercancel={onpointerup}
+                {onkeydown} data-testid="scrubber">
+                <div class="tl-known" style={format!("width: {}", pct(known_until))}></div>
+                <div class="tl-past" style={format!("width: {}", pct(props.now))}></div>
+                { for marks.iter().map(|m| {
+                    let title = if m.more > 0 {
+                        format!("{} at {}: {} (+{} more)", m.kind.label(), format_clock(m.t.as_secs_f64()), m.reason, m.more)
+                    } else {
+                        format!("{} at {}: {}", m.kind.label(), format_clock(m.t.as_secs_f64()), m.reason)
+                    };
+                    html! {
+                        <span key={format!("{}-{}", m.seq, m.kind.class())} class={classes!("tl-marker", m.kind.class())}
+                            style={format!("left: {}", pct(m.t))} title={title} data-seq={m.seq.to_string()}></span>
+                    }
+                }) }
+                <div class="tl-thumb" style={format!("left: {}", pct(props.now))} aria-hidden="true"></div>
+            </div>
+            if !props.embed {
+                <ul class="tl-legend" aria-label="Marker colours">
+                    { for [MarkerKind::Fault, MarkerKind::Teardown, MarkerKind::Reservation, MarkerKind::Controller, MarkerKind::Violation]
+                        .into_iter().map(|k| html! { <li key={k.class()}><span class={classes!("tl-swatch", k.class())}></span>{ k.label() }</li> }) }
+                </ul>
+            }
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::presets::preset_by_id;
+    use crate::app::session::Session;
+    use std::rc::Rc;
+
+    #[test]
+    fn markers_cover_faults_teardowns_and_reservations_and_stay_few() {
+        let mut s = Session::new(preset_by_id("replica-crash").unwrap().scenario().unwrap());
+        s.advance_to(SimTime::from_secs_f64(40.0));
+        let m = markers(s.history().known_events(), SimTime::from_secs_f64(40.0), 240);
+        assert!(m.iter().any(|m| m.kind == MarkerKind::Teardown), "{m:?}");
+        assert!(m.iter().any(|m| m.kind == MarkerKind::Reservation));
+        assert!(m.iter().any(|m| m.kind == MarkerKind::Fault));
+        let mut big = Session::new(preset_by_id("big-cluster").unwrap().scenario().unwrap());
+        big.advance_to(SimTime::from_secs_f64(60.0));
+        let m = markers(big.history().known_events(), SimTime::from_secs_f64(60.0), 240);
+        assert!(m.len() <= 5 * 241, "{}", m.len());
+    }
+
+    #[test]
+    fn stepping_back_finds_the_previous_tick_and_event() {
+        assert_eq!(previous_tick_time(SimTime(250_000), 100_000), SimTime(200_000));
+        assert_eq!(previous_tick_time(SimTime(200_000), 100_000), SimTime(100_000));
+        assert_eq!(previous_tick_time(SimTime::ZERO, 100_000), SimTime::ZERO);
+        let mut s = Session::new(preset_by_id("replica-crash").unwrap().scenario().unwrap());
+        s.advance_to(SimTime::from_secs_f64(10.0));
+        let events = s.history().known_events();
+        let last = events.last().unwrap().t;
+        assert_eq!(previous_event_time(events, SimTime(last.0 + 1)), Some(last));
+        assert!(previous_event_time(events, last).unwrap() < last);
+        assert_eq!(previous_event_time(events, SimTime::ZERO), None);
+    }
+
+    #[test]
+    fn travel_seeks_back_forks_and_undoes_through_the_reducer() {
+        use crate::model::scenario::ActionKind;
+        use crate::ui::state::UiAction;
+        use yew::Reducible;
+        let st = Rc::new(UiState::for_preset("replica-crash"));
+        let st = st.reduce(UiAction::SetSpeedExp(2.0));
+        let st = st.reduce(UiAction::TogglePlay);
+        let st = st.reduce(UiAction::Frame { wall_ms: 200.0 }); // 20 s
+        let st = st.reduce(UiAction::Travel(Travel::Seek(SimTime::from_secs_f64(5.0))));
+        assert!(!st.playing);
+        assert_eq!(st.now, SimTime::from_secs_f64(5.0));
+        let seq = st.log[0].seq;
+        let st = st.reduce(UiAction::Inject(ActionKind::KillController {}));
+        assert_eq!(st.user_actions, 1);
+        let st = st.reduce(UiAction::Travel(Travel::Undo));
+        assert_eq!(st.user_actions, 0);
+        assert_eq!(st.now, SimTime::from_secs_f64(5.0));
+        let st = st.reduce(UiAction::Travel(Travel::BackTick));
+        assert_eq!(st.now, SimTime::from_secs_f64(4.9));
+        let st = st.reduce(UiAction::Travel(Travel::JumpToEvent(seq)));
+        assert_eq!(st.selected_event.as_ref().map(|e| e.event.seq), Some(seq));
+    }
+}
