@@ -173,7 +173,7 @@ impl History {
     /// Show the run at `t`: restore the nearest checkpoint at or before `t` (or start over) and replay to `t`.
     pub fn seek(&mut self, scenario: &Scenario, sim: &mut Simulation, actions: &[Action], t: SimTime) {
         self.observe(sim);
-        if t >= sim.now() && self.checkpoints.range(sim.now().0 + 1..=t.0).next().is_none() {
+        if t == sim.now() || (t > sim.now() && self.checkpoints.range(sim.now().0 + 1..=t.0).next().is_none()) {
             // Forward with no checkpoint in between: continuing from here is the cheapest.
             self.advance_to(sim, actions, t);
             return;
@@ -278,7 +278,7 @@ mod tests {
         h.inject(&mut sim, &mut actions, ActionKind::KillController {});
         h.advance_to(&mut sim, &actions, secs(40.0));
         assert!(h.checkpoints() >= 7);
-        for t in [0.0, 3.3, 6.0, 6.05, 12.7, 25.0, 40.0, 55.5] {
+        for t in [0.0, 0.0, 3.3, 3.3, 6.0, 6.05, 12.7, 25.0, 25.0, 40.0, 55.5] {
             h.seek(&sc, &mut sim, &actions, secs(t));
             let fresh = replayed(&sc, &actions, secs(t));
             assert_eq!(sim.snapshot(), fresh.snapshot(), "at {t} s");
