@@ -524,8 +524,19 @@ impl ServeController {
             }
             let id = r.id.clone();
             let actor = cx.gcs.actors.get(&id).cloned();
-            // On a node that died but is not declared dead yet, the metadata call hangs.
+            // On a node that died but is not declared dead yet, the metadata call hangs; a replica RECOVERING for
+            // longer than SLOW_STARTUP_WARNING_S is force-stopped, not counted, with no sibling sweep (errata §5).
             if actor.as_ref().is_some_and(|a| a.unreachable) {
+                if now.since(d.replicas[idx].since) >= cx.timing.slow_startup_warning {
+                    Self::stop_replica(
+                        d,
+                        idx,
+                        false,
+                        format!("replica {id} has been RECOVERING for too long: force-stopping it (not counted)"),
+                        None,
+                        cx,
+                    );
+                }
                 continue;
             }
             match actor {
@@ -1274,7 +1285,10 @@ impl ServeController {
                             at(when);
                         }
                     }
-                    ReplicaState::Recovering => at(r.recover_ready_at.unwrap_or_default()),
+                    ReplicaState::Recovering => {
+                        at(r.recover_ready_at.unwrap_or_default());
+                        at(r.since.plus(timing.slow_startup_warning));
+                    }
                     ReplicaState::Running | ReplicaState::PendingMigration => {
                         let faulty = actor.is_none_or(|a| !a.alive || a.failing_health_checks.is_some());
                         if faulty || r.health.consecutive_failures > 0 || r.health.in_flight.is_some() {
