@@ -86,7 +86,9 @@ pub fn import(name: &str, text: &str) -> Result<Imported, String> {
                 e.column()
             )
         } else {
-            format!("\"{name}\" is not valid JSON: line {}, column {}: {e}", e.line(), e.column())
+            let m = e.to_string();
+            let m = m.split(" at line ").next().unwrap_or_default();
+            format!("\"{name}\" is not valid JSON: line {}, column {}: {m}.", e.line(), e.column())
         }
     })?;
     let Some(obj) = value.as_object() else {

@@ -63,7 +63,7 @@ fn import_file(
 ) {
     let name = file.name();
     if let Err(e) = check_size(&name, file.size() as u64) {
-        message.set(Some((false, format!("Import refused: {e} Your session is unchanged."))));
+        message.set(Some((false, format!("Import refused: {} Your session is unchanged.", sentence(&e)))));
         return;
     }
     let gfile = gloo::file::File::from(file);
@@ -77,7 +77,7 @@ fn import_file(
                 message.set(Some((true, format!("Imported \"{name}\"."))));
                 dispatcher.dispatch(UiAction::Travel(t));
             }
-            Err(e) => message.set(Some((false, format!("Import failed: {e} Your session is unchanged.")))),
+            Err(e) => message.set(Some((false, format!("Import failed: {} Your session is unchanged.", sentence(&e))))),
         }
     });
     *reader.borrow_mut() = Some(task);
@@ -338,3 +338,9 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
 }
 
 fn drop_all<T>(_: T) {}
+
+/// End a message with a full stop, so that the next sentence reads well.
+fn sentence(m: &str) -> String {
+    let m = m.trim_end();
+    if m.ends_with(['.', '?', '!']) { m.to_string() } else { format!("{m}.") }
+}

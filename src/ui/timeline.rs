@@ -297,13 +297,13 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     </button>
                 }
                 <button type="button" onclick={travel(|| Travel::BackEvent)} data-testid="back-event"
-                    title="Back to the previous event (Shift+←)" aria-label="Back to the previous event">{ "⏮" }</button>
+                    title="Back to the previous event (Shift+←)" aria-label="Back to the previous event">{ "◀ event" }</button>
                 <button type="button" onclick={travel(|| Travel::BackTick)} data-testid="back-tick"
-                    title="Back one tick (←)" aria-label="Back one tick">{ "◀" }</button>
+                    title="Back one tick (←)" aria-label="Back one tick">{ "◀ tick" }</button>
                 <button type="button" onclick={click(&props.on_step_tick)} data-testid="forward-tick"
-                    title="Forward one tick (→)" aria-label="Forward one tick">{ "▶" }</button>
+                    title="Forward one tick (→)" aria-label="Forward one tick">{ "tick ▶" }</button>
                 <button type="button" onclick={click(&props.on_step_event)} data-testid="forward-event"
-                    title="Forward to the next event (Shift+→)" aria-label="Forward to the next event">{ "⏭" }</button>
+                    title="Forward to the next event (Shift+→)" aria-label="Forward to the next event">{ "event ▶" }</button>
                 if !props.embed {
                     <button type="button" onclick={travel(|| Travel::Undo)} disabled={props.user_actions == 0}
                         data-testid="undo" title="Take back the last fault you injected">

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { useApp, screenshot, expectNoProblems, PHONE, ROOT } from './harness.mjs';
+import path from 'node:path';
+import { useApp, screenshot, expectNoProblems, PHONE, ROOT, SCREENSHOTS } from './harness.mjs';
 
 const app = useApp();
 
@@ -286,6 +287,11 @@ test('phone: the timeline and share panel fit 390 px', async () => {
   assert.ok(box.width > 250, `the scrub bar is usable (${box.width}px)`);
   await copyLink(page);
   await screenshot(page, 'timetravel-13-phone');
+  // What the phone shows around the scrub bar (the full-page shot is long).
+  await page.locator('[data-testid=timeline]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'timetravel-14-phone-timeline.png') });
+  await page.locator('[data-testid=share-panel]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'timetravel-15-phone-share.png') });
   expectNoProblems(problems);
   await page.close();
 });
