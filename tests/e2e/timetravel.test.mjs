@@ -280,7 +280,7 @@ test('embed mode shows only the cluster view and minimal controls', async () => 
 
 test('phone: the timeline and share panel fit 390 px', async () => {
   const { page, problems } = await load('?preset=replica-crash', { viewport: PHONE });
-  await stepEvents(page, 20);
+  await stepEvents(page, 12);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `no sideways scrolling (${width}px)`);
   const box = await page.locator('[data-testid=scrubber]').boundingBox();
@@ -288,7 +288,7 @@ test('phone: the timeline and share panel fit 390 px', async () => {
   await copyLink(page);
   await screenshot(page, 'timetravel-13-phone');
   // What the phone shows around the scrub bar (the full-page shot is long).
-  await page.locator('[data-testid=timeline]').scrollIntoViewIfNeeded();
+  await page.$eval('[data-testid=timeline]', (el) => el.scrollIntoView({ block: 'center' }));
   await page.screenshot({ path: path.join(SCREENSHOTS, 'timetravel-14-phone-timeline.png') });
   await page.locator('[data-testid=share-panel]').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(SCREENSHOTS, 'timetravel-15-phone-share.png') });
