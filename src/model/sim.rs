@@ -60,6 +60,8 @@ pub struct Simulation {
     /// Run the invariant checker after every step that changed something (default). Benchmarks may turn it off
     /// to measure the model alone; tests never do.
     pub check_invariants: bool,
+    /// Actions queued by a user after the start (see `schedule`).
+    user_actions: Vec<crate::model::scenario::Action>,
 }
 
 impl Simulation {
@@ -139,9 +141,10 @@ impl Simulation {
             steps: 0,
             ticks: 0,
             check_invariants: true,
+            user_actions: Vec::new(),
         };
         for a in &scenario.actions {
-            sim.schedule(SimTime::from_secs_f64(a.at_s), a.kind.clone());
+            sim.queue(SimTime::from_secs_f64(a.at_s), a.kind.clone());
         }
         sim.announce_start();
         sim
@@ -195,11 +198,22 @@ impl Simulation {
         SimTime::from_secs_f64(self.scenario.until_s)
     }
 
-    /// Queue an action at `at` (never before now: a past time means now).
+    /// Queue a user action at `at` (never before now: a past time means now). It is also recorded, so the
+    /// trace's scenario (and an export) carries it and reproduces the run on its own.
     pub fn schedule(&mut self, at: SimTime, kind: ActionKind) {
         let at = at.max(self.now);
+        self.user_actions.push(crate::model::scenario::Action { at_s: at.as_secs_f64(), kind: kind.clone() });
+        self.queue(at, kind);
+    }
+
+    fn queue(&mut self, at: SimTime, kind: ActionKind) {
         self.next_action_seq += 1;
         self.actions.insert((at, self.next_action_seq), kind);
+    }
+
+    /// The actions queued with [`Simulation::schedule`] (not the scenario's own), in the order they were queued.
+    pub fn user_actions(&self) -> &[crate::model::scenario::Action] {
+        &self.user_actions
     }
 
     /// The next time at which anything happens, if any.

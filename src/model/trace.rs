@@ -221,7 +221,13 @@ impl Simulation {
         let s = self.snapshot();
         Trace {
             format: TRACE_FORMAT,
-            scenario: self.scenario.normalised(),
+            scenario: {
+                // The scenario with the user's actions folded in (stable by time), so the trace alone replays.
+                let mut scenario = self.scenario.normalised();
+                scenario.actions.extend(self.user_actions().iter().cloned());
+                scenario.actions.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+                scenario
+            },
             events: self.events().to_vec(),
             final_state: FinalState {
                 t_s: s.t.as_secs_f64(),
