@@ -481,3 +481,18 @@ async fn no_violation_no_banner() {
     settle().await;
     assert!(root.query_selector("[data-testid=violations]").unwrap().is_none());
 }
+
+// ===== cross-platform determinism ===============================================================================
+
+#[path = "golden/mod.rs"]
+mod golden;
+
+/// The wasm half of the determinism check (tests/cross_platform.rs is the native half): the same scenarios give
+/// traces with the same golden hashes in the browser as natively.
+#[wasm_bindgen_test]
+fn wasm_traces_are_byte_identical_to_native_ones() {
+    for (name, text) in golden::SCENARIOS {
+        let want = golden::expected(name).expect("every golden scenario has a hash");
+        assert_eq!(golden::trace_hash(text), want, "{name}: the wasm trace differs from the native one");
+    }
+}
