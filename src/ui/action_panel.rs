@@ -62,12 +62,28 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
         // Move focus into the panel when it opens or its target changes, so keyboard users land on the actions.
         let panel = panel.clone();
         use_effect_with(props.target.clone(), move |_| {
+            let doc = gloo::utils::document();
+            // A replica or node is an SVG element: `focus()` is the same method there.
+            let opener = doc.active_element().map(|a| a.unchecked_into::<web_sys::HtmlElement>());
             let el = panel.cast::<web_sys::Element>();
             let first = ["button.act:not([disabled])", "input", "button"]
                 .iter()
                 .find_map(|sel| el.as_ref().and_then(|el| el.query_selector(sel).ok().flatten()));
             if let Some(first) = first.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
                 let _ = first.focus();
+            }
+            // A non-modal dialog: Tab may leave it. On close, if focus was still in it (or was lost with it), give it
+            // back to the replica, node or button that opened it, if that is still on the page.
+            move || {
+                let doc = gloo::utils::document();
+                let active = doc.active_element();
+                let lost = active.as_ref().is_none_or(|a| {
+                    doc.body().is_some_and(|b| a == b.unchecked_ref::<web_sys::Element>())
+                        || el.as_ref().is_some_and(|p| p.contains(Some(a)))
+                });
+                if lost && let Some(o) = opener.filter(|o| o.is_connected()) {
+                    let _ = o.focus();
+                }
             }
         });
     }

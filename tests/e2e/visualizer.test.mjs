@@ -346,3 +346,39 @@ test('a crash shows an error screen with a reload button, never a blank page', a
   assert.ok(problems.some((p) => /RuntimeError|panicked|crash test/.test(p)), 'the crash was reported');
   await page.close();
 });
+
+test('the help overlay is a modal: focus moves in, Tab stays inside, Escape returns focus to the ? button', async () => {
+  for (const viewport of [undefined, PHONE]) {
+    const { page, problems } = await load('steady-pack', viewport && { viewport });
+    await page.focus('[data-testid=help]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=help-overlay]');
+    const dialog = page.locator('[data-testid=help-overlay] [role=dialog]');
+    assert.equal(await dialog.getAttribute('aria-modal'), 'true');
+    assert.equal(await page.textContent(`#${await dialog.getAttribute('aria-labelledby')}`), 'Keyboard shortcuts');
+    const inside = () => page.evaluate(() => !!document.activeElement?.closest('[data-testid=help-overlay] [role=dialog]'));
+    assert.ok(await inside(), 'focus moves into the overlay');
+    for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await page.keyboard.press(key);
+      assert.ok(await inside(), `focus stays inside the overlay after ${key}`);
+    }
+    await screenshot(page, `visualizer-help-modal-${viewport ? 'phone' : 'desktop'}`);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=help-overlay]', { state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset?.testid), 'help',
+      'focus returns to the ? button');
+    // The action panel (a non-modal dialog) also gives focus back to the replica that opened it.
+    await stepUntil(page, () => !!document.querySelector('.cluster-svg [data-replica]'));
+    const replica = await page.$eval('.cluster-svg [data-replica]', (e) => e.dataset.replica);
+    await page.focus(`[data-replica="${replica}"]`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=action-panel]');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset?.testid), 'kill-replica');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=action-panel]', { state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset?.replica), replica,
+      'focus returns to the replica');
+    expectNoProblems(problems);
+    await page.close();
+  }
+});
