@@ -3,7 +3,7 @@
 use crate::model::events::{Event, EventKind};
 use crate::ui::state::{LogCategory, SelectedEvent};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -59,6 +59,29 @@ fn row(e: &Event, detail: Option<Html>, on_select: &Callback<Option<u64>>) -> Ht
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse)]
+    fn json_parse(text: &str) -> JsValue;
+    /// Any element, for the option-taking forms of `scrollIntoView` and `focus`.
+    type Revealable;
+    #[wasm_bindgen(method, js_name = scrollIntoView)]
+    fn scroll_into_view_with(this: &Revealable, options: &JsValue);
+    #[wasm_bindgen(method, js_name = focus)]
+    fn focus_with(this: &Revealable, options: &JsValue);
+}
+
+/// Scroll `el` into view only as far as needed (`block: "nearest"`) and focus it without a second scroll.
+fn reveal_element(el: &web_sys::Element) {
+    if !el.has_attribute("tabindex") && el.tag_name() != "BUTTON" {
+        let _ = el.set_attribute("tabindex", "-1");
+    }
+    // The whole row, with its detail, where it fits.
+    let row = el.closest("li").ok().flatten().unwrap_or_else(|| el.clone());
+    el.unchecked_ref::<Revealable>().focus_with(&json_parse(r#"{"preventScroll":true}"#));
+    row.unchecked_ref::<Revealable>().scroll_into_view_with(&json_parse(r#"{"block":"nearest","inline":"nearest"}"#));
+}
+
 #[component(EventLog)]
 pub fn event_log(props: &EventLogProps) -> Html {
     let selected_seq = props.selected.as_ref().map(|s| s.event.seq);
@@ -73,12 +96,33 @@ pub fn event_log(props: &EventLogProps) -> Html {
     let on_text = props.on_text.reform(|e: InputEvent| {
         e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()
     });
+    // After "Caused by: …" selects an event, scroll its row into view (or the detail shown above the list when it
+    // is filtered out) and move focus there, so the selection is visible and keyboard users follow it.
+    let reveal = use_mut_ref(|| None::<u64>);
+    let list = use_node_ref();
+    {
+        let (reveal, list) = (reveal.clone(), list.clone());
+        use_effect_with(selected_seq, move |seq| {
+            let wanted = reveal.borrow_mut().take();
+            if let (Some(seq), Some(root)) = (seq.filter(|s| wanted == Some(*s)), list.cast::<web_sys::Element>()) {
+                let row = root.query_selector(&format!("button[data-seq=\"{seq}\"]")).ok().flatten();
+                let target = row.or_else(|| root.query_selector(".event-detail-outside").ok().flatten());
+                if let Some(el) = target {
+                    reveal_element(&el);
+                }
+            }
+        });
+    }
     let detail = props.selected.as_ref().map(|s| {
         let e = &s.event;
         let touches = e.kind.touches();
         let cause = s.cause.as_ref().map(|c| {
             let seq = c.seq;
-            let onclick = props.on_select.reform(move |_: MouseEvent| Some(seq));
+            let reveal = reveal.clone();
+            let onclick = props.on_select.reform(move |_: MouseEvent| {
+                *reveal.borrow_mut() = Some(seq);
+                Some(seq)
+            });
             html! {
                 <p class="ev-cause">
                     { "Caused by: " }
@@ -103,7 +147,7 @@ pub fn event_log(props: &EventLogProps) -> Html {
         }
     });
     html! {
-        <section class="event-log" aria-labelledby="log-title" data-testid="event-log">
+        <section class="event-log" aria-labelledby="log-title" data-testid="event-log" ref={list}>
             <h2 id="log-title">{ "What happened" }</h2>
             <div class="log-filters">
                 <label>

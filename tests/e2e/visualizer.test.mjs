@@ -42,6 +42,19 @@ async function stepUntil(page, predicate, arg, each = async () => {}, max = 300)
   throw new Error(`not reached after ${max} events: ${predicate}`);
 }
 
+/** Whether the element matching `sel` is visible inside its scrolling ancestors and the window. */
+function inView(sel) {
+  const el = document.querySelector(sel);
+  const r = el.getBoundingClientRect();
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const style = getComputedStyle(p);
+    if (!/(auto|scroll)/.test(style.overflowY) || p.scrollHeight <= p.clientHeight) continue;
+    const pr = p.getBoundingClientRect();
+    if (r.top < pr.top - 1 || r.bottom > pr.bottom + 1) return false;
+  }
+  return r.top >= -1 && r.bottom <= window.innerHeight + 1;
+}
+
 /** The replicas drawn in node cards. */
 function replicas(page) {
   return page.$$eval('.cluster-svg [data-replica]', (els) => els.map((e) => ({
@@ -120,6 +133,9 @@ test('killing a gang member stops its sibling in the same tick and a new gang re
   // The cause is one click away.
   await page.click('[data-testid=cause-link]');
   assert.match(await page.textContent('.events li.selected'), /k-health_check|health check|crashed/);
+  // ... and the cause is scrolled into view and focused.
+  await page.waitForFunction(() => document.activeElement?.closest('.events li')?.classList.contains('selected'));
+  assert.ok(await page.evaluate(inView, '.events li.selected'), 'the cause is scrolled into view');
   await screenshot(page, 'visualizer-kill-5-teardown-selected');
 
   await stepUntil(page, healthy, 4, watchOthers);
