@@ -14,6 +14,8 @@ use crate::model::time::{SimDuration, SimTime};
 
 /// How far "step to the next event" looks ahead before giving up (simulated time).
 pub const NEXT_EVENT_HORIZON: SimDuration = SimDuration(600 * 1_000_000);
+/// Past the scenario's `until_s`, how far one "step to the next event" may go (simulated time).
+pub const NEXT_EVENT_PAST_END: SimDuration = SimDuration(60 * 1_000_000);
 
 pub struct Session {
     scenario: Scenario,
@@ -112,11 +114,21 @@ impl Session {
         self.history.step_tick(&mut self.sim, &self.user_actions);
     }
 
-    /// Advance until the model records at least one new event, or [`NEXT_EVENT_HORIZON`] passes.
+    /// Advance until the model records at least one new event, or the limit ([`Session::next_event_limit`]).
     /// Returns whether an event was found.
     pub fn step_to_next_event(&mut self) -> bool {
-        let limit = self.sim.now().plus(NEXT_EVENT_HORIZON);
+        let limit = self.next_event_limit();
         self.history.step_to_next_event(&mut self.sim, &self.user_actions, limit)
+    }
+
+    /// How far "step to the next event" may go from now: [`NEXT_EVENT_HORIZON`], but not past the scenario's
+    /// `until_s` (or, once past it, [`NEXT_EVENT_PAST_END`] further), so an idle run does not stretch the
+    /// timeline by minutes in one press.
+    pub fn next_event_limit(&self) -> SimTime {
+        let now = self.sim.now();
+        let until = SimTime::from_secs_f64(self.scenario.until_s);
+        let cap = if now < until { until } else { now.plus(NEXT_EVENT_PAST_END) };
+        now.plus(NEXT_EVENT_HORIZON).min(cap)
     }
 
     /// Show the run at `t` (back or forward): checkpoints plus replay; user actions after `t` are kept.
@@ -193,6 +205,24 @@ mod tests {
         s.advance_by(SimDuration(iv.0 / 2));
         s.step_tick();
         assert_eq!(s.now().0, 2 * iv.0);
+    }
+
+    #[test]
+    fn next_event_on_an_idle_run_stops_at_until_then_goes_a_minute_at_a_time() {
+        let mut s = session("steady-pack");
+        let until = SimTime::from_secs_f64(s.scenario().until_s);
+        let mut steps = 0;
+        while s.step_to_next_event() {
+            steps += 1;
+            assert!(steps < 10_000, "the run settles");
+        }
+        assert!(s.now() <= until, "the first idle jump stops at until_s, not {NEXT_EVENT_HORIZON:?} later");
+        while s.now() < until {
+            s.step_to_next_event();
+        }
+        let past = s.now();
+        s.step_to_next_event();
+        assert!(s.now() <= past.plus(NEXT_EVENT_PAST_END));
     }
 
     #[test]

@@ -295,3 +295,17 @@ test('phone: the timeline and share panel fit 390 px', async () => {
   expectNoProblems(problems);
   await page.close();
 });
+
+test('"Next event" on an idle run stops at the scenario end (30 s), then goes at most a minute per press', async () => {
+  const { page, problems } = await load('?preset=steady-pack');
+  for (let i = 0; i < 200 && (await clock(page)) < 30; i++) await page.click('[data-testid=step-event]');
+  assert.equal(await clock(page), 30, 'the idle jump ends at until_s, not 600 s later');
+  assert.equal(await page.getAttribute('[data-testid=scrubber]', 'aria-valuemax'), '30.00', 'the bar is not stretched');
+  await page.click('[data-testid=step-event]');
+  assert.ok((await clock(page)) <= 90, 'past the end, one press goes at most 60 s');
+  assert.equal(Number(await page.getAttribute('[data-testid=scrubber]', 'aria-valuemax')), await clock(page),
+    'the bar ends at the cursor');
+  await screenshot(page, 'timetravel-idle-next-event');
+  expectNoProblems(problems);
+  await page.close();
+});
