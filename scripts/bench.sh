@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The model benchmarks (BENCHMARKS.md): throughput for one simulated hour at 100 nodes / 1,000 replicas and
+# 1,000 nodes / 10,000 replicas with and without faults, scaling at 1x/2x/4x/8x, and seek. Prints a table and JSON
+# lines (lines starting with '{'). Builds with the release profile first.
+#
+#   bash scripts/bench.sh                  everything
+#   bash scripts/bench.sh --quick          1x and 2x only, 3 seek points (a smoke test)
+#   bash scripts/bench.sh --no-invariants  also measure with the invariant checker off
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+printf '== machine\n'
+printf 'nproc: %s\n' "$(nproc)"
+if command -v lscpu >/dev/null; then lscpu | head -n 15; fi
+printf 'rustc: %s\n' "$(rustc --version)"
+printf 'commit: %s\n\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+
+cargo build --release --bin gangplank-bench
+exec "$ROOT/target/release/gangplank-bench" "$@"
