@@ -18,8 +18,11 @@ use crate::model::sim::Checkpoint;
 use crate::model::time::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 
-/// Simulated time between two checkpoints.
+/// Simulated time between two checkpoints (at first; see [`MAX_CHECKPOINTS`]).
 pub const CHECKPOINT_EVERY: SimDuration = SimDuration(5 * 1_000_000);
+/// At most this many checkpoints are kept: past it, every other one is dropped and the spacing doubles, so memory
+/// stays bounded on long runs (a 1,000-replica state is about a megabyte) while a seek replays at most one spacing.
+pub const MAX_CHECKPOINTS: usize = 32;
 
 struct Stored {
     checkpoint: Checkpoint,
@@ -32,6 +35,8 @@ pub struct History {
     every: SimDuration,
     /// By time (µs).
     checkpoints: BTreeMap<u64, Stored>,
+    /// Checkpoints sit on every `stride`-th grid point (doubles when there are too many).
+    stride: u64,
     /// How many of the user's actions the current simulation has applied (they are applied in order).
     applied: usize,
     /// The events of this timeline up to `known_until`, the furthest time it was run to. Seeking forward restores
@@ -55,6 +60,7 @@ impl History {
         History {
             every: SimDuration(every.0.max(1)),
             checkpoints: BTreeMap::new(),
+            stride: 1,
             applied: 0,
             known: Vec::new(),
             known_until: SimTime::ZERO,
@@ -64,6 +70,7 @@ impl History {
     /// Forget everything (a new scenario, seed, or a reset): the next run starts at time zero.
     pub fn reset(&mut self) {
         self.checkpoints.clear();
+        self.stride = 1;
         self.applied = 0;
         self.known.clear();
         self.known_until = SimTime::ZERO;
@@ -122,8 +129,14 @@ impl History {
                 break;
             }
             sim.run_until(next);
-            if !self.checkpoints.contains_key(&next.0) {
+            let on_stride = (next.0 / self.every.0) % self.stride == 0;
+            if on_stride && !self.checkpoints.contains_key(&next.0) {
                 self.checkpoints.insert(next.0, Stored { checkpoint: sim.checkpoint(), applied: self.applied });
+                while self.checkpoints.len() > MAX_CHECKPOINTS {
+                    self.stride *= 2;
+                    let (every, stride) = (self.every.0, self.stride);
+                    self.checkpoints.retain(|t, _| (t / every) % stride == 0);
+                }
             }
         }
         sim.run_until(t);
