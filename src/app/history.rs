@@ -129,13 +129,13 @@ impl History {
                 break;
             }
             sim.run_until(next);
-            let on_stride = (next.0 / self.every.0) % self.stride == 0;
+            let on_stride = (next.0 / self.every.0).is_multiple_of(self.stride);
             if on_stride && !self.checkpoints.contains_key(&next.0) {
                 self.checkpoints.insert(next.0, Stored { checkpoint: sim.checkpoint(), applied: self.applied });
                 while self.checkpoints.len() > MAX_CHECKPOINTS {
                     self.stride *= 2;
                     let (every, stride) = (self.every.0, self.stride);
-                    self.checkpoints.retain(|t, _| (t / every) % stride == 0);
+                    self.checkpoints.retain(|t, _| (t / every).is_multiple_of(stride));
                 }
             }
         }
