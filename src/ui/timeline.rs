@@ -219,42 +219,81 @@ pub fn timeline(props: &TimelineProps) -> Html {
     };
     let track = use_node_ref();
     let dragging = use_mut_ref(|| false);
-    let seek_to_fraction = {
-        let on_travel = props.on_travel.clone();
-        move |f: f64| {
-            let us = (f * end.0 as f64).round() as u64;
-            // Land on a tick boundary: replays are exact at any time, but ticks are what people count.
-            let us = (us + interval / 2) / interval.max(1) * interval.max(1);
-            on_travel.emit(Travel::Seek(SimTime(us.min(end.0))));
+    // Seeks while dragging are coalesced: a seek can take a while on a big run, so a move only records where to go,
+    // and one seek per animation frame goes to the latest position. Releasing applies the final position at once.
+    let pending = use_mut_ref(|| None::<SimTime>);
+    let frame = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
+    // The last position sought by the bar.
+    let last = use_mut_ref(|| None::<SimTime>);
+    let time_at = move |f: f64| {
+        let us = (f * end.0 as f64).round() as u64;
+        // Land on a tick boundary: replays are exact at any time, but ticks are what people count.
+        let us = (us + interval / 2) / interval.max(1) * interval.max(1);
+        SimTime(us.min(end.0))
+    };
+    let flush = {
+        let (pending, frame, last, on_travel) = (pending.clone(), frame.clone(), last.clone(), props.on_travel.clone());
+        move || {
+            frame.borrow_mut().take();
+            let next = pending.borrow_mut().take();
+            if let Some(t) = next {
+                *last.borrow_mut() = Some(t);
+                on_travel.emit(Travel::Seek(t));
+            }
+        }
+    };
+    let request_seek = {
+        let (pending, frame, flush) = (pending.clone(), frame.clone(), flush.clone());
+        move |t: SimTime| {
+            *pending.borrow_mut() = Some(t);
+            if frame.borrow().is_none() {
+                let flush = flush.clone();
+                *frame.borrow_mut() = Some(gloo::render::request_animation_frame(move |_| flush()));
+            }
         }
     };
     let onpointerdown = {
-        let seek = seek_to_fraction.clone();
         let dragging = dragging.clone();
         let track = track.clone();
+        let on_travel = props.on_travel.clone();
+        let (pending, last) = (pending.clone(), last.clone());
         Callback::from(move |e: PointerEvent| {
             if let Some(el) = track.cast::<web_sys::Element>() {
                 let _ = el.set_pointer_capture(e.pointer_id());
                 *dragging.borrow_mut() = true;
-                seek(fraction_at(&el, e.client_x()));
+                pending.borrow_mut().take();
+                let t = time_at(fraction_at(&el, e.client_x()));
+                *last.borrow_mut() = Some(t);
+                on_travel.emit(Travel::Seek(t));
             }
         })
     };
     let onpointermove = {
-        let seek = seek_to_fraction.clone();
         let dragging = dragging.clone();
         let track = track.clone();
         Callback::from(move |e: PointerEvent| {
             if *dragging.borrow()
                 && let Some(el) = track.cast::<web_sys::Element>()
             {
-                seek(fraction_at(&el, e.client_x()));
+                request_seek(time_at(fraction_at(&el, e.client_x())));
             }
         })
     };
     let onpointerup = {
-        let dragging = dragging.clone();
-        Callback::from(move |_: PointerEvent| *dragging.borrow_mut() = false)
+        let (dragging, track, pending, last) = (dragging.clone(), track.clone(), pending.clone(), last.clone());
+        Callback::from(move |e: PointerEvent| {
+            if !dragging.replace(false) {
+                return;
+            }
+            // The release position is final: seek there now unless the view is already there.
+            if let Some(el) = track.cast::<web_sys::Element>() {
+                let t = time_at(fraction_at(&el, e.client_x()));
+                if pending.borrow().is_some() || *last.borrow() != Some(t) {
+                    *pending.borrow_mut() = Some(t);
+                }
+            }
+            flush();
+        })
     };
     let onkeydown = {
         let on_travel = props.on_travel.clone();

@@ -309,3 +309,34 @@ test('"Next event" on an idle run stops at the scenario end (30 s), then goes at
   expectNoProblems(problems);
   await page.close();
 });
+
+test('dragging the scrub bar on the big cluster coalesces seeks and always lands on the final position', async () => {
+  const { page, problems } = await load('?preset=big-cluster');
+  await page.locator('[data-testid=scrubber]').scrollIntoViewIfNeeded();
+  /** Pointer events on the bar at fractions of its width, all in one task (as if the page were busy); ms taken. */
+  const gesture = (steps) => page.evaluate((steps) => {
+    const bar = document.querySelector('[data-testid=scrubber]');
+    const r = bar.getBoundingClientRect();
+    const t0 = performance.now();
+    for (const [type, f] of steps) {
+      bar.dispatchEvent(new PointerEvent(type, { bubbles: true, pointerId: 1, isPrimary: true,
+        clientX: r.left + r.width * f, clientY: r.top + r.height / 2 }));
+    }
+    return performance.now() - t0;
+  }, steps);
+  const valueNow = () => page.getAttribute('[data-testid=scrubber]', 'aria-valuenow').then(Number);
+  await gesture([['pointerdown', 1], ['pointerup', 1]]); // run the whole scenario once (60 s)
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=scrubber]').getAttribute('aria-valuenow')) > 50);
+  const end = Number(await page.getAttribute('[data-testid=scrubber]', 'aria-valuemax'));
+  const oneSeekMs = await gesture([['pointerdown', 0.5], ['pointerup', 0.5]]);
+  // A fast drag: 60 moves arrive before the page gets a frame; only the latest is sought, and the release lands.
+  const moves = Array.from({ length: 60 }, (_, i) => ['pointermove', 0.9 - i * 0.013]);
+  const dragMs = await gesture([['pointerdown', 0.9], ...moves, ['pointerup', 0.2]]);
+  await page.waitForFunction((want) => Math.abs(Number(
+    document.querySelector('[data-testid=scrubber]').getAttribute('aria-valuenow')) - want) < 0.2, end * 0.2);
+  assert.ok(Math.abs((await valueNow()) - end * 0.2) < 0.2, `the final position is applied (${await valueNow()})`);
+  assert.ok(dragMs < Math.max(oneSeekMs, 5) * 12 + 100, `60 moves cost about two seeks, not 60 (${dragMs} ms; one seek ${oneSeekMs} ms)`);
+  await screenshot(page, 'timetravel-drag-big-cluster');
+  expectNoProblems(problems);
+  await page.close();
+});
