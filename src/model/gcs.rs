@@ -443,6 +443,16 @@ impl Gcs {
             .map(|a| (a.created_seq, a.replica_id.clone()))
             .collect();
         order.sort();
+        if order.is_empty() {
+            return;
+        }
+        // Live Serve actors per node, counted once and kept up to date below (SPREAD's load measure).
+        let mut load = vec![0usize; self.cluster.nodes.len()];
+        for a in self.actors.values() {
+            if let (true, Some(i)) = (a.alive, a.node) {
+                load[i] += 1;
+            }
+        }
         for (_, id) in order {
             let placement = self.actors[&id].placement.clone();
             let node = match &placement {
@@ -462,9 +472,8 @@ impl Gcs {
                         })
                         .collect();
                     // SPREAD: the node with the fewest Serve actors, ties broken by the seeded RNG.
-                    let load = |i: usize| self.actors.values().filter(|a| a.alive && a.node == Some(i)).count();
-                    let best = fits.iter().map(|&i| load(i)).min();
-                    let tied: Vec<usize> = fits.into_iter().filter(|&i| Some(load(i)) == best).collect();
+                    let best = fits.iter().map(|&i| load[i]).min();
+                    let tied: Vec<usize> = fits.into_iter().filter(|&i| Some(load[i]) == best).collect();
                     if tied.is_empty() {
                         None
                     } else {
@@ -475,6 +484,7 @@ impl Gcs {
                 }
             };
             let Some(node) = node else { continue };
+            load[node] += 1;
             let startup = self.draw_startup(&id, now, rng);
             let done = now.plus(startup);
             self.warm_from = Some(self.warm_from.map_or(done, |t| t.min(done)));

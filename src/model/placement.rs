@@ -121,12 +121,15 @@ pub fn choose_nodes(
     }
     // Free resources as this placement uses them up: only touched nodes are copied.
     let mut taken: BTreeMap<usize, Resources> = BTreeMap::new();
-    let free = |taken: &BTreeMap<usize, Resources>, i: usize| -> Resources {
-        let mut f = cluster.nodes[i].available.clone();
-        if let Some(t) = taken.get(&i) {
-            f.sub(t);
+    let free = |taken: &BTreeMap<usize, Resources>, i: usize| -> std::borrow::Cow<'_, Resources> {
+        match taken.get(&i) {
+            None => std::borrow::Cow::Borrowed(&cluster.nodes[i].available),
+            Some(t) => {
+                let mut f = cluster.nodes[i].available.clone();
+                f.sub(t);
+                std::borrow::Cow::Owned(f)
+            }
         }
-        f
     };
     // Bundles of this PG already placed (rescheduling keeps them where they are).
     let mut used_by_pg: BTreeMap<usize, u32> = BTreeMap::new();

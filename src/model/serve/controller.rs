@@ -1291,8 +1291,16 @@ impl ServeController {
                     }
                     ReplicaState::Running | ReplicaState::PendingMigration => {
                         let faulty = actor.is_none_or(|a| !a.alive || a.failing_health_checks.is_some());
-                        if faulty || r.health.consecutive_failures > 0 || r.health.in_flight.is_some() {
-                            at(r.health.next_timer(&self.grid));
+                        match (r.health.in_flight, actor) {
+                            // A check on an actor whose node died unnoticed hangs until it times out (or the node
+                            // is declared dead, a GCS event that wakes the controller anyway).
+                            (Some((started, _)), Some(a)) if a.unreachable => {
+                                at(started.plus(d.config.health_check_timeout))
+                            }
+                            _ if faulty || r.health.consecutive_failures > 0 || r.health.in_flight.is_some() => {
+                                at(r.health.next_timer(&self.grid))
+                            }
+                            _ => {}
                         }
                     }
                     ReplicaState::Stopping => {
