@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 no violation, 1 invariant violations, 2 input rejected (message on stderr).
 use gangplank::model::Simulation;
-use gangplank::model::scenario::{ScenarioError, parse_scenario};
+use gangplank::model::scenario::{Scenario, ScenarioError, parse_scenario};
 use gangplank::model::time::fmt_secs;
 use std::process::ExitCode;
 
@@ -31,8 +31,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn read(path: &str) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("{path}: cannot read: {e}"))
+/// Read and validate a scenario file; on failure the message is on stderr and the caller exits 2.
+fn load(path: &str) -> Result<(String, Scenario), ExitCode> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("{path}: cannot read: {e}");
+        ExitCode::from(2)
+    })?;
+    match parse_scenario(&text) {
+        Ok(s) => Ok((text, s)),
+        Err(errors) => {
+            report(path, &errors);
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 fn report(path: &str, errors: &[ScenarioError]) {
@@ -47,15 +58,8 @@ fn validate(args: &[String]) -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let text = match read(path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    match parse_scenario(&text) {
-        Ok(s) => {
+    match load(path) {
+        Ok((_, s)) => {
             println!(
                 "{path}: ok ({} application(s), {} node(s), {} action(s))",
                 s.applications.len(),
@@ -64,10 +68,7 @@ fn validate(args: &[String]) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(errors) => {
-            report(path, &errors);
-            ExitCode::from(2)
-        }
+        Err(code) => code,
     }
 }
 
@@ -90,17 +91,10 @@ fn make_link(args: &[String]) -> ExitCode {
             }
         }
         [path] => {
-            let text = match read(path) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
+            let text = match load(path) {
+                Ok((text, _)) => text,
+                Err(code) => return code,
             };
-            if let Err(errors) = parse_scenario(&text) {
-                report(path, &errors);
-                return ExitCode::from(2);
-            }
             let value: serde_json::Value = serde_json::from_str(&text).expect("parsed above");
             SharedSession {
                 preset: None,
@@ -186,22 +180,10 @@ fn run(args: &[String]) -> ExitCode {
                 }
             }
         }
-        (Some(path), None) => {
-            let text = match read(path) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
-            };
-            match parse_scenario(&text) {
-                Ok(s) => (s, None),
-                Err(errors) => {
-                    report(path, &errors);
-                    return ExitCode::from(2);
-                }
-            }
-        }
+        (Some(path), None) => match load(path) {
+            Ok((_, s)) => (s, None),
+            Err(code) => return code,
+        },
     };
     let mut sim = Simulation::new(&scenario);
     sim.run_to_end();

@@ -645,9 +645,9 @@ impl ServeController {
         use crate::model::serve::status::DeploymentStatus as S;
         if d.status != S::Unhealthy && d.status != S::DeployFailed && d.message != message {
             d.message = message;
-            Self::emit_status(
+            Self::emit_status_from(
                 d,
-                d.status,
+                Some(d.status),
                 "slow start-up: replicas have been starting for a long time".to_string(),
                 cx,
             );
@@ -1206,7 +1206,7 @@ impl ServeController {
         if d.message != msg && d.status != S::DeployFailed {
             d.message = msg;
             let _ = cause;
-            Self::emit_status(d, d.status, "start-up failure recorded".to_string(), cx);
+            Self::emit_status_from(d, Some(d.status), "start-up failure recorded".to_string(), cx);
         }
     }
 
@@ -1235,16 +1235,7 @@ impl ServeController {
         true
     }
 
-    fn emit_status(
-        d: &DeploymentState,
-        from: crate::model::serve::status::DeploymentStatus,
-        why: String,
-        cx: &mut Ctx,
-    ) {
-        Self::emit_status_from(d, Some(from), why, cx);
-    }
-
-    fn emit_status_from(
+    pub(crate) fn emit_status_from(
         d: &DeploymentState,
         from: Option<crate::model::serve::status::DeploymentStatus>,
         why: String,

@@ -84,23 +84,7 @@ impl ServeController {
                     format!("replica {id} found alive by the new controller: RECOVERING (its gang context is read back when it answers)"),
                 );
             }
-            let from = None;
-            cx.log.push(
-                EventKind::DeploymentStatus {
-                    app: d.config.app.clone(),
-                    deployment: d.config.name.clone(),
-                    from,
-                    to: d.status,
-                    status_trigger: d.trigger,
-                    message: d.message.clone(),
-                },
-                format!(
-                    "{} is {} again after the controller restart ({})",
-                    d.config.label(),
-                    d.status.as_str(),
-                    d.trigger.as_str()
-                ),
-            );
+            ServeController::emit_status_from(d, None, "state rebuilt after the controller restart".to_string(), cx);
         }
         self.recovering = true;
         self.dirty = true;
