@@ -6,6 +6,8 @@
 #   bash scripts/bench.sh                  everything
 #   bash scripts/bench.sh --quick          1x and 2x only, 3 seek points (a smoke test)
 #   bash scripts/bench.sh --no-invariants  also measure with the invariant checker off
+#   bash scripts/bench.sh --model-only     skip the page and bundle benchmarks (scripts/bench-page.sh)
+# Without --model-only it then runs scripts/bench-page.sh (page in headless Chromium, bundle sizes).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,5 +20,15 @@ if command -v lscpu >/dev/null; then lscpu | head -n 15; fi
 printf 'rustc: %s\n' "$(rustc --version)"
 printf 'commit: %s\n\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
+model_only=false
+args=()
+for a in "$@"; do
+  if [ "$a" = --model-only ]; then model_only=true; else args+=("$a"); fi
+done
+
 cargo build --release --bin gangplank-bench
-exec "$ROOT/target/release/gangplank-bench" "$@"
+"$ROOT/target/release/gangplank-bench" "${args[@]}"
+if [ "$model_only" = false ]; then
+  printf '\n== page and bundle (scripts/bench-page.sh)\n'
+  bash "$ROOT/scripts/bench-page.sh"
+fi
