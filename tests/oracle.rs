@@ -424,10 +424,10 @@ fn spread_two_gangs_of_two_each_on_two_nodes() {
     }
 }
 
-#[test]
-fn pack_gang_of_three_spills_over_two_nodes() {
-    let run = assert_placement_like_ray("oracle_pack_gang3.json", "pack_gang3_exceeds_node");
-    let c = &oracle("steady")["result"]["cases"]["pack_gang3_exceeds_node"]["placement_checks"][0];
+/// The gang's PG spans as many distinct nodes as in Ray's run of `case` (after `assert_placement_like_ray`).
+fn assert_distinct_bundle_nodes_like_ray(file: &str, case: &str) {
+    let run = assert_placement_like_ray(file, case);
+    let c = &oracle("steady")["result"]["cases"][case]["placement_checks"][0];
     assert_eq!(
         distinct(&bundle_nodes(pgs(&run.end(), GANG_PREFIX)[0])).len() as u64,
         c["distinct_bundle_nodes"].as_u64().unwrap()
@@ -435,13 +435,13 @@ fn pack_gang_of_three_spills_over_two_nodes() {
 }
 
 #[test]
+fn pack_gang_of_three_spills_over_two_nodes() {
+    assert_distinct_bundle_nodes_like_ray("oracle_pack_gang3.json", "pack_gang3_exceeds_node");
+}
+
+#[test]
 fn spread_gang_of_four_uses_all_three_nodes() {
-    let run = assert_placement_like_ray("oracle_spread_gang4.json", "spread_gang4_more_than_nodes");
-    let c = &oracle("steady")["result"]["cases"]["spread_gang4_more_than_nodes"]["placement_checks"][0];
-    assert_eq!(
-        distinct(&bundle_nodes(pgs(&run.end(), GANG_PREFIX)[0])).len() as u64,
-        c["distinct_bundle_nodes"].as_u64().unwrap()
-    );
+    assert_distinct_bundle_nodes_like_ray("oracle_spread_gang4.json", "spread_gang4_more_than_nodes");
 }
 
 #[test]
