@@ -81,6 +81,7 @@ wasm_tests() {
 run_step "setup (installs what is missing)"               bash scripts/setup.sh all
 run_step "cargo fmt --check"                              cargo fmt --check -- --color never
 run_step "cargo clippy --all-targets -- -D warnings"      cargo clippy --locked --all-targets -- -D warnings
+run_step "cargo clippy --target wasm32 (UI, browser tests)" cargo clippy --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
 run_step "native tests (cargo test)"                      cargo test --locked
 run_step "browser tests (wasm-bindgen-test, Chromium)"    wasm_tests
 run_step "release build (trunk build --release)"          release_build
