@@ -290,7 +290,7 @@ fn parse_action(item: &Value, path: &str, errors: &mut Vec<ScenarioError>) -> Op
                 // An action kind added to `ActionKind` but not to the table above still parses.
                 let mut rest = obj.clone();
                 rest.remove("at_s");
-                if serde_json::from_value::<ActionKind>(Value::Object(rest)).is_err() {
+                if ActionKind::from_value(Value::Object(rest)).is_err() {
                     errors.push(ScenarioError::at(
                         format!("{path}.do"),
                         format!(
@@ -309,7 +309,7 @@ fn parse_action(item: &Value, path: &str, errors: &mut Vec<ScenarioError>) -> Op
     let at_s = at_s?;
     let mut rest = obj.clone();
     rest.remove("at_s");
-    match serde_json::from_value::<ActionKind>(Value::Object(rest)) {
+    match ActionKind::from_value(Value::Object(rest)) {
         Ok(kind) => Some(Action { at_s, kind }),
         Err(e) => {
             errors.push(ScenarioError::at(path, friendly(&strip_position(&e.to_string()))));
