@@ -207,26 +207,38 @@ fn check<T: DeserializeOwned>(value: &Value, path: &str, errors: &mut Vec<Scenar
     deserialize_at::<T>(value, path, errors).is_some()
 }
 
+/// [`check`] for a type without fields inside (a number, a string, [`Times`]): an error can only be at `path`
+/// itself, so no path tracking is needed, and the deserializer is the one [`ActionKind::from_value`] uses.
+fn check_plain<T: DeserializeOwned>(value: &Value, path: &str, errors: &mut Vec<ScenarioError>) -> bool {
+    match T::deserialize(value.clone()) {
+        Ok(_) => true,
+        Err(e) => {
+            errors.push(ScenarioError::at(path, friendly(&strip_position(&e.to_string()))));
+            false
+        }
+    }
+}
+
 /// One action kind as the file spells it: its `do` name and its fields (name, required, type check).
 /// Kept in step with [`ActionKind`]; a `do` name missing here still parses through serde (with coarser paths).
 const ACTION_KINDS: &[(&str, &[Field])] = &[
     ("kill_replica", &[("replica", true, check::<ReplicaRef>)]),
-    ("fail_health_check", &[("replica", true, check::<ReplicaRef>), ("times", true, check::<Times>)]),
+    ("fail_health_check", &[("replica", true, check::<ReplicaRef>), ("times", true, check_plain::<Times>)]),
     ("heal_health_check", &[("replica", true, check::<ReplicaRef>)]),
     (
         "fail_constructor",
         &[
             ("deployment", true, check::<DeploymentRef>),
-            ("rank", false, check::<Option<u32>>),
-            ("times", true, check::<Times>),
+            ("rank", false, check_plain::<Option<u32>>),
+            ("times", true, check_plain::<Times>),
         ],
     ),
-    ("kill_node", &[("node", true, check::<String>)]),
+    ("kill_node", &[("node", true, check_plain::<String>)]),
     ("add_node", &[("node", true, check::<NodeSpec>)]),
     ("kill_controller", &[]),
-    ("fail_gcs_queries", &[("for_s", true, check::<f64>)]),
-    ("set_num_replicas", &[("deployment", true, check::<DeploymentRef>), ("num_replicas", true, check::<i64>)]),
-    ("delete_app", &[("app", true, check::<String>)]),
+    ("fail_gcs_queries", &[("for_s", true, check_plain::<f64>)]),
+    ("set_num_replicas", &[("deployment", true, check::<DeploymentRef>), ("num_replicas", true, check_plain::<i64>)]),
+    ("delete_app", &[("app", true, check_plain::<String>)]),
 ];
 
 fn action_names() -> Vec<&'static str> {
