@@ -136,7 +136,9 @@ pub fn resolve(session: &SharedSession, preset: impl Fn(&str) -> Option<&'static
     }
     scenario.actions.extend(session.actions.iter().cloned());
     // Re-validate with the user's actions folded in: a link must never smuggle in an action the loader refuses.
-    let text = serde_json::to_string(&scenario).expect("a scenario always serializes");
+    // Through a Value (parse_scenario reads the text into one anyway): the scenario's serializer for Values is
+    // already in the bundle, a direct one to text would be another ~5 KB of wasm.
+    let text = serde_json::to_value(&scenario).expect("a scenario always serializes").to_string();
     parse_scenario(&text).map_err(|errors| {
         LinkError::InvalidScenario(
             errors.into_iter().map(|e| ScenarioError { path: format!("(link) {}", e.path), ..e }).collect(),
