@@ -769,13 +769,29 @@ fn friendly(msg: &str) -> String {
 
 /// ` (did you mean `x`?)` when one candidate is within a small edit distance, else empty.
 fn did_you_mean(found: &str, candidates: &[&str]) -> String {
-    let found_lower = found.to_lowercase();
-    let best = candidates.iter().map(|c| (edit_distance(&found_lower, &c.to_lowercase()), *c)).min_by_key(|(d, _)| *d);
+    let found_lower = fold(found);
+    let best = candidates.iter().map(|c| (edit_distance(&found_lower, &fold(c)), *c)).min_by_key(|(d, _)| *d);
     match best {
         Some((d, c)) if d > 0 && d <= 2.max(found.chars().count() / 4) => format!(" (did you mean `{c}`?)"),
         Some((0, c)) if c != found => format!(" (did you mean `{c}`?)"),
         _ => String::new(),
     }
+}
+
+/// `str::to_lowercase` as far as [`did_you_mean`] can tell, without Unicode's case tables (~17 KB of wasm once no
+/// other code lower-cases): the names compared with are ASCII, so only the characters whose lower case contains an
+/// ASCII letter matter (the ASCII capitals, the Kelvin sign and the dotted capital I); any other character matches no
+/// ASCII letter, lower-cased or not, and lower-cases to exactly one character (checked by a test for every `char`).
+fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\u{212A}' => out.push('k'),
+            '\u{130}' => out.push_str("i\u{307}"),
+            c => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
 }
 
 /// Levenshtein distance; inputs are field names, so short. Longer inputs are not compared (distance "far").
@@ -850,6 +866,19 @@ mod tests {
             let mut v: Value = serde_json::from_str(sample).unwrap();
             v.as_object_mut().unwrap().insert("at_s".into(), Value::from(1.0));
             assert!(parse_action(&v, "actions[0]", &mut errors).is_some(), "{name}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn fold_is_to_lowercase_where_it_matters() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let lower: String = c.to_lowercase().collect();
+            let folded = fold(&c.to_string());
+            if lower.chars().any(|l| l.is_ascii()) || lower.chars().count() != 1 {
+                assert_eq!(folded, lower, "{c:?}");
+            } else {
+                assert!(folded.chars().count() == 1 && !folded.is_ascii(), "{c:?}");
+            }
         }
     }
 
