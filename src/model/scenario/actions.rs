@@ -13,6 +13,7 @@ pub struct Action {
 
 /// Serialized by serde's derive (internally tagged by `do`); deserialized by hand in [`ActionKind::from_value`]
 /// with the same results and messages as the derive, whose buffering through serde's `Content` cost ~20 KB of wasm.
+/// (The derive also read a JSON array positionally, `["kill_node", "w1"]`; no caller passes one, and it is refused.)
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ActionKind {
