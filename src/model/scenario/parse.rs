@@ -38,6 +38,13 @@ impl ScenarioError {
     pub fn at(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
         ScenarioError { path: path.into(), line: None, column: None, message: message.into() }
     }
+
+    /// Deserialize any `T` from a JSON value; on failure, serde's message (as is) at the path where it happened
+    /// (empty for the value itself). Used for saved-session files, which are not scenarios but want field paths.
+    pub fn deserialize_value<T: DeserializeOwned>(value: &Value) -> Result<T, ScenarioError> {
+        tracked::deserialize(value)
+            .map_err(|(path, e)| ScenarioError::at(if path == "." { String::new() } else { path }, e.to_string()))
+    }
 }
 
 impl fmt::Display for ScenarioError {
@@ -176,12 +183,11 @@ fn parse_list<T>(
 
 /// Deserialize `value` as a `T`, recording any error with its full path (`prefix` + the path inside `value`).
 fn deserialize_at<T: DeserializeOwned>(value: &Value, prefix: &str, errors: &mut Vec<ScenarioError>) -> Option<T> {
-    match serde_path_to_error::deserialize::<_, T>(value) {
+    match tracked::deserialize::<T>(value) {
         Ok(v) => Some(v),
-        Err(e) => {
-            let inner = e.path().to_string();
+        Err((inner, e)) => {
             let path = join_path(prefix, if inner == "." { "" } else { &inner });
-            errors.push(ScenarioError::at(path, friendly(&strip_position(&e.into_inner().to_string()))));
+            errors.push(ScenarioError::at(path, friendly(&strip_position(&e.to_string()))));
             None
         }
     }
@@ -197,6 +203,357 @@ fn join_path(prefix: &str, inner: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Field paths
+
+/// Deserializing from a `serde_json::Value` with the path of the first error, e.g. `deployments[1].gang_size`.
+///
+/// This is what `serde_path_to_error::deserialize(&value)` gives (same path text, same error), without its
+/// wrapper around serde_json's own `&Value` deserializer: every type read through the wrapper was compiled twice
+/// over (~35 KB of wasm). The deserializer below does what serde_json's `&Value` deserializer does, and records
+/// where the first error happened: at the value whose deserialization failed, or at the key for an unknown field.
+pub(crate) mod tracked {
+    use serde::de::value::BorrowedStrDeserializer;
+    use serde::de::{self, DeserializeSeed, Error as _, Visitor};
+    use serde_json::{Error, Map, Number, Value};
+    use std::cell::RefCell;
+
+    /// The path of the first error (`"."` when it is the whole value), and the error.
+    pub(crate) fn deserialize<T: de::DeserializeOwned>(value: &Value) -> Result<T, (String, Error)> {
+        let first = RefCell::new(None);
+        T::deserialize(De { value, at: &At::Root, first: &first })
+            .map_err(|e| (first.into_inner().unwrap_or_else(|| ".".to_string()), e))
+    }
+
+    /// Where a value sits: a chain of keys and indices up to the root.
+    enum At<'p> {
+        Root,
+        Key(&'p At<'p>, &'p str),
+        Index(&'p At<'p>, usize),
+    }
+
+    impl At<'_> {
+        /// As serde_path_to_error prints it: `a.b[0].c`, or `.` for the root.
+        fn render(&self) -> String {
+            let mut parts = Vec::new();
+            let mut at = self;
+            loop {
+                match at {
+                    At::Root => break,
+                    At::Key(parent, key) => {
+                        parts.push((true, (*key).to_string()));
+                        at = parent;
+                    }
+                    At::Index(parent, i) => {
+                        parts.push((false, format!("[{i}]")));
+                        at = parent;
+                    }
+                }
+            }
+            if parts.is_empty() {
+                return ".".to_string();
+            }
+            let mut out = String::new();
+            for (i, (dotted, part)) in parts.iter().rev().enumerate() {
+                if *dotted && i > 0 {
+                    out.push('.');
+                }
+                out.push_str(part);
+            }
+            out
+        }
+    }
+
+    type First = RefCell<Option<String>>;
+
+    /// Record `at` as the error's place unless a deeper place was recorded first.
+    fn fail(first: &First, at: &At<'_>, e: Error) -> Error {
+        let mut first = first.borrow_mut();
+        if first.is_none() {
+            *first = Some(at.render());
+        }
+        e
+    }
+
+    fn unexpected(v: &Value) -> de::Unexpected<'_> {
+        match v {
+            Value::Null => de::Unexpected::Unit,
+            Value::Bool(b) => de::Unexpected::Bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => de::Unexpected::Unsigned(u),
+                (None, Some(i)) => de::Unexpected::Signed(i),
+                _ => de::Unexpected::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => de::Unexpected::Str(s),
+            Value::Array(_) => de::Unexpected::Seq,
+            Value::Object(_) => de::Unexpected::Map,
+        }
+    }
+
+    fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, Error> {
+        match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => visitor.visit_u64(u),
+            (None, Some(i)) => visitor.visit_i64(i),
+            _ => visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN)),
+        }
+    }
+
+    struct De<'de, 'p> {
+        value: &'de Value,
+        at: &'p At<'p>,
+        first: &'p First,
+    }
+
+    impl<'de, 'p> De<'de, 'p> {
+        fn invalid<V: Visitor<'de>>(&self, visitor: &V) -> Error {
+            Error::invalid_type(unexpected(self.value), visitor)
+        }
+
+        fn done<T>(&self, r: Result<T, Error>) -> Result<T, Error> {
+            r.map_err(|e| fail(self.first, self.at, e))
+        }
+
+        fn seq<V: Visitor<'de>>(&self, items: &'de [Value], visitor: V) -> Result<V::Value, Error> {
+            let mut seq = Seq { items: items.iter(), index: 0, at: self.at, first: self.first };
+            let out = visitor.visit_seq(&mut seq)?;
+            match seq.items.len() {
+                0 => Ok(out),
+                _ => Err(Error::invalid_length(items.len(), &"fewer elements in array")),
+            }
+        }
+
+        fn map<V: Visitor<'de>>(&self, entries: &'de Map<String, Value>, visitor: V) -> Result<V::Value, Error> {
+            let mut map = Entries { entries: entries.iter(), value: None, at: self.at, first: self.first };
+            let out = visitor.visit_map(&mut map)?;
+            match map.entries.len() {
+                0 => Ok(out),
+                _ => Err(Error::invalid_length(entries.len(), &"fewer elements in map")),
+            }
+        }
+
+        fn any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let r = match self.value {
+                Value::Null => visitor.visit_unit(),
+                Value::Bool(b) => visitor.visit_bool(*b),
+                Value::Number(n) => visit_number(n, visitor),
+                Value::String(s) => visitor.visit_borrowed_str(s),
+                Value::Array(items) => self.seq(items, visitor),
+                Value::Object(entries) => self.map(entries, visitor),
+            };
+            self.done(r)
+        }
+
+        fn number<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let r = match self.value {
+                Value::Number(n) => visit_number(n, visitor),
+                _ => Err(self.invalid(&visitor)),
+            };
+            self.done(r)
+        }
+    }
+
+    macro_rules! numbers {
+        ($($method:ident)*) => {
+            $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+                self.number(visitor)
+            })*
+        };
+    }
+
+    /// serde_json's `&Value` deserializer, method for method, plus the error's place.
+    impl<'de> de::Deserializer<'de> for De<'de, '_> {
+        type Error = Error;
+
+        numbers!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_u8 deserialize_u16
+            deserialize_u32 deserialize_u64 deserialize_f32 deserialize_f64);
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.any(visitor)
+        }
+
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let (at, first) = (self.at, self.first);
+            let r = match self.value {
+                Value::Null => visitor.visit_none(),
+                _ => visitor.visit_some(De { value: self.value, at, first }),
+            };
+            r.map_err(|e| fail(first, at, e))
+        }
+
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            _variants: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            // No scenario type is a Rust enum (enum-like fields are strings); unit variants are read like serde_json.
+            let r = match self.value {
+                Value::String(s) => visitor.visit_enum(BorrowedStrDeserializer::new(s)),
+                Value::Object(_) => Err(Error::custom("enum variants with data are not supported here")),
+                other => Err(Error::invalid_type(unexpected(other), &"string or map")),
+            };
+            self.done(r)
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Error> {
+            let (at, first) = (self.at, self.first);
+            visitor.visit_newtype_struct(De { value: self.value, at, first }).map_err(|e| fail(first, at, e))
+        }
+
+        fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let r = match self.value {
+                Value::Bool(b) => visitor.visit_bool(*b),
+                _ => Err(self.invalid(&visitor)),
+            };
+            self.done(r)
+        }
+
+        fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_str(visitor)
+        }
+
+        fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let r = match self.value {
+                Value::String(s) => visitor.visit_borrowed_str(s),
+                _ => Err(self.invalid(&visitor)),
+            };
+            self.done(r)
+        }
+
+        fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_str(visitor)
+        }
+
+        fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let r = match self.value {
+                Value::String(s) => visitor.visit_borrowed_str(s),
+                Value::Array(items) => self.seq(items, visitor),
+                _ => Err(self.invalid(&visitor)),
+            };
+            self.done(r)
+        }
+
+        fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_bytes(visitor)
+        }
+
+        fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let r = match self.value {
+                Value::Null => visitor.visit_unit(),
+                _ => Err(self.invalid(&visitor)),
+            };
+            self.done(r)
+        }
+
+        fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_unit(visitor)
+        }
+
+        fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let r = match self.value {
+                Value::Array(items) => self.seq(items, visitor),
+                _ => Err(self.invalid(&visitor)),
+            };
+            self.done(r)
+        }
+
+        fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_seq(visitor)
+        }
+
+        fn deserialize_tuple_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            _: usize,
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            self.deserialize_seq(visitor)
+        }
+
+        fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let r = match self.value {
+                Value::Object(entries) => self.map(entries, visitor),
+                _ => Err(self.invalid(&visitor)),
+            };
+            self.done(r)
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            _: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            let r = match self.value {
+                Value::Array(items) => self.seq(items, visitor),
+                Value::Object(entries) => self.map(entries, visitor),
+                _ => Err(self.invalid(&visitor)),
+            };
+            self.done(r)
+        }
+
+        fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_str(visitor)
+        }
+
+        fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_unit()
+        }
+    }
+
+    struct Seq<'de, 'p> {
+        items: std::slice::Iter<'de, Value>,
+        index: usize,
+        at: &'p At<'p>,
+        first: &'p First,
+    }
+
+    impl<'de> de::SeqAccess<'de> for Seq<'de, '_> {
+        type Error = Error;
+
+        fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+            let Some(value) = self.items.next() else { return Ok(None) };
+            let at = At::Index(self.at, self.index);
+            self.index += 1;
+            seed.deserialize(De { value, at: &at, first: self.first }).map(Some).map_err(|e| fail(self.first, &at, e))
+        }
+
+        fn size_hint(&self) -> Option<usize> {
+            Some(self.items.len())
+        }
+    }
+
+    struct Entries<'de, 'p> {
+        entries: serde_json::map::Iter<'de>,
+        value: Option<(&'de str, &'de Value)>,
+        at: &'p At<'p>,
+        first: &'p First,
+    }
+
+    impl<'de> de::MapAccess<'de> for Entries<'de, '_> {
+        type Error = Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+            let Some((key, value)) = self.entries.next() else { return Ok(None) };
+            self.value = Some((key, value));
+            // An unknown field is an error in the key: its place is the key's.
+            seed.deserialize(BorrowedStrDeserializer::new(key))
+                .map(Some)
+                .map_err(|e| fail(self.first, &At::Key(self.at, key), e))
+        }
+
+        fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Error> {
+            let Some((key, value)) = self.value.take() else { return Err(Error::custom("value is missing")) };
+            let at = At::Key(self.at, key);
+            seed.deserialize(De { value, at: &at, first: self.first }).map_err(|e| fail(self.first, &at, e))
+        }
+
+        fn size_hint(&self) -> Option<usize> {
+            Some(self.entries.len())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Actions
 
 type FieldCheck = fn(&Value, &str, &mut Vec<ScenarioError>) -> bool;
@@ -207,26 +564,38 @@ fn check<T: DeserializeOwned>(value: &Value, path: &str, errors: &mut Vec<Scenar
     deserialize_at::<T>(value, path, errors).is_some()
 }
 
+/// [`check`] for a type without fields inside (a number, a string, [`Times`]): an error can only be at `path`
+/// itself, so no path tracking is needed, and the deserializer is the one [`ActionKind::from_value`] uses.
+fn check_plain<T: DeserializeOwned>(value: &Value, path: &str, errors: &mut Vec<ScenarioError>) -> bool {
+    match T::deserialize(value.clone()) {
+        Ok(_) => true,
+        Err(e) => {
+            errors.push(ScenarioError::at(path, friendly(&strip_position(&e.to_string()))));
+            false
+        }
+    }
+}
+
 /// One action kind as the file spells it: its `do` name and its fields (name, required, type check).
 /// Kept in step with [`ActionKind`]; a `do` name missing here still parses through serde (with coarser paths).
 const ACTION_KINDS: &[(&str, &[Field])] = &[
     ("kill_replica", &[("replica", true, check::<ReplicaRef>)]),
-    ("fail_health_check", &[("replica", true, check::<ReplicaRef>), ("times", true, check::<Times>)]),
+    ("fail_health_check", &[("replica", true, check::<ReplicaRef>), ("times", true, check_plain::<Times>)]),
     ("heal_health_check", &[("replica", true, check::<ReplicaRef>)]),
     (
         "fail_constructor",
         &[
             ("deployment", true, check::<DeploymentRef>),
-            ("rank", false, check::<Option<u32>>),
-            ("times", true, check::<Times>),
+            ("rank", false, check_plain::<Option<u32>>),
+            ("times", true, check_plain::<Times>),
         ],
     ),
-    ("kill_node", &[("node", true, check::<String>)]),
+    ("kill_node", &[("node", true, check_plain::<String>)]),
     ("add_node", &[("node", true, check::<NodeSpec>)]),
     ("kill_controller", &[]),
-    ("fail_gcs_queries", &[("for_s", true, check::<f64>)]),
-    ("set_num_replicas", &[("deployment", true, check::<DeploymentRef>), ("num_replicas", true, check::<i64>)]),
-    ("delete_app", &[("app", true, check::<String>)]),
+    ("fail_gcs_queries", &[("for_s", true, check_plain::<f64>)]),
+    ("set_num_replicas", &[("deployment", true, check::<DeploymentRef>), ("num_replicas", true, check_plain::<i64>)]),
+    ("delete_app", &[("app", true, check_plain::<String>)]),
 ];
 
 fn action_names() -> Vec<&'static str> {
@@ -290,7 +659,7 @@ fn parse_action(item: &Value, path: &str, errors: &mut Vec<ScenarioError>) -> Op
                 // An action kind added to `ActionKind` but not to the table above still parses.
                 let mut rest = obj.clone();
                 rest.remove("at_s");
-                if serde_json::from_value::<ActionKind>(Value::Object(rest)).is_err() {
+                if ActionKind::from_value(Value::Object(rest)).is_err() {
                     errors.push(ScenarioError::at(
                         format!("{path}.do"),
                         format!(
@@ -309,7 +678,7 @@ fn parse_action(item: &Value, path: &str, errors: &mut Vec<ScenarioError>) -> Op
     let at_s = at_s?;
     let mut rest = obj.clone();
     rest.remove("at_s");
-    match serde_json::from_value::<ActionKind>(Value::Object(rest)) {
+    match ActionKind::from_value(Value::Object(rest)) {
         Ok(kind) => Some(Action { at_s, kind }),
         Err(e) => {
             errors.push(ScenarioError::at(path, friendly(&strip_position(&e.to_string()))));
@@ -400,13 +769,29 @@ fn friendly(msg: &str) -> String {
 
 /// ` (did you mean `x`?)` when one candidate is within a small edit distance, else empty.
 fn did_you_mean(found: &str, candidates: &[&str]) -> String {
-    let found_lower = found.to_lowercase();
-    let best = candidates.iter().map(|c| (edit_distance(&found_lower, &c.to_lowercase()), *c)).min_by_key(|(d, _)| *d);
+    let found_lower = fold(found);
+    let best = candidates.iter().map(|c| (edit_distance(&found_lower, &fold(c)), *c)).min_by_key(|(d, _)| *d);
     match best {
         Some((d, c)) if d > 0 && d <= 2.max(found.chars().count() / 4) => format!(" (did you mean `{c}`?)"),
         Some((0, c)) if c != found => format!(" (did you mean `{c}`?)"),
         _ => String::new(),
     }
+}
+
+/// `str::to_lowercase` as far as [`did_you_mean`] can tell, without Unicode's case tables (~17 KB of wasm once no
+/// other code lower-cases): the names compared with are ASCII, so only the characters whose lower case contains an
+/// ASCII letter matter (the ASCII capitals, the Kelvin sign and the dotted capital I); any other character matches no
+/// ASCII letter, lower-cased or not, and lower-cases to exactly one character (checked by a test for every `char`).
+fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\u{212A}' => out.push('k'),
+            '\u{130}' => out.push_str("i\u{307}"),
+            c => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
 }
 
 /// Levenshtein distance; inputs are field names, so short. Longer inputs are not compared (distance "far").
@@ -481,6 +866,19 @@ mod tests {
             let mut v: Value = serde_json::from_str(sample).unwrap();
             v.as_object_mut().unwrap().insert("at_s".into(), Value::from(1.0));
             assert!(parse_action(&v, "actions[0]", &mut errors).is_some(), "{name}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn fold_is_to_lowercase_where_it_matters() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let lower: String = c.to_lowercase().collect();
+            let folded = fold(&c.to_string());
+            if lower.chars().any(|l| l.is_ascii()) || lower.chars().count() != 1 {
+                assert_eq!(folded, lower, "{c:?}");
+            } else {
+                assert!(folded.chars().count() == 1 && !folded.is_ascii(), "{c:?}");
+            }
         }
     }
 
