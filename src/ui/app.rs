@@ -44,7 +44,15 @@ fn schedule_frame(
             return;
         }
         let wall_ms = last_ts.map(|l| ts - l).unwrap_or(0.0);
+        let start = crate::ui::perf::now_ms();
         dispatcher.dispatch(UiAction::Frame { wall_ms });
+        if crate::ui::perf::enabled() {
+            // Yew renders in a task queued by the dispatch; this one runs after it.
+            let after_model = crate::ui::perf::now_ms();
+            yew::platform::spawn_local(async move {
+                crate::ui::perf::record(start, after_model, crate::ui::perf::now_ms());
+            });
+        }
         if alive.get() {
             schedule_frame(next_holder, alive, Some(ts), dispatcher);
         }
@@ -198,6 +206,7 @@ pub fn app() -> Html {
             }
             <ViolationBanner violations={state.violations.clone()} />
             <Controls playing={state.playing} speed_exp={state.speed_exp} now_s={state.now.as_secs_f64()} tick={state.tick}
+                catching_up={state.catching_up()}
                 seed={state.seed} {on_toggle_play} {on_step_tick} {on_step_event} {on_speed} {on_seed} {on_reset}
                 {on_faults} {on_help} />
             <details class="watch" open={wide}>
