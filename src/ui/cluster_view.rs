@@ -175,6 +175,53 @@ impl GhostMemory {
     }
 }
 
+/// A replica as a node card draws it: without the fields it does not draw (`position` among the deployment's
+/// gangs shifts for every other gang when one is torn down, which would re-render every card and token).
+pub fn card_replica(r: &ReplicaView) -> ReplicaView {
+    ReplicaView { position: 0, ..r.clone() }
+}
+
+/// The cluster-wide view state cut down to one node card.
+pub struct CardSlice {
+    pub highlight: Rc<BTreeSet<String>>,
+    pub target: Option<Target>,
+    pub gang_hues: Rc<BTreeMap<String, u8>>,
+    pub teardowns: Rc<BTreeMap<String, Teardown>>,
+}
+
+thread_local! {
+    static EMPTY_SET: Rc<BTreeSet<String>> = Rc::new(BTreeSet::new());
+}
+
+pub fn card_slice(
+    n: &crate::model::snapshot::NodeView,
+    l: &crate::ui::layout::NodeLayout,
+    replicas: &[ReplicaView],
+    props: &ClusterViewProps,
+) -> CardSlice {
+    let mut gangs: BTreeSet<&str> = BTreeSet::new();
+    for s in &l.slots {
+        if let Some(g) = s.bundle.as_ref().and_then(|b| b.gang_id.as_deref()) {
+            gangs.insert(g);
+        }
+    }
+    for r in replicas {
+        if let Some(g) = &r.gang_context {
+            gangs.insert(g.gang_id.as_str());
+        }
+    }
+    let gang_hues = gangs.iter().filter_map(|g| props.gang_hues.get(*g).map(|h| (g.to_string(), *h))).collect();
+    let teardowns = gangs.iter().filter_map(|g| props.teardowns.get(*g).map(|t| (g.to_string(), t.clone()))).collect();
+    let target = match &props.target {
+        Some(Target::Node(id)) if *id == n.id => props.target.clone(),
+        Some(Target::Replica(id)) if replicas.iter().any(|r| r.id == *id) => props.target.clone(),
+        _ => None,
+    };
+    // The highlight is usually empty; when it is not, the card keeps the shared set (selections are rare gestures).
+    let highlight = if props.highlight.is_empty() { EMPTY_SET.with(Rc::clone) } else { props.highlight.clone() };
+    CardSlice { highlight, target, gang_hues: Rc::new(gang_hues), teardowns: Rc::new(teardowns) }
+}
+
 fn wall_now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
@@ -203,6 +250,7 @@ fn ghost_token(g: &Ghost, hue: Option<u8>) -> Html {
 
 #[component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
+    crate::ui::perf::count(crate::ui::perf::Renders::Cluster);
     let wrapper = use_node_ref();
     // The area the cluster may fill: the pane's width, and the window's height below the pane's top.
     let size_px = use_state(|| (0.0f64, 0.0f64));
@@ -257,6 +305,23 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
     let memory = use_mut_ref(GhostMemory::default);
     let centres = std::mem::take(&mut scene.replica_centres);
+    // The members of a gang being torn down flash together. The flash is drawn in the overlay (below), so that
+    // its animation repaints only the overlay and not the thousands of shapes of the cluster.
+    let flashes = snap
+        .replicas
+        .iter()
+        .filter(|r| r.state == ReplicaState::Stopping)
+        .filter_map(|r| {
+            let g = r.gang_context.as_ref()?;
+            props.teardowns.get(&g.gang_id)?;
+            let (x, y) = *centres.get(&r.id)?;
+            let hue = props.gang_hues.get(&g.gang_id).map(|h| format!("hue-{h}"));
+            Some(html! {
+                <circle key={format!("flash-{}", r.id)} class={classes!("flash", hue)} cx={format!("{x:.1}")}
+                    cy={format!("{y:.1}")} r={TOKEN_R.to_string()} data-flash={r.id.clone()} />
+            })
+        })
+        .collect::<Html>();
     let ghosts = memory.borrow_mut().update(snap, centres, &props.teardowns, wall_now_ms());
     let (ghost_tokens, ghost_specs) = {
         let tokens = ghosts
@@ -297,7 +362,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         let mut m: BTreeMap<&str, Vec<ReplicaView>> = BTreeMap::new();
         for r in &snap.replicas {
             if let Some(n) = r.node.as_deref() {
-                m.entry(n).or_default().push(r.clone());
+                m.entry(n).or_default().push(card_replica(r));
             }
         }
         m
@@ -328,12 +393,16 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         .iter()
         .zip(scene.nodes)
         .map(|(n, l)| {
-            let replicas = Rc::new(by_node.get(n.id.as_str()).cloned().unwrap_or_default());
+            let replicas = by_node.get(n.id.as_str()).cloned().unwrap_or_default();
+            // Each card gets only what it draws (its gangs' hues and teardowns, the target if it is in the card),
+            // so that a change elsewhere in the cluster (a teardown, a new gang, opening the action panel on
+            // another node) leaves its props equal and Yew skips it.
+            let slice = card_slice(n, &l, &replicas, props);
             html! {
-                <NodeCard key={n.id.clone()} node={n.clone()} layout={Rc::new(l)} replicas={replicas}
+                <NodeCard key={n.id.clone()} node={n.clone()} layout={Rc::new(l)} replicas={Rc::new(replicas)}
                     controller={n.is_head.then(|| snap.controller.clone())}
-                    highlight={props.highlight.clone()} target={props.target.clone()}
-                    gang_hues={props.gang_hues.clone()} teardowns={props.teardowns.clone()}
+                    highlight={slice.highlight} target={slice.target}
+                    gang_hues={slice.gang_hues} teardowns={slice.teardowns}
                     on_target={props.on_target.clone()} />
             }
         })
@@ -399,7 +468,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             }
         })
         .collect::<Html>();
-    let ghost_html = html! { <g class="ghosts" aria-hidden="true">{ ghost_tokens }{ ghost_links }</g> };
+    let ghost_html = html! {
+        <g class="ghosts" aria-hidden="true"><g class="flashes">{ flashes }</g>{ ghost_tokens }{ ghost_links }</g>
+    };
     let link_labels = links
         .iter()
         .zip(texts)
@@ -451,26 +522,35 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         snap.replicas.len()
     );
     let max_w = scene_w.max(CARD_W + 2.0 * GAP) * MAX_SCALE;
+    let viewbox = format!("0 0 {scene_w:.0} {scene_h:.0}");
+    let calm = snap.replicas.len() > CALM_ABOVE;
     html! {
         <div class="cluster-view" ref={wrapper} data-columns={columns.to_string()}>
             if !all_links {
                 <p class="quiet links-note">{ "Many gangs: links are drawn only for the gang you select (click a replica) and for gangs being torn down." }</p>
             }
-            <svg class={classes!("cluster-svg", (snap.replicas.len() > CALM_ABOVE).then_some("calm"))} role="group" aria-label={aria}
-                viewBox={format!("0 0 {scene_w:.0} {scene_h:.0}")}
-                preserveAspectRatio="xMinYMin meet"
-                style={format!("max-width: {max_w:.0}px")}>
-                <defs>
-                    <pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-                        <line x1="0" y1="0" x2="0" y2="8" class="hatch-line" />
-                    </pattern>
-                </defs>
-                <g class="card-bgs" aria-hidden="true">{ card_bgs }</g>
-                <g class="gang-links" aria-hidden="true">{ link_paths }</g>
-                <g class="cards">{ cards }</g>
-                { ghost_html }
-                <g class="gang-labels">{ link_labels }</g>
-            </svg>
+            // Two SVGs on top of each other with the same coordinates: the cluster, and an overlay with what
+            // animates for a while (teardown flashes, ghosts fading out, their links and labels). Chromium repaints
+            // a whole SVG when anything in it changes; with ~20,000 shapes that is 10 - 60 ms a frame, so the
+            // animations live in the small overlay (its own layer) and the cluster repaints only when it changes.
+            <div class="cluster-stack" style={format!("max-width: {max_w:.0}px")}>
+                <svg class={classes!("cluster-svg", calm.then_some("calm"))} role="group" aria-label={aria}
+                    viewBox={viewbox.clone()} preserveAspectRatio="xMinYMin meet">
+                    <defs>
+                        <pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                            <line x1="0" y1="0" x2="0" y2="8" class="hatch-line" />
+                        </pattern>
+                    </defs>
+                    <g class="card-bgs" aria-hidden="true">{ card_bgs }</g>
+                    <g class="gang-links" aria-hidden="true">{ link_paths }</g>
+                    <g class="cards">{ cards }</g>
+                    <g class="gang-labels">{ link_labels }</g>
+                </svg>
+                <svg class={classes!("cluster-overlay", calm.then_some("calm"))} viewBox={viewbox}
+                    preserveAspectRatio="xMinYMin meet">
+                    { ghost_html }
+                </svg>
+            </div>
         </div>
     }
 }
