@@ -5,7 +5,7 @@ use crate::model::time::SimTime;
 use crate::ui::layout::{
     CARD_W, GAP, LayoutMemory, MAX_SCALE, TOKEN_CX, TOKEN_CY, TOKEN_R, choose_columns, columns_for_width, layout,
 };
-use crate::ui::node_card::NodeCard;
+use crate::ui::node_card::{NodeCard, card_frame};
 use crate::ui::palette::short_id;
 use crate::ui::state::{Target, Teardown};
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +27,9 @@ pub struct ClusterViewProps {
     pub on_target: Callback<Target>,
     /// Selecting a teardown label selects its event in the log.
     pub on_select_event: Callback<u64>,
+    /// Playing: spread the redrawing of many changed cards over frames ([`CARD_WORK_PER_FRAME`]).
+    #[prop_or_default]
+    pub progressive: bool,
 }
 
 type Point = (f64, f64);
@@ -181,7 +184,23 @@ pub fn card_replica(r: &ReplicaView) -> ReplicaView {
     ReplicaView { position: 0, ..r.clone() }
 }
 
+/// Work units of node cards redrawn per frame while playing: a card costs [`CARD_COST`] plus one per changed
+/// replica (measured: a redrawn card is ~1 ms of Yew and ~1 ms of style, layout and paint, a token about half).
+pub const CARD_WORK_PER_FRAME: usize = 48;
+pub const CARD_COST: usize = 2;
+
+/// What one node card was last drawn with.
+#[derive(PartialEq)]
+struct CardInput {
+    node: crate::model::snapshot::NodeView,
+    layout: Rc<crate::ui::layout::NodeLayout>,
+    replicas: Rc<Vec<ReplicaView>>,
+    controller: Option<crate::model::snapshot::ControllerView>,
+    slice: CardSlice,
+}
+
 /// The cluster-wide view state cut down to one node card.
+#[derive(PartialEq)]
 pub struct CardSlice {
     pub highlight: Rc<BTreeSet<String>>,
     pub target: Option<Target>,
@@ -251,6 +270,7 @@ fn ghost_token(g: &Ghost, hue: Option<u8>) -> Html {
 #[component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
     crate::ui::perf::count(crate::ui::perf::Renders::Cluster);
+    let started = crate::ui::perf::enabled().then(crate::ui::perf::now_ms);
     let wrapper = use_node_ref();
     // The area the cluster may fill: the pane's width, and the window's height below the pane's top.
     let size_px = use_state(|| (0.0f64, 0.0f64));
@@ -286,6 +306,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     }
 
     let snap = &props.snapshot;
+    let shown_cards = use_mut_ref(BTreeMap::<String, Rc<CardInput>>::new);
+    let redraw = use_state(|| 0u32);
+    let pending_frame = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
     let layout_memory = use_mut_ref(|| (SimTime::ZERO, LayoutMemory::default()));
     let (columns, mut scene) = {
         let mut m = layout_memory.borrow_mut();
@@ -388,25 +411,75 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             }
         })
         .collect::<Html>();
-    let cards = snap
-        .nodes
-        .iter()
-        .zip(scene.nodes)
-        .map(|(n, l)| {
-            let replicas = by_node.get(n.id.as_str()).cloned().unwrap_or_default();
-            // Each card gets only what it draws (its gangs' hues and teardowns, the target if it is in the card),
-            // so that a change elsewhere in the cluster (a teardown, a new gang, opening the action panel on
-            // another node) leaves its props equal and Yew skips it.
-            let slice = card_slice(n, &l, &replicas, props);
-            html! {
-                <NodeCard key={n.id.clone()} node={n.clone()} layout={Rc::new(l)} replicas={Rc::new(replicas)}
-                    controller={n.is_head.then(|| snap.controller.clone())}
-                    highlight={slice.highlight} target={slice.target}
-                    gang_hues={slice.gang_hues} teardowns={slice.teardowns}
-                    on_target={props.on_target.clone()} />
+    // While playing, the cards that changed are redrawn at most CARD_WORK_PER_FRAME replicas' worth per frame
+    // (the others show their previous state for a few more frames): 1,000 replicas appearing at once become a
+    // wave over ~10 frames instead of one frozen second. Paused, everything is drawn at once.
+    let mut held_back = false;
+    let cards = {
+        let mut shown = shown_cards.borrow_mut();
+        let ids: BTreeSet<&str> = snap.nodes.iter().map(|n| n.id.as_str()).collect();
+        shown.retain(|id, _| ids.contains(id.as_str()));
+        let mut spent = 0usize;
+        snap.nodes
+            .iter()
+            .zip(scene.nodes)
+            .map(|(n, l)| {
+                let replicas = by_node.get(n.id.as_str()).cloned().unwrap_or_default();
+                // Each card gets only what it draws (its gangs' hues and teardowns, the target if it is in the
+                // card), so that a change elsewhere in the cluster (a teardown, a new gang, opening the action panel
+                // on another node) leaves its props equal and Yew skips it.
+                let slice = card_slice(n, &l, &replicas, props);
+                // The card is drawn at the origin and placed by its frame: a card that only moves is not redrawn.
+                let (x, y, h) = (l.x, l.y, l.h);
+                let input = CardInput {
+                    node: n.clone(),
+                    layout: Rc::new(crate::ui::layout::NodeLayout { x: 0.0, y: 0.0, ..l }),
+                    replicas: Rc::new(replicas),
+                    controller: n.is_head.then(|| snap.controller.clone()),
+                    slice,
+                };
+                let take = match shown.get(&n.id) {
+                    Some(old) if **old == input => false,
+                    Some(old) => {
+                        let cost = CARD_COST + input.replicas.iter().filter(|r| !old.replicas.contains(r)).count();
+                        let take = !props.progressive || spent == 0 || spent + cost <= CARD_WORK_PER_FRAME;
+                        if take {
+                            spent += cost;
+                        } else {
+                            held_back = true;
+                        }
+                        take
+                    }
+                    None => {
+                        spent += CARD_COST + input.replicas.len();
+                        true
+                    }
+                };
+                if take {
+                    shown.insert(n.id.clone(), Rc::new(input));
+                }
+                let c = shown[&n.id].clone();
+                let card = html! {
+                    <NodeCard node={c.node.clone()} layout={c.layout.clone()}
+                        replicas={c.replicas.clone()} controller={c.controller.clone()}
+                        highlight={c.slice.highlight.clone()} target={c.slice.target.clone()}
+                        gang_hues={c.slice.gang_hues.clone()} teardowns={c.slice.teardowns.clone()}
+                        on_target={props.on_target.clone()} />
+                };
+                card_frame(&n.id, x, y, h.max(c.layout.h), card)
+            })
+            .collect::<Html>()
+    };
+    {
+        // Cards held back: draw them in the next frame even if nothing else changes.
+        let again = redraw.clone();
+        let pending = pending_frame.clone();
+        use_effect(move || {
+            if held_back {
+                *pending.borrow_mut() = Some(gloo::render::request_animation_frame(move |_| again.set(*again + 1)));
             }
-        })
-        .collect::<Html>();
+        });
+    }
     // At scale every link at once is a tangle: then only the gangs the user is looking at (selected, highlighted,
     // being torn down) are linked; hues and slot tags still tell the members apart.
     let selected_gang = match &props.target {
@@ -523,6 +596,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     );
     let max_w = scene_w.max(CARD_W + 2.0 * GAP) * MAX_SCALE;
     let viewbox = format!("0 0 {scene_w:.0} {scene_h:.0}");
+    if let Some(t) = started {
+        crate::ui::perf::add_cluster_ms(crate::ui::perf::now_ms() - t);
+    }
     let calm = snap.replicas.len() > CALM_ABOVE;
     html! {
         <div class="cluster-view" ref={wrapper} data-columns={columns.to_string()}>

@@ -1,12 +1,18 @@
 //! Frame-time probes for the page benchmark (`tests/e2e/bench/page.mjs`). Off unless the page defines
 //! `window.__gpPerf` as an array before the app starts; then every playback frame pushes
-//! `[start, after_model, after_render, cluster_renders, card_renders, token_renders]` (ms from navigation and counts
-//! of component renders) onto it. The counters cost one add per render when off.
+//! `[start, after_model, after_render, cluster_renders, card_renders, token_renders, cluster_view_ms]` (ms from
+//! navigation, counts of component renders since the last frame, ms in the cluster view's own view function). The counters cost one add per render when off.
 use std::cell::Cell;
 
 thread_local! {
     static ENABLED: Cell<Option<bool>> = const { Cell::new(None) };
     static COUNTS: Cell<[u32; 3]> = const { Cell::new([0; 3]) };
+    static CLUSTER_MS: Cell<f64> = const { Cell::new(0.0) };
+}
+
+/// Time spent in the cluster view's own view function (not its children).
+pub fn add_cluster_ms(ms: f64) {
+    CLUSTER_MS.with(|c| c.set(c.get() + ms));
 }
 
 /// What rendered.
@@ -59,12 +65,13 @@ pub fn enabled() -> bool {
 /// Record one frame (only when enabled) and reset the render counters.
 pub fn record(start: f64, after_model: f64, after_render: f64) {
     let counts = COUNTS.with(|c| c.replace([0; 3]));
+    let cluster_ms = CLUSTER_MS.with(|c| c.replace(0.0));
     if !enabled() {
         return;
     }
     if let Some(arr) = sink() {
         let row = web_sys::js_sys::Array::new();
-        for v in [start, after_model, after_render, counts[0] as f64, counts[1] as f64, counts[2] as f64] {
+        for v in [start, after_model, after_render, counts[0] as f64, counts[1] as f64, counts[2] as f64, cluster_ms] {
             row.push(&v.into());
         }
         arr.push(&row);

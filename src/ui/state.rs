@@ -403,6 +403,15 @@ impl UiState {
 
     fn rebuild_log(&mut self, events: &[Event]) {
         let needle = self.filter_text.trim().to_lowercase();
+        if self.filter_category == LogCategory::All && needle.is_empty() {
+            // No filter (the usual case while playing): the newest rows, without scanning the whole run.
+            self.log_matching = events.len();
+            let newest = events.iter().rev().take(LOG_ROWS);
+            if self.log.len() != newest.len() || !self.log.iter().zip(newest.clone()).all(|(a, b)| a == b) {
+                self.log = Rc::new(newest.cloned().collect());
+            }
+            return;
+        }
         let matches = |e: &&Event| {
             self.filter_category.matches(&e.kind)
                 && (needle.is_empty()

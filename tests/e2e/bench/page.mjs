@@ -244,7 +244,7 @@ async function measure(browser, server, run) {
     if (!rows.length) return {};
     const model = rows.reduce((s, r) => s + r[1] - r[0], 0), render = rows.reduce((s, r) => s + r[2] - r[1], 0);
     return { model_ms: round(model), render_ms: round(render), other_ms: round(b - a - model - render),
-      renders: rows.map((r) => `${r[3]}/${r[4]}/${r[5]}`).join(' ') };
+      renders: rows.map((r) => `${r[3]}/${r[4]}/${r[5]}`).join(' '), cluster_view_ms: round(rows.reduce((s, r) => s + (r[6] ?? 0), 0)) };
   };
   result.worst_frames = frames.slice(1).map((t, i) => ({ at_s: round((t - frames[0]) / 1000, 2), ms: round(t - frames[i]),
     ...split(frames[i], t) })).sort((a, b) => b.ms - a.ms).slice(0, 8);
@@ -252,7 +252,7 @@ async function measure(browser, server, run) {
     const inPlay = perf.filter((r) => r[0] >= frames[0]);
     const sum = (f) => round(inPlay.reduce((s, r) => s + f(r), 0));
     result.app_frames = { n: inPlay.length, model_ms_total: sum((r) => r[1] - r[0]), render_ms_total: sum((r) => r[2] - r[1]),
-      card_renders_total: sum((r) => r[4]), token_renders_total: sum((r) => r[5]),
+      card_renders_total: sum((r) => r[4]), cluster_view_ms_total: sum((r) => r[6] ?? 0), token_renders_total: sum((r) => r[5]),
       frames_with_card_renders: inPlay.filter((r) => r[4] > 0).length,
       max_cards_in_a_frame: Math.max(...inPlay.map((r) => r[4])) };
   }
