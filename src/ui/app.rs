@@ -2,7 +2,7 @@
 use crate::app::presets::DEFAULT_PRESET_ID;
 use crate::model::scenario::ActionKind;
 use crate::ui::action_panel::ActionPanel;
-use crate::ui::cluster_view::ClusterView;
+use crate::ui::cluster_view::{ClusterView, Progressive};
 use crate::ui::controls::Controls;
 use crate::ui::event_log::EventLog;
 use crate::ui::footer::Footer;
@@ -215,9 +215,11 @@ pub fn app() -> Html {
             </details>
             <main class="workspace">
                 <section id="cluster" class="cluster-pane" aria-label="Cluster view" tabindex="-1">
-                    <ClusterView snapshot={snap.clone()} highlight={state.highlight.clone()} target={state.target.clone()}
-                        gang_hues={state.gang_hues.clone()} teardowns={state.teardowns.clone()}
-                        on_target={on_target.clone()} on_select_event={on_select_event} progressive={state.playing} />
+                    <ContextProvider<Progressive> context={Progressive(state.playing)}>
+                        <ClusterView snapshot={snap.clone()} highlight={state.highlight.clone()} target={state.target.clone()}
+                            gang_hues={state.gang_hues.clone()} teardowns={state.teardowns.clone()}
+                            on_target={on_target.clone()} on_select_event={on_select_event} />
+                    </ContextProvider<Progressive>>
                     <crate::ui::timeline::Timeline session={state.session.clone()} now={state.now} events_total={state.events_total}
                         user_actions={state.user_actions} playing={state.playing} on_travel={on_travel}
                         on_step_tick={tl_tick} on_step_event={tl_event} on_toggle_play={tl_play} {embed} />

@@ -27,10 +27,12 @@ pub struct ClusterViewProps {
     pub on_target: Callback<Target>,
     /// Selecting a teardown label selects its event in the log.
     pub on_select_event: Callback<u64>,
-    /// Playing: spread the redrawing of many changed cards over frames ([`CARD_WORK_PER_FRAME`]).
-    #[prop_or_default]
-    pub progressive: bool,
 }
+
+/// Given by the app (a context, so the props stay as they were) while playing: the cluster view then spreads the
+/// redrawing of many changed cards over frames ([`CARD_WORK_PER_FRAME`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Progressive(pub bool);
 
 type Point = (f64, f64);
 type RankedPoints = Vec<(u32, Point)>;
@@ -306,6 +308,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     }
 
     let snap = &props.snapshot;
+    let progressive = use_context::<Progressive>().unwrap_or_default().0;
     let shown_cards = use_mut_ref(BTreeMap::<String, Rc<CardInput>>::new);
     let redraw = use_state(|| 0u32);
     let pending_frame = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
@@ -442,7 +445,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     Some(old) if **old == input => false,
                     Some(old) => {
                         let cost = CARD_COST + input.replicas.iter().filter(|r| !old.replicas.contains(r)).count();
-                        let take = !props.progressive || spent == 0 || spent + cost <= CARD_WORK_PER_FRAME;
+                        let take = !progressive || spent == 0 || spent + cost <= CARD_WORK_PER_FRAME;
                         if take {
                             spent += cost;
                         } else {
