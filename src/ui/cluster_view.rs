@@ -188,7 +188,7 @@ pub fn card_replica(r: &ReplicaView) -> ReplicaView {
 
 /// Work units of node cards redrawn per frame while playing: a card costs [`CARD_COST`] plus one per changed
 /// replica (measured: a redrawn card is ~1 ms of Yew and ~1 ms of style, layout and paint, a token about half).
-pub const CARD_WORK_PER_FRAME: usize = 48;
+pub const CARD_WORK_PER_FRAME: usize = 32;
 pub const CARD_COST: usize = 2;
 
 /// What one node card was last drawn with.
@@ -199,6 +199,40 @@ struct CardInput {
     replicas: Rc<Vec<ReplicaView>>,
     controller: Option<crate::model::snapshot::ControllerView>,
     slice: CardSlice,
+}
+
+/// Whether a card would draw replicas `a` and `b` the same: equal in every field but `position` (see
+/// [`card_replica`]). Spelled out field by field so that a field added to the model's view is a compile error here.
+pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
+    let ReplicaView {
+        id,
+        app,
+        deployment,
+        state,
+        startup,
+        node,
+        pg_name,
+        bundle_index,
+        gang_context,
+        consecutive_health_failures,
+        actor_alive,
+        graceful_stop,
+        position: _,
+        since,
+    } = a;
+    *id == b.id
+        && *state == b.state
+        && *startup == b.startup
+        && *consecutive_health_failures == b.consecutive_health_failures
+        && *actor_alive == b.actor_alive
+        && *graceful_stop == b.graceful_stop
+        && *since == b.since
+        && *bundle_index == b.bundle_index
+        && *node == b.node
+        && *pg_name == b.pg_name
+        && *app == b.app
+        && *deployment == b.deployment
+        && *gang_context == b.gang_context
 }
 
 /// The cluster-wide view state cut down to one node card.
@@ -217,7 +251,7 @@ thread_local! {
 pub fn card_slice(
     n: &crate::model::snapshot::NodeView,
     l: &crate::ui::layout::NodeLayout,
-    replicas: &[ReplicaView],
+    replicas: &[&ReplicaView],
     props: &ClusterViewProps,
 ) -> CardSlice {
     let mut gangs: BTreeSet<&str> = BTreeSet::new();
@@ -384,11 +418,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             .collect();
         (tokens, specs)
     };
-    let by_node: BTreeMap<&str, Vec<ReplicaView>> = {
-        let mut m: BTreeMap<&str, Vec<ReplicaView>> = BTreeMap::new();
+    let by_node: BTreeMap<&str, Vec<&ReplicaView>> = {
+        let mut m: BTreeMap<&str, Vec<&ReplicaView>> = BTreeMap::new();
         for r in &snap.replicas {
             if let Some(n) = r.node.as_deref() {
-                m.entry(n).or_default().push(card_replica(r));
+                m.entry(n).or_default().push(r);
             }
         }
         m
@@ -427,24 +461,29 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             .iter()
             .zip(scene.nodes)
             .map(|(n, l)| {
-                let replicas = by_node.get(n.id.as_str()).cloned().unwrap_or_default();
+                let live: &[&ReplicaView] = by_node.get(n.id.as_str()).map(Vec::as_slice).unwrap_or_default();
                 // Each card gets only what it draws (its gangs' hues and teardowns, the target if it is in the
                 // card), so that a change elsewhere in the cluster (a teardown, a new gang, opening the action panel
                 // on another node) leaves its props equal and Yew skips it.
-                let slice = card_slice(n, &l, &replicas, props);
+                let slice = card_slice(n, &l, live, props);
                 // The card is drawn at the origin and placed by its frame: a card that only moves is not redrawn.
                 let (x, y, h) = (l.x, l.y, l.h);
-                let input = CardInput {
-                    node: n.clone(),
-                    layout: Rc::new(crate::ui::layout::NodeLayout { x: 0.0, y: 0.0, ..l }),
-                    replicas: Rc::new(replicas),
-                    controller: n.is_head.then(|| snap.controller.clone()),
-                    slice,
+                let layout = crate::ui::layout::NodeLayout { x: 0.0, y: 0.0, ..l };
+                let controller = n.is_head.then(|| &snap.controller);
+                // Compared in place first: the replicas are cloned only for a card that changed.
+                let unchanged = |old: &CardInput| {
+                    old.node == *n
+                        && *old.layout == layout
+                        && old.controller.as_ref() == controller
+                        && old.slice == slice
+                        && old.replicas.len() == live.len()
+                        && old.replicas.iter().zip(live).all(|(a, b)| drawn_alike(a, b))
                 };
                 let take = match shown.get(&n.id) {
-                    Some(old) if **old == input => false,
+                    Some(old) if unchanged(old) => false,
                     Some(old) => {
-                        let cost = CARD_COST + input.replicas.iter().filter(|r| !old.replicas.contains(r)).count();
+                        let changed = live.iter().filter(|b| !old.replicas.iter().any(|a| drawn_alike(a, b))).count();
+                        let cost = CARD_COST + changed;
                         let take = !progressive || spent == 0 || spent + cost <= CARD_WORK_PER_FRAME;
                         if take {
                             spent += cost;
@@ -454,11 +493,18 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         take
                     }
                     None => {
-                        spent += CARD_COST + input.replicas.len();
+                        spent += CARD_COST + live.len();
                         true
                     }
                 };
-                if take {
+                let input = take.then(|| CardInput {
+                    node: n.clone(),
+                    layout: Rc::new(layout),
+                    replicas: Rc::new(live.iter().map(|r| card_replica(r)).collect()),
+                    controller: controller.cloned(),
+                    slice,
+                });
+                if let Some(input) = input {
                     shown.insert(n.id.clone(), Rc::new(input));
                 }
                 let c = shown[&n.id].clone();
@@ -663,6 +709,18 @@ mod tests {
             position: 0,
             since: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_card_ignores_a_replica_s_position_but_nothing_it_draws() {
+        let a = member("r1", "g1", 0, ReplicaState::Running);
+        let moved = ReplicaView { position: 7, ..a.clone() };
+        assert!(drawn_alike(&a, &moved), "a teardown elsewhere shifts positions: the card stays");
+        assert_eq!(card_replica(&moved), a);
+        let stopping = ReplicaView { state: ReplicaState::Stopping, ..a.clone() };
+        assert!(!drawn_alike(&a, &stopping));
+        let failing = ReplicaView { consecutive_health_failures: 1, ..a.clone() };
+        assert!(!drawn_alike(&a, &failing));
     }
 
     #[test]

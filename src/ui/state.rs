@@ -27,6 +27,10 @@ pub const FRAME_MODEL_BUDGET_MS: f64 = 8.0;
 /// How far playback may fall behind the wall clock (in wall-clock milliseconds of playback); beyond that the
 /// owed time is dropped, so a model that cannot keep up at this speed slows playback down instead of piling up.
 pub const MAX_BEHIND_MS: f64 = 2.0 * MAX_FRAME_MS;
+/// While playing, the event log is rebuilt at most this often (wall-clock ms): at 10x a big cluster logs hundreds
+/// of events a second, far more than anyone can read, and redrawing 200 rows every frame costs frame time. Paused,
+/// or after any gesture, it is rebuilt at once.
+pub const LOG_REFRESH_MS: f64 = 250.0;
 /// Rows the event log shows at most.
 pub const LOG_ROWS: usize = 200;
 
@@ -208,6 +212,9 @@ pub struct UiState {
     pub user_actions: usize,
     /// Simulated time playback owes (the model ran out of its frame budget): run in the next frames.
     pub behind: SimDuration,
+    /// New events not in `log` yet (see [`LOG_REFRESH_MS`]), and when `log` was last built (wall-clock ms).
+    log_dirty: bool,
+    log_built_ms: f64,
 }
 
 pub enum UiAction {
@@ -284,6 +291,8 @@ impl UiState {
             announcement: String::new(),
             user_actions: 0,
             behind: SimDuration(0),
+            log_dirty: false,
+            log_built_ms: f64::NEG_INFINITY,
         };
         st.refresh();
         st
@@ -363,9 +372,9 @@ impl UiState {
                 self.announcement = format!("At {:.1} s: {}", e.t.as_secs_f64(), e.reason);
             }
         }
-        let log_stale = !new_events.is_empty() || self.events_total == 0;
+        self.log_dirty |= !new_events.is_empty() || self.events_total == 0;
         self.events_total = events.len();
-        if log_stale {
+        if self.log_dirty && (!self.playing || crate::ui::perf::now_ms() - self.log_built_ms >= LOG_REFRESH_MS) {
             self.rebuild_log(events);
         }
         if session.violations().len() != self.violations.len() {
@@ -402,6 +411,8 @@ impl UiState {
     }
 
     fn rebuild_log(&mut self, events: &[Event]) {
+        self.log_dirty = false;
+        self.log_built_ms = crate::ui::perf::now_ms();
         let needle = self.filter_text.trim().to_lowercase();
         if self.filter_category == LogCategory::All && needle.is_empty() {
             // No filter (the usual case while playing): the newest rows, without scanning the whole run.
@@ -549,6 +560,11 @@ impl Reducible for UiState {
                 }
             }
         }
+        if st.log_dirty && !st.playing {
+            // Paused: the log shows everything up to now.
+            let session = st.session.0.clone();
+            st.rebuild_log(session.borrow().events());
+        }
         Rc::new(st)
     }
 }
@@ -652,6 +668,33 @@ mod tests {
         // Any gesture forgives the debt.
         let st = Rc::new(st).reduce(UiAction::Pause);
         assert_eq!(st.behind.0, 0);
+    }
+
+    #[test]
+    fn while_playing_the_log_waits_for_its_refresh_interval_and_is_complete_on_pause() {
+        let st = Rc::new(UiState::for_preset("replica-crash"));
+        let st = reduce(st, UiAction::TogglePlay);
+        let st = reduce(st, UiAction::SetSpeedExp(1.0));
+        let st = frame(st, 200.0);
+        // As if the log had just been rebuilt: the next frames' events wait.
+        let mut st = (*st).clone();
+        st.log_built_ms = crate::ui::perf::now_ms() + 60_000.0;
+        let shown = st.log.clone();
+        let total = st.events_total;
+        let st = frame(Rc::new(st), 250.0); // 2.5 s more: replicas start, events arrive
+        assert!(st.events_total > total, "the model logged events");
+        assert!(st.log_dirty && Rc::ptr_eq(&shown, &st.log), "the log waits while playing");
+        // Once the interval has passed, the next frame rebuilds it.
+        let mut later = (*st).clone();
+        later.log_built_ms = f64::NEG_INFINITY;
+        let later = frame(Rc::new(later), 1.0);
+        assert!(!later.log_dirty);
+        // Pausing shows everything at once.
+        let st = reduce(st, UiAction::Pause);
+        assert!(!st.log_dirty);
+        let session = st.session.0.clone();
+        assert_eq!(st.log.first(), session.borrow().events().last());
+        assert_eq!(st.log_matching, session.borrow().events().len());
     }
 
     #[test]
