@@ -2,7 +2,7 @@
 use crate::app::presets::DEFAULT_PRESET_ID;
 use crate::model::scenario::ActionKind;
 use crate::ui::action_panel::ActionPanel;
-use crate::ui::cluster_view::ClusterView;
+use crate::ui::cluster_view::{ClusterView, Progressive};
 use crate::ui::controls::Controls;
 use crate::ui::event_log::EventLog;
 use crate::ui::footer::Footer;
@@ -44,7 +44,15 @@ fn schedule_frame(
             return;
         }
         let wall_ms = last_ts.map(|l| ts - l).unwrap_or(0.0);
+        let start = crate::ui::perf::now_ms();
         dispatcher.dispatch(UiAction::Frame { wall_ms });
+        if crate::ui::perf::enabled() {
+            // Yew renders in a task queued by the dispatch; this one runs after it.
+            let after_model = crate::ui::perf::now_ms();
+            yew::platform::spawn_local(async move {
+                crate::ui::perf::record(start, after_model, crate::ui::perf::now_ms());
+            });
+        }
         if alive.get() {
             schedule_frame(next_holder, alive, Some(ts), dispatcher);
         }
@@ -198,6 +206,7 @@ pub fn app() -> Html {
             }
             <ViolationBanner violations={state.violations.clone()} />
             <Controls playing={state.playing} speed_exp={state.speed_exp} now_s={state.now.as_secs_f64()} tick={state.tick}
+                catching_up={state.catching_up()}
                 seed={state.seed} {on_toggle_play} {on_step_tick} {on_step_event} {on_speed} {on_seed} {on_reset}
                 {on_faults} {on_help} />
             <details class="watch" open={wide}>
@@ -206,9 +215,11 @@ pub fn app() -> Html {
             </details>
             <main class="workspace">
                 <section id="cluster" class="cluster-pane" aria-label="Cluster view" tabindex="-1">
-                    <ClusterView snapshot={snap.clone()} highlight={state.highlight.clone()} target={state.target.clone()}
-                        gang_hues={state.gang_hues.clone()} teardowns={state.teardowns.clone()}
-                        on_target={on_target.clone()} on_select_event={on_select_event} />
+                    <ContextProvider<Progressive> context={Progressive(state.playing)}>
+                        <ClusterView snapshot={snap.clone()} highlight={state.highlight.clone()} target={state.target.clone()}
+                            gang_hues={state.gang_hues.clone()} teardowns={state.teardowns.clone()}
+                            on_target={on_target.clone()} on_select_event={on_select_event} />
+                    </ContextProvider<Progressive>>
                     <crate::ui::timeline::Timeline session={state.session.clone()} now={state.now} events_total={state.events_total}
                         user_actions={state.user_actions} playing={state.playing} on_travel={on_travel}
                         on_step_tick={tl_tick} on_step_event={tl_event} on_toggle_play={tl_play} {embed} />

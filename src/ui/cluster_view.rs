@@ -5,7 +5,7 @@ use crate::model::time::SimTime;
 use crate::ui::layout::{
     CARD_W, GAP, LayoutMemory, MAX_SCALE, TOKEN_CX, TOKEN_CY, TOKEN_R, choose_columns, columns_for_width, layout,
 };
-use crate::ui::node_card::NodeCard;
+use crate::ui::node_card::{NodeCard, card_frame};
 use crate::ui::palette::short_id;
 use crate::ui::state::{Target, Teardown};
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +28,11 @@ pub struct ClusterViewProps {
     /// Selecting a teardown label selects its event in the log.
     pub on_select_event: Callback<u64>,
 }
+
+/// Given by the app (a context, so the props stay as they were) while playing: the cluster view then spreads the
+/// redrawing of many changed cards over frames ([`CARD_WORK_PER_FRAME`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Progressive(pub bool);
 
 type Point = (f64, f64);
 type RankedPoints = Vec<(u32, Point)>;
@@ -175,6 +180,103 @@ impl GhostMemory {
     }
 }
 
+/// A replica as a node card draws it: without the fields it does not draw (`position` among the deployment's
+/// gangs shifts for every other gang when one is torn down, which would re-render every card and token).
+pub fn card_replica(r: &ReplicaView) -> ReplicaView {
+    ReplicaView { position: 0, ..r.clone() }
+}
+
+/// Work units of node cards redrawn per frame while playing: a card costs [`CARD_COST`] plus one per changed
+/// replica (measured: a redrawn card is ~1 ms of Yew and ~1 ms of style, layout and paint, a token about half).
+pub const CARD_WORK_PER_FRAME: usize = 32;
+pub const CARD_COST: usize = 2;
+
+/// What one node card was last drawn with.
+#[derive(PartialEq)]
+struct CardInput {
+    node: crate::model::snapshot::NodeView,
+    layout: Rc<crate::ui::layout::NodeLayout>,
+    replicas: Rc<Vec<ReplicaView>>,
+    controller: Option<crate::model::snapshot::ControllerView>,
+    slice: CardSlice,
+}
+
+/// Whether a card would draw replicas `a` and `b` the same: equal in every field but `position` (see
+/// [`card_replica`]). Spelled out field by field so that a field added to the model's view is a compile error here.
+pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
+    let ReplicaView {
+        id,
+        app,
+        deployment,
+        state,
+        startup,
+        node,
+        pg_name,
+        bundle_index,
+        gang_context,
+        consecutive_health_failures,
+        actor_alive,
+        graceful_stop,
+        position: _,
+        since,
+    } = a;
+    *id == b.id
+        && *state == b.state
+        && *startup == b.startup
+        && *consecutive_health_failures == b.consecutive_health_failures
+        && *actor_alive == b.actor_alive
+        && *graceful_stop == b.graceful_stop
+        && *since == b.since
+        && *bundle_index == b.bundle_index
+        && *node == b.node
+        && *pg_name == b.pg_name
+        && *app == b.app
+        && *deployment == b.deployment
+        && *gang_context == b.gang_context
+}
+
+/// The cluster-wide view state cut down to one node card.
+#[derive(PartialEq)]
+pub struct CardSlice {
+    pub highlight: Rc<BTreeSet<String>>,
+    pub target: Option<Target>,
+    pub gang_hues: Rc<BTreeMap<String, u8>>,
+    pub teardowns: Rc<BTreeMap<String, Teardown>>,
+}
+
+thread_local! {
+    static EMPTY_SET: Rc<BTreeSet<String>> = Rc::new(BTreeSet::new());
+}
+
+pub fn card_slice(
+    n: &crate::model::snapshot::NodeView,
+    l: &crate::ui::layout::NodeLayout,
+    replicas: &[&ReplicaView],
+    props: &ClusterViewProps,
+) -> CardSlice {
+    let mut gangs: BTreeSet<&str> = BTreeSet::new();
+    for s in &l.slots {
+        if let Some(g) = s.bundle.as_ref().and_then(|b| b.gang_id.as_deref()) {
+            gangs.insert(g);
+        }
+    }
+    for r in replicas {
+        if let Some(g) = &r.gang_context {
+            gangs.insert(g.gang_id.as_str());
+        }
+    }
+    let gang_hues = gangs.iter().filter_map(|g| props.gang_hues.get(*g).map(|h| (g.to_string(), *h))).collect();
+    let teardowns = gangs.iter().filter_map(|g| props.teardowns.get(*g).map(|t| (g.to_string(), t.clone()))).collect();
+    let target = match &props.target {
+        Some(Target::Node(id)) if *id == n.id => props.target.clone(),
+        Some(Target::Replica(id)) if replicas.iter().any(|r| r.id == *id) => props.target.clone(),
+        _ => None,
+    };
+    // The highlight is usually empty; when it is not, the card keeps the shared set (selections are rare gestures).
+    let highlight = if props.highlight.is_empty() { EMPTY_SET.with(Rc::clone) } else { props.highlight.clone() };
+    CardSlice { highlight, target, gang_hues: Rc::new(gang_hues), teardowns: Rc::new(teardowns) }
+}
+
 fn wall_now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
@@ -203,6 +305,8 @@ fn ghost_token(g: &Ghost, hue: Option<u8>) -> Html {
 
 #[component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
+    crate::ui::perf::count(crate::ui::perf::Renders::Cluster);
+    let started = crate::ui::perf::enabled().then(crate::ui::perf::now_ms);
     let wrapper = use_node_ref();
     // The area the cluster may fill: the pane's width, and the window's height below the pane's top.
     let size_px = use_state(|| (0.0f64, 0.0f64));
@@ -238,6 +342,10 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     }
 
     let snap = &props.snapshot;
+    let progressive = use_context::<Progressive>().unwrap_or_default().0;
+    let shown_cards = use_mut_ref(BTreeMap::<String, Rc<CardInput>>::new);
+    let redraw = use_state(|| 0u32);
+    let pending_frame = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
     let layout_memory = use_mut_ref(|| (SimTime::ZERO, LayoutMemory::default()));
     let (columns, mut scene) = {
         let mut m = layout_memory.borrow_mut();
@@ -257,6 +365,23 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
     let memory = use_mut_ref(GhostMemory::default);
     let centres = std::mem::take(&mut scene.replica_centres);
+    // The members of a gang being torn down flash together. The flash is drawn in the overlay (below), so that
+    // its animation repaints only the overlay and not the thousands of shapes of the cluster.
+    let flashes = snap
+        .replicas
+        .iter()
+        .filter(|r| r.state == ReplicaState::Stopping)
+        .filter_map(|r| {
+            let g = r.gang_context.as_ref()?;
+            props.teardowns.get(&g.gang_id)?;
+            let (x, y) = *centres.get(&r.id)?;
+            let hue = props.gang_hues.get(&g.gang_id).map(|h| format!("hue-{h}"));
+            Some(html! {
+                <circle key={format!("flash-{}", r.id)} class={classes!("flash", hue)} cx={format!("{x:.1}")}
+                    cy={format!("{y:.1}")} r={TOKEN_R.to_string()} data-flash={r.id.clone()} />
+            })
+        })
+        .collect::<Html>();
     let ghosts = memory.borrow_mut().update(snap, centres, &props.teardowns, wall_now_ms());
     let (ghost_tokens, ghost_specs) = {
         let tokens = ghosts
@@ -293,11 +418,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             .collect();
         (tokens, specs)
     };
-    let by_node: BTreeMap<&str, Vec<ReplicaView>> = {
-        let mut m: BTreeMap<&str, Vec<ReplicaView>> = BTreeMap::new();
+    let by_node: BTreeMap<&str, Vec<&ReplicaView>> = {
+        let mut m: BTreeMap<&str, Vec<&ReplicaView>> = BTreeMap::new();
         for r in &snap.replicas {
             if let Some(n) = r.node.as_deref() {
-                m.entry(n).or_default().push(r.clone());
+                m.entry(n).or_default().push(r);
             }
         }
         m
@@ -323,21 +448,87 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             }
         })
         .collect::<Html>();
-    let cards = snap
-        .nodes
-        .iter()
-        .zip(scene.nodes)
-        .map(|(n, l)| {
-            let replicas = Rc::new(by_node.get(n.id.as_str()).cloned().unwrap_or_default());
-            html! {
-                <NodeCard key={n.id.clone()} node={n.clone()} layout={Rc::new(l)} replicas={replicas}
-                    controller={n.is_head.then(|| snap.controller.clone())}
-                    highlight={props.highlight.clone()} target={props.target.clone()}
-                    gang_hues={props.gang_hues.clone()} teardowns={props.teardowns.clone()}
-                    on_target={props.on_target.clone()} />
+    // While playing, the cards that changed are redrawn at most CARD_WORK_PER_FRAME replicas' worth per frame
+    // (the others show their previous state for a few more frames): 1,000 replicas appearing at once become a
+    // wave over ~10 frames instead of one frozen second. Paused, everything is drawn at once.
+    let mut held_back = false;
+    let cards = {
+        let mut shown = shown_cards.borrow_mut();
+        let ids: BTreeSet<&str> = snap.nodes.iter().map(|n| n.id.as_str()).collect();
+        shown.retain(|id, _| ids.contains(id.as_str()));
+        let mut spent = 0usize;
+        snap.nodes
+            .iter()
+            .zip(scene.nodes)
+            .map(|(n, l)| {
+                let live: &[&ReplicaView] = by_node.get(n.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+                // Each card gets only what it draws (its gangs' hues and teardowns, the target if it is in the
+                // card), so that a change elsewhere in the cluster (a teardown, a new gang, opening the action panel
+                // on another node) leaves its props equal and Yew skips it.
+                let slice = card_slice(n, &l, live, props);
+                // The card is drawn at the origin and placed by its frame: a card that only moves is not redrawn.
+                let (x, y, h) = (l.x, l.y, l.h);
+                let layout = crate::ui::layout::NodeLayout { x: 0.0, y: 0.0, ..l };
+                let controller = n.is_head.then(|| &snap.controller);
+                // Compared in place first: the replicas are cloned only for a card that changed.
+                let unchanged = |old: &CardInput| {
+                    old.node == *n
+                        && *old.layout == layout
+                        && old.controller.as_ref() == controller
+                        && old.slice == slice
+                        && old.replicas.len() == live.len()
+                        && old.replicas.iter().zip(live).all(|(a, b)| drawn_alike(a, b))
+                };
+                let take = match shown.get(&n.id) {
+                    Some(old) if unchanged(old) => false,
+                    Some(old) => {
+                        let changed = live.iter().filter(|b| !old.replicas.iter().any(|a| drawn_alike(a, b))).count();
+                        let cost = CARD_COST + changed;
+                        let take = !progressive || spent == 0 || spent + cost <= CARD_WORK_PER_FRAME;
+                        if take {
+                            spent += cost;
+                        } else {
+                            held_back = true;
+                        }
+                        take
+                    }
+                    None => {
+                        spent += CARD_COST + live.len();
+                        true
+                    }
+                };
+                let input = take.then(|| CardInput {
+                    node: n.clone(),
+                    layout: Rc::new(layout),
+                    replicas: Rc::new(live.iter().map(|r| card_replica(r)).collect()),
+                    controller: controller.cloned(),
+                    slice,
+                });
+                if let Some(input) = input {
+                    shown.insert(n.id.clone(), Rc::new(input));
+                }
+                let c = shown[&n.id].clone();
+                let card = html! {
+                    <NodeCard node={c.node.clone()} layout={c.layout.clone()}
+                        replicas={c.replicas.clone()} controller={c.controller.clone()}
+                        highlight={c.slice.highlight.clone()} target={c.slice.target.clone()}
+                        gang_hues={c.slice.gang_hues.clone()} teardowns={c.slice.teardowns.clone()}
+                        on_target={props.on_target.clone()} />
+                };
+                card_frame(&n.id, x, y, h.max(c.layout.h), card)
+            })
+            .collect::<Html>()
+    };
+    {
+        // Cards held back: draw them in the next frame even if nothing else changes.
+        let again = redraw.clone();
+        let pending = pending_frame.clone();
+        use_effect(move || {
+            if held_back {
+                *pending.borrow_mut() = Some(gloo::render::request_animation_frame(move |_| again.set(*again + 1)));
             }
-        })
-        .collect::<Html>();
+        });
+    }
     // At scale every link at once is a tangle: then only the gangs the user is looking at (selected, highlighted,
     // being torn down) are linked; hues and slot tags still tell the members apart.
     let selected_gang = match &props.target {
@@ -399,7 +590,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             }
         })
         .collect::<Html>();
-    let ghost_html = html! { <g class="ghosts" aria-hidden="true">{ ghost_tokens }{ ghost_links }</g> };
+    let ghost_html = html! {
+        <g class="ghosts" aria-hidden="true"><g class="flashes">{ flashes }</g>{ ghost_tokens }{ ghost_links }</g>
+    };
     let link_labels = links
         .iter()
         .zip(texts)
@@ -451,26 +644,38 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         snap.replicas.len()
     );
     let max_w = scene_w.max(CARD_W + 2.0 * GAP) * MAX_SCALE;
+    let viewbox = format!("0 0 {scene_w:.0} {scene_h:.0}");
+    if let Some(t) = started {
+        crate::ui::perf::add_cluster_ms(crate::ui::perf::now_ms() - t);
+    }
+    let calm = snap.replicas.len() > CALM_ABOVE;
     html! {
         <div class="cluster-view" ref={wrapper} data-columns={columns.to_string()}>
             if !all_links {
                 <p class="quiet links-note">{ "Many gangs: links are drawn only for the gang you select (click a replica) and for gangs being torn down." }</p>
             }
-            <svg class={classes!("cluster-svg", (snap.replicas.len() > CALM_ABOVE).then_some("calm"))} role="group" aria-label={aria}
-                viewBox={format!("0 0 {scene_w:.0} {scene_h:.0}")}
-                preserveAspectRatio="xMinYMin meet"
-                style={format!("max-width: {max_w:.0}px")}>
-                <defs>
-                    <pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-                        <line x1="0" y1="0" x2="0" y2="8" class="hatch-line" />
-                    </pattern>
-                </defs>
-                <g class="card-bgs" aria-hidden="true">{ card_bgs }</g>
-                <g class="gang-links" aria-hidden="true">{ link_paths }</g>
-                <g class="cards">{ cards }</g>
-                { ghost_html }
-                <g class="gang-labels">{ link_labels }</g>
-            </svg>
+            // Two SVGs on top of each other with the same coordinates: the cluster, and an overlay with what
+            // animates for a while (teardown flashes, ghosts fading out, their links and labels). Chromium repaints
+            // a whole SVG when anything in it changes; with ~20,000 shapes that is 10 - 60 ms a frame, so the
+            // animations live in the small overlay (its own layer) and the cluster repaints only when it changes.
+            <div class="cluster-stack" style={format!("max-width: {max_w:.0}px")}>
+                <svg class={classes!("cluster-svg", calm.then_some("calm"))} role="group" aria-label={aria}
+                    viewBox={viewbox.clone()} preserveAspectRatio="xMinYMin meet">
+                    <defs>
+                        <pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                            <line x1="0" y1="0" x2="0" y2="8" class="hatch-line" />
+                        </pattern>
+                    </defs>
+                    <g class="card-bgs" aria-hidden="true">{ card_bgs }</g>
+                    <g class="gang-links" aria-hidden="true">{ link_paths }</g>
+                    <g class="cards">{ cards }</g>
+                    <g class="gang-labels">{ link_labels }</g>
+                </svg>
+                <svg class={classes!("cluster-overlay", calm.then_some("calm"))} viewBox={viewbox}
+                    preserveAspectRatio="xMinYMin meet">
+                    { ghost_html }
+                </svg>
+            </div>
         </div>
     }
 }
@@ -504,6 +709,18 @@ mod tests {
             position: 0,
             since: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_card_ignores_a_replica_s_position_but_nothing_it_draws() {
+        let a = member("r1", "g1", 0, ReplicaState::Running);
+        let moved = ReplicaView { position: 7, ..a.clone() };
+        assert!(drawn_alike(&a, &moved), "a teardown elsewhere shifts positions: the card stays");
+        assert_eq!(card_replica(&moved), a);
+        let stopping = ReplicaView { state: ReplicaState::Stopping, ..a.clone() };
+        assert!(!drawn_alike(&a, &stopping));
+        let failing = ReplicaView { consecutive_health_failures: 1, ..a.clone() };
+        assert!(!drawn_alike(&a, &failing));
     }
 
     #[test]

@@ -10,6 +10,9 @@ pub struct ControlsProps {
     pub speed_exp: f64,
     pub now_s: f64,
     pub tick: u64,
+    /// Playback is behind the wall clock (the model is working through a burst): the clock shows where it is.
+    #[prop_or_default]
+    pub catching_up: bool,
     pub seed: u64,
     pub on_toggle_play: Callback<()>,
     pub on_step_tick: Callback<()>,
@@ -58,6 +61,9 @@ pub fn controls(props: &ControlsProps) -> Html {
             <div class="clock" aria-live="off" data-testid="clock">
                 <span class="clock-t">{ format_clock(props.now_s) }</span>
                 <span class="clock-tick">{ format!("tick {}", props.tick) }</span>
+                if props.catching_up {
+                    <span class="clock-behind" data-testid="catching-up" title="The model is working through a burst of events; playback catches up over the next frames">{ "catching up" }</span>
+                }
             </div>
             <label class="speed">
                 <span>{ "Speed" }</span>

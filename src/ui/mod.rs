@@ -15,6 +15,7 @@ pub mod node_card;
 pub mod palette;
 pub mod panic;
 pub mod pending_tray;
+pub mod perf;
 pub mod replica_token;
 pub mod scenario_picker;
 pub mod share_panel;

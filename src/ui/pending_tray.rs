@@ -18,6 +18,12 @@ pub struct PendingTrayProps {
     pub on_target: Callback<Target>,
 }
 
+/// At most this many waiting placement groups are listed (a big cluster starts with hundreds waiting for one
+/// frame; drawing them all cost a long frame for a list nobody can read in that time); the rest are counted.
+pub const MAX_PGS_SHOWN: usize = 24;
+/// Likewise for replicas outside any placement group that are not placed.
+pub const MAX_CHIPS_SHOWN: usize = 48;
+
 /// `2 × {CPU: 1}` for the bundles not placed yet.
 fn unplaced_bundles(bundles: &[crate::model::snapshot::BundleView]) -> String {
     let mut counts: BTreeMap<&Resources, u32> = BTreeMap::new();
@@ -59,11 +65,21 @@ pub fn pending_tray(props: &PendingTrayProps) -> Html {
         .filter(|r| r.node.is_none() && r.pg_name.as_deref().is_none_or(|p| !pg_names.contains(p)))
         .collect();
     let count = waiting.len();
+    // The unplaced replicas by placement group, in one pass (at start-up a big cluster has hundreds of groups
+    // waiting and a thousand replicas: a scan per group was 200,000 comparisons a frame).
+    let mut by_pg: BTreeMap<&str, Vec<&ReplicaView>> = BTreeMap::new();
+    if !waiting.is_empty() {
+        for r in snap.replicas.iter().filter(|r| r.node.is_none()) {
+            if let Some(p) = r.pg_name.as_deref() {
+                by_pg.entry(p).or_default().push(r);
+            }
+        }
+    }
     let items = waiting
         .iter()
+        .take(MAX_PGS_SHOWN)
         .map(|pg| {
-            let members: Vec<&ReplicaView> =
-                snap.replicas.iter().filter(|r| r.pg_name.as_deref() == Some(pg.name.as_str()) && r.node.is_none()).collect();
+            let members: Vec<&ReplicaView> = by_pg.remove(pg.name.as_str()).unwrap_or_default();
             let hue = pg.gang_id.as_ref().and_then(|g| props.gang_hues.get(g).copied());
             let hl = props.highlight.contains(&pg.name) || pg.gang_id.as_ref().is_some_and(|g| props.highlight.contains(g));
             let placed = pg.bundles.iter().filter(|b| b.node.is_some()).count();
@@ -98,10 +114,18 @@ pub fn pending_tray(props: &PendingTrayProps) -> Html {
                 <p class="quiet">{ "No placement group is waiting: everything asked for has been placed." }</p>
             }
             <ul class="pending-list">{ items }</ul>
+            if count > MAX_PGS_SHOWN {
+                <p class="quiet" data-testid="pending-more">
+                    { format!("… and {} more placement groups waiting (the first {MAX_PGS_SHOWN} are listed).", count - MAX_PGS_SHOWN) }
+                </p>
+            }
             if !unplaced.is_empty() {
                 <div class="unplaced">
                     <h3>{ "Replicas not placed on a node" }</h3>
-                    <ul class="chips">{ for unplaced.iter().map(|r| chip(r, None, &props.on_target)) }</ul>
+                    <ul class="chips">{ for unplaced.iter().take(MAX_CHIPS_SHOWN).map(|r| chip(r, None, &props.on_target)) }</ul>
+                    if unplaced.len() > MAX_CHIPS_SHOWN {
+                        <p class="quiet">{ format!("… and {} more.", unplaced.len() - MAX_CHIPS_SHOWN) }</p>
+                    }
                 </div>
             }
         </section>

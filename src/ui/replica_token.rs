@@ -45,6 +45,7 @@ pub fn describe_replica(r: &ReplicaView) -> String {
 
 #[component(ReplicaToken)]
 pub fn replica_token(props: &ReplicaTokenProps) -> Html {
+    crate::ui::perf::count(crate::ui::perf::Renders::Token);
     let r = &props.replica;
     let gang = r.gang_context.as_ref();
     let classes = classes!(

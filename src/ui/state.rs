@@ -20,6 +20,17 @@ pub const SPEED_EXP_MAX: f64 = 2.0;
 pub const SPEED_EXP_STEP: f64 = 0.25;
 /// Longest wall-clock gap one frame may turn into simulated time (a hidden tab must not jump minutes ahead).
 pub const MAX_FRAME_MS: f64 = 250.0;
+/// Wall-clock milliseconds one animation frame may spend running the model. A burst of work (1,000 replicas
+/// starting, a node's gangs torn down and rescheduled) is then spread over several frames instead of freezing one;
+/// the clock shows the simulated time actually reached and playback catches up over the next frames.
+pub const FRAME_MODEL_BUDGET_MS: f64 = 8.0;
+/// How far playback may fall behind the wall clock (in wall-clock milliseconds of playback); beyond that the
+/// owed time is dropped, so a model that cannot keep up at this speed slows playback down instead of piling up.
+pub const MAX_BEHIND_MS: f64 = 2.0 * MAX_FRAME_MS;
+/// While playing, the event log is rebuilt at most this often (wall-clock ms): at 10x a big cluster logs hundreds
+/// of events a second, far more than anyone can read, and redrawing 200 rows every frame costs frame time. Paused,
+/// or after any gesture, it is rebuilt at once.
+pub const LOG_REFRESH_MS: f64 = 250.0;
 /// Rows the event log shows at most.
 pub const LOG_ROWS: usize = 200;
 
@@ -199,6 +210,11 @@ pub struct UiState {
     /// The latest sentence for the aria-live region.
     pub announcement: String,
     pub user_actions: usize,
+    /// Simulated time playback owes (the model ran out of its frame budget): run in the next frames.
+    pub behind: SimDuration,
+    /// New events not in `log` yet (see [`LOG_REFRESH_MS`]), and when `log` was last built (wall-clock ms).
+    log_dirty: bool,
+    log_built_ms: f64,
 }
 
 pub enum UiAction {
@@ -274,6 +290,9 @@ impl UiState {
             help_open: false,
             announcement: String::new(),
             user_actions: 0,
+            behind: SimDuration(0),
+            log_dirty: false,
+            log_built_ms: f64::NEG_INFINITY,
         };
         st.refresh();
         st
@@ -281,6 +300,40 @@ impl UiState {
 
     pub fn speed(&self) -> f64 {
         10f64.powf(self.speed_exp)
+    }
+
+    /// Playback is more than a frame behind the wall clock (shown as "catching up").
+    pub fn catching_up(&self) -> bool {
+        self.playing && self.behind.0 as f64 / 1000.0 / self.speed() > 50.0
+    }
+
+    /// One playback frame: `wall_ms` of real time, turned into simulated time at the chosen speed, plus what earlier
+    /// frames still owe; run one control-loop tick at a time until it is done or [`FRAME_MODEL_BUDGET_MS`] of wall
+    /// time (read from `clock`) is spent. Returns whether the model ran.
+    fn play_frame(&mut self, wall_ms: f64, clock: impl Fn() -> f64) -> bool {
+        let speed = self.speed();
+        let owed = self.behind.0 + (wall_ms.clamp(0.0, MAX_FRAME_MS) * speed * 1000.0).round() as u64;
+        let owed = owed.min((MAX_BEHIND_MS * speed * 1000.0).round() as u64);
+        if owed == 0 {
+            return false;
+        }
+        let start = clock();
+        let mut left = owed;
+        {
+            let mut session = self.session.0.borrow_mut();
+            let chunk = session.control_loop_interval().0.max(1);
+            while left > 0 {
+                let d = left.min(chunk);
+                session.advance_by(SimDuration(d));
+                left -= d;
+                if clock() - start >= FRAME_MODEL_BUDGET_MS {
+                    break;
+                }
+            }
+        }
+        self.behind = SimDuration(left);
+        self.refresh();
+        true
     }
 
     /// Re-read the session after it changed: snapshot, new events, log, highlights.
@@ -319,9 +372,9 @@ impl UiState {
                 self.announcement = format!("At {:.1} s: {}", e.t.as_secs_f64(), e.reason);
             }
         }
-        let log_stale = !new_events.is_empty() || self.events_total == 0;
+        self.log_dirty |= !new_events.is_empty() || self.events_total == 0;
         self.events_total = events.len();
-        if log_stale {
+        if self.log_dirty && (!self.playing || crate::ui::perf::now_ms() - self.log_built_ms >= LOG_REFRESH_MS) {
             self.rebuild_log(events);
         }
         if session.violations().len() != self.violations.len() {
@@ -358,7 +411,18 @@ impl UiState {
     }
 
     fn rebuild_log(&mut self, events: &[Event]) {
+        self.log_dirty = false;
+        self.log_built_ms = crate::ui::perf::now_ms();
         let needle = self.filter_text.trim().to_lowercase();
+        if self.filter_category == LogCategory::All && needle.is_empty() {
+            // No filter (the usual case while playing): the newest rows, without scanning the whole run.
+            self.log_matching = events.len();
+            let newest = events.iter().rev().take(LOG_ROWS);
+            if self.log.len() != newest.len() || !self.log.iter().zip(newest.clone()).all(|(a, b)| a == b) {
+                self.log = Rc::new(newest.cloned().collect());
+            }
+            return;
+        }
         let matches = |e: &&Event| {
             self.filter_category.matches(&e.kind)
                 && (needle.is_empty()
@@ -412,17 +476,15 @@ impl Reducible for UiState {
 
     fn reduce(self: Rc<Self>, action: UiAction) -> Rc<Self> {
         let mut st = (*self).clone();
+        if !matches!(action, UiAction::Frame { .. }) {
+            // Any gesture (pause, seek, a new speed, an injected fault...) forgives what playback owed.
+            st.behind = SimDuration(0);
+        }
         match action {
             UiAction::Frame { wall_ms } => {
-                if !st.playing {
+                if !st.playing || !st.play_frame(wall_ms, crate::ui::perf::now_ms) {
                     return self;
                 }
-                let ms = wall_ms.clamp(0.0, MAX_FRAME_MS) * st.speed();
-                let micros = (ms * 1000.0).round() as u64;
-                if micros == 0 {
-                    return self;
-                }
-                st.with_session(|s| s.advance_by(SimDuration(micros)));
             }
             UiAction::TogglePlay => st.playing = !st.playing,
             UiAction::Pause => st.playing = false,
@@ -498,6 +560,11 @@ impl Reducible for UiState {
                 }
             }
         }
+        if st.log_dirty && !st.playing {
+            // Paused: the log shows everything up to now.
+            let session = st.session.0.clone();
+            st.rebuild_log(session.borrow().events());
+        }
         Rc::new(st)
     }
 }
@@ -527,6 +594,16 @@ mod tests {
         st.reduce(a)
     }
 
+    /// A frame, then as many empty frames as it takes to catch up (the frame budget is wall time: a slow machine
+    /// may need several).
+    fn frame(st: Rc<UiState>, wall_ms: f64) -> Rc<UiState> {
+        let mut st = reduce(st, UiAction::Frame { wall_ms });
+        while st.behind.0 > 0 {
+            st = reduce(st, UiAction::Frame { wall_ms: 0.0 });
+        }
+        st
+    }
+
     #[test]
     fn every_preset_loads_into_a_state_without_error() {
         for p in crate::app::presets::PRESETS {
@@ -548,11 +625,76 @@ mod tests {
         assert_eq!(st.now.0, 0);
         let st = reduce(st, UiAction::TogglePlay);
         let st = reduce(st, UiAction::SetSpeedExp(1.0));
-        let st = reduce(st, UiAction::Frame { wall_ms: 100.0 });
+        let st = frame(st, 100.0);
         assert_eq!(st.session.0.borrow().now().0, 1_000_000);
         // A long stall (hidden tab) is capped.
-        let st = reduce(st, UiAction::Frame { wall_ms: 60_000.0 });
+        let st = frame(st, 60_000.0);
         assert_eq!(st.session.0.borrow().now().0, 1_000_000 + (MAX_FRAME_MS * 10.0 * 1000.0) as u64);
+    }
+
+    #[test]
+    fn a_frame_runs_the_model_for_at_most_its_budget_and_later_frames_catch_up() {
+        let mut st = UiState::for_preset("big-cluster");
+        st.playing = true;
+        st.speed_exp = 1.0;
+        let tick = st.session.0.borrow().control_loop_interval().0;
+        // A fake clock that says every control-loop tick takes 3 ms: the 8 ms budget allows three ticks a frame.
+        let calls = std::cell::Cell::new(0u32);
+        let clock = || {
+            calls.set(calls.get() + 1);
+            3.0 * (calls.get() - 1) as f64
+        };
+        // 100 ms of wall time at 10x is 1 s of simulated time, i.e. 10 ticks.
+        let frame_sim = 1_000_000;
+        assert!(st.play_frame(100.0, clock));
+        assert_eq!(st.now.0, 3 * tick, "the frame stopped at its budget");
+        assert_eq!(st.behind.0, frame_sim - 3 * tick);
+        assert!(st.catching_up());
+        // Frames with no new wall time catch up, three ticks at a time, and the clock shows what was reached.
+        let mut frames = 1;
+        while st.behind.0 > 0 {
+            calls.set(0);
+            assert!(st.play_frame(0.0, clock));
+            frames += 1;
+            assert!(frames < 100);
+        }
+        assert_eq!(st.now.0, frame_sim, "playback is honest: nothing owed was skipped");
+        assert_eq!(frames, (frame_sim / tick).div_ceil(3) as usize);
+        assert!(!st.catching_up());
+        // A long stall is capped: at most MAX_BEHIND_MS of playback is ever owed.
+        calls.set(0);
+        st.play_frame(60_000.0, clock);
+        assert!(st.behind.0 as f64 <= MAX_BEHIND_MS * 10.0 * 1000.0);
+        // Any gesture forgives the debt.
+        let st = Rc::new(st).reduce(UiAction::Pause);
+        assert_eq!(st.behind.0, 0);
+    }
+
+    #[test]
+    fn while_playing_the_log_waits_for_its_refresh_interval_and_is_complete_on_pause() {
+        let st = Rc::new(UiState::for_preset("replica-crash"));
+        let st = reduce(st, UiAction::TogglePlay);
+        let st = reduce(st, UiAction::SetSpeedExp(1.0));
+        let st = frame(st, 200.0);
+        // As if the log had just been rebuilt: the next frames' events wait.
+        let mut st = (*st).clone();
+        st.log_built_ms = crate::ui::perf::now_ms() + 60_000.0;
+        let shown = st.log.clone();
+        let total = st.events_total;
+        let st = frame(Rc::new(st), 250.0); // 2.5 s more: replicas start, events arrive
+        assert!(st.events_total > total, "the model logged events");
+        assert!(st.log_dirty && Rc::ptr_eq(&shown, &st.log), "the log waits while playing");
+        // Once the interval has passed, the next frame rebuilds it.
+        let mut later = (*st).clone();
+        later.log_built_ms = f64::NEG_INFINITY;
+        let later = frame(Rc::new(later), 1.0);
+        assert!(!later.log_dirty);
+        // Pausing shows everything at once.
+        let st = reduce(st, UiAction::Pause);
+        assert!(!st.log_dirty);
+        let session = st.session.0.clone();
+        assert_eq!(st.log.first(), session.borrow().events().last());
+        assert_eq!(st.log_matching, session.borrow().events().len());
     }
 
     #[test]
@@ -560,9 +702,9 @@ mod tests {
         let st = Rc::new(UiState::for_preset("steady-pack"));
         let st = reduce(st, UiAction::TogglePlay);
         let st = reduce(st, UiAction::SetSpeedExp(2.0));
-        let st = reduce(st, UiAction::Frame { wall_ms: 100.0 }); // 10 s: everything is RUNNING
+        let st = frame(st, 100.0); // 10 s: everything is RUNNING
         let before = st.snapshot.clone();
-        let st = reduce(st, UiAction::Frame { wall_ms: 0.05 }); // 5 ms later
+        let st = frame(st, 0.05); // 5 ms later
         assert!(Rc::ptr_eq(&before, &st.snapshot), "nothing but the clock changed");
         assert_eq!(st.now.0, 10_005_000);
         assert_eq!(st.tick, 100);

@@ -5,7 +5,7 @@
 //   node tests/e2e/bench/page.mjs            # or: bash scripts/bench-page.sh (builds dist/ first if needed)
 //
 // Environment: RUNS (default 3), PLAY_S (seconds of measured playback per run, default 18), SEEKS (random seeks
-// per run, default 10), DIST_DIR / CHROMIUM as in ../harness.mjs, JSON_ONLY=1 to print only the JSON lines.
+// per run, default 10; SKIP_SEEK=1 skips the seek part), DIST_DIR / CHROMIUM as in ../harness.mjs, JSON_ONLY=1 to print only the JSON lines.
 //
 // Per run (a fresh browser profile each time, so no autosaved session leaks between runs):
 //   1. navigation → app mounted → first node card drawn in the cluster SVG (MutationObserver in the page,
@@ -35,6 +35,8 @@ const log = (...a) => { if (!JSON_ONLY) console.error(...a); };
 function pageProbe() {
   const marks = { appMounted: null, firstNode: null, firstReplica: null, ghosts: [] };
   window.__bench = marks;
+  // The app's own frame probe (src/ui/perf.rs): [start, after model, after render, cluster/card/token renders].
+  window.__gpPerf = [];
   const seen = new Set();
   const check = () => {
     const now = performance.now();
@@ -227,14 +229,33 @@ async function measure(browser, server, run) {
   faults.push({ kind: 'kill_node', id: node, sim_s: await clockOf(page) });
   await at(PLAY_S);
   await page.evaluate(() => window.__bench.stopFrames());
-  const { frames, ghosts } = await page.evaluate(() => ({ frames: window.__bench.frames, ghosts: window.__bench.ghosts }));
+  const { frames, ghosts, perf } = await page.evaluate(() => ({ frames: window.__bench.frames, ghosts: window.__bench.ghosts,
+    perf: window.__gpPerf }));
   result.speed = speedText;
   result.sim_s_reached = await clockOf(page);
   result.faults = faults;
   result.play = frameStats(frames);
   // When the worst frames happened (seconds after play was pressed; faults at ~5 s and ~10 s, w007 dies at ~2 s).
-  result.worst_frames = frames.slice(1).map((t, i) => ({ at_s: round((t - frames[0]) / 1000, 2), ms: round(t - frames[i]) }))
-    .sort((a, b) => b.ms - a.ms).slice(0, 6);
+  // Each with the app's own split (src/ui/perf.rs) of the frame that ran in it: model_ms (the reducer: model step
+  // and the views' refresh), render_ms (Yew: view functions, diff, DOM changes), other_ms (the rest of the gap:
+  // style, layout, paint, GC, other tasks), and how many ClusterView / NodeCard / ReplicaToken renders it did.
+  const split = (a, b) => {
+    const rows = (perf ?? []).filter((r) => r[0] >= a && r[0] < b);
+    if (!rows.length) return {};
+    const model = rows.reduce((s, r) => s + r[1] - r[0], 0), render = rows.reduce((s, r) => s + r[2] - r[1], 0);
+    return { model_ms: round(model), render_ms: round(render), other_ms: round(b - a - model - render),
+      renders: rows.map((r) => `${r[3]}/${r[4]}/${r[5]}`).join(' '), cluster_view_ms: round(rows.reduce((s, r) => s + (r[6] ?? 0), 0)) };
+  };
+  result.worst_frames = frames.slice(1).map((t, i) => ({ at_s: round((t - frames[0]) / 1000, 2), ms: round(t - frames[i]),
+    ...split(frames[i], t) })).sort((a, b) => b.ms - a.ms).slice(0, 8);
+  if (perf && perf.length) {
+    const inPlay = perf.filter((r) => r[0] >= frames[0]);
+    const sum = (f) => round(inPlay.reduce((s, r) => s + f(r), 0));
+    result.app_frames = { n: inPlay.length, model_ms_total: sum((r) => r[1] - r[0]), render_ms_total: sum((r) => r[2] - r[1]),
+      card_renders_total: sum((r) => r[4]), cluster_view_ms_total: sum((r) => r[6] ?? 0), token_renders_total: sum((r) => r[5]),
+      frames_with_card_renders: inPlay.filter((r) => r[4] > 0).length,
+      max_cards_in_a_frame: Math.max(...inPlay.map((r) => r[4])) };
+  }
   const windows = ghosts.map((g) => [g - 500, g + 1500]);
   result.teardowns_seen = ghosts.length;
   result.teardown = ghosts.length ? frameStats(frames, windows) : { frames: 0 };
@@ -243,8 +264,8 @@ async function measure(browser, server, run) {
   result.dom_nodes = metrics.Nodes;
   await page.click('[data-testid=play]'); // pause
 
-  // 3. Seek in a 10-minute run.
-  try {
+  // 3. Seek in a 10-minute run (SKIP_SEEK=1 skips it).
+  if (process.env.SKIP_SEEK !== '1') try {
     const sc = JSON.parse(fs.readFileSync(path.join(ROOT, 'scenarios', 'presets', `${PRESET}.json`), 'utf8'));
     sc.until_s = 600;
     sc.name = 'Big cluster, 10 minutes (page benchmark)';
