@@ -413,7 +413,7 @@ impl UiState {
     fn rebuild_log(&mut self, events: &[Event]) {
         self.log_dirty = false;
         self.log_built_ms = crate::ui::perf::now_ms();
-        let needle = self.filter_text.trim().to_lowercase();
+        let needle = self.filter_text.trim().to_ascii_lowercase();
         if self.filter_category == LogCategory::All && needle.is_empty() {
             // No filter (the usual case while playing): the newest rows, without scanning the whole run.
             self.log_matching = events.len();
@@ -426,9 +426,9 @@ impl UiState {
         let matches = |e: &&Event| {
             self.filter_category.matches(&e.kind)
                 && (needle.is_empty()
-                    || e.reason.to_lowercase().contains(&needle)
+                    || e.reason.to_ascii_lowercase().contains(&needle)
                     || e.kind.name().contains(&needle)
-                    || e.kind.touches().iter().any(|t| t.to_lowercase().contains(&needle)))
+                    || e.kind.touches().iter().any(|t| t.to_ascii_lowercase().contains(&needle)))
         };
         let mut log = Vec::new();
         let mut matching = 0;

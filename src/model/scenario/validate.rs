@@ -517,8 +517,8 @@ impl Validator {
                     ". {s} is not a gang strategy in Ray 2.60; it remains valid as placement_group_strategy for \
                      deployments without gang_scheduling_config"
                 )
-            } else if GANG_STRATEGIES.contains(&s.to_uppercase().as_str()) {
-                format!(" (did you mean '{}'? the values are upper-case)", s.to_uppercase())
+            } else if GANG_STRATEGIES.contains(&s.to_ascii_uppercase().as_str()) {
+                format!(" (did you mean '{}'? the values are upper-case)", s.to_ascii_uppercase())
             } else {
                 String::new()
             };
