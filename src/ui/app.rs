@@ -94,6 +94,11 @@ fn on_key(e: &KeyboardEvent, dispatcher: &UseReducerDispatcher<UiState>) {
     if on_button && (key == " " || key == "Enter") {
         return;
     }
+    // Behind a modal (the help overlay) the page's shortcuts are inert: only `?` and Escape, which close it, act.
+    let modal_open = gloo::utils::document().query_selector("[aria-modal=true]").ok().flatten().is_some();
+    if modal_open && key != "?" && key != "Escape" {
+        return;
+    }
     if let Some(action) = shortcut(&key) {
         e.prevent_default();
         dispatcher.dispatch(action);

@@ -378,6 +378,12 @@ test('the help overlay is a modal: focus moves in, Tab stays inside, Escape retu
       await page.keyboard.press(key);
       assert.ok(await inside(), `focus stays inside the overlay after ${key}`);
     }
+    // The page's shortcuts are inert behind the modal: step (.), next event (n) and play (k) do nothing.
+    const clock = await page.textContent('[data-testid=clock]');
+    for (const key of ['.', 'n', 'k']) await page.keyboard.press(key);
+    await page.waitForTimeout(200);
+    assert.equal(await page.textContent('[data-testid=clock]'), clock, 'no shortcut reached the page behind the overlay');
+    assert.match(await page.textContent('[data-testid=play]'), /Play/);
     await screenshot(page, `visualizer-help-modal-${viewport ? 'phone' : 'desktop'}`);
     await page.keyboard.press('Escape');
     await page.waitForSelector('[data-testid=help-overlay]', { state: 'detached' });
