@@ -12,7 +12,7 @@ use crate::model::serve::replica::GangContext;
 use crate::model::time::{SimDuration, SimTime};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a replica actor asks to run.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,10 +107,43 @@ pub struct Gcs {
     pub placement_seed: u64,
     /// Counts every change to nodes, PGs and actors (the invariant checker runs only after a change).
     pub mutations: u64,
+    /// What changed since the invariant checker last ran (see `invariants::check`), and the reverse indexes it
+    /// uses to re-check only that. Bookkeeping only: nothing in the model reads it.
+    pub(crate) check_dirty: CheckDirty,
+    /// Actor ids by the name of the placement group they are pinned to (every actor not reaped).
+    pub(crate) pg_actors: BTreeMap<String, BTreeSet<String>>,
+    /// Placed bundles (PG sequence, bundle index) by node index.
+    pub(crate) node_bundles: Vec<BTreeSet<(u64, usize)>>,
+    /// Placed actors (alive or not, until reaped) by node index.
+    pub(crate) node_actors: Vec<BTreeSet<String>>,
+}
+
+/// What the invariant checker must look at again: entities whose checked state changed since it last ran.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CheckDirty {
+    /// Everything (the first check).
+    pub all: bool,
+    pub nodes: BTreeSet<usize>,
+    /// Placement groups by name: their bundles, state, or the liveness of an actor pinned to them changed.
+    pub pgs: BTreeSet<String>,
+    pub actors: BTreeSet<String>,
+}
+
+impl CheckDirty {
+    fn actor(&mut self, a: &ReplicaActor) {
+        self.actors.insert(a.replica_id.clone());
+        if let Some(n) = a.node {
+            self.nodes.insert(n);
+        }
+        if let Some(p) = a.pg_name() {
+            self.pgs.insert(p.to_string());
+        }
+    }
 }
 
 impl Gcs {
     pub fn new(cluster: Cluster, startup_min: SimDuration, startup_max: SimDuration) -> Gcs {
+        let n = cluster.nodes.len();
         Gcs {
             cluster,
             pgs: BTreeMap::new(),
@@ -129,6 +162,10 @@ impl Gcs {
             mutations: 0,
             placement_seed: 0,
             touched: Default::default(),
+            check_dirty: CheckDirty { all: true, ..Default::default() },
+            pg_actors: BTreeMap::new(),
+            node_bundles: vec![BTreeSet::new(); n],
+            node_actors: vec![BTreeSet::new(); n],
         }
     }
 
@@ -145,6 +182,9 @@ impl Gcs {
 
     pub fn add_node(&mut self, spec: &NodeSpec, log: &mut EventLog) {
         let joined_seq = self.cluster.nodes.len() as u32;
+        self.check_dirty.nodes.insert(self.cluster.nodes.len());
+        self.node_bundles.push(BTreeSet::new());
+        self.node_actors.push(BTreeSet::new());
         self.cluster.push(Node {
             id: spec.id.clone(),
             is_head: false,
@@ -172,9 +212,11 @@ impl Gcs {
         let Some(idx) = self.cluster.index_of(id) else { return };
         let now = log.now;
         self.cluster.nodes[idx].killed_at = Some(now);
+        self.check_dirty.nodes.insert(idx);
         let mut victims = Vec::new();
         for a in self.actors.values_mut() {
             if a.node == Some(idx) && a.alive {
+                self.check_dirty.actor(a);
                 a.alive = false;
                 a.unreachable = true;
                 victims.push(a.replica_id.clone());
@@ -200,6 +242,7 @@ impl Gcs {
         if self.cluster.nodes[idx].dead {
             return;
         }
+        self.check_dirty.nodes.insert(idx);
         let node = &mut self.cluster.nodes[idx];
         node.dead = true;
         node.available = Resources::new();
@@ -209,6 +252,7 @@ impl Gcs {
         );
         for a in self.actors.values_mut() {
             if a.node == Some(idx) {
+                self.check_dirty.actor(a);
                 a.alive = false;
                 a.unreachable = false;
                 self.touched.insert((a.app.clone(), a.deployment.clone()));
@@ -218,13 +262,15 @@ impl Gcs {
         for s in seqs {
             let pg = self.pgs.get_mut(&s).expect("pg by key");
             let mut lost = 0;
-            for b in &mut pg.bundles {
+            for (bi, b) in pg.bundles.iter_mut().enumerate() {
                 if b.node.as_deref() == Some(id) {
                     b.node = None;
+                    self.node_bundles[idx].remove(&(s, bi));
                     lost += 1;
                 }
             }
             if lost > 0 {
+                self.check_dirty.pgs.insert(pg.name.clone());
                 self.touched.insert((pg.owner.app.clone(), pg.owner.deployment.clone()));
             }
             if lost > 0 && pg.state == PlacementGroupState::Created {
@@ -271,6 +317,7 @@ impl Gcs {
             pg_event(&pg, None),
             format!("{name} requested ({} × bundles, {}): {why}", pg.bundles.len(), strategy.as_str()),
         );
+        self.check_dirty.pgs.insert(name.clone());
         self.pg_by_name.insert(name, seq);
         self.pgs.insert(seq, pg);
         self.needs_scheduling = true;
@@ -281,7 +328,12 @@ impl Gcs {
     pub fn remove_pg(&mut self, name: &str, why: &str, log: &mut EventLog) -> bool {
         let Some(seq) = self.pg_by_name.remove(name) else { return false };
         let Some(mut pg) = self.pgs.remove(&seq) else { return false };
-        for b in &pg.bundles {
+        self.check_dirty.pgs.insert(name.to_string());
+        for (bi, b) in pg.bundles.iter().enumerate() {
+            if let Some(i) = b.node.as_ref().and_then(|n| self.cluster.index_of(n)) {
+                self.node_bundles[i].remove(&(seq, bi));
+                self.check_dirty.nodes.insert(i);
+            }
             if let Some(n) = &b.node
                 && let Some(node) = self.cluster.node_mut(n)
                 && !node.dead
@@ -292,6 +344,7 @@ impl Gcs {
         let mut killed = Vec::new();
         for a in self.actors.values_mut() {
             if a.pg_name() == Some(name) && a.alive {
+                self.check_dirty.actor(a);
                 self.touched.insert((a.app.clone(), a.deployment.clone()));
                 a.alive = false;
                 a.unreachable = false;
@@ -318,7 +371,24 @@ impl Gcs {
 
     pub fn create_actor(&mut self, mut actor: ReplicaActor) {
         actor.created_seq = self.seq();
-        self.actors.insert(actor.replica_id.clone(), actor);
+        self.check_dirty.actor(&actor);
+        if let Some(p) = actor.pg_name() {
+            self.pg_actors.entry(p.to_string()).or_default().insert(actor.replica_id.clone());
+        }
+        if let Some(n) = actor.node {
+            self.node_actors[n].insert(actor.replica_id.clone());
+        }
+        if let Some(old) = self.actors.insert(actor.replica_id.clone(), actor) {
+            self.check_dirty.actor(&old);
+            self.unindex_actor(&old);
+            let a = &self.actors[&old.replica_id];
+            if let Some(p) = a.pg_name() {
+                self.pg_actors.entry(p.to_string()).or_default().insert(a.replica_id.clone());
+            }
+            if let Some(n) = a.node {
+                self.node_actors[n].insert(a.replica_id.clone());
+            }
+        }
         self.needs_scheduling = true;
         self.mutations += 1;
     }
@@ -329,6 +399,7 @@ impl Gcs {
         if !a.alive {
             return;
         }
+        self.check_dirty.actor(a);
         self.touched.insert((a.app.clone(), a.deployment.clone()));
         a.alive = false;
         a.unreachable = false;
@@ -348,8 +419,25 @@ impl Gcs {
     pub fn reap_actor(&mut self, replica_id: &str) {
         if let Some(a) = self.actors.get(replica_id)
             && !a.alive
+            && let Some(a) = self.actors.remove(replica_id)
         {
-            self.actors.remove(replica_id);
+            self.check_dirty.actor(&a);
+            self.unindex_actor(&a);
+        }
+    }
+
+    /// Drop an actor from the checker's reverse indexes.
+    fn unindex_actor(&mut self, a: &ReplicaActor) {
+        if let Some(p) = a.pg_name()
+            && let Some(ids) = self.pg_actors.get_mut(p)
+        {
+            ids.remove(&a.replica_id);
+            if ids.is_empty() {
+                self.pg_actors.remove(p);
+            }
+        }
+        if let Some(n) = a.node {
+            self.node_actors[n].remove(&a.replica_id);
         }
     }
 
@@ -405,7 +493,10 @@ impl Gcs {
             );
             let Some(assign) = choose_nodes(pg, &todo, &self.cluster, &mut prng) else { continue };
             let pg = self.pgs.get_mut(&seq).expect("pg");
+            self.check_dirty.pgs.insert(pg.name.clone());
             for (bi, ni) in assign {
+                self.check_dirty.nodes.insert(ni);
+                self.node_bundles[ni].insert((seq, bi));
                 let node = &mut self.cluster.nodes[ni];
                 node.available.sub(&pg.bundles[bi].resources);
                 pg.bundles[bi].node = Some(node.id.clone());
@@ -493,6 +584,8 @@ impl Gcs {
             let a = self.actors.get_mut(&id).expect("actor");
             self.touched.insert((a.app.clone(), a.deployment.clone()));
             a.node = Some(node);
+            self.check_dirty.actor(a);
+            self.node_actors[node].insert(id.clone());
             a.placed_at = Some(now);
             a.init_done_at = Some(now.plus(startup));
             a.init_fails = fails;

@@ -88,6 +88,10 @@ impl ServeController {
                 d.quiet = false;
             }
         }
+        // Only a deployment that is not quiet now can change in this tick: the invariant checker looks at those.
+        for d in self.deployments.iter_mut().filter(|d| !d.quiet) {
+            d.check_dirty = true;
+        }
         // STEP 1: check and update replicas (health, start-up, stopping), then reclaim empty gang PGs.
         for d in 0..self.deployments.len() {
             if !self.deployments[d].quiet {
@@ -738,6 +742,7 @@ impl ServeController {
             .collect();
         for gang_id in empty {
             let res = d.reservations.remove(&gang_id).expect("reservation");
+            cx.gcs.check_dirty.pgs.insert(res.pg_name.clone());
             cx.gcs.remove_pg(&res.pg_name, &format!("every member of gang {gang_id} has left it"), cx.log);
             self.dirty = true;
         }

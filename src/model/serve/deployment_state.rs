@@ -109,6 +109,9 @@ pub struct DeploymentState {
     pub quiet: bool,
     pub created_at: SimTime,
     pub last_slow_warning: Option<SimTime>,
+    /// The control loop may have changed its replicas since the invariant checker last looked (bookkeeping for
+    /// `invariants::check`; nothing in the model reads it).
+    pub check_dirty: bool,
 }
 
 impl DeploymentState {
@@ -130,6 +133,7 @@ impl DeploymentState {
             quiet: false,
             created_at: now,
             last_slow_warning: None,
+            check_dirty: true,
         }
     }
 
