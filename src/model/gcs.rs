@@ -116,6 +116,9 @@ pub struct Gcs {
     pub(crate) node_bundles: Vec<BTreeSet<(u64, usize)>>,
     /// Placed actors (alive or not, until reaped) by node index.
     pub(crate) node_actors: Vec<BTreeSet<String>>,
+    /// (`exit_at`, replica id) of every actor with an exit time (alive or not, until reaped): the GCS's exit
+    /// timers in order, so the next one is found without scanning every actor.
+    exits: BTreeSet<(SimTime, String)>,
 }
 
 /// What the invariant checker must look at again: entities whose checked state changed since it last ran.
@@ -166,6 +169,7 @@ impl Gcs {
             pg_actors: BTreeMap::new(),
             node_bundles: vec![BTreeSet::new(); n],
             node_actors: vec![BTreeSet::new(); n],
+            exits: BTreeSet::new(),
         }
     }
 
@@ -378,6 +382,9 @@ impl Gcs {
         if let Some(n) = actor.node {
             self.node_actors[n].insert(actor.replica_id.clone());
         }
+        if let Some(t) = actor.exit_at {
+            self.exits.insert((t, actor.replica_id.clone()));
+        }
         if let Some(old) = self.actors.insert(actor.replica_id.clone(), actor) {
             self.check_dirty.actor(&old);
             self.unindex_actor(&old);
@@ -387,6 +394,9 @@ impl Gcs {
             }
             if let Some(n) = a.node {
                 self.node_actors[n].insert(a.replica_id.clone());
+            }
+            if let Some(t) = a.exit_at {
+                self.exits.insert((t, a.replica_id.clone()));
             }
         }
         self.needs_scheduling = true;
@@ -439,16 +449,32 @@ impl Gcs {
         if let Some(n) = a.node {
             self.node_actors[n].remove(&a.replica_id);
         }
+        if let Some(t) = a.exit_at {
+            self.exits.remove(&(t, a.replica_id.clone()));
+        }
+    }
+
+    /// Ask the actor to exit by `at` (a graceful shutdown): it exits at the earliest time asked.
+    pub fn request_exit(&mut self, replica_id: &str, at: SimTime) {
+        let Some(a) = self.actors.get_mut(replica_id) else { return };
+        if let Some(old) = a.exit_at {
+            self.exits.remove(&(old, a.replica_id.clone()));
+        }
+        let t = a.exit_at.map_or(at, |old| old.min(at));
+        a.exit_at = Some(t);
+        self.exits.insert((t, a.replica_id.clone()));
     }
 
     /// Actors whose graceful shutdown finishes by `now` exit.
     pub fn run_exits(&mut self, now: SimTime) {
-        let due: Vec<String> = self
-            .actors
-            .values()
-            .filter(|a| a.alive && a.exit_at.is_some_and(|t| t <= now))
-            .map(|a| a.replica_id.clone())
+        let mut due: Vec<String> = self
+            .exits
+            .iter()
+            .take_while(|(t, _)| *t <= now)
+            .filter(|(_, id)| self.actors.get(id).is_some_and(|a| a.alive))
+            .map(|(_, id)| id.clone())
             .collect();
+        due.sort();
         for id in due {
             self.kill_actor(&id);
         }
@@ -466,7 +492,7 @@ impl Gcs {
     /// The earliest time at which the GCS itself will change something.
     pub fn next_timer(&self) -> Option<SimTime> {
         let deaths = self.pending_node_deaths.keys().next().copied();
-        let exits = self.actors.values().filter(|a| a.alive).filter_map(|a| a.exit_at).min();
+        let exits = self.exits.iter().find(|(_, id)| self.actors.get(id).is_some_and(|a| a.alive)).map(|(t, _)| *t);
         [deaths, exits].into_iter().flatten().min()
     }
 

@@ -1155,7 +1155,7 @@ impl ServeController {
         }
         let kill_at = if graceful { now.plus(d.config.graceful_shutdown_timeout) } else { now };
         d.replicas[idx].stop = Some(StopState { graceful, kill_at, kill_sent: false });
-        if let Some(a) = cx.gcs.actors.get_mut(&id) {
+        if let Some(a) = cx.gcs.actors.get(&id) {
             // An initialized replica drains for one wait loop; one that never initialized skips the drain.
             let drain = if a.initialized(now) {
                 crate::model::time::SimDuration(
@@ -1164,8 +1164,7 @@ impl ServeController {
             } else {
                 crate::model::time::SimDuration::ZERO
             };
-            let at = now.plus(drain);
-            a.exit_at = Some(a.exit_at.map_or(at, |t| t.min(at)));
+            cx.gcs.request_exit(&id, now.plus(drain));
         }
         Self::set_state(d, idx, ReplicaState::Stopping, reason, cause, cx);
     }
