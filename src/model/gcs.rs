@@ -119,6 +119,10 @@ pub struct Gcs {
     /// (`exit_at`, replica id) of every actor with an exit time (alive or not, until reaped): the GCS's exit
     /// timers in order, so the next one is found without scanning every actor.
     exits: BTreeSet<(SimTime, String)>,
+    /// By app, then deployment: the value of `fault_seq` when one of its actors last died, was removed or was
+    /// set to fail health checks (see `fault_gen`).
+    fault_gens: BTreeMap<String, BTreeMap<String, u64>>,
+    fault_seq: u64,
 }
 
 /// What the invariant checker must look at again: entities whose checked state changed since it last ran.
@@ -170,6 +174,8 @@ impl Gcs {
             node_bundles: vec![BTreeSet::new(); n],
             node_actors: vec![BTreeSet::new(); n],
             exits: BTreeSet::new(),
+            fault_gens: BTreeMap::new(),
+            fault_seq: 0,
         }
     }
 
@@ -221,6 +227,7 @@ impl Gcs {
         for a in self.actors.values_mut() {
             if a.node == Some(idx) && a.alive {
                 self.check_dirty.actor(a);
+                faulted(&mut self.fault_gens, &mut self.fault_seq, a);
                 a.alive = false;
                 a.unreachable = true;
                 victims.push(a.replica_id.clone());
@@ -257,6 +264,7 @@ impl Gcs {
         for a in self.actors.values_mut() {
             if a.node == Some(idx) {
                 self.check_dirty.actor(a);
+                faulted(&mut self.fault_gens, &mut self.fault_seq, a);
                 a.alive = false;
                 a.unreachable = false;
                 self.touched.insert((a.app.clone(), a.deployment.clone()));
@@ -349,6 +357,7 @@ impl Gcs {
         for a in self.actors.values_mut() {
             if a.pg_name() == Some(name) && a.alive {
                 self.check_dirty.actor(a);
+                faulted(&mut self.fault_gens, &mut self.fault_seq, a);
                 self.touched.insert((a.app.clone(), a.deployment.clone()));
                 a.alive = false;
                 a.unreachable = false;
@@ -387,6 +396,7 @@ impl Gcs {
         }
         if let Some(old) = self.actors.insert(actor.replica_id.clone(), actor) {
             self.check_dirty.actor(&old);
+            faulted(&mut self.fault_gens, &mut self.fault_seq, &old);
             self.unindex_actor(&old);
             let a = &self.actors[&old.replica_id];
             if let Some(p) = a.pg_name() {
@@ -410,6 +420,7 @@ impl Gcs {
             return;
         }
         self.check_dirty.actor(a);
+        faulted(&mut self.fault_gens, &mut self.fault_seq, a);
         self.touched.insert((a.app.clone(), a.deployment.clone()));
         a.alive = false;
         a.unreachable = false;
@@ -432,8 +443,16 @@ impl Gcs {
             && let Some(a) = self.actors.remove(replica_id)
         {
             self.check_dirty.actor(&a);
+            faulted(&mut self.fault_gens, &mut self.fault_seq, &a);
             self.unindex_actor(&a);
         }
+    }
+
+    /// Changes whenever an actor of the deployment dies, is removed or is touched from outside (e.g. set to fail
+    /// its health checks): while it stays the same, an actor seen alive and healthy is still alive and healthy.
+    /// The controller caches that per replica (`DeploymentReplica::actor_ok`) to skip looking actors up.
+    pub fn fault_gen(&self, app: &str, deployment: &str) -> u64 {
+        self.fault_gens.get(app).and_then(|m| m.get(deployment)).copied().unwrap_or(0)
     }
 
     /// Drop an actor from the checker's reverse indexes.
@@ -664,6 +683,8 @@ impl Gcs {
 
     /// Mark a deployment as changed from outside (a fault injected into one of its actors).
     pub fn touch(&mut self, app: &str, deployment: &str) {
+        self.fault_seq += 1;
+        *self.fault_gens.entry(app.to_string()).or_default().entry(deployment.to_string()).or_default() = self.fault_seq;
         self.touched.insert((app.to_string(), deployment.to_string()));
     }
 
@@ -699,6 +720,22 @@ pub fn pg_event(pg: &PlacementGroup, from: Option<PlacementGroupState>) -> Event
         from,
         to: pg.state,
         bundle_nodes: pg.bundle_nodes(),
+    }
+}
+
+/// An actor of (app, deployment) died, went away or may fail: move its deployment's `Gcs::fault_gen` on.
+fn faulted(gens: &mut BTreeMap<String, BTreeMap<String, u64>>, seq: &mut u64, a: &ReplicaActor) {
+    *seq += 1;
+    match gens.get_mut(&a.app) {
+        Some(m) => match m.get_mut(&a.deployment) {
+            Some(g) => *g = *seq,
+            None => {
+                m.insert(a.deployment.clone(), *seq);
+            }
+        },
+        None => {
+            gens.insert(a.app.clone(), BTreeMap::from([(a.deployment.clone(), *seq)]));
+        }
     }
 }
 

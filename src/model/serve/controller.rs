@@ -175,6 +175,8 @@ impl ServeController {
         let d = &mut self.deployments[di];
         let period = d.config.health_check_period;
         let timeout = d.config.health_check_timeout;
+        // Nothing in this loop kills an actor, so the deployment's fault generation holds throughout.
+        let fault_gen = cx.gcs.fault_gen(&d.config.app, &d.config.name);
         // (replica index, result, event seq)
         let mut unhealthy: Vec<(usize, HealthCheckResult, u64)> = Vec::new();
         for idx in 0..d.replicas.len() {
@@ -182,9 +184,14 @@ impl ServeController {
             if r.state != ReplicaState::Running {
                 continue;
             }
+            let quiet = r.health.consecutive_failures == 0 && r.health.in_flight.is_none();
+            if quiet && r.actor_ok == Some(fault_gen) {
+                continue; // healthy, and its actor still is (no fault in the deployment since it was seen so)
+            }
             let actor = cx.gcs.actors.get(&r.id);
             let faulty = actor.is_none_or(|a| !a.alive || a.failing_health_checks.is_some());
-            if !faulty && r.health.consecutive_failures == 0 && r.health.in_flight.is_none() {
+            if !faulty && quiet {
+                d.replicas[idx].actor_ok = Some(fault_gen);
                 continue; // healthy: its checks pass and change nothing (see serve/health.rs)
             }
             let id = r.id.clone();
@@ -527,10 +534,11 @@ impl ServeController {
                 continue;
             }
             let id = r.id.clone();
-            let actor = cx.gcs.actors.get(&id).cloned();
+            // (unreachable, alive, initialized) of its actor.
+            let actor = cx.gcs.actors.get(&id).map(|a| (a.unreachable, a.alive, a.initialized(now)));
             // On a node that died but is not declared dead yet, the metadata call hangs; a replica RECOVERING for
             // longer than SLOW_STARTUP_WARNING_S is force-stopped, not counted, with no sibling sweep (errata §5).
-            if actor.as_ref().is_some_and(|a| a.unreachable) {
+            if actor.is_some_and(|(unreachable, ..)| unreachable) {
                 if now.since(d.replicas[idx].since) >= cx.timing.slow_startup_warning {
                     Self::stop_replica(
                         d,
@@ -544,8 +552,8 @@ impl ServeController {
                 continue;
             }
             match actor {
-                Some(a) if a.alive && a.initialized(now) => {
-                    let ctx = a.gang_context.clone();
+                Some((_, true, true)) => {
+                    let ctx = cx.gcs.actors[&id].gang_context.clone();
                     if let Some(g) = &ctx {
                         d.reservations.entry(g.gang_id.clone()).or_insert_with(|| GangReservation {
                             pg_name: g.pg_name.clone(),
@@ -561,7 +569,7 @@ impl ServeController {
                         .unwrap_or_default();
                     Self::set_state(d, idx, ReplicaState::Running, format!("replica {id} recovered{gang}"), None, cx);
                 }
-                Some(a) if a.alive => {
+                Some((_, true, false)) => {
                     // Crash before its first init call (#63153): unrecoverable, killed, not counted. Its gang
                     // context is unknown to the controller, so its gang PG is never registered (errata §8).
                     cx.gcs.kill_actor(&id);
@@ -1021,6 +1029,7 @@ impl ServeController {
             health: HealthState::default(),
             stop: None,
             recover_ready_at: None,
+            actor_ok: None,
         });
         cx.log.push_caused(
             EventKind::ReplicaState {
@@ -1263,7 +1272,16 @@ impl ServeController {
         let mut t: Option<SimTime> = None;
         let mut at = |x: SimTime| t = Some(t.map_or(x, |y| y.min(x)));
         for d in self.deployments.iter().filter(|d| !d.quiet) {
+            let fault_gen = gcs.fault_gen(&d.config.app, &d.config.name);
             for r in &d.replicas {
+                // A RUNNING replica with a healthy actor and no check under way or failed has no timer.
+                if matches!(r.state, ReplicaState::Running | ReplicaState::PendingMigration)
+                    && r.actor_ok == Some(fault_gen)
+                    && r.health.consecutive_failures == 0
+                    && r.health.in_flight.is_none()
+                {
+                    continue;
+                }
                 let actor = gcs.actors.get(&r.id);
                 match r.state {
                     ReplicaState::Starting | ReplicaState::Updating => {

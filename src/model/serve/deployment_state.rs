@@ -76,6 +76,9 @@ pub struct DeploymentReplica {
     pub health: HealthState,
     pub stop: Option<StopState>,
     pub recover_ready_at: Option<SimTime>,
+    /// `Gcs::fault_gen` of its deployment when its actor was last seen alive and not failing health checks: while
+    /// that has not moved, the actor is still so (a cache that saves looking the actor up; not model state).
+    pub actor_ok: Option<u64>,
 }
 
 /// A gang the deployment created or recovered: its PG and the members expected in it.
@@ -187,7 +190,10 @@ impl DeploymentState {
     /// Whether nothing in this deployment can change until something touches it from outside.
     pub fn settled(&self, gcs: &crate::model::gcs::Gcs) -> bool {
         use crate::model::serve::status::DeploymentStatus;
-        let healthy_actor = |id: &str| gcs.actors.get(id).is_some_and(|a| a.alive && a.failing_health_checks.is_none());
+        let fault_gen = gcs.fault_gen(&self.config.app, &self.config.name);
+        let healthy_actor = |r: &DeploymentReplica| {
+            r.actor_ok == Some(fault_gen) || gcs.actors.get(&r.id).is_some_and(|a| a.alive && a.failing_health_checks.is_none())
+        };
         !self.deleting
             && self.status == DeploymentStatus::Healthy
             && !self.membership_changed
@@ -196,7 +202,7 @@ impl DeploymentState {
                 r.state == ReplicaState::Running
                     && r.health.in_flight.is_none()
                     && r.health.consecutive_failures == 0
-                    && healthy_actor(&r.id)
+                    && healthy_actor(r)
             })
     }
 

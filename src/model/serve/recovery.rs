@@ -77,6 +77,7 @@ impl ServeController {
                     health: HealthState::default(),
                     stop: None,
                     recover_ready_at: Some(now.plus(cx.timing.replica_recovery)),
+                    actor_ok: None,
                 });
                 let node = cx.node_of(&id);
                 cx.log.push(
