@@ -684,7 +684,8 @@ impl Gcs {
     /// Mark a deployment as changed from outside (a fault injected into one of its actors).
     pub fn touch(&mut self, app: &str, deployment: &str) {
         self.fault_seq += 1;
-        *self.fault_gens.entry(app.to_string()).or_default().entry(deployment.to_string()).or_default() = self.fault_seq;
+        *self.fault_gens.entry(app.to_string()).or_default().entry(deployment.to_string()).or_default() =
+            self.fault_seq;
         self.touched.insert((app.to_string(), deployment.to_string()));
     }
 

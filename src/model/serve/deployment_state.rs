@@ -192,7 +192,8 @@ impl DeploymentState {
         use crate::model::serve::status::DeploymentStatus;
         let fault_gen = gcs.fault_gen(&self.config.app, &self.config.name);
         let healthy_actor = |r: &DeploymentReplica| {
-            r.actor_ok == Some(fault_gen) || gcs.actors.get(&r.id).is_some_and(|a| a.alive && a.failing_health_checks.is_none())
+            r.actor_ok == Some(fault_gen)
+                || gcs.actors.get(&r.id).is_some_and(|a| a.alive && a.failing_health_checks.is_none())
         };
         !self.deleting
             && self.status == DeploymentStatus::Healthy
