@@ -455,6 +455,14 @@ impl Gcs {
         self.fault_gens.get(app).and_then(|m| m.get(deployment)).copied().unwrap_or(0)
     }
 
+    /// Whether a live actor uses the placement group (alive, or on a node that died but is not declared dead
+    /// yet, which the GCS still counts as ALIVE).
+    pub fn pg_in_use(&self, name: &str) -> bool {
+        self.pg_actors
+            .get(name)
+            .is_some_and(|ids| ids.iter().any(|id| self.actors.get(id).is_some_and(|a| a.alive || a.unreachable)))
+    }
+
     /// Drop an actor from the checker's reverse indexes.
     fn unindex_actor(&mut self, a: &ReplicaActor) {
         if let Some(p) = a.pg_name()

@@ -291,11 +291,7 @@ fn changed_fails(sim: &Simulation, gate: bool, paused: bool) -> bool {
             deployment_check(d, sim.now, &mut out);
         }
         if gate {
-            let used = |name: &str| {
-                gcs.pg_actors.get(name).is_some_and(|ids| {
-                    ids.iter().any(|id| gcs.actors.get(id).is_some_and(|a| a.alive || a.unreachable))
-                })
-            };
+            let used = |name: &str| gcs.pg_in_use(name);
             // Per-replica PGs: all of them (whether their replica is tracked changes with the replica table).
             for pg in gcs.pgs.values().filter(|p| !p.is_gang()) {
                 replica_pg_leak(sim, pg, used(&pg.name), &mut out);

@@ -555,10 +555,16 @@ impl ServeController {
                 Some((_, true, true)) => {
                     let ctx = cx.gcs.actors[&id].gang_context.clone();
                     if let Some(g) = &ctx {
-                        d.reservations.entry(g.gang_id.clone()).or_insert_with(|| GangReservation {
-                            pg_name: g.pg_name.clone(),
-                            member_ids: g.member_replica_ids.clone(),
-                        });
+                        if !d.reservations.contains_key(&g.gang_id) {
+                            d.reservations.insert(
+                                g.gang_id.clone(),
+                                GangReservation {
+                                    pg_name: g.pg_name.clone(),
+                                    member_ids: g.member_replica_ids.clone(),
+                                },
+                            );
+                            d.reclaim_check = true;
+                        }
                     }
                     let r = &mut d.replicas[idx];
                     r.gang_context = ctx.clone();
@@ -687,6 +693,7 @@ impl ServeController {
             if gone {
                 let r = d.replicas.remove(idx);
                 d.membership_changed = true;
+                d.reclaim_check = true;
                 let node = cx.node_of(&id);
                 cx.gcs.reap_actor(&id);
                 let gang = r.gang_context.clone();
@@ -738,9 +745,12 @@ impl ServeController {
     /// A gang PG goes once none of its expected members is tracked any more (Ray 2.60, #66221).
     fn reclaim_empty_gang_placement_groups(&mut self, di: usize, cx: &mut Ctx) {
         let d = &mut self.deployments[di];
-        if d.reservations.is_empty() {
+        // A reservation can lose its last tracked member only when a replica leaves the table or a reservation
+        // is added; otherwise the last call, which removed every empty one, still holds.
+        if d.reservations.is_empty() || !d.reclaim_check {
             return;
         }
+        d.reclaim_check = false;
         let tracked: std::collections::BTreeSet<&str> = d.replicas.iter().map(|r| r.id.as_str()).collect();
         let empty: Vec<String> = d
             .reservations
@@ -895,6 +905,7 @@ impl ServeController {
                     let bpr = d.config.bundles_per_replica();
                     for (gang_id, pg_name) in gangs {
                         let ids: Vec<String> = (0..gang.gang_size).map(|_| ids::replica_id(cx.rng)).collect();
+                        d.reclaim_check = true;
                         d.reservations.insert(
                             gang_id.clone(),
                             GangReservation { pg_name: pg_name.clone(), member_ids: ids.clone() },

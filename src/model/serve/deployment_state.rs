@@ -115,6 +115,9 @@ pub struct DeploymentState {
     /// The control loop may have changed its replicas since the invariant checker last looked (bookkeeping for
     /// `invariants::check`; nothing in the model reads it).
     pub check_dirty: bool,
+    /// A replica left the table or a gang reservation was added since the last empty-gang-PG reclaim (which has
+    /// nothing to do otherwise).
+    pub reclaim_check: bool,
 }
 
 impl DeploymentState {
@@ -137,6 +140,7 @@ impl DeploymentState {
             created_at: now,
             last_slow_warning: None,
             check_dirty: true,
+            reclaim_check: true,
         }
     }
 

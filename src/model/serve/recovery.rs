@@ -121,16 +121,11 @@ impl ServeController {
             // An actor on a node that died but is not declared dead yet still counts as ALIVE to the GCS.
             let live = || cx.gcs.actors.values().filter(|a| a.alive || a.unreachable);
             let names = cx.gcs.pg_by_name.keys();
-            // Each set is built only if some PG name needs it.
-            let mut occupied: Option<BTreeSet<&str>> = None;
+            // Built only if some PG name needs it.
             let mut live_actor_names: Option<BTreeSet<String>> = None;
             for name in names {
                 if name.starts_with(GANG_PG_NAME_PREFIX) {
-                    if !gcs_queries_fail
-                        && !occupied
-                            .get_or_insert_with(|| live().filter_map(|a| a.pg_name()).collect())
-                            .contains(name.as_str())
-                    {
+                    if !gcs_queries_fail && !cx.gcs.pg_in_use(name) {
                         leaked.push((name.clone(), true));
                     }
                 } else if name.starts_with("SERVE_REPLICA::")
@@ -156,13 +151,11 @@ impl ServeController {
 
     /// Gang PGs no deployment tracks and no live replica actor uses, removed (the `periodic` toggle).
     pub fn remove_leaked_gang_placement_groups(&mut self, cx: &mut Ctx, why: &str) {
-        let occupied: BTreeSet<&str> =
-            cx.gcs.actors.values().filter(|a| a.alive || a.unreachable).filter_map(|a| a.pg_name()).collect();
         let leaked: Vec<String> = cx
             .gcs
             .pg_by_name
             .keys()
-            .filter(|n| n.starts_with(GANG_PG_NAME_PREFIX) && !occupied.contains(n.as_str()))
+            .filter(|n| n.starts_with(GANG_PG_NAME_PREFIX) && !cx.gcs.pg_in_use(n))
             .filter(|n| !self.deployments.iter().any(|d| d.reservations.values().any(|r| &r.pg_name == *n)))
             .cloned()
             .collect();
