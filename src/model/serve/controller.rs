@@ -554,17 +554,14 @@ impl ServeController {
             match actor {
                 Some((_, true, true)) => {
                     let ctx = cx.gcs.actors[&id].gang_context.clone();
-                    if let Some(g) = &ctx {
-                        if !d.reservations.contains_key(&g.gang_id) {
-                            d.reservations.insert(
-                                g.gang_id.clone(),
-                                GangReservation {
-                                    pg_name: g.pg_name.clone(),
-                                    member_ids: g.member_replica_ids.clone(),
-                                },
-                            );
-                            d.reclaim_check = true;
-                        }
+                    if let Some(g) = &ctx
+                        && !d.reservations.contains_key(&g.gang_id)
+                    {
+                        d.reservations.insert(
+                            g.gang_id.clone(),
+                            GangReservation { pg_name: g.pg_name.clone(), member_ids: g.member_replica_ids.clone() },
+                        );
+                        d.reclaim_check = true;
                     }
                     let r = &mut d.replicas[idx];
                     r.gang_context = ctx.clone();
