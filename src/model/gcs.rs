@@ -123,6 +123,8 @@ pub struct Gcs {
     /// set to fail health checks (see `fault_gen`).
     fault_gens: BTreeMap<String, BTreeMap<String, u64>>,
     fault_seq: u64,
+    /// (creation order, replica id) of every live actor not placed yet: the actors `place_actors` tries, in order.
+    pub(crate) waiting: BTreeSet<(u64, String)>,
 }
 
 /// What the invariant checker must look at again: entities whose checked state changed since it last ran.
@@ -176,6 +178,7 @@ impl Gcs {
             exits: BTreeSet::new(),
             fault_gens: BTreeMap::new(),
             fault_seq: 0,
+            waiting: BTreeSet::new(),
         }
     }
 
@@ -357,6 +360,7 @@ impl Gcs {
         for a in self.actors.values_mut() {
             if a.pg_name() == Some(name) && a.alive {
                 self.check_dirty.actor(a);
+                self.waiting.remove(&(a.created_seq, a.replica_id.clone()));
                 faulted(&mut self.fault_gens, &mut self.fault_seq, a);
                 self.touched.insert((a.app.clone(), a.deployment.clone()));
                 a.alive = false;
@@ -385,6 +389,9 @@ impl Gcs {
     pub fn create_actor(&mut self, mut actor: ReplicaActor) {
         actor.created_seq = self.seq();
         self.check_dirty.actor(&actor);
+        if actor.alive && actor.node.is_none() {
+            self.waiting.insert((actor.created_seq, actor.replica_id.clone()));
+        }
         if let Some(p) = actor.pg_name() {
             self.pg_actors.entry(p.to_string()).or_default().insert(actor.replica_id.clone());
         }
@@ -396,6 +403,7 @@ impl Gcs {
         }
         if let Some(old) = self.actors.insert(actor.replica_id.clone(), actor) {
             self.check_dirty.actor(&old);
+            self.waiting.remove(&(old.created_seq, old.replica_id.clone()));
             faulted(&mut self.fault_gens, &mut self.fault_seq, &old);
             self.unindex_actor(&old);
             let a = &self.actors[&old.replica_id];
@@ -420,6 +428,7 @@ impl Gcs {
             return;
         }
         self.check_dirty.actor(a);
+        self.waiting.remove(&(a.created_seq, a.replica_id.clone()));
         faulted(&mut self.fault_gens, &mut self.fault_seq, a);
         self.touched.insert((a.app.clone(), a.deployment.clone()));
         a.alive = false;
@@ -443,6 +452,7 @@ impl Gcs {
             && let Some(a) = self.actors.remove(replica_id)
         {
             self.check_dirty.actor(&a);
+            self.waiting.remove(&(a.created_seq, a.replica_id.clone()));
             faulted(&mut self.fault_gens, &mut self.fault_seq, &a);
             self.unindex_actor(&a);
         }
@@ -580,13 +590,7 @@ impl Gcs {
 
     /// Start actors whose bundle is placed, or, for SPREAD actors, that fit on some node.
     fn place_actors(&mut self, rng: &mut ChaCha8Rng, now: SimTime) {
-        let mut order: Vec<(u64, String)> = self
-            .actors
-            .values()
-            .filter(|a| a.alive && a.node.is_none())
-            .map(|a| (a.created_seq, a.replica_id.clone()))
-            .collect();
-        order.sort();
+        let order: Vec<(u64, String)> = self.waiting.iter().cloned().collect();
         if order.is_empty() {
             return;
         }
@@ -638,6 +642,7 @@ impl Gcs {
             self.touched.insert((a.app.clone(), a.deployment.clone()));
             a.node = Some(node);
             self.check_dirty.actor(a);
+            self.waiting.remove(&(a.created_seq, a.replica_id.clone()));
             self.node_actors[node].insert(id.clone());
             a.placed_at = Some(now);
             a.init_done_at = Some(now.plus(startup));

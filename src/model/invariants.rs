@@ -114,6 +114,16 @@ fn audit(prev: &Audited, sim: &Simulation, gate: bool) -> Result<(), String> {
     if pg_actors != gcs.pg_actors || node_actors != gcs.node_actors || node_bundles != gcs.node_bundles {
         return Err("a reverse index (actors by PG, actors or bundles by node) does not match the state".into());
     }
+    // The GCS's own index of actors waiting to be placed.
+    let waiting: BTreeSet<(u64, String)> = gcs
+        .actors
+        .values()
+        .filter(|a| a.alive && a.node.is_none())
+        .map(|a| (a.created_seq, a.replica_id.clone()))
+        .collect();
+    if waiting != gcs.waiting {
+        return Err("the index of actors waiting to be placed does not match the state".into());
+    }
     // Actors: what the checks read.
     let seen = |a: &ReplicaActor| (a.alive, a.unreachable, a.node, a.placement.clone(), a.resources.clone());
     let mut changed_actors: Vec<&ReplicaActor> = Vec::new();
