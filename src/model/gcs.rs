@@ -125,6 +125,9 @@ pub struct Gcs {
     fault_seq: u64,
     /// (creation order, replica id) of every live actor not placed yet: the actors `place_actors` tries, in order.
     pub(crate) waiting: BTreeSet<(u64, String)>,
+    /// Sequences of the placement groups with a bundle not placed (pending, or lost with a node): the ones
+    /// `schedule` retries.
+    pub(crate) unplaced_pgs: BTreeSet<u64>,
 }
 
 /// What the invariant checker must look at again: entities whose checked state changed since it last ran.
@@ -179,6 +182,7 @@ impl Gcs {
             fault_gens: BTreeMap::new(),
             fault_seq: 0,
             waiting: BTreeSet::new(),
+            unplaced_pgs: BTreeSet::new(),
         }
     }
 
@@ -286,6 +290,7 @@ impl Gcs {
             }
             if lost > 0 {
                 self.check_dirty.pgs.insert(pg.name.clone());
+                self.unplaced_pgs.insert(s);
                 self.touched.insert((pg.owner.app.clone(), pg.owner.deployment.clone()));
             }
             if lost > 0 && pg.state == PlacementGroupState::Created {
@@ -334,6 +339,9 @@ impl Gcs {
         );
         self.check_dirty.pgs.insert(name.clone());
         self.pg_by_name.insert(name, seq);
+        if pg.bundles.iter().any(|b| b.node.is_none()) {
+            self.unplaced_pgs.insert(seq);
+        }
         self.pgs.insert(seq, pg);
         self.needs_scheduling = true;
         self.mutations += 1;
@@ -343,6 +351,7 @@ impl Gcs {
     pub fn remove_pg(&mut self, name: &str, why: &str, log: &mut EventLog) -> bool {
         let Some(seq) = self.pg_by_name.remove(name) else { return false };
         let Some(mut pg) = self.pgs.remove(&seq) else { return false };
+        self.unplaced_pgs.remove(&seq);
         self.check_dirty.pgs.insert(name.to_string());
         for (bi, b) in pg.bundles.iter().enumerate() {
             if let Some(i) = b.node.as_ref().and_then(|n| self.cluster.index_of(n)) {
@@ -540,10 +549,9 @@ impl Gcs {
         }
         self.needs_scheduling = false;
         let mut waiting: Vec<(bool, u64)> = self
-            .pgs
-            .values()
-            .filter(|p| p.bundles.iter().any(|b| b.node.is_none()))
-            .map(|p| (p.state != PlacementGroupState::Rescheduling, p.seq))
+            .unplaced_pgs
+            .iter()
+            .map(|seq| (self.pgs[seq].state != PlacementGroupState::Rescheduling, *seq))
             .collect();
         waiting.sort();
         for (_, seq) in waiting {
@@ -566,6 +574,9 @@ impl Gcs {
             }
             let from = pg.state;
             pg.state = PlacementGroupState::Created;
+            if pg.bundles.iter().all(|b| b.node.is_some()) {
+                self.unplaced_pgs.remove(&seq);
+            }
             self.mutations += 1;
             self.touched.insert((pg.owner.app.clone(), pg.owner.deployment.clone()));
             let nodes: Vec<String> = pg.bundle_nodes().into_iter().flatten().collect();

@@ -124,6 +124,11 @@ fn audit(prev: &Audited, sim: &Simulation, gate: bool) -> Result<(), String> {
     if waiting != gcs.waiting {
         return Err("the index of actors waiting to be placed does not match the state".into());
     }
+    let unplaced: BTreeSet<u64> =
+        gcs.pgs.values().filter(|p| p.bundles.iter().any(|b| b.node.is_none())).map(|p| p.seq).collect();
+    if unplaced != gcs.unplaced_pgs {
+        return Err("the index of placement groups with unplaced bundles does not match the state".into());
+    }
     // Actors: what the checks read.
     let seen = |a: &ReplicaActor| (a.alive, a.unreachable, a.node, a.placement.clone(), a.resources.clone());
     let mut changed_actors: Vec<&ReplicaActor> = Vec::new();
