@@ -118,7 +118,7 @@ pub struct Gcs {
     pub(crate) node_actors: Vec<BTreeSet<String>>,
     /// (`exit_at`, replica id) of every actor with an exit time (alive or not, until reaped): the GCS's exit
     /// timers in order, so the next one is found without scanning every actor.
-    exits: BTreeSet<(SimTime, String)>,
+    pub(crate) exits: BTreeSet<(SimTime, String)>,
     /// By app, then deployment: the value of `fault_seq` when one of its actors last died, was removed or was
     /// set to fail health checks (see `fault_gen`).
     fault_gens: BTreeMap<String, BTreeMap<String, u64>>,

@@ -129,6 +129,11 @@ fn audit(prev: &Audited, sim: &Simulation, gate: bool) -> Result<(), String> {
     if unplaced != gcs.unplaced_pgs {
         return Err("the index of placement groups with unplaced bundles does not match the state".into());
     }
+    let exits: BTreeSet<(SimTime, String)> =
+        gcs.actors.values().filter_map(|a| a.exit_at.map(|t| (t, a.replica_id.clone()))).collect();
+    if exits != gcs.exits {
+        return Err("the index of exit timers does not match the state".into());
+    }
     // Actors: what the checks read.
     let seen = |a: &ReplicaActor| (a.alive, a.unreachable, a.node, a.placement.clone(), a.resources.clone());
     let mut changed_actors: Vec<&ReplicaActor> = Vec::new();
