@@ -366,7 +366,10 @@ impl Gcs {
             }
         }
         let mut killed = Vec::new();
-        for a in self.actors.values_mut() {
+        // The actors pinned to it, in replica id order (the PG-to-actors index holds exactly those).
+        let pinned: Vec<String> = self.pg_actors.get(name).map(|ids| ids.iter().cloned().collect()).unwrap_or_default();
+        for id in pinned {
+            let Some(a) = self.actors.get_mut(&id) else { continue };
             if a.pg_name() == Some(name) && a.alive {
                 self.check_dirty.actor(a);
                 self.waiting.remove(&(a.created_seq, a.replica_id.clone()));

@@ -437,8 +437,11 @@ impl Simulation {
                     }
                     ActionKind::KillNode { node } => {
                         if let Some(i) = self.gcs.cluster.index_of(node) {
-                            for a in self.gcs.actors.values_mut().filter(|a| a.node == Some(i)) {
-                                a.fault_cause = Some(seq);
+                            // The actors placed on it (the GCS's node-to-actors index holds exactly those).
+                            for id in self.gcs.node_actors[i].clone() {
+                                if let Some(a) = self.gcs.actors.get_mut(&id) {
+                                    a.fault_cause = Some(seq);
+                                }
                             }
                         }
                     }
