@@ -1,6 +1,6 @@
 //! `gangplank-bench`: the model benchmarks of BENCHMARKS.md (issue 6, items 1–3), natively.
 //!
-//! `cargo run --release --bin gangplank-bench` (or `bash scripts/bench.sh`) prints a table and one JSON line per
+//! `cargo run --profile native --bin gangplank-bench` (or `bash scripts/bench.sh`) prints a table and one JSON line per
 //! measurement (lines starting with `{`). Each throughput case runs in a child process of its own, so that the
 //! peak memory it reports (`VmHWM`) is that case's alone.
 //!
@@ -11,7 +11,9 @@
 //!
 //! Options: `--quick` (fewer sizes, for a smoke test), `--no-invariants` (also measure with the invariant checker
 //! off), `--scenario CASE` (print a case's scenario, e.g. `1x-faults`, to run with gangplank-cli), `--one CASE`
-//! (internal: run one case and print its JSON line).
+//! (run one case and print its JSON line; a case is SIZE-faults or SIZE-steady, e.g. `10x-faults`, with the
+//! suffix `-nocheck` for the invariant checker off or `-refcheck` for the reference checker, the whole-world
+//! scan `invariants::find_full`, instead of the incremental one).
 use gangplank::model::Simulation;
 use gangplank::model::scenario::{Scenario, parse_scenario};
 use gangplank::model::time::SimTime;
@@ -130,8 +132,8 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// The cases a throughput / scaling run consists of: (name, units, faults, invariant checker on).
-fn case(name: &str) -> Option<(usize, bool, bool)> {
+/// The cases a throughput / scaling run consists of: name -> (units, faults, invariant checker on, reference checker).
+fn case(name: &str) -> Option<(usize, bool, bool, bool)> {
     let (size, rest) = name.split_once('-')?;
     let units = match size {
         "1x" => 1,
@@ -150,17 +152,18 @@ fn case(name: &str) -> Option<(usize, bool, bool)> {
         "steady" => false,
         _ => return None,
     };
-    let checks = match rest {
-        None => true,
-        Some("nocheck") => false,
+    let (checks, reference) = match rest {
+        None => (true, false),
+        Some("nocheck") => (false, false),
+        Some("refcheck") => (true, true),
         _ => return None,
     };
-    Some((units, faults, checks))
+    Some((units, faults, checks, reference))
 }
 
 /// Run one throughput case here and print its JSON line.
 fn run_one(name: &str) -> ExitCode {
-    let Some((units, faults, checks)) = case(name) else {
+    let Some((units, faults, checks, reference)) = case(name) else {
         eprintln!("unknown case {name}");
         return ExitCode::from(2);
     };
@@ -168,6 +171,7 @@ fn run_one(name: &str) -> ExitCode {
     let s = workload(units, 3600.0, faults);
     let mut sim = Simulation::new(&s);
     sim.check_invariants = checks;
+    sim.reference_checker = reference;
     let setup_s = build.elapsed().as_secs_f64();
     let start = Instant::now();
     sim.run_to_end();
@@ -182,6 +186,7 @@ fn run_one(name: &str) -> ExitCode {
         "faults": faults,
         "actions": s.actions.len(),
         "invariant_checks": checks,
+        "checker": if !checks { "off" } else if reference { "reference" } else { "incremental" },
         "sim_s": 3600.0,
         "setup_s": round(setup_s, 4),
         "wall_s": round(wall, 4),
@@ -270,7 +275,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(i) = args.iter().position(|a| a == "--scenario") {
         // Print a case's scenario (e.g. to run it with gangplank-cli or load it in the app).
-        let Some((units, faults, _)) = args.get(i + 1).and_then(|n| case(n)) else {
+        let Some((units, faults, ..)) = args.get(i + 1).and_then(|n| case(n)) else {
             eprintln!("usage: gangplank-bench --scenario CASE (e.g. 1x-faults, 10x-steady)");
             return ExitCode::from(2);
         };

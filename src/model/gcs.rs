@@ -12,7 +12,7 @@ use crate::model::serve::replica::GangContext;
 use crate::model::time::{SimDuration, SimTime};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a replica actor asks to run.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,10 +107,55 @@ pub struct Gcs {
     pub placement_seed: u64,
     /// Counts every change to nodes, PGs and actors (the invariant checker runs only after a change).
     pub mutations: u64,
+    /// What changed since the invariant checker last ran (see `invariants::check`), and the reverse indexes it
+    /// uses to re-check only that. Bookkeeping only: nothing in the model reads it.
+    pub(crate) check_dirty: CheckDirty,
+    /// Actor ids by the name of the placement group they are pinned to (every actor not reaped).
+    pub(crate) pg_actors: BTreeMap<String, BTreeSet<String>>,
+    /// Placed bundles (PG sequence, bundle index) by node index.
+    pub(crate) node_bundles: Vec<BTreeSet<(u64, usize)>>,
+    /// Placed actors (alive or not, until reaped) by node index.
+    pub(crate) node_actors: Vec<BTreeSet<String>>,
+    /// (`exit_at`, replica id) of every actor with an exit time (alive or not, until reaped): the GCS's exit
+    /// timers in order, so the next one is found without scanning every actor.
+    pub(crate) exits: BTreeSet<(SimTime, String)>,
+    /// By app, then deployment: the value of `fault_seq` when one of its actors last died, was removed or was
+    /// set to fail health checks (see `fault_gen`).
+    fault_gens: BTreeMap<String, BTreeMap<String, u64>>,
+    fault_seq: u64,
+    /// (creation order, replica id) of every live actor not placed yet: the actors `place_actors` tries, in order.
+    pub(crate) waiting: BTreeSet<(u64, String)>,
+    /// Sequences of the placement groups with a bundle not placed (pending, or lost with a node): the ones
+    /// `schedule` retries.
+    pub(crate) unplaced_pgs: BTreeSet<u64>,
+}
+
+/// What the invariant checker must look at again: entities whose checked state changed since it last ran.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CheckDirty {
+    /// Everything (the first check).
+    pub all: bool,
+    pub nodes: BTreeSet<usize>,
+    /// Placement groups by name: their bundles, state, or the liveness of an actor pinned to them changed.
+    pub pgs: BTreeSet<String>,
+    pub actors: BTreeSet<String>,
+}
+
+impl CheckDirty {
+    fn actor(&mut self, a: &ReplicaActor) {
+        self.actors.insert(a.replica_id.clone());
+        if let Some(n) = a.node {
+            self.nodes.insert(n);
+        }
+        if let Some(p) = a.pg_name() {
+            self.pgs.insert(p.to_string());
+        }
+    }
 }
 
 impl Gcs {
     pub fn new(cluster: Cluster, startup_min: SimDuration, startup_max: SimDuration) -> Gcs {
+        let n = cluster.nodes.len();
         Gcs {
             cluster,
             pgs: BTreeMap::new(),
@@ -129,6 +174,15 @@ impl Gcs {
             mutations: 0,
             placement_seed: 0,
             touched: Default::default(),
+            check_dirty: CheckDirty { all: true, ..Default::default() },
+            pg_actors: BTreeMap::new(),
+            node_bundles: vec![BTreeSet::new(); n],
+            node_actors: vec![BTreeSet::new(); n],
+            exits: BTreeSet::new(),
+            fault_gens: BTreeMap::new(),
+            fault_seq: 0,
+            waiting: BTreeSet::new(),
+            unplaced_pgs: BTreeSet::new(),
         }
     }
 
@@ -145,6 +199,9 @@ impl Gcs {
 
     pub fn add_node(&mut self, spec: &NodeSpec, log: &mut EventLog) {
         let joined_seq = self.cluster.nodes.len() as u32;
+        self.check_dirty.nodes.insert(self.cluster.nodes.len());
+        self.node_bundles.push(BTreeSet::new());
+        self.node_actors.push(BTreeSet::new());
         self.cluster.push(Node {
             id: spec.id.clone(),
             is_head: false,
@@ -172,9 +229,12 @@ impl Gcs {
         let Some(idx) = self.cluster.index_of(id) else { return };
         let now = log.now;
         self.cluster.nodes[idx].killed_at = Some(now);
+        self.check_dirty.nodes.insert(idx);
         let mut victims = Vec::new();
         for a in self.actors.values_mut() {
             if a.node == Some(idx) && a.alive {
+                self.check_dirty.actor(a);
+                faulted(&mut self.fault_gens, &mut self.fault_seq, a);
                 a.alive = false;
                 a.unreachable = true;
                 victims.push(a.replica_id.clone());
@@ -200,6 +260,7 @@ impl Gcs {
         if self.cluster.nodes[idx].dead {
             return;
         }
+        self.check_dirty.nodes.insert(idx);
         let node = &mut self.cluster.nodes[idx];
         node.dead = true;
         node.available = Resources::new();
@@ -209,6 +270,8 @@ impl Gcs {
         );
         for a in self.actors.values_mut() {
             if a.node == Some(idx) {
+                self.check_dirty.actor(a);
+                faulted(&mut self.fault_gens, &mut self.fault_seq, a);
                 a.alive = false;
                 a.unreachable = false;
                 self.touched.insert((a.app.clone(), a.deployment.clone()));
@@ -218,13 +281,16 @@ impl Gcs {
         for s in seqs {
             let pg = self.pgs.get_mut(&s).expect("pg by key");
             let mut lost = 0;
-            for b in &mut pg.bundles {
+            for (bi, b) in pg.bundles.iter_mut().enumerate() {
                 if b.node.as_deref() == Some(id) {
                     b.node = None;
+                    self.node_bundles[idx].remove(&(s, bi));
                     lost += 1;
                 }
             }
             if lost > 0 {
+                self.check_dirty.pgs.insert(pg.name.clone());
+                self.unplaced_pgs.insert(s);
                 self.touched.insert((pg.owner.app.clone(), pg.owner.deployment.clone()));
             }
             if lost > 0 && pg.state == PlacementGroupState::Created {
@@ -271,7 +337,11 @@ impl Gcs {
             pg_event(&pg, None),
             format!("{name} requested ({} × bundles, {}): {why}", pg.bundles.len(), strategy.as_str()),
         );
+        self.check_dirty.pgs.insert(name.clone());
         self.pg_by_name.insert(name, seq);
+        if pg.bundles.iter().any(|b| b.node.is_none()) {
+            self.unplaced_pgs.insert(seq);
+        }
         self.pgs.insert(seq, pg);
         self.needs_scheduling = true;
         self.mutations += 1;
@@ -281,7 +351,13 @@ impl Gcs {
     pub fn remove_pg(&mut self, name: &str, why: &str, log: &mut EventLog) -> bool {
         let Some(seq) = self.pg_by_name.remove(name) else { return false };
         let Some(mut pg) = self.pgs.remove(&seq) else { return false };
-        for b in &pg.bundles {
+        self.unplaced_pgs.remove(&seq);
+        self.check_dirty.pgs.insert(name.to_string());
+        for (bi, b) in pg.bundles.iter().enumerate() {
+            if let Some(i) = b.node.as_ref().and_then(|n| self.cluster.index_of(n)) {
+                self.node_bundles[i].remove(&(seq, bi));
+                self.check_dirty.nodes.insert(i);
+            }
             if let Some(n) = &b.node
                 && let Some(node) = self.cluster.node_mut(n)
                 && !node.dead
@@ -290,8 +366,14 @@ impl Gcs {
             }
         }
         let mut killed = Vec::new();
-        for a in self.actors.values_mut() {
+        // The actors pinned to it, in replica id order (the PG-to-actors index holds exactly those).
+        let pinned: Vec<String> = self.pg_actors.get(name).map(|ids| ids.iter().cloned().collect()).unwrap_or_default();
+        for id in pinned {
+            let Some(a) = self.actors.get_mut(&id) else { continue };
             if a.pg_name() == Some(name) && a.alive {
+                self.check_dirty.actor(a);
+                self.waiting.remove(&(a.created_seq, a.replica_id.clone()));
+                faulted(&mut self.fault_gens, &mut self.fault_seq, a);
                 self.touched.insert((a.app.clone(), a.deployment.clone()));
                 a.alive = false;
                 a.unreachable = false;
@@ -318,7 +400,35 @@ impl Gcs {
 
     pub fn create_actor(&mut self, mut actor: ReplicaActor) {
         actor.created_seq = self.seq();
-        self.actors.insert(actor.replica_id.clone(), actor);
+        self.check_dirty.actor(&actor);
+        if actor.alive && actor.node.is_none() {
+            self.waiting.insert((actor.created_seq, actor.replica_id.clone()));
+        }
+        if let Some(p) = actor.pg_name() {
+            self.pg_actors.entry(p.to_string()).or_default().insert(actor.replica_id.clone());
+        }
+        if let Some(n) = actor.node {
+            self.node_actors[n].insert(actor.replica_id.clone());
+        }
+        if let Some(t) = actor.exit_at {
+            self.exits.insert((t, actor.replica_id.clone()));
+        }
+        if let Some(old) = self.actors.insert(actor.replica_id.clone(), actor) {
+            self.check_dirty.actor(&old);
+            self.waiting.remove(&(old.created_seq, old.replica_id.clone()));
+            faulted(&mut self.fault_gens, &mut self.fault_seq, &old);
+            self.unindex_actor(&old);
+            let a = &self.actors[&old.replica_id];
+            if let Some(p) = a.pg_name() {
+                self.pg_actors.entry(p.to_string()).or_default().insert(a.replica_id.clone());
+            }
+            if let Some(n) = a.node {
+                self.node_actors[n].insert(a.replica_id.clone());
+            }
+            if let Some(t) = a.exit_at {
+                self.exits.insert((t, a.replica_id.clone()));
+            }
+        }
         self.needs_scheduling = true;
         self.mutations += 1;
     }
@@ -329,6 +439,9 @@ impl Gcs {
         if !a.alive {
             return;
         }
+        self.check_dirty.actor(a);
+        self.waiting.remove(&(a.created_seq, a.replica_id.clone()));
+        faulted(&mut self.fault_gens, &mut self.fault_seq, a);
         self.touched.insert((a.app.clone(), a.deployment.clone()));
         a.alive = false;
         a.unreachable = false;
@@ -348,19 +461,69 @@ impl Gcs {
     pub fn reap_actor(&mut self, replica_id: &str) {
         if let Some(a) = self.actors.get(replica_id)
             && !a.alive
+            && let Some(a) = self.actors.remove(replica_id)
         {
-            self.actors.remove(replica_id);
+            self.check_dirty.actor(&a);
+            self.waiting.remove(&(a.created_seq, a.replica_id.clone()));
+            faulted(&mut self.fault_gens, &mut self.fault_seq, &a);
+            self.unindex_actor(&a);
         }
+    }
+
+    /// Changes whenever an actor of the deployment dies, is removed or is touched from outside (e.g. set to fail
+    /// its health checks): while it stays the same, an actor seen alive and healthy is still alive and healthy.
+    /// The controller caches that per replica (`DeploymentReplica::actor_ok`) to skip looking actors up.
+    pub fn fault_gen(&self, app: &str, deployment: &str) -> u64 {
+        self.fault_gens.get(app).and_then(|m| m.get(deployment)).copied().unwrap_or(0)
+    }
+
+    /// Whether a live actor uses the placement group (alive, or on a node that died but is not declared dead
+    /// yet, which the GCS still counts as ALIVE).
+    pub fn pg_in_use(&self, name: &str) -> bool {
+        self.pg_actors
+            .get(name)
+            .is_some_and(|ids| ids.iter().any(|id| self.actors.get(id).is_some_and(|a| a.alive || a.unreachable)))
+    }
+
+    /// Drop an actor from the checker's reverse indexes.
+    fn unindex_actor(&mut self, a: &ReplicaActor) {
+        if let Some(p) = a.pg_name()
+            && let Some(ids) = self.pg_actors.get_mut(p)
+        {
+            ids.remove(&a.replica_id);
+            if ids.is_empty() {
+                self.pg_actors.remove(p);
+            }
+        }
+        if let Some(n) = a.node {
+            self.node_actors[n].remove(&a.replica_id);
+        }
+        if let Some(t) = a.exit_at {
+            self.exits.remove(&(t, a.replica_id.clone()));
+        }
+    }
+
+    /// Ask the actor to exit by `at` (a graceful shutdown): it exits at the earliest time asked.
+    pub fn request_exit(&mut self, replica_id: &str, at: SimTime) {
+        let Some(a) = self.actors.get_mut(replica_id) else { return };
+        if let Some(old) = a.exit_at {
+            self.exits.remove(&(old, a.replica_id.clone()));
+        }
+        let t = a.exit_at.map_or(at, |old| old.min(at));
+        a.exit_at = Some(t);
+        self.exits.insert((t, a.replica_id.clone()));
     }
 
     /// Actors whose graceful shutdown finishes by `now` exit.
     pub fn run_exits(&mut self, now: SimTime) {
-        let due: Vec<String> = self
-            .actors
-            .values()
-            .filter(|a| a.alive && a.exit_at.is_some_and(|t| t <= now))
-            .map(|a| a.replica_id.clone())
+        let mut due: Vec<String> = self
+            .exits
+            .iter()
+            .take_while(|(t, _)| *t <= now)
+            .filter(|(_, id)| self.actors.get(id).is_some_and(|a| a.alive))
+            .map(|(_, id)| id.clone())
             .collect();
+        due.sort();
         for id in due {
             self.kill_actor(&id);
         }
@@ -378,7 +541,7 @@ impl Gcs {
     /// The earliest time at which the GCS itself will change something.
     pub fn next_timer(&self) -> Option<SimTime> {
         let deaths = self.pending_node_deaths.keys().next().copied();
-        let exits = self.actors.values().filter(|a| a.alive).filter_map(|a| a.exit_at).min();
+        let exits = self.exits.iter().find(|(_, id)| self.actors.get(id).is_some_and(|a| a.alive)).map(|(t, _)| *t);
         [deaths, exits].into_iter().flatten().min()
     }
 
@@ -389,10 +552,9 @@ impl Gcs {
         }
         self.needs_scheduling = false;
         let mut waiting: Vec<(bool, u64)> = self
-            .pgs
-            .values()
-            .filter(|p| p.bundles.iter().any(|b| b.node.is_none()))
-            .map(|p| (p.state != PlacementGroupState::Rescheduling, p.seq))
+            .unplaced_pgs
+            .iter()
+            .map(|seq| (self.pgs[seq].state != PlacementGroupState::Rescheduling, *seq))
             .collect();
         waiting.sort();
         for (_, seq) in waiting {
@@ -405,13 +567,19 @@ impl Gcs {
             );
             let Some(assign) = choose_nodes(pg, &todo, &self.cluster, &mut prng) else { continue };
             let pg = self.pgs.get_mut(&seq).expect("pg");
+            self.check_dirty.pgs.insert(pg.name.clone());
             for (bi, ni) in assign {
+                self.check_dirty.nodes.insert(ni);
+                self.node_bundles[ni].insert((seq, bi));
                 let node = &mut self.cluster.nodes[ni];
                 node.available.sub(&pg.bundles[bi].resources);
                 pg.bundles[bi].node = Some(node.id.clone());
             }
             let from = pg.state;
             pg.state = PlacementGroupState::Created;
+            if pg.bundles.iter().all(|b| b.node.is_some()) {
+                self.unplaced_pgs.remove(&seq);
+            }
             self.mutations += 1;
             self.touched.insert((pg.owner.app.clone(), pg.owner.deployment.clone()));
             let nodes: Vec<String> = pg.bundle_nodes().into_iter().flatten().collect();
@@ -436,13 +604,7 @@ impl Gcs {
 
     /// Start actors whose bundle is placed, or, for SPREAD actors, that fit on some node.
     fn place_actors(&mut self, rng: &mut ChaCha8Rng, now: SimTime) {
-        let mut order: Vec<(u64, String)> = self
-            .actors
-            .values()
-            .filter(|a| a.alive && a.node.is_none())
-            .map(|a| (a.created_seq, a.replica_id.clone()))
-            .collect();
-        order.sort();
+        let order: Vec<(u64, String)> = self.waiting.iter().cloned().collect();
         if order.is_empty() {
             return;
         }
@@ -493,6 +655,9 @@ impl Gcs {
             let a = self.actors.get_mut(&id).expect("actor");
             self.touched.insert((a.app.clone(), a.deployment.clone()));
             a.node = Some(node);
+            self.check_dirty.actor(a);
+            self.waiting.remove(&(a.created_seq, a.replica_id.clone()));
+            self.node_actors[node].insert(id.clone());
             a.placed_at = Some(now);
             a.init_done_at = Some(now.plus(startup));
             a.init_fails = fails;
@@ -545,6 +710,9 @@ impl Gcs {
 
     /// Mark a deployment as changed from outside (a fault injected into one of its actors).
     pub fn touch(&mut self, app: &str, deployment: &str) {
+        self.fault_seq += 1;
+        *self.fault_gens.entry(app.to_string()).or_default().entry(deployment.to_string()).or_default() =
+            self.fault_seq;
         self.touched.insert((app.to_string(), deployment.to_string()));
     }
 
@@ -580,6 +748,22 @@ pub fn pg_event(pg: &PlacementGroup, from: Option<PlacementGroupState>) -> Event
         from,
         to: pg.state,
         bundle_nodes: pg.bundle_nodes(),
+    }
+}
+
+/// An actor of (app, deployment) died, went away or may fail: move its deployment's `Gcs::fault_gen` on.
+fn faulted(gens: &mut BTreeMap<String, BTreeMap<String, u64>>, seq: &mut u64, a: &ReplicaActor) {
+    *seq += 1;
+    match gens.get_mut(&a.app) {
+        Some(m) => match m.get_mut(&a.deployment) {
+            Some(g) => *g = *seq,
+            None => {
+                m.insert(a.deployment.clone(), *seq);
+            }
+        },
+        None => {
+            gens.insert(a.app.clone(), BTreeMap::from([(a.deployment.clone(), *seq)]));
+        }
     }
 }
 

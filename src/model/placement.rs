@@ -193,19 +193,35 @@ pub fn choose_nodes(
             }
             for bi in bundles {
                 let b = &pg.bundles[bi];
-                let fits: Vec<usize> = live
-                    .iter()
-                    .copied()
-                    .filter(|&i| cluster.nodes[i].matches(&b.label_selector) && free(&taken, i).covers(&b.resources))
-                    .filter(|&i| pg.strategy != PlacementStrategy::StrictSpread || used(&used_by_pg, i) == 0)
-                    .collect();
-                // The node with the fewest bundles of this PG so far, then the least utilised one (as Ray's
-                // scorer does: a second SPREAD gang takes the empty node first), then the seeded RNG.
-                let least = fits.iter().map(|&i| used(&used_by_pg, i)).min()?;
-                let fits: Vec<usize> = fits.into_iter().filter(|&i| used(&used_by_pg, i) == least).collect();
+                // Of the nodes it fits on: the one with the fewest bundles of this PG so far, then the least
+                // utilised one (as Ray's scorer does: a second SPREAD gang takes the empty node first), then the
+                // seeded RNG. One pass: `tied` holds the best nodes so far, in node order.
                 let room = |i: usize| free_fraction(&cluster.nodes[i].resources, &free(&taken, i), &b.resources);
-                let most = fits.iter().map(|&i| room(i)).max()?;
-                let tied: Vec<usize> = fits.into_iter().filter(|&i| room(i) == most).collect();
+                let mut best: Option<(u32, i64)> = None;
+                let mut tied: Vec<usize> = Vec::new();
+                for &i in &live {
+                    let u = used(&used_by_pg, i);
+                    if (pg.strategy == PlacementStrategy::StrictSpread && u != 0)
+                        || best.is_some_and(|(least, _)| u > least)
+                        || !cluster.nodes[i].matches(&b.label_selector)
+                        || !free(&taken, i).covers(&b.resources)
+                    {
+                        continue;
+                    }
+                    let r = room(i);
+                    match best {
+                        Some((least, most)) if u == least && r < most => {}
+                        Some((least, most)) if u == least && r == most => tied.push(i),
+                        _ => {
+                            best = Some((u, r));
+                            tied.clear();
+                            tied.push(i);
+                        }
+                    }
+                }
+                if tied.is_empty() {
+                    return None;
+                }
                 let i = pick(rng, &tied);
                 taken.entry(i).or_default().add(&b.resources);
                 *used_by_pg.entry(i).or_insert(0) += 1;

@@ -60,6 +60,12 @@ pub struct Simulation {
     /// Run the invariant checker after every step that changed something (default). Benchmarks may turn it off
     /// to measure the model alone; tests never do.
     pub check_invariants: bool,
+    /// Run the reference invariant checker (a whole-world scan, `invariants::find_full`) instead of the
+    /// incremental one. The two record the same violations (`tests/checker_equivalence.rs`).
+    pub reference_checker: bool,
+    /// Tests: audit the incremental checker's change tracking at every check (slow; panics on a missed change).
+    pub audit_checker: bool,
+    pub(crate) checker: invariants::CheckerState,
     /// Actions queued by a user after the start (see `schedule`).
     user_actions: Vec<crate::model::scenario::Action>,
 }
@@ -141,6 +147,9 @@ impl Simulation {
             steps: 0,
             ticks: 0,
             check_invariants: true,
+            reference_checker: false,
+            audit_checker: false,
+            checker: Default::default(),
             user_actions: Vec::new(),
         };
         for a in &scenario.actions {
@@ -428,8 +437,11 @@ impl Simulation {
                     }
                     ActionKind::KillNode { node } => {
                         if let Some(i) = self.gcs.cluster.index_of(node) {
-                            for a in self.gcs.actors.values_mut().filter(|a| a.node == Some(i)) {
-                                a.fault_cause = Some(seq);
+                            // The actors placed on it (the GCS's node-to-actors index holds exactly those).
+                            for id in self.gcs.node_actors[i].clone() {
+                                if let Some(a) = self.gcs.actors.get_mut(&id) {
+                                    a.fault_cause = Some(seq);
+                                }
                             }
                         }
                     }

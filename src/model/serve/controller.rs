@@ -88,6 +88,10 @@ impl ServeController {
                 d.quiet = false;
             }
         }
+        // Only a deployment that is not quiet now can change in this tick: the invariant checker looks at those.
+        for d in self.deployments.iter_mut().filter(|d| !d.quiet) {
+            d.check_dirty = true;
+        }
         // STEP 1: check and update replicas (health, start-up, stopping), then reclaim empty gang PGs.
         for d in 0..self.deployments.len() {
             if !self.deployments[d].quiet {
@@ -171,6 +175,8 @@ impl ServeController {
         let d = &mut self.deployments[di];
         let period = d.config.health_check_period;
         let timeout = d.config.health_check_timeout;
+        // Nothing in this loop kills an actor, so the deployment's fault generation holds throughout.
+        let fault_gen = cx.gcs.fault_gen(&d.config.app, &d.config.name);
         // (replica index, result, event seq)
         let mut unhealthy: Vec<(usize, HealthCheckResult, u64)> = Vec::new();
         for idx in 0..d.replicas.len() {
@@ -178,9 +184,14 @@ impl ServeController {
             if r.state != ReplicaState::Running {
                 continue;
             }
+            let quiet = r.health.consecutive_failures == 0 && r.health.in_flight.is_none();
+            if quiet && r.actor_ok == Some(fault_gen) {
+                continue; // healthy, and its actor still is (no fault in the deployment since it was seen so)
+            }
             let actor = cx.gcs.actors.get(&r.id);
             let faulty = actor.is_none_or(|a| !a.alive || a.failing_health_checks.is_some());
-            if !faulty && r.health.consecutive_failures == 0 && r.health.in_flight.is_none() {
+            if !faulty && quiet {
+                d.replicas[idx].actor_ok = Some(fault_gen);
                 continue; // healthy: its checks pass and change nothing (see serve/health.rs)
             }
             let id = r.id.clone();
@@ -523,10 +534,11 @@ impl ServeController {
                 continue;
             }
             let id = r.id.clone();
-            let actor = cx.gcs.actors.get(&id).cloned();
+            // (unreachable, alive, initialized) of its actor.
+            let actor = cx.gcs.actors.get(&id).map(|a| (a.unreachable, a.alive, a.initialized(now)));
             // On a node that died but is not declared dead yet, the metadata call hangs; a replica RECOVERING for
             // longer than SLOW_STARTUP_WARNING_S is force-stopped, not counted, with no sibling sweep (errata §5).
-            if actor.as_ref().is_some_and(|a| a.unreachable) {
+            if actor.is_some_and(|(unreachable, ..)| unreachable) {
                 if now.since(d.replicas[idx].since) >= cx.timing.slow_startup_warning {
                     Self::stop_replica(
                         d,
@@ -540,13 +552,16 @@ impl ServeController {
                 continue;
             }
             match actor {
-                Some(a) if a.alive && a.initialized(now) => {
-                    let ctx = a.gang_context.clone();
-                    if let Some(g) = &ctx {
-                        d.reservations.entry(g.gang_id.clone()).or_insert_with(|| GangReservation {
-                            pg_name: g.pg_name.clone(),
-                            member_ids: g.member_replica_ids.clone(),
-                        });
+                Some((_, true, true)) => {
+                    let ctx = cx.gcs.actors[&id].gang_context.clone();
+                    if let Some(g) = &ctx
+                        && !d.reservations.contains_key(&g.gang_id)
+                    {
+                        d.reservations.insert(
+                            g.gang_id.clone(),
+                            GangReservation { pg_name: g.pg_name.clone(), member_ids: g.member_replica_ids.clone() },
+                        );
+                        d.reclaim_check = true;
                     }
                     let r = &mut d.replicas[idx];
                     r.gang_context = ctx.clone();
@@ -557,7 +572,7 @@ impl ServeController {
                         .unwrap_or_default();
                     Self::set_state(d, idx, ReplicaState::Running, format!("replica {id} recovered{gang}"), None, cx);
                 }
-                Some(a) if a.alive => {
+                Some((_, true, false)) => {
                     // Crash before its first init call (#63153): unrecoverable, killed, not counted. Its gang
                     // context is unknown to the controller, so its gang PG is never registered (errata §8).
                     cx.gcs.kill_actor(&id);
@@ -675,6 +690,7 @@ impl ServeController {
             if gone {
                 let r = d.replicas.remove(idx);
                 d.membership_changed = true;
+                d.reclaim_check = true;
                 let node = cx.node_of(&id);
                 cx.gcs.reap_actor(&id);
                 let gang = r.gang_context.clone();
@@ -726,9 +742,12 @@ impl ServeController {
     /// A gang PG goes once none of its expected members is tracked any more (Ray 2.60, #66221).
     fn reclaim_empty_gang_placement_groups(&mut self, di: usize, cx: &mut Ctx) {
         let d = &mut self.deployments[di];
-        if d.reservations.is_empty() {
+        // A reservation can lose its last tracked member only when a replica leaves the table or a reservation
+        // is added; otherwise the last call, which removed every empty one, still holds.
+        if d.reservations.is_empty() || !d.reclaim_check {
             return;
         }
+        d.reclaim_check = false;
         let tracked: std::collections::BTreeSet<&str> = d.replicas.iter().map(|r| r.id.as_str()).collect();
         let empty: Vec<String> = d
             .reservations
@@ -738,6 +757,7 @@ impl ServeController {
             .collect();
         for gang_id in empty {
             let res = d.reservations.remove(&gang_id).expect("reservation");
+            cx.gcs.check_dirty.pgs.insert(res.pg_name.clone());
             cx.gcs.remove_pg(&res.pg_name, &format!("every member of gang {gang_id} has left it"), cx.log);
             self.dirty = true;
         }
@@ -882,6 +902,7 @@ impl ServeController {
                     let bpr = d.config.bundles_per_replica();
                     for (gang_id, pg_name) in gangs {
                         let ids: Vec<String> = (0..gang.gang_size).map(|_| ids::replica_id(cx.rng)).collect();
+                        d.reclaim_check = true;
                         d.reservations.insert(
                             gang_id.clone(),
                             GangReservation { pg_name: pg_name.clone(), member_ids: ids.clone() },
@@ -1016,6 +1037,7 @@ impl ServeController {
             health: HealthState::default(),
             stop: None,
             recover_ready_at: None,
+            actor_ok: None,
         });
         cx.log.push_caused(
             EventKind::ReplicaState {
@@ -1150,7 +1172,7 @@ impl ServeController {
         }
         let kill_at = if graceful { now.plus(d.config.graceful_shutdown_timeout) } else { now };
         d.replicas[idx].stop = Some(StopState { graceful, kill_at, kill_sent: false });
-        if let Some(a) = cx.gcs.actors.get_mut(&id) {
+        if let Some(a) = cx.gcs.actors.get(&id) {
             // An initialized replica drains for one wait loop; one that never initialized skips the drain.
             let drain = if a.initialized(now) {
                 crate::model::time::SimDuration(
@@ -1159,8 +1181,7 @@ impl ServeController {
             } else {
                 crate::model::time::SimDuration::ZERO
             };
-            let at = now.plus(drain);
-            a.exit_at = Some(a.exit_at.map_or(at, |t| t.min(at)));
+            cx.gcs.request_exit(&id, now.plus(drain));
         }
         Self::set_state(d, idx, ReplicaState::Stopping, reason, cause, cx);
     }
@@ -1259,7 +1280,16 @@ impl ServeController {
         let mut t: Option<SimTime> = None;
         let mut at = |x: SimTime| t = Some(t.map_or(x, |y| y.min(x)));
         for d in self.deployments.iter().filter(|d| !d.quiet) {
+            let fault_gen = gcs.fault_gen(&d.config.app, &d.config.name);
             for r in &d.replicas {
+                // A RUNNING replica with a healthy actor and no check under way or failed has no timer.
+                if matches!(r.state, ReplicaState::Running | ReplicaState::PendingMigration)
+                    && r.actor_ok == Some(fault_gen)
+                    && r.health.consecutive_failures == 0
+                    && r.health.in_flight.is_none()
+                {
+                    continue;
+                }
                 let actor = gcs.actors.get(&r.id);
                 match r.state {
                     ReplicaState::Starting | ReplicaState::Updating => {

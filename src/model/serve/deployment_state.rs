@@ -76,6 +76,9 @@ pub struct DeploymentReplica {
     pub health: HealthState,
     pub stop: Option<StopState>,
     pub recover_ready_at: Option<SimTime>,
+    /// `Gcs::fault_gen` of its deployment when its actor was last seen alive and not failing health checks: while
+    /// that has not moved, the actor is still so (a cache that saves looking the actor up; not model state).
+    pub actor_ok: Option<u64>,
 }
 
 /// A gang the deployment created or recovered: its PG and the members expected in it.
@@ -109,6 +112,12 @@ pub struct DeploymentState {
     pub quiet: bool,
     pub created_at: SimTime,
     pub last_slow_warning: Option<SimTime>,
+    /// The control loop may have changed its replicas since the invariant checker last looked (bookkeeping for
+    /// `invariants::check`; nothing in the model reads it).
+    pub check_dirty: bool,
+    /// A replica left the table or a gang reservation was added since the last empty-gang-PG reclaim (which has
+    /// nothing to do otherwise).
+    pub reclaim_check: bool,
 }
 
 impl DeploymentState {
@@ -130,6 +139,8 @@ impl DeploymentState {
             quiet: false,
             created_at: now,
             last_slow_warning: None,
+            check_dirty: true,
+            reclaim_check: true,
         }
     }
 
@@ -183,7 +194,11 @@ impl DeploymentState {
     /// Whether nothing in this deployment can change until something touches it from outside.
     pub fn settled(&self, gcs: &crate::model::gcs::Gcs) -> bool {
         use crate::model::serve::status::DeploymentStatus;
-        let healthy_actor = |id: &str| gcs.actors.get(id).is_some_and(|a| a.alive && a.failing_health_checks.is_none());
+        let fault_gen = gcs.fault_gen(&self.config.app, &self.config.name);
+        let healthy_actor = |r: &DeploymentReplica| {
+            r.actor_ok == Some(fault_gen)
+                || gcs.actors.get(&r.id).is_some_and(|a| a.alive && a.failing_health_checks.is_none())
+        };
         !self.deleting
             && self.status == DeploymentStatus::Healthy
             && !self.membership_changed
@@ -192,7 +207,7 @@ impl DeploymentState {
                 r.state == ReplicaState::Running
                     && r.health.in_flight.is_none()
                     && r.health.consecutive_failures == 0
-                    && healthy_actor(&r.id)
+                    && healthy_actor(r)
             })
     }
 

@@ -5,7 +5,7 @@ use crate::model::serve::deployment_state::{DeploymentReplica, GANG_PG_NAME_PREF
 use crate::model::serve::health::{HealthState, TickGrid};
 use crate::model::serve::replica::{ReplicaStartupStatus, ReplicaState};
 use crate::model::time::SimTime;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 impl ServeController {
     /// The controller dies: nothing reconciles until it comes back. Its table is kept only so the UI can show
@@ -44,15 +44,24 @@ impl ServeController {
         self.detect_and_remove_leaked_placement_groups(gcs_queries_fail, cx);
         // Target state from the checkpoint; live state from the actors.
         self.deployments = self.deployments.iter().map(|d| d.recovered_from_checkpoint(now)).collect();
-        for d in &mut self.deployments {
-            // Every actor the GCS believes alive, including those on a node that died but is not declared dead.
-            let mut live: Vec<(u64, String)> = cx
-                .gcs
-                .actors
-                .values()
-                .filter(|a| (a.alive || a.unreachable) && a.app == d.config.app && a.deployment == d.config.name)
-                .map(|a| (a.created_seq, a.replica_id.clone()))
+        // Every actor the GCS believes alive, including those on a node that died but is not declared dead, by
+        // deployment (one pass over the actors).
+        let mut live: Vec<Vec<(u64, String)>> = vec![Vec::new(); self.deployments.len()];
+        {
+            let index: BTreeMap<(&str, &str), usize> = self
+                .deployments
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, d)| ((d.config.app.as_str(), d.config.name.as_str()), i))
                 .collect();
+            for a in cx.gcs.actors.values().filter(|a| a.alive || a.unreachable) {
+                if let Some(&i) = index.get(&(a.app.as_str(), a.deployment.as_str())) {
+                    live[i].push((a.created_seq, a.replica_id.clone()));
+                }
+            }
+        }
+        for (d, mut live) in self.deployments.iter_mut().zip(live) {
             live.sort();
             for (_, id) in live {
                 if let Some(g) = &cx.gcs.actors[&id].gang_context {
@@ -68,6 +77,7 @@ impl ServeController {
                     health: HealthState::default(),
                     stop: None,
                     recover_ready_at: Some(now.plus(cx.timing.replica_recovery)),
+                    actor_ok: None,
                 });
                 let node = cx.node_of(&id);
                 cx.log.push(
@@ -96,34 +106,33 @@ impl ServeController {
 
     /// Ray's `_detect_and_remove_leaked_placement_groups`, once per controller start.
     fn detect_and_remove_leaked_placement_groups(&mut self, gcs_queries_fail: bool, cx: &mut Ctx) {
-        let live_actor_names: BTreeSet<String> =
-            cx.gcs.actors.values().filter(|a| a.alive || a.unreachable).map(|a| a.full_name()).collect();
-        // An actor on a node that died but is not declared dead yet still counts as ALIVE to the GCS.
-        let occupied: BTreeSet<String> = cx
-            .gcs
-            .actors
-            .values()
-            .filter(|a| a.alive || a.unreachable)
-            .filter_map(|a| a.pg_name().map(str::to_string))
-            .collect();
-        let names: Vec<String> = cx.gcs.pg_by_name.keys().cloned().collect();
-        let mut leaked: Vec<(String, bool)> = Vec::new();
         self.leak_exempt.clear();
         self.recovered_pgs.clear();
         if gcs_queries_fail {
-            self.leak_exempt = names.iter().filter(|n| n.starts_with(GANG_PG_NAME_PREFIX)).cloned().collect();
+            self.leak_exempt =
+                cx.gcs.pg_by_name.keys().filter(|n| n.starts_with(GANG_PG_NAME_PREFIX)).cloned().collect();
             cx.log.push(
                 EventKind::LeakDetectionSkipped { error: "the cluster-state query for active placement groups failed".to_string() },
                 "leak detection for gang placement groups skipped: the query for placement groups used by live actors failed; per-replica leak detection still runs",
             );
         }
-        for name in names {
-            if name.starts_with(GANG_PG_NAME_PREFIX) {
-                if !gcs_queries_fail && !occupied.contains(&name) {
-                    leaked.push((name, true));
+        let mut leaked: Vec<(String, bool)> = Vec::new();
+        {
+            // An actor on a node that died but is not declared dead yet still counts as ALIVE to the GCS.
+            let live = || cx.gcs.actors.values().filter(|a| a.alive || a.unreachable);
+            let names = cx.gcs.pg_by_name.keys();
+            // Built only if some PG name needs it.
+            let mut live_actor_names: Option<BTreeSet<String>> = None;
+            for name in names {
+                if name.starts_with(GANG_PG_NAME_PREFIX) {
+                    if !gcs_queries_fail && !cx.gcs.pg_in_use(name) {
+                        leaked.push((name.clone(), true));
+                    }
+                } else if name.starts_with("SERVE_REPLICA::")
+                    && !live_actor_names.get_or_insert_with(|| live().map(|a| a.full_name()).collect()).contains(name)
+                {
+                    leaked.push((name.clone(), false));
                 }
-            } else if name.starts_with("SERVE_REPLICA::") && !live_actor_names.contains(&name) {
-                leaked.push((name, false));
             }
         }
         for (name, gang) in leaked {
@@ -142,13 +151,11 @@ impl ServeController {
 
     /// Gang PGs no deployment tracks and no live replica actor uses, removed (the `periodic` toggle).
     pub fn remove_leaked_gang_placement_groups(&mut self, cx: &mut Ctx, why: &str) {
-        let occupied: BTreeSet<&str> =
-            cx.gcs.actors.values().filter(|a| a.alive || a.unreachable).filter_map(|a| a.pg_name()).collect();
         let leaked: Vec<String> = cx
             .gcs
             .pg_by_name
             .keys()
-            .filter(|n| n.starts_with(GANG_PG_NAME_PREFIX) && !occupied.contains(n.as_str()))
+            .filter(|n| n.starts_with(GANG_PG_NAME_PREFIX) && !cx.gcs.pg_in_use(n))
             .filter(|n| !self.deployments.iter().any(|d| d.reservations.values().any(|r| &r.pg_name == *n)))
             .cloned()
             .collect();
