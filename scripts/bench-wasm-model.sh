@@ -18,15 +18,15 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 OUT="$ROOT/target/wasm-model-bench"
 CASES="${CASES:-1x-faults 10x-faults 1x-steady 10x-steady}"
 
-echo "==== building gangplank-wasm-bench (wasm32, release profile) and gangplank-bench (native)" >&2
+echo "==== building gangplank-wasm-bench (wasm32, release profile) and gangplank-bench (native profile)" >&2
 cargo build --locked --release --target wasm32-unknown-unknown --bin gangplank-wasm-bench >&2
-cargo build --locked --release --bin gangplank-bench >&2
+cargo build --locked --profile native --bin gangplank-bench >&2
 mkdir -p "$OUT"
 wasm-bindgen --target web --no-typescript --out-dir "$OUT" --out-name model_bench \
   target/wasm32-unknown-unknown/release/gangplank-wasm-bench.wasm
 wasm-opt -Oz "$OUT/model_bench_bg.wasm" -o "$OUT/model_bench_bg.wasm"
 for c in $CASES; do
-  target/release/gangplank-bench --scenario "$c" > "$OUT/$c.json"
+  target/native/gangplank-bench --scenario "$c" > "$OUT/$c.json"
 done
 
 if [ ! -d tests/e2e/node_modules/playwright-core ]; then

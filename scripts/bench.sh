@@ -8,8 +8,9 @@
 #   bash scripts/bench.sh --release        the same with the release profile (opt-level "z", as the browser runs it)
 #   bash scripts/bench.sh --quick          1x and 2x only, 3 seek points (a smoke test)
 #   bash scripts/bench.sh --no-invariants  also measure with the invariant checker off
-#   bash scripts/bench.sh --model-only     skip the page and bundle benchmarks (scripts/bench-page.sh)
-# Without --model-only it then runs scripts/bench-page.sh (page in headless Chromium, bundle sizes).
+#   bash scripts/bench.sh --model-only     skip the browser benchmarks (scripts/bench-wasm-model.sh, bench-page.sh)
+# Without --model-only it then runs scripts/bench-wasm-model.sh (the same model runs as wasm in headless Chromium)
+# and scripts/bench-page.sh (page in headless Chromium, bundle sizes).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +38,8 @@ printf 'profile: %s\n\n' "$profile"
 cargo build --profile "$profile" --bin gangplank-bench
 "$ROOT/target/$profile/gangplank-bench" "${args[@]}"
 if [ "$model_only" = false ]; then
+  printf '\n== the model in the browser (scripts/bench-wasm-model.sh)\n'
+  bash "$ROOT/scripts/bench-wasm-model.sh"
   printf '\n== page and bundle (scripts/bench-page.sh)\n'
   bash "$ROOT/scripts/bench-page.sh"
 fi

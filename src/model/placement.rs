@@ -172,7 +172,7 @@ pub fn choose_nodes(
             }
             // Spill over: biggest bundles first, onto the nodes with the most room (first-fit decreasing).
             let mut bundles: Vec<usize> = todo.to_vec();
-            bundles.sort_by_key(|&bi| std::cmp::Reverse(pg.bundles[bi].resources.magnitude()));
+            biggest_first(pg, &mut bundles);
             let mut nodes = live.clone();
             nodes.sort_by_key(|&i| {
                 (std::cmp::Reverse(used(&used_by_pg, i)), std::cmp::Reverse(cluster.nodes[i].available.magnitude()))
@@ -189,7 +189,7 @@ pub fn choose_nodes(
         PlacementStrategy::Spread | PlacementStrategy::StrictSpread => {
             let mut bundles: Vec<usize> = todo.to_vec();
             if pg.strategy == PlacementStrategy::StrictSpread {
-                bundles.sort_by_key(|&bi| std::cmp::Reverse(pg.bundles[bi].resources.magnitude()));
+                biggest_first(pg, &mut bundles);
             }
             for bi in bundles {
                 let b = &pg.bundles[bi];
@@ -264,6 +264,12 @@ pub fn pending_reason(pg: &PlacementGroup, cluster: &Cluster) -> String {
         _ => "",
     };
     format!("needs {}{strict}; largest free: {largest}", needs.join(" + "))
+}
+
+/// Bundle indices, biggest bundle first (stable: equal sizes keep bundle order). One function, so the sort is
+/// compiled once for both callers.
+fn biggest_first(pg: &PlacementGroup, bundles: &mut [usize]) {
+    bundles.sort_by_key(|&bi| std::cmp::Reverse(pg.bundles[bi].resources.magnitude()));
 }
 
 #[cfg(test)]
