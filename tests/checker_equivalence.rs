@@ -16,7 +16,7 @@ use std::path::Path;
 /// Run a scenario with both checkers side by side; return the number of violations recorded.
 fn twin(s: &Scenario, what: &str) -> usize {
     let mut fast = Simulation::new(s);
-    fast.audit_checker = true;
+    fast.audit_checker = true; // takes effect with debug assertions, as `cargo test` builds
     let mut reference = Simulation::new(s);
     reference.reference_checker = true;
     let until = fast.until();

@@ -62,7 +62,9 @@ pub fn check(sim: &mut Simulation) {
     let gate = leak_gate(sim);
     let paused = leak_paused(sim);
     let full = sim.reference_checker || sim.gcs.check_dirty.all || sim.gcs.pgs.len() != sim.gcs.pg_by_name.len();
-    if sim.audit_checker
+    // The audit is for tests, which build with debug assertions: release builds (the wasm bundle) leave it out.
+    let audit_on = sim.audit_checker && cfg!(debug_assertions);
+    if audit_on
         && !full
         && let Some(prev) = &sim.checker.audit_prev
         && let Err(why) = audit(prev, sim, gate)
@@ -74,7 +76,7 @@ pub fn check(sim: &mut Simulation) {
     for d in &mut sim.controller.deployments {
         d.check_dirty = false;
     }
-    let audit_prev = sim.audit_checker.then(|| {
+    let audit_prev = audit_on.then(|| {
         Box::new(Audited {
             gcs: sim.gcs.clone(),
             deployments: sim.controller.deployments.clone(),

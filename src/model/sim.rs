@@ -64,6 +64,7 @@ pub struct Simulation {
     /// incremental one. The two record the same violations (`tests/checker_equivalence.rs`).
     pub reference_checker: bool,
     /// Tests: audit the incremental checker's change tracking at every check (slow; panics on a missed change).
+    /// Only in builds with debug assertions (`cargo test`); release builds ignore it.
     pub audit_checker: bool,
     pub(crate) checker: invariants::CheckerState,
     /// Actions queued by a user after the start (see `schedule`).
