@@ -17,6 +17,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
+# Install what is missing (Chromium, playwright-core, trunk, wasm-bindgen, wasm-opt): a fresh machine can run this
+# command first. Version-guarded: on a set-up machine it takes about a second.
+bash "$ROOT/scripts/setup.sh" all >&2
+
 printf '== machine\n'
 printf 'nproc: %s\n' "$(nproc)"
 if command -v lscpu >/dev/null; then lscpu | head -n 15; fi
