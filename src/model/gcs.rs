@@ -15,7 +15,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// From how many SPREAD PGs (or SPREAD actors) waiting a schedule call indexes the nodes instead of scanning them
+/// From how many PGs (or SPREAD actors) waiting a schedule call indexes the nodes instead of scanning them
 /// for each bundle (actor): below it, building the index costs more than it saves.
 const INDEX_FROM: usize = 4;
 
@@ -562,15 +562,9 @@ impl Gcs {
             .map(|seq| (self.pgs[seq].state != PlacementGroupState::Rescheduling, *seq))
             .collect();
         waiting.sort();
-        // Many PGs to place (the deploy): an index of the nodes, so each SPREAD bundle costs about O(groups +
-        // log n) instead of a scan of every node (`placement_index`, same choices and draws as the scan).
-        let spread_pgs = waiting
-            .iter()
-            .filter(|(_, s)| {
-                matches!(self.pgs[s].strategy, PlacementStrategy::Spread | PlacementStrategy::StrictSpread)
-            })
-            .count();
-        let mut index = (spread_pgs >= INDEX_FROM).then(|| BundleIndex::new(&self.cluster));
+        // Many PGs to place (the deploy): an index of the nodes, so each bundle (each PG for PACK) costs about
+        // O(groups + log n) instead of a scan of every node (`placement_index`, same choices and draws as the scan).
+        let mut index = (waiting.len() >= INDEX_FROM).then(|| BundleIndex::new(&self.cluster));
         for (_, seq) in waiting {
             let pg = &self.pgs[&seq];
             let todo: Vec<usize> = (0..pg.bundles.len()).filter(|&i| pg.bundles[i].node.is_none()).collect();

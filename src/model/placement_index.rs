@@ -106,11 +106,11 @@ pub fn choose_nodes_indexed(
     index: &mut BundleIndex,
     rng: &mut ChaCha8Rng,
 ) -> Option<Assignment> {
-    if matches!(pg.strategy, PlacementStrategy::Pack | PlacementStrategy::StrictPack) {
-        return choose_nodes(pg, todo, cluster, rng);
-    }
     if index.live == 0 || todo.is_empty() {
         return if todo.is_empty() { Some(Vec::new()) } else { None };
+    }
+    if matches!(pg.strategy, PlacementStrategy::Pack | PlacementStrategy::StrictPack) {
+        return pack_indexed(pg, todo, cluster, index, rng);
     }
     let mut used_by_pg: BTreeMap<usize, u32> = BTreeMap::new();
     for b in &pg.bundles {
@@ -129,6 +129,41 @@ pub fn choose_nodes_indexed(
         index.groups.insert(i, BundleIndex::key(cluster, i));
     }
     out
+}
+
+/// PACK and STRICT_PACK for a PG with no bundle placed yet: the scan's first choice (one node that holds
+/// everything, chosen by `rng` among all of them) from the groups. A PG with placed bundles (it prefers their
+/// nodes) and PACK's spill-over (no node holds everything; no draw was made before it) use the scan.
+fn pack_indexed(
+    pg: &PlacementGroup,
+    todo: &[usize],
+    cluster: &Cluster,
+    index: &BundleIndex,
+    rng: &mut ChaCha8Rng,
+) -> Option<Assignment> {
+    if pg.bundles.iter().any(|b| b.node.is_some()) {
+        return choose_nodes(pg, todo, cluster, rng);
+    }
+    let mut total = Resources::new();
+    for &bi in todo {
+        total.add(&pg.bundles[bi].resources);
+    }
+    let whole: Vec<&Vec<usize>> = index
+        .groups
+        .groups
+        .iter()
+        .filter(|((_, available, labels), _)| {
+            available.covers(&total)
+                && todo.iter().all(|&bi| pg.bundles[bi].label_selector.iter().all(|(k, v)| labels.get(k) == Some(v)))
+        })
+        .map(|(_, nodes)| nodes)
+        .collect();
+    if whole.is_empty() {
+        return if pg.strategy == PlacementStrategy::StrictPack { None } else { choose_nodes(pg, todo, cluster, rng) };
+    }
+    let len: usize = whole.iter().map(|g| g.len()).sum();
+    let i = kth(&whole, if len == 1 { 0 } else { rng.random_range(0..len) });
+    Some(todo.iter().map(|&bi| (bi, i)).collect())
 }
 
 fn spread_indexed(
