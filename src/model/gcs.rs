@@ -15,9 +15,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// From how many PGs (or SPREAD actors) waiting a schedule call indexes the nodes instead of scanning them
-/// for each bundle (actor): below it, building the index costs more than it saves.
-const INDEX_FROM: usize = 4;
+/// From how many node scans saved a schedule call indexes the nodes (for bundles; for SPREAD actors, one scan
+/// each) instead of scanning them: below it, building the index costs more than it saves.
+const INDEX_FROM_SCANS: usize = 16;
 
 /// Where a replica actor asks to run.
 #[derive(Clone, Debug, PartialEq)]
@@ -564,7 +564,20 @@ impl Gcs {
         waiting.sort();
         // Many PGs to place (the deploy): an index of the nodes, so each bundle (each PG for PACK) costs about
         // O(groups + log n) instead of a scan of every node (`placement_index`, same choices and draws as the scan).
-        let mut index = (waiting.len() >= INDEX_FROM).then(|| BundleIndex::new(&self.cluster));
+        // The node scans the index saves: one per bundle of a SPREAD PG, one per PACK PG with no bundle placed (the
+        // others scan anyway).
+        let scans: usize = waiting
+            .iter()
+            .map(|(_, seq)| {
+                let pg = &self.pgs[seq];
+                let todo = pg.bundles.iter().filter(|b| b.node.is_none()).count();
+                match pg.strategy {
+                    PlacementStrategy::Spread | PlacementStrategy::StrictSpread => todo,
+                    _ => usize::from(todo == pg.bundles.len()),
+                }
+            })
+            .sum();
+        let mut index = (scans >= INDEX_FROM_SCANS).then(|| BundleIndex::new(&self.cluster));
         for (_, seq) in waiting {
             let pg = &self.pgs[&seq];
             let todo: Vec<usize> = (0..pg.bundles.len()).filter(|&i| pg.bundles[i].node.is_none()).collect();
@@ -632,7 +645,7 @@ impl Gcs {
         }
         // Many SPREAD actors to place (the deploy): an index of the nodes by load (`placement_index`).
         let spread_actors = order.iter().filter(|(_, id)| self.actors[id].placement == ActorPlacement::Spread).count();
-        let mut index = (spread_actors >= INDEX_FROM).then(|| ActorIndex::new(&self.cluster, &load));
+        let mut index = (spread_actors >= INDEX_FROM_SCANS).then(|| ActorIndex::new(&self.cluster, &load));
         for (_, id) in order {
             let placement = self.actors[&id].placement.clone();
             let node = match &placement {
