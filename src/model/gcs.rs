@@ -6,6 +6,7 @@ use crate::model::cluster::{Cluster, Node};
 use crate::model::events::{EventKind, NodeChange};
 use crate::model::log::EventLog;
 use crate::model::placement::{Bundle, PgOwner, PlacementGroup, PlacementGroupState, PlacementStrategy, choose_nodes};
+use crate::model::placement_index::{ActorIndex, BundleIndex, choose_nodes_indexed, spread_actor_scan};
 use crate::model::resources::Resources;
 use crate::model::scenario::NodeSpec;
 use crate::model::serve::replica::GangContext;
@@ -13,6 +14,10 @@ use crate::model::time::{SimDuration, SimTime};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// From how many node scans saved a schedule call indexes the nodes (for bundles; for SPREAD actors, one scan
+/// each) instead of scanning them: below it, building the index costs more than it saves.
+const INDEX_FROM_SCANS: usize = 16;
 
 /// Where a replica actor asks to run.
 #[derive(Clone, Debug, PartialEq)]
@@ -557,6 +562,22 @@ impl Gcs {
             .map(|seq| (self.pgs[seq].state != PlacementGroupState::Rescheduling, *seq))
             .collect();
         waiting.sort();
+        // Many PGs to place (the deploy): an index of the nodes, so each bundle (each PG for PACK) costs about
+        // O(groups + log n) instead of a scan of every node (`placement_index`, same choices and draws as the scan).
+        // The node scans the index saves: one per bundle of a SPREAD PG, one per PACK PG with no bundle placed (the
+        // others scan anyway).
+        let scans: usize = waiting
+            .iter()
+            .map(|(_, seq)| {
+                let pg = &self.pgs[seq];
+                let todo = pg.bundles.iter().filter(|b| b.node.is_none()).count();
+                match pg.strategy {
+                    PlacementStrategy::Spread | PlacementStrategy::StrictSpread => todo,
+                    _ => usize::from(todo == pg.bundles.len()),
+                }
+            })
+            .sum();
+        let mut index = (scans >= INDEX_FROM_SCANS).then(|| BundleIndex::new(&self.cluster));
         for (_, seq) in waiting {
             let pg = &self.pgs[&seq];
             let todo: Vec<usize> = (0..pg.bundles.len()).filter(|&i| pg.bundles[i].node.is_none()).collect();
@@ -565,7 +586,11 @@ impl Gcs {
             let mut prng = ChaCha8Rng::seed_from_u64(
                 self.placement_seed ^ seq.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ ((todo.len() as u64) << 48),
             );
-            let Some(assign) = choose_nodes(pg, &todo, &self.cluster, &mut prng) else { continue };
+            let assign = match index.as_mut() {
+                Some(index) => choose_nodes_indexed(pg, &todo, &self.cluster, index, &mut prng),
+                None => choose_nodes(pg, &todo, &self.cluster, &mut prng),
+            };
+            let Some(assign) = assign else { continue };
             let pg = self.pgs.get_mut(&seq).expect("pg");
             self.check_dirty.pgs.insert(pg.name.clone());
             for (bi, ni) in assign {
@@ -574,6 +599,9 @@ impl Gcs {
                 let node = &mut self.cluster.nodes[ni];
                 node.available.sub(&pg.bundles[bi].resources);
                 pg.bundles[bi].node = Some(node.id.clone());
+                if let Some(index) = index.as_mut() {
+                    index.refresh(&self.cluster, ni);
+                }
             }
             let from = pg.state;
             pg.state = PlacementGroupState::Created;
@@ -615,6 +643,9 @@ impl Gcs {
                 load[i] += 1;
             }
         }
+        // Many SPREAD actors to place (the deploy): an index of the nodes by load (`placement_index`).
+        let spread_actors = order.iter().filter(|(_, id)| self.actors[id].placement == ActorPlacement::Spread).count();
+        let mut index = (spread_actors >= INDEX_FROM_SCANS).then(|| ActorIndex::new(&self.cluster, &load));
         for (_, id) in order {
             let placement = self.actors[&id].placement.clone();
             let node = match &placement {
@@ -627,26 +658,23 @@ impl Gcs {
                     pg.bundles.get(*bundle_index).and_then(|b| b.node.clone()).and_then(|n| self.cluster.index_of(&n))
                 }
                 ActorPlacement::Spread => {
-                    let need = self.actors[&id].resources.clone();
-                    let fits: Vec<usize> = (0..self.cluster.nodes.len())
-                        .filter(|&i| {
-                            self.cluster.nodes[i].schedulable() && self.cluster.nodes[i].available.covers(&need)
-                        })
-                        .collect();
                     // SPREAD: the node with the fewest Serve actors, ties broken by the seeded RNG.
-                    let best = fits.iter().map(|&i| load[i]).min();
-                    let tied: Vec<usize> = fits.into_iter().filter(|&i| Some(load[i]) == best).collect();
-                    if tied.is_empty() {
-                        None
-                    } else {
-                        let pick = tied[rng.random_range(0..tied.len())];
-                        self.cluster.nodes[pick].available.sub(&need);
-                        Some(pick)
+                    let need = &self.actors[&id].resources;
+                    let pick = match &index {
+                        Some(index) => index.choose(need, rng),
+                        None => spread_actor_scan(&self.cluster, &load, need, rng),
+                    };
+                    if let Some(pick) = pick {
+                        self.cluster.nodes[pick].available.sub(need);
                     }
+                    pick
                 }
             };
             let Some(node) = node else { continue };
             load[node] += 1;
+            if let Some(index) = index.as_mut() {
+                index.refresh(&self.cluster, &load, node);
+            }
             let startup = self.draw_startup(&id, now, rng);
             let done = now.plus(startup);
             self.warm_from = Some(self.warm_from.map_or(done, |t| t.min(done)));

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod invariants;
 pub mod log;
 pub mod placement;
+pub mod placement_index;
 pub mod resources;
 pub mod scenario;
 pub mod serve;

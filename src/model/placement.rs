@@ -104,7 +104,7 @@ impl PlacementGroup {
 }
 
 /// A placement decision: the node index for each bundle to place.
-type Assignment = Vec<(usize, usize)>;
+pub type Assignment = Vec<(usize, usize)>;
 
 /// Choose nodes for the bundles at `todo` (indices into `pg.bundles`), atomically: all of them or none.
 /// Ties between equally good nodes are broken by `rng`; the GCS seeds it per placement group (see
@@ -233,7 +233,7 @@ pub fn choose_nodes(
 }
 
 /// How free a node is for a request, in basis points of its total, on the scarcest resource the request uses.
-fn free_fraction(total: &Resources, free: &Resources, need: &Resources) -> i64 {
+pub(crate) fn free_fraction(total: &Resources, free: &Resources, need: &Resources) -> i64 {
     need.0
         .keys()
         .map(|k| {
@@ -268,7 +268,7 @@ pub fn pending_reason(pg: &PlacementGroup, cluster: &Cluster) -> String {
 
 /// Bundle indices, biggest bundle first (stable: equal sizes keep bundle order). One function, so the sort is
 /// compiled once for both callers.
-fn biggest_first(pg: &PlacementGroup, bundles: &mut [usize]) {
+pub(crate) fn biggest_first(pg: &PlacementGroup, bundles: &mut [usize]) {
     bundles.sort_by_key(|&bi| std::cmp::Reverse(pg.bundles[bi].resources.magnitude()));
 }
 
