@@ -487,6 +487,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     // (the others show their previous state for a few more frames): 1,000 replicas appearing at once become a
     // wave over ~10 frames instead of one frozen second. Paused, everything is drawn at once.
     let mut held_back = false;
+    let calm = snap.replicas.len() > CALM_ABOVE;
     let cards = {
         let mut shown = shown_cards.borrow_mut();
         let ids: BTreeSet<&str> = snap.nodes.iter().map(|n| n.id.as_str()).collect();
@@ -549,7 +550,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         gang_hues={c.slice.gang_hues.clone()} teardowns={c.slice.teardowns.clone()}
                         on_target={props.on_target.clone()} />
                 };
-                card_frame(&n.id, x, y, h.max(c.layout.h), card)
+                card_frame(&n.id, x, y, h.max(c.layout.h), calm, card)
             })
             .collect::<Html>()
     };
@@ -682,7 +683,6 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     if let Some(t) = started {
         crate::ui::perf::add_cluster_ms(crate::ui::perf::now_ms() - t);
     }
-    let calm = snap.replicas.len() > CALM_ABOVE;
     html! {
         <div class="cluster-view" ref={wrapper} data-columns={columns.to_string()}>
             if !all_links {
