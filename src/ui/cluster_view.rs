@@ -3,7 +3,8 @@ use crate::model::serve::replica::ReplicaState;
 use crate::model::snapshot::{ReplicaView, Snapshot};
 use crate::model::time::SimTime;
 use crate::ui::layout::{
-    CARD_W, GAP, LayoutMemory, MAX_SCALE, TOKEN_CX, TOKEN_CY, TOKEN_R, choose_columns, columns_for_width, layout,
+    CARD_W, GAP, LayoutMemory, MAX_SCALE, NodeLayout, SceneLayout, TOKEN_CX, TOKEN_CY, TOKEN_R, choose_columns,
+    columns_for_width, layout, same_layout_inputs,
 };
 use crate::ui::node_card::{NodeCard, card_frame};
 use crate::ui::palette::short_id;
@@ -144,7 +145,7 @@ pub struct Ghost {
 #[derive(Default)]
 struct GhostMemory {
     /// The scene drawn last time, and where its replicas were.
-    last: Option<(Rc<Snapshot>, BTreeMap<String, Point>)>,
+    last: Option<(Rc<Snapshot>, Rc<SceneLayout>)>,
     ghosts: Vec<Ghost>,
 }
 
@@ -153,7 +154,7 @@ impl GhostMemory {
     fn update(
         &mut self,
         snap: &Rc<Snapshot>,
-        centres: BTreeMap<String, Point>,
+        scene: Rc<SceneLayout>,
         teardowns: &BTreeMap<String, Teardown>,
         now_ms: f64,
     ) -> Vec<Ghost> {
@@ -163,7 +164,7 @@ impl GhostMemory {
             Some((last, _)) if snap.t < last.t => self.ghosts.clear(),
             Some((last, last_centres)) if !Rc::ptr_eq(last, snap) => {
                 for r in last.replicas.iter().filter(|r| !present.contains(r.id.as_str())) {
-                    if let Some(at) = last_centres.get(&r.id) {
+                    if let Some(at) = last_centres.replica_centres.get(&r.id) {
                         let torn = r.gang_context.as_ref().and_then(|g| teardowns.get(&g.gang_id)).map(|t| t.seq);
                         self.ghosts.push(Ghost { replica: r.clone(), at: *at, born_ms: now_ms, torn });
                     }
@@ -175,7 +176,7 @@ impl GhostMemory {
         if self.ghosts.len() > MAX_GHOSTS {
             self.ghosts.drain(..self.ghosts.len() - MAX_GHOSTS);
         }
-        self.last = Some((snap.clone(), centres));
+        self.last = Some((snap.clone(), scene));
         self.ghosts.clone()
     }
 }
@@ -190,6 +191,28 @@ pub fn card_replica(r: &ReplicaView) -> ReplicaView {
 /// replica (measured: a redrawn card is ~1 ms of Yew and ~1 ms of style, layout and paint, a token about half).
 pub const CARD_WORK_PER_FRAME: usize = 32;
 pub const CARD_COST: usize = 2;
+
+/// The last layout computed, and what it was computed for.
+struct LayoutCache {
+    snapshot: Rc<Snapshot>,
+    size: (f64, f64),
+    columns: usize,
+    scene: Rc<SceneLayout>,
+}
+
+/// Whether card layout `drawn` (at the origin) is `l` drawn at the origin. Spelled out so that a field added to
+/// the layout is a compile error here.
+fn same_at_origin(drawn: &NodeLayout, l: &NodeLayout) -> bool {
+    let NodeLayout { node_id, x: _, y: _, h, bars, bars_y, slots_y, slots } = l;
+    drawn.x == 0.0
+        && drawn.y == 0.0
+        && drawn.node_id == *node_id
+        && drawn.h == *h
+        && drawn.bars_y == *bars_y
+        && drawn.slots_y == *slots_y
+        && drawn.bars == *bars
+        && drawn.slots == *slots
+}
 
 /// What one node card was last drawn with.
 #[derive(PartialEq)]
@@ -346,25 +369,37 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let shown_cards = use_mut_ref(BTreeMap::<String, Rc<CardInput>>::new);
     let redraw = use_state(|| 0u32);
     let pending_frame = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
-    let layout_memory = use_mut_ref(|| (SimTime::ZERO, LayoutMemory::default()));
-    let (columns, mut scene) = {
+    let layout_memory = use_mut_ref(|| (SimTime::ZERO, LayoutMemory::default(), None::<LayoutCache>));
+    let (columns, scene) = {
         let mut m = layout_memory.borrow_mut();
         if snap.t < m.0 {
             m.1.clear();
+            m.2 = None;
         }
         m.0 = snap.t;
         let (w, h) = *size_px;
-        let now_ms = wall_now_ms();
-        let first = columns_for_width(w, snap.nodes.len());
-        let scene = layout(snap, first, &mut m.1, now_ms);
-        let heights: Vec<f64> = scene.nodes.iter().map(|n| n.h).collect();
-        let columns = choose_columns(w, h, &heights);
-        if columns == first { (columns, scene) } else { (columns, layout(snap, columns, &mut m.1, now_ms)) }
+        match &m.2 {
+            // Only states changed (most frames, and the frames of a teardown before its gang leaves): the layout
+            // would come out the same, so it is not recomputed.
+            Some(c) if c.size == (w, h) && (Rc::ptr_eq(&c.snapshot, snap) || same_layout_inputs(&c.snapshot, snap)) => {
+                (c.columns, c.scene.clone())
+            }
+            _ => {
+                let now_ms = wall_now_ms();
+                let first = columns_for_width(w, snap.nodes.len());
+                let scene = layout(snap, first, &mut m.1, now_ms);
+                let heights: Vec<f64> = scene.nodes.iter().map(|n| n.h).collect();
+                let columns = choose_columns(w, h, &heights);
+                let scene = Rc::new(if columns == first { scene } else { layout(snap, columns, &mut m.1, now_ms) });
+                m.2 = Some(LayoutCache { snapshot: snap.clone(), size: (w, h), columns, scene: scene.clone() });
+                (columns, scene)
+            }
+        }
     };
     let (scene_w, scene_h) = (scene.width, scene.height);
     let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
     let memory = use_mut_ref(GhostMemory::default);
-    let centres = std::mem::take(&mut scene.replica_centres);
+    let centres = &scene.replica_centres;
     // The members of a gang being torn down flash together. The flash is drawn in the overlay (below), so that
     // its animation repaints only the overlay and not the thousands of shapes of the cluster.
     let flashes = snap
@@ -382,7 +417,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             })
         })
         .collect::<Html>();
-    let ghosts = memory.borrow_mut().update(snap, centres, &props.teardowns, wall_now_ms());
+    let ghosts = memory.borrow_mut().update(snap, scene.clone(), &props.teardowns, wall_now_ms());
     let (ghost_tokens, ghost_specs) = {
         let tokens = ghosts
             .iter()
@@ -452,6 +487,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     // (the others show their previous state for a few more frames): 1,000 replicas appearing at once become a
     // wave over ~10 frames instead of one frozen second. Paused, everything is drawn at once.
     let mut held_back = false;
+    let calm = snap.replicas.len() > CALM_ABOVE;
     let cards = {
         let mut shown = shown_cards.borrow_mut();
         let ids: BTreeSet<&str> = snap.nodes.iter().map(|n| n.id.as_str()).collect();
@@ -459,21 +495,20 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         let mut spent = 0usize;
         snap.nodes
             .iter()
-            .zip(scene.nodes)
+            .zip(scene.nodes.iter())
             .map(|(n, l)| {
                 let live: &[&ReplicaView] = by_node.get(n.id.as_str()).map(Vec::as_slice).unwrap_or_default();
                 // Each card gets only what it draws (its gangs' hues and teardowns, the target if it is in the
                 // card), so that a change elsewhere in the cluster (a teardown, a new gang, opening the action panel
                 // on another node) leaves its props equal and Yew skips it.
-                let slice = card_slice(n, &l, live, props);
+                let slice = card_slice(n, l, live, props);
                 // The card is drawn at the origin and placed by its frame: a card that only moves is not redrawn.
                 let (x, y, h) = (l.x, l.y, l.h);
-                let layout = crate::ui::layout::NodeLayout { x: 0.0, y: 0.0, ..l };
                 let controller = n.is_head.then(|| &snap.controller);
                 // Compared in place first: the replicas are cloned only for a card that changed.
                 let unchanged = |old: &CardInput| {
                     old.node == *n
-                        && *old.layout == layout
+                        && same_at_origin(&old.layout, l)
                         && old.controller.as_ref() == controller
                         && old.slice == slice
                         && old.replicas.len() == live.len()
@@ -499,7 +534,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 };
                 let input = take.then(|| CardInput {
                     node: n.clone(),
-                    layout: Rc::new(layout),
+                    layout: Rc::new(NodeLayout { x: 0.0, y: 0.0, ..l.clone() }),
                     replicas: Rc::new(live.iter().map(|r| card_replica(r)).collect()),
                     controller: controller.cloned(),
                     slice,
@@ -515,7 +550,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         gang_hues={c.slice.gang_hues.clone()} teardowns={c.slice.teardowns.clone()}
                         on_target={props.on_target.clone()} />
                 };
-                card_frame(&n.id, x, y, h.max(c.layout.h), card)
+                card_frame(&n.id, x, y, h.max(c.layout.h), calm, card)
             })
             .collect::<Html>()
     };
@@ -648,7 +683,6 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     if let Some(t) = started {
         crate::ui::perf::add_cluster_ms(crate::ui::perf::now_ms() - t);
     }
-    let calm = snap.replicas.len() > CALM_ABOVE;
     html! {
         <div class="cluster-view" ref={wrapper} data-columns={columns.to_string()}>
             if !all_links {

@@ -132,6 +132,24 @@ impl LayoutMemory {
     }
 }
 
+/// Whether [`layout`] would place everything in `b` where it placed it for `a` (same nodes, bundles and replicas
+/// on the same nodes, in the same order): then only states changed and the previous layout still holds. Stricter
+/// than needed (any change to a bundle or to a node's resources counts), never looser.
+pub fn same_layout_inputs(a: &Snapshot, b: &Snapshot) -> bool {
+    a.nodes.len() == b.nodes.len()
+        && a.placement_groups.len() == b.placement_groups.len()
+        && a.replicas.len() == b.replicas.len()
+        && a.nodes
+            .iter()
+            .zip(&b.nodes)
+            .all(|(x, y)| x.id == y.id && x.is_head == y.is_head && x.resources == y.resources)
+        && a.placement_groups
+            .iter()
+            .zip(&b.placement_groups)
+            .all(|(x, y)| x.id == y.id && x.name == y.name && x.gang_id == y.gang_id && x.bundles == y.bundles)
+        && a.replicas.iter().zip(&b.replicas).all(|(x, y)| x.id == y.id && x.node == y.node)
+}
+
 /// Lay out every node of the snapshot in `columns` columns, in snapshot order (the order nodes joined).
 /// `now_ms` is the wall clock, used only to let freed positions rest (see [`LayoutMemory`]).
 pub fn layout(snapshot: &Snapshot, columns: usize, memory: &mut LayoutMemory, now_ms: f64) -> SceneLayout {
@@ -409,5 +427,31 @@ mod tests {
         let later = layout(&refill2, 2, &mut memory, 20.0 + REST_MS + 1.0);
         let new_slot = w1(&later).slots.into_iter().find(|s| s.key == "pg1#10").unwrap();
         assert_eq!((new_slot.x, new_slot.y), (w1(&before).slots[0].x, w1(&before).slots[0].y));
+    }
+
+    #[test]
+    fn a_layout_holds_while_only_states_change() {
+        let mut memory = LayoutMemory::default();
+        let a = snapshot(3, 6);
+        let first = layout(&a, 2, &mut memory, 0.0);
+        let mut b = a.clone();
+        b.t = crate::model::time::SimTime::from_secs_f64(5.0);
+        b.replicas[1].state = crate::model::serve::replica::ReplicaState::Stopping;
+        b.replicas[2].consecutive_health_failures = 2;
+        assert!(same_layout_inputs(&a, &b), "only states changed");
+        // What the cluster view skips: the layout it would compute is the one it kept (even once positions rest).
+        assert_eq!(layout(&b, 2, &mut memory, REST_MS * 3.0), first);
+        let mut gone = b.clone();
+        gone.replicas.remove(1);
+        assert!(!same_layout_inputs(&b, &gone), "a replica left");
+        let mut moved = b.clone();
+        moved.replicas[0].node = Some("w2".into());
+        assert!(!same_layout_inputs(&b, &moved), "a replica moved");
+        let mut unbound = b.clone();
+        unbound.placement_groups[0].bundles[0].replica = None;
+        assert!(!same_layout_inputs(&b, &unbound), "a bundle lost its replica");
+        let mut dead = b.clone();
+        dead.nodes[1].alive = false;
+        assert!(same_layout_inputs(&b, &dead), "a node's state is drawn by its card, not placed by the layout");
     }
 }

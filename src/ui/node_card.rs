@@ -163,10 +163,12 @@ pub fn node_card(props: &NodeCardProps) -> Html {
 
 /// Where a card goes in the cluster: a foreignObject at its place (so that moving a card changes one attribute
 /// and does not redraw it), holding the card's own SVG root.
-pub fn card_frame(key: &str, x: f64, y: f64, h: f64, card: Html) -> Html {
+pub fn card_frame(key: &str, x: f64, y: f64, h: f64, own_layer: bool, card: Html) -> Html {
+    // In a big cluster each card is its own compositing layer: redrawing one card repaints only that card.
+    let layer = if own_layer { "; will-change: transform" } else { "" };
     html! {
         <foreignObject key={key.to_string()} class="card-fo" x="0" y="0" width={CARD_W.to_string()} height={h.to_string()}
-            style={format!("transform: translate({x}px, {y}px)")}>
+            style={format!("transform: translate({x}px, {y}px){layer}")}>
             { card }
         </foreignObject>
     }
