@@ -208,16 +208,7 @@ pub fn choose_nodes(
                     {
                         continue;
                     }
-                    let r = room(i);
-                    match best {
-                        Some((least, most)) if u == least && r < most => {}
-                        Some((least, most)) if u == least && r == most => tied.push(i),
-                        _ => {
-                            best = Some((u, r));
-                            tied.clear();
-                            tied.push(i);
-                        }
-                    }
+                    keep_best(&mut best, &mut tied, i, u, room(i));
                 }
                 if tied.is_empty() {
                     return None;
@@ -264,6 +255,21 @@ pub fn pending_reason(pg: &PlacementGroup, cluster: &Cluster) -> String {
         _ => "",
     };
     format!("needs {}{strict}; largest free: {largest}", needs.join(" + "))
+}
+
+/// SPREAD's ranking, one eligible node at a time (in node order): fewest bundles of this PG (`u`), then most room
+/// (`r`); `tied` holds every node with the best key so far. The caller has already skipped nodes with `u` above
+/// the best. Shared by the scan and the index (`placement_index.rs`) so that both rank alike.
+pub(crate) fn keep_best(best: &mut Option<(u32, i64)>, tied: &mut Vec<usize>, i: usize, u: u32, r: i64) {
+    match *best {
+        Some((least, most)) if u == least && r < most => {}
+        Some((least, most)) if u == least && r == most => tied.push(i),
+        _ => {
+            *best = Some((u, r));
+            tied.clear();
+            tied.push(i);
+        }
+    }
 }
 
 /// Bundle indices, biggest bundle first (stable: equal sizes keep bundle order). One function, so the sort is

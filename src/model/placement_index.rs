@@ -8,7 +8,7 @@
 //! by a binary search over the tied groups. The scans stay the reference (and the path for small calls).
 use crate::model::cluster::Cluster;
 use crate::model::placement::{
-    Assignment, PlacementGroup, PlacementStrategy, biggest_first, choose_nodes, free_fraction,
+    Assignment, PlacementGroup, PlacementStrategy, biggest_first, choose_nodes, free_fraction, keep_best,
 };
 use crate::model::resources::Resources;
 use rand::RngExt;
@@ -228,16 +228,7 @@ fn spread_indexed(
                 {
                     continue;
                 }
-                let r = free_fraction(&cluster.nodes[i].resources, &f, &b.resources);
-                match best {
-                    Some((least, most)) if u == least && r < most => {}
-                    Some((least, most)) if u == least && r == most => tied.push(i),
-                    _ => {
-                        best = Some((u, r));
-                        tied.clear();
-                        tied.push(i);
-                    }
-                }
+                keep_best(&mut best, &mut tied, i, u, free_fraction(&cluster.nodes[i].resources, &f, &b.resources));
             }
             if tied.is_empty() {
                 return None;
