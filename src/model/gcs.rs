@@ -405,35 +405,19 @@ impl Gcs {
 
     pub fn create_actor(&mut self, mut actor: ReplicaActor) {
         actor.created_seq = self.seq();
-        self.check_dirty.actor(&actor);
-        if actor.alive && actor.node.is_none() {
-            self.waiting.insert((actor.created_seq, actor.replica_id.clone()));
-        }
-        if let Some(p) = actor.pg_name() {
-            self.pg_actors.entry(p.to_string()).or_default().insert(actor.replica_id.clone());
-        }
-        if let Some(n) = actor.node {
-            self.node_actors[n].insert(actor.replica_id.clone());
-        }
-        if let Some(t) = actor.exit_at {
-            self.exits.insert((t, actor.replica_id.clone()));
-        }
-        if let Some(old) = self.actors.insert(actor.replica_id.clone(), actor) {
+        // An actor with the same id is replaced: it leaves every index before the new one enters them.
+        if let Some(old) = self.actors.remove(&actor.replica_id) {
             self.check_dirty.actor(&old);
             self.waiting.remove(&(old.created_seq, old.replica_id.clone()));
             faulted(&mut self.fault_gens, &mut self.fault_seq, &old);
             self.unindex_actor(&old);
-            let a = &self.actors[&old.replica_id];
-            if let Some(p) = a.pg_name() {
-                self.pg_actors.entry(p.to_string()).or_default().insert(a.replica_id.clone());
-            }
-            if let Some(n) = a.node {
-                self.node_actors[n].insert(a.replica_id.clone());
-            }
-            if let Some(t) = a.exit_at {
-                self.exits.insert((t, a.replica_id.clone()));
-            }
         }
+        self.check_dirty.actor(&actor);
+        if actor.alive && actor.node.is_none() {
+            self.waiting.insert((actor.created_seq, actor.replica_id.clone()));
+        }
+        self.index_actor(&actor);
+        self.actors.insert(actor.replica_id.clone(), actor);
         self.needs_scheduling = true;
         self.mutations += 1;
     }
@@ -491,6 +475,19 @@ impl Gcs {
     }
 
     /// Drop an actor from the checker's reverse indexes.
+    /// Enter `a` in the reverse indexes (actors by PG and by node, exit timers); [`Self::unindex_actor`] undoes it.
+    fn index_actor(&mut self, a: &ReplicaActor) {
+        if let Some(p) = a.pg_name() {
+            self.pg_actors.entry(p.to_string()).or_default().insert(a.replica_id.clone());
+        }
+        if let Some(n) = a.node {
+            self.node_actors[n].insert(a.replica_id.clone());
+        }
+        if let Some(t) = a.exit_at {
+            self.exits.insert((t, a.replica_id.clone()));
+        }
+    }
+
     fn unindex_actor(&mut self, a: &ReplicaActor) {
         if let Some(p) = a.pg_name()
             && let Some(ids) = self.pg_actors.get_mut(p)
