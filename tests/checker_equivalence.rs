@@ -10,6 +10,8 @@
 //! also asserts that violations did occur, so it compares the checkers where it matters.
 use gangplank::model::Simulation;
 use gangplank::model::scenario::{Scenario, Toggles, parse_scenario};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -94,18 +96,11 @@ fn the_incremental_checker_records_what_the_reference_records_on_every_saved_sce
     assert!(with_violations >= 20, "only {with_violations} runs had violations: the comparison proves little");
 }
 
-/// A small deterministic generator (the model has its own seeded RNG).
-struct SplitMix(u64);
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
+/// The scenario generator's choices, from the project's seeded RNG (the model has its own).
+struct Gen(ChaCha8Rng);
+impl Gen {
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.random_range(0..n)
     }
     fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
@@ -120,8 +115,8 @@ const STRATEGIES: [&str; 4] = ["PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD"]
 /// A random scenario: a few small nodes (some labelled), one or two applications of gang and plain deployments
 /// (some with per-replica bundles and label selectors), faults during the first 40 s, random toggles.
 fn random_scenario(seed: u64) -> Result<Scenario, String> {
-    let mut g = SplitMix(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0x5eed);
-    let node = |g: &mut SplitMix, id: String| {
+    let mut g = Gen(ChaCha8Rng::seed_from_u64(seed));
+    let node = |g: &mut Gen, id: String| {
         let mut n = json!({ "id": id, "resources": { "CPU": g.below(7) } });
         if g.chance(25) {
             n["resources"]["GPU"] = json!(g.below(3));
