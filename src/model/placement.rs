@@ -139,8 +139,7 @@ pub fn choose_nodes(
         }
     }
     let used = |m: &BTreeMap<usize, u32>, i: usize| m.get(&i).copied().unwrap_or(0);
-    let pick =
-        |rng: &mut ChaCha8Rng, tied: &[usize]| tied[if tied.len() == 1 { 0 } else { rng.random_range(0..tied.len()) }];
+    let pick = |rng: &mut ChaCha8Rng, tied: &[usize]| tied[tie_break(rng, tied.len())];
     let mut out = Vec::new();
     match pg.strategy {
         PlacementStrategy::Pack | PlacementStrategy::StrictPack => {
@@ -255,6 +254,12 @@ pub fn pending_reason(pg: &PlacementGroup, cluster: &Cluster) -> String {
         _ => "",
     };
     format!("needs {}{strict}; largest free: {largest}", needs.join(" + "))
+}
+
+/// Which of `len` (≥ 1) equally good nodes a bundle placement takes: the seeded RNG decides, and draws nothing when
+/// there is only one (so a forced choice never shifts later draws). Shared by the scan and the index.
+pub(crate) fn tie_break(rng: &mut ChaCha8Rng, len: usize) -> usize {
+    if len == 1 { 0 } else { rng.random_range(0..len) }
 }
 
 /// SPREAD's ranking, one eligible node at a time (in node order): fewest bundles of this PG (`u`), then most room

@@ -8,7 +8,7 @@
 //! by a binary search over the tied groups. The scans stay the reference (and the path for small calls).
 use crate::model::cluster::Cluster;
 use crate::model::placement::{
-    Assignment, PlacementGroup, PlacementStrategy, biggest_first, choose_nodes, free_fraction, keep_best,
+    Assignment, PlacementGroup, PlacementStrategy, biggest_first, choose_nodes, free_fraction, keep_best, tie_break,
 };
 use crate::model::resources::Resources;
 use rand::RngExt;
@@ -162,7 +162,7 @@ fn pack_indexed(
         return if pg.strategy == PlacementStrategy::StrictPack { None } else { choose_nodes(pg, todo, cluster, rng) };
     }
     let len: usize = whole.iter().map(|g| g.len()).sum();
-    let i = kth(&whole, if len == 1 { 0 } else { rng.random_range(0..len) });
+    let i = kth(&whole, tie_break(rng, len));
     Some(todo.iter().map(|&bi| (bi, i)).collect())
 }
 
@@ -211,7 +211,7 @@ fn spread_indexed(
         }
         let i = if !tied.is_empty() {
             let len: usize = tied.iter().map(|g| g.len()).sum();
-            let k = if len == 1 { 0 } else { rng.random_range(0..len) };
+            let k = tie_break(rng, len);
             kth(&tied, k)
         } else if strict {
             return None;
@@ -233,7 +233,7 @@ fn spread_indexed(
             if tied.is_empty() {
                 return None;
             }
-            tied[if tied.len() == 1 { 0 } else { rng.random_range(0..tied.len()) }]
+            tied[tie_break(rng, tied.len())]
         };
         taken.entry(i).or_default().add(&b.resources);
         *used_by_pg.entry(i).or_insert(0) += 1;
