@@ -645,14 +645,21 @@ struct Expected {
 }
 
 fn expected(s: &Scenario, sim: &Simulation) -> Result<Expected, String> {
-    let applied: Vec<(String, bool)> = sim
-        .events()
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::Action { action, applied, .. } => Some((action.clone(), *applied)),
-            _ => None,
-        })
-        .collect();
+    // One outcome per action, in the order the actions were made: a call made while the controller was down is
+    // recorded as queued, and its outcome comes later, caused by the queued event (serve/calls.rs).
+    let mut applied: Vec<(String, bool)> = Vec::new();
+    let mut queued_at: BTreeMap<u64, usize> = BTreeMap::new();
+    for e in sim.events() {
+        let EventKind::Action { action, applied: done, queued, .. } = &e.kind else { continue };
+        if *queued {
+            queued_at.insert(e.seq, applied.len());
+            applied.push((action.clone(), false));
+        } else if let Some(i) = e.cause.and_then(|c| queued_at.remove(&c)) {
+            applied[i].1 = *done;
+        } else {
+            applied.push((action.clone(), *done));
+        }
+    }
     // Actions are applied in time order, file order among equal times.
     let mut order: Vec<&Action> = s.actions.iter().collect();
     order.sort_by_key(|a| (a.at_s * 1e6).round() as u64);

@@ -74,6 +74,9 @@ pub enum EventKind {
         #[serde(rename = "do")]
         action: String,
         applied: bool,
+        /// A call to the controller made while it was down: it waits for the restarted controller.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        queued: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         target: Option<String>,
     },

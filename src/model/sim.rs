@@ -10,11 +10,12 @@ use crate::model::invariants::{self, Violation};
 use crate::model::log::EventLog;
 use crate::model::placement::PlacementStrategy;
 use crate::model::scenario::{ActionKind, ReplicaRef, Scenario, Times, Timing};
+use crate::model::serve::calls::QueuedCall;
 use crate::model::serve::controller::{AppState, Ctx, ServeController};
 use crate::model::serve::deployment_state::{DeploymentConfig, DeploymentState, GangConfig};
 use crate::model::serve::health::TickGrid;
 use crate::model::serve::replica::ReplicaState;
-use crate::model::serve::status::{ApplicationStatus, DeploymentStatusInternalTrigger as Internal};
+use crate::model::serve::status::ApplicationStatus;
 use crate::model::snapshot::Snapshot;
 use crate::model::time::{SimDuration, SimTime, fmt_secs};
 use rand::SeedableRng;
@@ -35,6 +36,7 @@ macro_rules! ctx {
             toggles: &$s.scenario.toggles,
             seed: $s.scenario.seed,
             gcs_queries_fail: $s.now < $s.gcs_queries_fail_until,
+            changed: false,
         }
     };
 }
@@ -130,8 +132,10 @@ impl Simulation {
             // The applications are deployed at t = 0; the controller's next loop, one interval later, acts on it.
             last_tick: Some(SimTime::ZERO),
             last_recovery_at: None,
+            crashed_at: None,
             leak_exempt: Default::default(),
             recovered_pgs: Default::default(),
+            queued_calls: Vec::new(),
         };
         let mut sim = Simulation {
             scenario: scenario.clone(),
@@ -305,6 +309,7 @@ impl Simulation {
             let fail = t < self.gcs_queries_fail_until;
             let mut cx = ctx!(self);
             self.controller.restart(fail, &mut cx);
+            self.serve_queued_calls();
         }
         self.gcs.schedule(&mut self.rng, &mut self.log);
         if self.log.len() > before {
@@ -318,7 +323,7 @@ impl Simulation {
                 self.controller.next_tick_at(&self.gcs, &self.timing).map(|x| self.controller.grid.ceil(x.max(t)));
             if next == Some(t) {
                 let mut cx = ctx!(self);
-                self.controller.tick(&mut cx);
+                self.controller.update(&mut cx);
                 self.ticks += 1;
                 self.gcs.schedule(&mut self.rng, &mut self.log);
             }
@@ -420,15 +425,21 @@ impl Simulation {
                 self.gcs_queries_fail_until = self.gcs_queries_fail_until.max(until);
                 Ok((None, format!("cluster-state queries from the controller fail until {} s", fmt_secs(until))))
             }
-            ActionKind::SetNumReplicas { deployment, num_replicas } => {
-                self.set_num_replicas(&deployment.app, &deployment.deployment, *num_replicas)
+            ActionKind::SetNumReplicas { .. } | ActionKind::DeleteApp { .. } => {
+                if !self.controller.alive {
+                    self.queue_controller_call(kind);
+                    return;
+                }
+                let mut cx = ctx!(self);
+                self.controller.serve_call(&kind, &mut cx)
             }
-            ActionKind::DeleteApp { app } => self.delete_app(app),
         };
         match result {
             Ok((target, reason)) => {
-                let seq =
-                    self.log.push(EventKind::Action { action: name, applied: true, target: target.clone() }, reason);
+                let seq = self.log.push(
+                    EventKind::Action { action: name, applied: true, queued: false, target: target.clone() },
+                    reason,
+                );
                 // Link the faults to this action, so a teardown's cause chain reaches the user's gesture.
                 match &kind {
                     ActionKind::KillReplica { .. } | ActionKind::FailHealthCheck { .. } => {
@@ -451,68 +462,47 @@ impl Simulation {
             }
             Err(why) => {
                 self.log.push(
-                    EventKind::Action { action: name.clone(), applied: false, target: None },
+                    EventKind::Action { action: name.clone(), applied: false, queued: false, target: None },
                     format!("{name} skipped: {why}"),
                 );
             }
         }
     }
 
-    fn set_num_replicas(&mut self, app: &str, dep: &str, n: i64) -> Result<(Option<String>, String), String> {
-        if !self.controller.alive {
-            return Err("the Serve controller is down, so the request cannot be served".to_string());
-        }
-        let Some(di) =
-            self.controller.deployments.iter().position(|d| d.config.app == app && d.config.name == dep && !d.deleting)
-        else {
-            return Err(format!("deployment {app}/{dep} does not exist"));
-        };
-        let n = n.max(0) as u32;
-        let mut cx = ctx!(self);
-        let d = &mut self.controller.deployments[di];
-        let old = d.target;
-        if let Some(g) = &d.config.gang
-            && !n.is_multiple_of(g.gang_size)
-        {
-            return Err(format!("num_replicas ({n}) must be a multiple of gang_size ({})", g.gang_size));
-        }
-        if old == n {
-            return Err(format!("{app}/{dep} already targets {n} replicas"));
-        }
-        d.target = n;
-        d.quiet = false;
-        // deploy(): a changed config resets the failure count, the message and "a replica has started".
-        d.failure_count = 0;
-        d.replica_has_started = false;
-        let event = if n > old { Internal::ManuallyIncreaseNumReplicas } else { Internal::ManuallyDecreaseNumReplicas };
-        let verb = if n > old { "Upscaling" } else { "Downscaling" };
-        ServeController::fire(d, event, Some(format!("{verb} from {old} to {n} replicas.")), &mut cx);
-        self.controller.update_app_statuses(&mut cx);
-        self.controller.dirty = true;
-        Ok((Some(format!("{app}/{dep}")), format!("num_replicas of {app}/{dep} set from {old} to {n}")))
+    /// A call made while the controller is down waits for the restarted controller (`serve/calls.rs`).
+    fn queue_controller_call(&mut self, kind: ActionKind) {
+        let name = kind.name().to_string();
+        let back =
+            self.controller.restart_at.map(|t| format!(" (it restarts at {} s)", fmt_secs(t))).unwrap_or_default();
+        let queued_event = self.log.push(
+            EventKind::Action { action: name.clone(), applied: false, queued: true, target: None },
+            format!(
+                "{name} queued: the Serve controller is down; the call is retried until the restarted controller serves it (max_task_retries=-1){back}"
+            ),
+        );
+        self.controller.queued_calls.push(QueuedCall { kind, queued_event });
     }
 
-    fn delete_app(&mut self, app: &str) -> Result<(Option<String>, String), String> {
-        if !self.controller.alive {
-            return Err("the Serve controller is down, so the request cannot be served".to_string());
+    /// The restarted controller serves the calls made while it was down, in order.
+    fn serve_queued_calls(&mut self) {
+        for call in std::mem::take(&mut self.controller.queued_calls) {
+            let name = call.kind.name().to_string();
+            let mut cx = ctx!(self);
+            let result = self.controller.serve_call(&call.kind, &mut cx);
+            let (kind, reason) = match result {
+                Ok((target, reason)) => (
+                    EventKind::Action { action: name, applied: true, queued: false, target },
+                    format!(
+                        "{reason} (the call was made while the controller was down; the restarted controller serves it)"
+                    ),
+                ),
+                Err(why) => (
+                    EventKind::Action { action: name.clone(), applied: false, queued: false, target: None },
+                    format!("{name} skipped by the restarted controller: {why}"),
+                ),
+            };
+            self.log.push_caused(kind, reason, Some(call.queued_event));
         }
-        let Some(ai) = self.controller.apps.iter().position(|a| a.name == app) else {
-            return Err(format!("application {app} does not exist"));
-        };
-        if self.controller.apps[ai].deleting {
-            return Err(format!("application {app} is already being deleted"));
-        }
-        self.controller.apps[ai].deleting = true;
-        let mut cx = ctx!(self);
-        for d in self.controller.deployments.iter_mut().filter(|d| d.config.app == app) {
-            d.deleting = true;
-            d.quiet = false;
-            d.target = 0;
-            ServeController::fire(d, Internal::Delete, None, &mut cx);
-        }
-        self.controller.update_app_statuses(&mut cx);
-        self.controller.dirty = true;
-        Ok((Some(app.to_string()), format!("application {app} is being deleted: its target becomes 0")))
     }
 
     /// Resolve a replica reference to a live replica id (see the scenario format for the addressing rule).

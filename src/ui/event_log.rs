@@ -24,6 +24,7 @@ pub struct EventLogProps {
 /// A word for the event's kind, shown as a tag.
 pub fn kind_tag(kind: &EventKind) -> &'static str {
     match kind {
+        EventKind::Action { queued: true, .. } => "queued",
         EventKind::Action { applied: false, .. } => "skipped",
         EventKind::Action { .. } => "action",
         EventKind::ReplicaState { .. } => "replica",

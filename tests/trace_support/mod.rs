@@ -501,7 +501,7 @@ impl Run {
         self.events()
             .iter()
             .filter_map(|e| match &e.kind {
-                EventKind::Action { action: a, applied: true, target: Some(t) } if a == action => {
+                EventKind::Action { action: a, applied: true, target: Some(t), .. } if a == action => {
                     Some((secs(e), t.clone()))
                 }
                 _ => None,

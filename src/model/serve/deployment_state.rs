@@ -1,5 +1,7 @@
-//! One deployment as the controller tracks it (Ray's `DeploymentState`): config and target (checkpointed),
-//! replicas grouped by state, the failure counter, status, and gang reservations.
+//! One deployment as the controller tracks it (Ray's `DeploymentState`): config and target (checkpointed), its
+//! replicas (one table with a state per replica, where Ray keeps a `ReplicaStateContainer` of lists by state; the
+//! order within a state is the same), the failure counter, status, and gang reservations. The steps that act on
+//! it are in `check_replicas.rs`, `check_health.rs`, `scale.rs`, `deployment_status.rs` and `transitions.rs`.
 use crate::model::placement::PlacementStrategy;
 use crate::model::resources::Resources;
 use crate::model::serve::health::HealthState;
@@ -12,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const MAX_PER_REPLICA_RETRY_COUNT: u32 = 3;
 /// GANG_PG_NAME_PREFIX.
 pub const GANG_PG_NAME_PREFIX: &str = "SERVE_GANG::";
+/// The prefix of replica actor names (and of per-replica placement-group names).
+pub const SERVE_REPLICA_NAME_PREFIX: &str = "SERVE_REPLICA::";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct GangConfig {
@@ -53,6 +57,11 @@ impl DeploymentConfig {
     pub fn label(&self) -> String {
         format!("Deployment(name='{}', app='{}')", self.name, self.app)
     }
+    /// A replica actor's name, `SERVE_REPLICA::<app>#<deployment>#<id>`, which is also the name of its
+    /// per-replica placement group.
+    pub fn replica_actor_name(&self, replica_id: &str) -> String {
+        format!("{SERVE_REPLICA_NAME_PREFIX}{}#{}#{replica_id}", self.app, self.name)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -76,6 +85,13 @@ pub struct DeploymentReplica {
     pub health: HealthState,
     pub stop: Option<StopState>,
     pub recover_ready_at: Option<SimTime>,
+    /// For a replica re-attached by a restarted controller: when the previous controller died. Its user callable
+    /// can have been initialized only if its actor was allocated before then (`initialize_and_get_metadata` is
+    /// called by a live controller), which the `was_initialized` probe of recovery checks.
+    pub previous_controller_died_at: Option<SimTime>,
+    /// Its place in the order in which the deployment's replicas became RUNNING (the insertion order of Ray's
+    /// `DeploymentScheduler._running_replicas`, which a downscale reads).
+    pub running_order: u64,
     /// `Gcs::fault_gen` of its deployment when its actor was last seen alive and not failing health checks: while
     /// that has not moved, the actor is still so (a cache that saves looking the actor up; not model state).
     pub actor_ok: Option<u64>,
@@ -118,6 +134,8 @@ pub struct DeploymentState {
     /// A replica left the table or a gang reservation was added since the last empty-gang-PG reclaim (which has
     /// nothing to do otherwise).
     pub reclaim_check: bool,
+    /// Counts replicas becoming RUNNING (`DeploymentReplica::running_order`).
+    pub running_counter: u64,
 }
 
 impl DeploymentState {
@@ -141,6 +159,7 @@ impl DeploymentState {
             last_slow_warning: None,
             check_dirty: true,
             reclaim_check: true,
+            running_counter: 0,
         }
     }
 
@@ -189,26 +208,6 @@ impl DeploymentState {
 
     pub fn tracks(&self, id: &str) -> bool {
         self.replicas.iter().any(|r| r.id == id)
-    }
-
-    /// Whether nothing in this deployment can change until something touches it from outside.
-    pub fn settled(&self, gcs: &crate::model::gcs::Gcs) -> bool {
-        use crate::model::serve::status::DeploymentStatus;
-        let fault_gen = gcs.fault_gen(&self.config.app, &self.config.name);
-        let healthy_actor = |r: &DeploymentReplica| {
-            r.actor_ok == Some(fault_gen)
-                || gcs.actors.get(&r.id).is_some_and(|a| a.alive && a.failing_health_checks.is_none())
-        };
-        !self.deleting
-            && self.status == DeploymentStatus::Healthy
-            && !self.membership_changed
-            && self.replicas.len() as u32 == self.target
-            && self.replicas.iter().all(|r| {
-                r.state == ReplicaState::Running
-                    && r.health.in_flight.is_none()
-                    && r.health.consecutive_failures == 0
-                    && healthy_actor(r)
-            })
     }
 
     pub fn is_gang(&self) -> bool {

@@ -1,8 +1,30 @@
-//! The Serve controller, mirroring Ray's `serve/_private` layout.
+//! The Serve controller, file by file beside Ray 2.60's `serve/_private`:
+//!
+//! | here | Ray 2.60 |
+//! |---|---|
+//! | `controller.rs` | `DeploymentStateManager` (`deployment_state.py`): `update`, `_reserve_gang_placement_groups` |
+//! | `deployment_state.rs` | `DeploymentState`, `DeploymentReplica`, `GangReservation` (the data) |
+//! | `check_replicas.rs` | `check_and_update_replicas`, `_check_startup_replicas`, `_reclaim_empty_gang_placement_groups` |
+//! | `check_health.rs` | the health pass, `_forcefully_stop_gang_replicas` (RESTART_GANG) |
+//! | `scale.rs` | `scale_deployment_replicas`, `_add_upscale_gang_replicas`, `stop_replicas` |
+//! | `deployment_status.rs`, `status.rs` | `check_curr_status`; `DeploymentStatusInfo.handle_transition` (`common.py`) |
+//! | `transitions.rs` | `_stop_replica`, `record_replica_startup_failure`, replica state changes |
+//! | `scheduler.rs` | `DeploymentScheduler` (`deployment_scheduler.py`): `_prepare_gangs_for_deployment`, `_get_replicas_to_stop` |
+//! | `recovery.rs` | `_recover_from_checkpoint`, `_detect_and_remove_leaked_placement_groups` |
+//! | `calls.rs` | the controller's RPCs (`controller.py`), queued while it is down (`max_task_retries=-1`) |
+//! | `health.rs`, `replica.rs` | `ActorReplicaWrapper.check_health`; `ReplicaState`, `GangContext` (`common.py`) |
+//! | `wakeups.rs` | not in Ray: skipping loops that would change nothing |
+pub mod calls;
+pub mod check_health;
+pub mod check_replicas;
 pub mod controller;
 pub mod deployment_state;
+pub mod deployment_status;
 pub mod health;
 pub mod recovery;
 pub mod replica;
+pub mod scale;
 pub mod scheduler;
 pub mod status;
+pub mod transitions;
+pub mod wakeups;

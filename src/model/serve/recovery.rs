@@ -1,10 +1,10 @@
 //! Controller crash and restart: leaked placement-group detection, then re-attaching live replicas.
 use crate::model::events::{ControllerChange, EventKind};
+use crate::model::gcs::Gcs;
 use crate::model::serve::controller::{Ctx, ServeController};
-use crate::model::serve::deployment_state::{DeploymentReplica, GANG_PG_NAME_PREFIX};
+use crate::model::serve::deployment_state::{DeploymentReplica, GANG_PG_NAME_PREFIX, SERVE_REPLICA_NAME_PREFIX};
 use crate::model::serve::health::{HealthState, TickGrid};
 use crate::model::serve::replica::{ReplicaStartupStatus, ReplicaState};
-use crate::model::time::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
 
 impl ServeController {
@@ -13,6 +13,7 @@ impl ServeController {
     pub fn crash(&mut self, cx: &mut Ctx) {
         self.alive = false;
         self.recovering = false;
+        self.crashed_at = Some(cx.now());
         let back = cx.now().plus(cx.timing.controller_restart);
         self.restart_at = Some(back);
         cx.log.push(
@@ -77,24 +78,17 @@ impl ServeController {
                     health: HealthState::default(),
                     stop: None,
                     recover_ready_at: Some(now.plus(cx.timing.replica_recovery)),
+                    previous_controller_died_at: self.crashed_at,
+                    running_order: 0,
                     actor_ok: None,
                 });
                 let node = cx.node_of(&id);
                 cx.log.push(
-                    EventKind::ReplicaState {
-                        replica: id.clone(),
-                        app: d.config.app.clone(),
-                        deployment: d.config.name.clone(),
-                        gang_id: None,
-                        rank: None,
-                        from: None,
-                        to: ReplicaState::Recovering,
-                        node,
-                    },
+                    d.replica_event(&id, None, None, ReplicaState::Recovering, node),
                     format!("replica {id} found alive by the new controller: RECOVERING (its gang context is read back when it answers)"),
                 );
             }
-            ServeController::emit_status_from(d, None, "state rebuilt after the controller restart".to_string(), cx);
+            d.emit_status(None, "state rebuilt after the controller restart".to_string(), cx);
         }
         self.recovering = true;
         self.dirty = true;
@@ -125,10 +119,10 @@ impl ServeController {
             let mut live_actor_names: Option<BTreeSet<String>> = None;
             for name in names {
                 if name.starts_with(GANG_PG_NAME_PREFIX) {
-                    if !gcs_queries_fail && !cx.gcs.pg_in_use(name) {
+                    if !gcs_queries_fail && !held_by_alive_actor(cx.gcs, name) {
                         leaked.push((name.clone(), true));
                     }
-                } else if name.starts_with("SERVE_REPLICA::")
+                } else if name.starts_with(SERVE_REPLICA_NAME_PREFIX)
                     && !live_actor_names.get_or_insert_with(|| live().map(|a| a.full_name()).collect()).contains(name)
                 {
                     leaked.push((name.clone(), false));
@@ -137,7 +131,7 @@ impl ServeController {
         }
         for (name, gang) in leaked {
             let why = if gang {
-                "no live replica actor uses this gang placement group"
+                "no replica actor in state ALIVE holds this gang placement group (an actor still waiting for it is not ALIVE)"
             } else {
                 "no live actor has this per-replica placement group's name"
             };
@@ -155,7 +149,7 @@ impl ServeController {
             .gcs
             .pg_by_name
             .keys()
-            .filter(|n| n.starts_with(GANG_PG_NAME_PREFIX) && !cx.gcs.pg_in_use(n))
+            .filter(|n| n.starts_with(GANG_PG_NAME_PREFIX) && !held_by_alive_actor(cx.gcs, n))
             .filter(|n| !self.deployments.iter().any(|d| d.reservations.values().any(|r| &r.pg_name == *n)))
             .cloned()
             .collect();
@@ -167,27 +161,28 @@ impl ServeController {
                 ),
             );
             cx.gcs.remove_pg(&name, &format!("leaked placement group cleaned up by {why}"), cx.log);
-            self.dirty = true;
+            cx.changed = true;
         }
     }
 
-    /// The earliest the controller needs to run again after its last tick.
-    pub fn next_tick_at(
-        &self,
-        gcs: &crate::model::gcs::Gcs,
-        timing: &crate::model::scenario::Timing,
-    ) -> Option<SimTime> {
-        if !self.alive {
-            return None;
+    /// Recovery ends once no replica is RECOVERING any more (Ray: `update` returns `any_recovering`).
+    pub(super) fn finish_recovery_if_done(&mut self, cx: &mut Ctx) {
+        if self.recovering && self.deployments.iter().all(|d| d.count(&[ReplicaState::Recovering]) == 0) {
+            self.recovering = false;
+            cx.log.push(
+                EventKind::Controller { change: ControllerChange::Recovered, incarnation: self.incarnation },
+                "controller recovery finished: no replica is RECOVERING any more",
+            );
         }
-        let earliest = match self.last_tick {
-            None => return Some(self.grid.origin),
-            Some(t) => t.plus(self.grid.interval),
-        };
-        if self.dirty {
-            return Some(earliest);
-        }
-        let timer = self.next_timer(gcs, timing)?;
-        Some(self.grid.ceil(timer).max(earliest))
     }
+}
+
+/// Ray's `get_active_placement_group_ids` (`serve/_private/utils.py`): the placement groups of Serve actors in state
+/// ALIVE. An actor still waiting for its placement group (pending creation: not allocated yet) is not ALIVE, so a
+/// gang PG whose members all wait for it counts as leaked; an actor on a node that died but is not declared dead
+/// yet still is ALIVE to the GCS.
+fn held_by_alive_actor(gcs: &Gcs, pg_name: &str) -> bool {
+    gcs.pg_actors.get(pg_name).is_some_and(|ids| {
+        ids.iter().any(|id| gcs.actors.get(id).is_some_and(|a| (a.alive && a.node.is_some()) || a.unreachable))
+    })
 }

@@ -1,0 +1,98 @@
+//! The calls a user makes to the Serve controller (Ray 2.60, `serve/_private/controller.py`): scaling a deployment
+//! (a redeploy with a new `num_replicas`: `DeploymentState.deploy` → `_set_target_state`) and deleting an
+//! application (`delete_apps` → `ApplicationState.delete` → `DeploymentState.delete`).
+//!
+//! The controller actor is created with `max_task_retries=-1` (`serve/_private/client.py`/`api.py`), so a call made
+//! while it is dead is not lost: the caller's task waits and is retried against the restarted actor, which serves it
+//! after its constructor (recovery from the checkpoint) and before its control loop has finished recovering
+//! (observed: "Deleting app" logged before "Finished recovering deployments"). The model queues such calls on the
+//! controller and serves them, in order, right after the restart.
+use crate::model::scenario::ActionKind;
+use crate::model::serve::controller::{Ctx, ServeController};
+use crate::model::serve::status::DeploymentStatusInternalTrigger as Internal;
+
+/// A call made while the controller was down, waiting for the restarted controller.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueuedCall {
+    pub kind: ActionKind,
+    /// The event that recorded the call being queued.
+    pub queued_event: u64,
+}
+
+/// What a call did: (what it targets, a sentence), or why it was refused.
+pub type CallResult = Result<(Option<String>, String), String>;
+
+impl ActionKind {
+    /// A call to the Serve controller (queued while the controller is down), as opposed to a fault or a change
+    /// to the cluster.
+    pub fn is_controller_call(&self) -> bool {
+        matches!(self, ActionKind::SetNumReplicas { .. } | ActionKind::DeleteApp { .. })
+    }
+}
+
+impl ServeController {
+    /// Serve a controller call now. The controller must be alive (see [`QueuedCall`]).
+    pub fn serve_call(&mut self, kind: &ActionKind, cx: &mut Ctx) -> CallResult {
+        debug_assert!(self.alive, "calls are queued while the controller is down");
+        match kind {
+            ActionKind::SetNumReplicas { deployment, num_replicas } => {
+                self.set_target_num_replicas(&deployment.app, &deployment.deployment, *num_replicas, cx)
+            }
+            ActionKind::DeleteApp { app } => self.delete_app(app, cx),
+            other => Err(format!("{} is not a call to the Serve controller", other.name())),
+        }
+    }
+
+    /// A redeploy that changes only `num_replicas` (a lightweight config change: no replica restarts).
+    fn set_target_num_replicas(&mut self, app: &str, dep: &str, n: i64, cx: &mut Ctx) -> CallResult {
+        let Some(d) = self.deployments.iter_mut().find(|d| d.config.app == app && d.config.name == dep && !d.deleting)
+        else {
+            return Err(format!("deployment {app}/{dep} does not exist"));
+        };
+        // Ray refuses 0 (`PositiveInt`); scaling to zero is autoscaling's business (`min_replicas: 0`).
+        let n = u32::try_from(n)
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| format!("num_replicas ({n}) must be at least 1"))?;
+        let old = d.target;
+        if let Some(g) = &d.config.gang
+            && !n.is_multiple_of(g.gang_size)
+        {
+            return Err(format!("num_replicas ({n}) must be a multiple of gang_size ({})", g.gang_size));
+        }
+        if old == n {
+            return Err(format!("{app}/{dep} already targets {n} replicas"));
+        }
+        d.target = n;
+        d.quiet = false;
+        // deploy(): a changed config resets the failure count, the message and "a replica has started".
+        d.failure_count = 0;
+        d.replica_has_started = false;
+        let event = if n > old { Internal::ManuallyIncreaseNumReplicas } else { Internal::ManuallyDecreaseNumReplicas };
+        let verb = if n > old { "Upscaling" } else { "Downscaling" };
+        d.fire(event, Some(format!("{verb} from {old} to {n} replicas.")), cx);
+        self.update_app_statuses(cx);
+        self.dirty = true;
+        Ok((Some(format!("{app}/{dep}")), format!("num_replicas of {app}/{dep} set from {old} to {n}")))
+    }
+
+    /// `serve.delete`: every deployment of the application targets 0 replicas and is removed once empty.
+    fn delete_app(&mut self, app: &str, cx: &mut Ctx) -> CallResult {
+        let Some(ai) = self.apps.iter().position(|a| a.name == app) else {
+            return Err(format!("application {app} does not exist"));
+        };
+        if self.apps[ai].deleting {
+            return Err(format!("application {app} is already being deleted"));
+        }
+        self.apps[ai].deleting = true;
+        for d in self.deployments.iter_mut().filter(|d| d.config.app == app) {
+            d.deleting = true;
+            d.quiet = false;
+            d.target = 0;
+            d.fire(Internal::Delete, None, cx);
+        }
+        self.update_app_statuses(cx);
+        self.dirty = true;
+        Ok((Some(app.to_string()), format!("application {app} is being deleted: its target becomes 0")))
+    }
+}
