@@ -2,7 +2,7 @@
 //! (a redeploy with a new `num_replicas`: `DeploymentState.deploy` → `_set_target_state`) and deleting an
 //! application (`delete_apps` → `ApplicationState.delete` → `DeploymentState.delete`).
 //!
-//! The controller actor is created with `max_task_retries=-1` (`serve/_private/client.py`/`api.py`), so a call made
+//! The controller actor is created with `max_task_retries=-1` (`serve/_private/default_impl.py`), so a call made
 //! while it is dead is not lost: the caller's task waits and is retried against the restarted actor, which serves it
 //! after its constructor (recovery from the checkpoint) and before its control loop has finished recovering
 //! (observed: "Deleting app" logged before "Finished recovering deployments"). The model queues such calls on the
