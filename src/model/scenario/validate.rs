@@ -6,7 +6,7 @@
 //! fixed order: top-level fields, cluster, timing, toggles, applications, actions, each in file order.
 //!
 //! Limits that Ray does not have but a bounded, deterministic run needs are the constants below; each says why.
-use super::parse::capped;
+use super::error::capped;
 use super::{
     ActionKind, ApplicationSpec, DeploymentRef, DeploymentSpec, GangSchedulingConfig, NodeSpec, RayActorOptions,
     ReplicaRef, SCENARIO_FORMAT, Scenario, ScenarioError, Times, TimingSpec, Toggles,
