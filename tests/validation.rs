@@ -923,6 +923,38 @@ fn toggles_take_only_their_named_values() {
     )]);
 }
 
+#[test]
+fn a_misspelt_toggle_value_names_the_field_the_allowed_values_and_the_closest() {
+    only(
+        &reject(&[("/toggles", json!({ "leak_detection": "periodical" }))]),
+        "toggles.leak_detection",
+        &["'at_controller_start' or 'periodic'", "(found 'periodical')", "did you mean `periodic`?"],
+    );
+    only(
+        &reject(&[("/toggles", json!({ "gang_pg_removal": "Last_Member" }))]),
+        "toggles.gang_pg_removal",
+        &["'last_member' or 'first_member'", "did you mean `last_member`?"],
+    );
+}
+
+#[test]
+fn an_unknown_toggle_is_an_error_with_a_did_you_mean() {
+    only(
+        &reject(&[("/toggles", json!({ "leak_detetcion": "periodic" }))]),
+        "toggles.leak_detetcion",
+        &["unknown field `leak_detetcion`", "`gang_pg_removal`", "did you mean `leak_detection`?"],
+    );
+}
+
+#[test]
+fn every_value_of_every_toggle_is_accepted_and_selects_its_behaviour() {
+    use gangplank::model::serve::behaviour::Behaviour;
+    for b in Behaviour::all() {
+        let s = accept(&[("/toggles", serde_json::to_value(b.toggles()).unwrap())]);
+        assert_eq!(s.toggles.resolve(), b);
+    }
+}
+
 // =================================================================================================================
 // Actions
 

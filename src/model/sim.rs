@@ -32,7 +32,7 @@ macro_rules! ctx {
             log: &mut $s.log,
             rng: &mut $s.rng,
             timing: &$s.timing,
-            toggles: &$s.scenario.toggles,
+            toggles: &$s.behaviour,
             seed: $s.scenario.seed,
             gcs_queries_fail: $s.now < $s.gcs_queries_fail_until,
         }
@@ -43,6 +43,8 @@ macro_rules! ctx {
 pub struct Simulation {
     pub(crate) scenario: Scenario,
     pub(crate) timing: Timing,
+    /// The scenario's toggles, resolved once.
+    pub(crate) behaviour: crate::model::serve::behaviour::Behaviour,
     pub(crate) rng: ChaCha8Rng,
     pub(crate) now: SimTime,
     /// Pending actions by (time, order).
@@ -75,6 +77,7 @@ impl Simulation {
     /// Build a run from a scenario that passed validation (`parse_scenario`).
     pub fn new(scenario: &Scenario) -> Simulation {
         let timing = scenario.timing.resolve();
+        let behaviour = scenario.toggles.resolve();
         let head = &scenario.cluster.head;
         let mut nodes = vec![Node {
             id: scenario.head_id(),
@@ -136,6 +139,7 @@ impl Simulation {
         let mut sim = Simulation {
             scenario: scenario.clone(),
             timing,
+            behaviour,
             rng: ChaCha8Rng::seed_from_u64(scenario.seed),
             now: SimTime::ZERO,
             actions: BTreeMap::new(),
@@ -232,7 +236,7 @@ impl Simulation {
         let gcs = self.gcs.next_timer();
         let restart = if self.controller.alive { None } else { self.controller.restart_at };
         // Periodic leak detection resumes when cluster-state queries work again: wake the controller then.
-        let queries_back = (self.scenario.toggles.leak_detection == "periodic"
+        let queries_back = (self.behaviour.leak_detection == crate::model::serve::behaviour::LeakDetection::Periodic
             && self.gcs_queries_fail_until > self.now)
             .then_some(self.gcs_queries_fail_until);
         let tick =

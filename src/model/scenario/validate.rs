@@ -7,11 +7,13 @@
 //!
 //! Limits that Ray does not have but a bounded, deterministic run needs are the constants below; each says why.
 use super::error::capped;
+use super::messages::did_you_mean;
 use super::{
     ActionKind, ApplicationSpec, DeploymentRef, DeploymentSpec, GangSchedulingConfig, NodeSpec, RayActorOptions,
     ReplicaRef, SCENARIO_FORMAT, Scenario, ScenarioError, Times, TimingSpec, Toggles,
 };
 use crate::model::resources::{Resources, UNITS, fmt_amount, to_units};
+use crate::model::serve::behaviour::{Choice, GangPgRemoval, LeakDetection, StartupFailureCounting};
 use std::collections::BTreeMap;
 
 /// `until_s` at most 7 days of simulated time. Time itself could go much further (microseconds in a u64), but
@@ -326,15 +328,20 @@ impl Validator {
         self.positive_opt(&p("slow_startup_warning_s"), t.slow_startup_warning_s);
     }
 
+    /// Each named toggle takes one of its enum's values (`ALL`); an unknown key is refused when the file is read.
     fn toggles(&mut self, t: &Toggles) {
-        self.one_of("toggles.gang_pg_removal", &t.gang_pg_removal, &["last_member", "first_member"]);
-        self.one_of("toggles.startup_failure_counting", &t.startup_failure_counting, &["per_gang", "per_replica"]);
-        self.one_of("toggles.leak_detection", &t.leak_detection, &["at_controller_start", "periodic"]);
+        self.choice::<GangPgRemoval>(&t.gang_pg_removal);
+        self.choice::<StartupFailureCounting>(&t.startup_failure_counting);
+        self.choice::<LeakDetection>(&t.leak_detection);
     }
 
-    fn one_of(&mut self, path: &str, value: &str, allowed: &[&str]) {
-        if !allowed.contains(&value) {
-            self.push(path, format!("Input should be {} (found '{value}')", quoted_or(allowed)));
+    fn choice<C: Choice>(&mut self, value: &str) {
+        if C::parse(value).is_none() {
+            let allowed = C::names();
+            self.push(
+                format!("toggles.{}", C::FIELD),
+                format!("Input should be {} (found '{value}'){}", quoted_or(&allowed), did_you_mean(value, &allowed)),
+            );
         }
     }
 

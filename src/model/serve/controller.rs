@@ -5,7 +5,8 @@ use crate::model::ids;
 use crate::model::log::EventLog;
 use crate::model::placement::{Bundle, PgOwner};
 use crate::model::resources::Resources;
-use crate::model::scenario::{Timing, Toggles};
+use crate::model::scenario::Timing;
+use crate::model::serve::behaviour::{Behaviour, GangPgRemoval, LeakDetection, StartupFailureCounting};
 use crate::model::serve::deployment_state::{
     DeploymentReplica, DeploymentState, GANG_PG_NAME_PREFIX, GangReservation, StopState,
 };
@@ -25,7 +26,7 @@ pub struct Ctx<'a> {
     pub log: &'a mut EventLog,
     pub rng: &'a mut ChaCha8Rng,
     pub timing: &'a Timing,
-    pub toggles: &'a Toggles,
+    pub toggles: &'a Behaviour,
     pub seed: u64,
     /// Cluster-state queries fail right now (`fail_gcs_queries`).
     pub gcs_queries_fail: bool,
@@ -98,7 +99,7 @@ impl ServeController {
                 self.check_and_update_replicas(d, cx);
             }
         }
-        if cx.toggles.leak_detection == "periodic" && !cx.gcs_queries_fail {
+        if cx.toggles.leak_detection == LeakDetection::Periodic && !cx.gcs_queries_fail {
             self.remove_leaked_gang_placement_groups(cx, "periodic leak detection");
         }
         // STEP 2: status.
@@ -406,7 +407,7 @@ impl ServeController {
     /// The STARTING sweep with its gang sibling sweep (Ray's `_check_startup_replicas`).
     fn startup_sweep(&mut self, di: usize, state: ReplicaState, cx: &mut Ctx) {
         let now = cx.now();
-        let counting_per_gang = cx.toggles.startup_failure_counting != "per_replica";
+        let counting_per_gang = cx.toggles.startup_failure_counting == StartupFailureCounting::PerGang;
         let d = &mut self.deployments[di];
         let mut failed_gangs: Vec<(String, String, u64)> = Vec::new();
         for idx in 0..d.replicas.len() {
@@ -672,7 +673,7 @@ impl ServeController {
     /// STOPPING replicas whose actor is gone leave the table; past their deadline they are force-killed.
     fn reap_stopping(&mut self, di: usize, cx: &mut Ctx) {
         let now = cx.now();
-        let first_member_removal = cx.toggles.gang_pg_removal == "first_member";
+        let first_member_removal = cx.toggles.gang_pg_removal == GangPgRemoval::FirstMember;
         let d = &mut self.deployments[di];
         let mut idx = 0;
         while idx < d.replicas.len() {

@@ -1,4 +1,5 @@
 //! The Serve controller, mirroring Ray's `serve/_private` layout.
+pub mod behaviour;
 pub mod controller;
 pub mod deployment_state;
 pub mod health;
