@@ -374,10 +374,7 @@ impl Simulation {
                         app: deployment.app.clone(),
                         deployment: deployment.deployment.clone(),
                         rank: *rank,
-                        remaining: match times {
-                            Times::Count(n) => Some(*n),
-                            Times::Forever => None,
-                        },
+                        remaining: *times,
                     });
                     let which = rank.map(|r| format!(" of gang rank {r}")).unwrap_or_default();
                     let how = match times {

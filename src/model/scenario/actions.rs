@@ -90,6 +90,25 @@ pub enum Times {
     Forever,
 }
 
+impl Times {
+    /// Use up one repetition: false when none is left (a count of 0); `Forever` never runs out.
+    pub fn take_one(&mut self) -> bool {
+        match self {
+            Times::Forever => true,
+            Times::Count(0) => false,
+            Times::Count(n) => {
+                *n -= 1;
+                true
+            }
+        }
+    }
+
+    /// No repetition is left.
+    pub fn is_spent(self) -> bool {
+        self == Times::Count(0)
+    }
+}
+
 impl Serialize for Times {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
