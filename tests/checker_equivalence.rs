@@ -195,7 +195,7 @@ fn random_scenario(seed: u64) -> Result<Scenario, String> {
             7 => json!({ "at_s": at, "do": "kill_controller" }),
             8 => json!({ "at_s": at, "do": "fail_gcs_queries", "for_s": 0.2 + g.below(30) as f64 / 10.0 }),
             9 => json!({ "at_s": at, "do": "set_num_replicas", "deployment": { "app": app, "deployment": dep },
-                "num_replicas": gang.unwrap_or(1) * g.below(4) }),
+                "num_replicas": gang.unwrap_or(1) * (1 + g.below(3)) }),
             _ => json!({ "at_s": at, "do": "delete_app", "app": app }),
         };
         actions.push(a);

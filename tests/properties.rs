@@ -167,7 +167,7 @@ fn dep_g(max_mult: u32, selectors: bool) -> impl Strategy<Value = DepG> {
         proptest::option::weighted(0.2, 1..=25u32),
         proptest::option::weighted(0.2, 5..=40u32),
     );
-    (kind, 0..=max_mult, 0..CPU_CHOICES.len(), proptest::bool::weighted(0.1), bundles, extras).prop_map(
+    (kind, 1..=max_mult, 0..CPU_CHOICES.len(), proptest::bool::weighted(0.1), bundles, extras).prop_map(
         |(kind, mult, cpu, gpu, bundles, (selector, max_constructor_retry_count, hc_period_ds))| DepG {
             kind,
             mult,
@@ -223,7 +223,7 @@ fn fault_g(max_mult: u32, labels: bool) -> impl Strategy<Value = FaultG> {
         2 => node_g(0, labels).prop_map(FaultG::AddNode),
         2 => Just(FaultG::KillController),
         1 => (1..=200u32).prop_map(FaultG::FailGcsQueries),
-        2 => (0..8usize, 0..=max_mult).prop_map(|(dep, mult)| FaultG::SetNumReplicas { dep, mult }),
+        2 => (0..8usize, 1..=max_mult).prop_map(|(dep, mult)| FaultG::SetNumReplicas { dep, mult }),
         1 => (0..3usize).prop_map(FaultG::DeleteApp),
     ]
 }

@@ -39,6 +39,13 @@ const MAX_CLUSTER_RESOURCE_TOTAL: f64 = 1e14;
 /// Ray Serve's MAX_REPLICAS_PER_NODE_MAX_VALUE.
 const MAX_REPLICAS_PER_NODE: i64 = 100;
 
+/// Ray 2.60's refusal of `num_replicas: 0`: the config schema's `PositiveInt` (`serve/schema.py`
+/// `DeploymentSchema.num_replicas`), then `@serve.deployment` and `Deployment.options()` (`serve/api.py`
+/// `deployment`, `serve/deployment.py` `Deployment.options`: "num_replicas is expected to larger than 0").
+const NUM_REPLICAS_ZERO: &str = "Input should be greater than 0 (found 0). Ray 2.60: \"num_replicas is expected to \
+                                 larger than 0\"; scaling to zero is autoscaling's (min_replicas: 0), which Gangplank \
+                                 does not model";
+
 const GANG_STRATEGIES: [&str; 2] = ["PACK", "SPREAD"];
 const PG_STRATEGIES: [&str; 4] = ["PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD"];
 
@@ -120,10 +127,16 @@ impl Validator {
         }
     }
 
-    /// A replica count: >= 0 (Ray's NonNegativeInt) and at most the model's limit.
+    /// A replica count (`num_replicas`, `set_num_replicas`): at least 1, as Ray 2.60 requires of `num_replicas` in
+    /// `@serve.deployment`, `.options()` and the config schema (`PositiveInt`), and at most the model's limit. A
+    /// negative count gets DeploymentConfig's `NonNegativeInt` message; 0 gets the schema's and the decorator's.
     fn replica_count(&mut self, path: &str, n: i64) -> bool {
         if n < 0 {
             self.push(path, format!("Input should be greater than or equal to 0 (found {n})"));
+            return false;
+        }
+        if n == 0 {
+            self.push(path, NUM_REPLICAS_ZERO);
             return false;
         }
         if n > MAX_REPLICAS_PER_DEPLOYMENT {
