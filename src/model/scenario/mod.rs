@@ -189,7 +189,10 @@ fn default_failure_policy() -> String {
 }
 
 /// Named switches for behaviour that changed across Ray versions or is a known 2.60 bug. The defaults are Ray
-/// 2.60's released behaviour; each alternative is documented where it is used.
+/// 2.60's released behaviour; each alternative is documented where it is used. The values stay strings here so that
+/// validation can name a bad one; a run resolves them once into the typed
+/// [`Behaviour`](crate::model::serve::behaviour::Behaviour) ([`Toggles::resolve`]), whose enums' `ALL` are the values
+/// validation allows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Toggles {
