@@ -10,6 +10,7 @@
 //! also asserts that violations did occur, so it compares the checkers where it matters.
 use gangplank::model::Simulation;
 use gangplank::model::scenario::{Scenario, Toggles, parse_scenario};
+use gangplank::model::serve::behaviour::{Behaviour, GangPgRemoval, LeakDetection, StartupFailureCounting};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
@@ -41,26 +42,9 @@ fn twin(s: &Scenario, what: &str) -> usize {
     fast.violations().len()
 }
 
+/// Every combination of the toggles' values (each enum's `ALL`, both values of each bool).
 fn toggle_combinations() -> Vec<Toggles> {
-    let mut out = Vec::new();
-    for removal in ["last_member", "first_member"] {
-        for counting in ["per_gang", "per_replica"] {
-            for sweep in [false, true] {
-                for teardown in [true, false] {
-                    for leak in ["at_controller_start", "periodic"] {
-                        out.push(Toggles {
-                            gang_pg_removal: removal.to_string(),
-                            startup_failure_counting: counting.to_string(),
-                            sweep_pending_migration: sweep,
-                            incomplete_gang_teardown: teardown,
-                            leak_detection: leak.to_string(),
-                        });
-                    }
-                }
-            }
-        }
-    }
-    out
+    Behaviour::all().iter().map(Behaviour::toggles).collect()
 }
 
 #[test]
@@ -105,7 +89,7 @@ impl Gen {
     fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
         xs[self.below(xs.len() as u64) as usize]
     }
 }
@@ -211,7 +195,7 @@ fn random_scenario(seed: u64) -> Result<Scenario, String> {
             7 => json!({ "at_s": at, "do": "kill_controller" }),
             8 => json!({ "at_s": at, "do": "fail_gcs_queries", "for_s": 0.2 + g.below(30) as f64 / 10.0 }),
             9 => json!({ "at_s": at, "do": "set_num_replicas", "deployment": { "app": app, "deployment": dep },
-                "num_replicas": gang.unwrap_or(1) * g.below(4) }),
+                "num_replicas": gang.unwrap_or(1) * (1 + g.below(3)) }),
             _ => json!({ "at_s": at, "do": "delete_app", "app": app }),
         };
         actions.push(a);
@@ -236,11 +220,11 @@ fn random_scenario(seed: u64) -> Result<Scenario, String> {
             "slow_startup_warning_s": 5 + g.below(20),
         },
         "toggles": {
-            "gang_pg_removal": g.pick(&["last_member", "first_member"]),
-            "startup_failure_counting": g.pick(&["per_gang", "per_replica"]),
+            "gang_pg_removal": g.pick(GangPgRemoval::ALL).as_str(),
+            "startup_failure_counting": g.pick(StartupFailureCounting::ALL).as_str(),
             "sweep_pending_migration": g.chance(50),
             "incomplete_gang_teardown": g.chance(70),
-            "leak_detection": g.pick(&["at_controller_start", "periodic"]),
+            "leak_detection": g.pick(LeakDetection::ALL).as_str(),
         },
         "applications": apps,
         "actions": actions,

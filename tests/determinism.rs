@@ -56,7 +56,7 @@ fn busy_scenario(seed: u64) -> Scenario {
         { "at_s": 120, "do": "fail_gcs_queries", "for_s": 5 },
         { "at_s": 121, "do": "kill_controller" },
         { "at_s": 140, "do": "set_num_replicas", "deployment": { "app": "llm", "deployment": "pack" }, "num_replicas": 6 },
-        { "at_s": 160, "do": "set_num_replicas", "deployment": { "app": "llm", "deployment": "spread" }, "num_replicas": 0 },
+        { "at_s": 160, "do": "set_num_replicas", "deployment": { "app": "llm", "deployment": "pack" }, "num_replicas": 2 },
         { "at_s": 180, "do": "delete_app", "app": "web" }
       ]
     }"#;

@@ -24,9 +24,9 @@ use gangplank::model::placement::PlacementGroupState;
 use gangplank::model::resources::Resources;
 use gangplank::model::scenario::{
     Action, ActionKind, ApplicationSpec, ClusterSpec, DeploymentRef, DeploymentSpec, GangSchedulingConfig, HeadSpec,
-    NodeSpec, RayActorOptions, ReplicaRef, SCENARIO_FORMAT, Scenario, Times, TimingSpec, Toggles, parse_scenario,
-    validate,
+    NodeSpec, RayActorOptions, ReplicaRef, SCENARIO_FORMAT, Scenario, Times, TimingSpec, parse_scenario, validate,
 };
+use gangplank::model::serve::behaviour::{Behaviour, GangPgRemoval, LeakDetection, StartupFailureCounting};
 use gangplank::model::serve::replica::ReplicaState;
 use gangplank::model::serve::status::{ApplicationStatus, DeploymentStatus, DeploymentStatusTrigger};
 use gangplank::model::snapshot::{DeploymentView, PlacementGroupView, Snapshot};
@@ -129,29 +129,8 @@ struct ScenarioG {
     faults: Vec<(u32, FaultG)>,
     /// Add back a node like each one killed, one second after the last fault (settling needs capacity).
     restore_capacity: bool,
-    toggles: TogglesG,
-}
-
-/// The model's switches between Ray 2.60 behaviour and its alternatives (`Toggles`).
-#[derive(Clone, Debug)]
-struct TogglesG {
-    leak_periodic: bool,
-    first_member_removal: bool,
-    per_replica_counting: bool,
-    sweep_pending_migration: bool,
-    no_incomplete_gang_teardown: bool,
-}
-
-impl TogglesG {
-    fn toggles(&self) -> Toggles {
-        Toggles {
-            gang_pg_removal: if self.first_member_removal { "first_member" } else { "last_member" }.to_string(),
-            startup_failure_counting: if self.per_replica_counting { "per_replica" } else { "per_gang" }.to_string(),
-            sweep_pending_migration: self.sweep_pending_migration,
-            incomplete_gang_teardown: !self.no_incomplete_gang_teardown,
-            leak_detection: if self.leak_periodic { "periodic" } else { "at_controller_start" }.to_string(),
-        }
-    }
+    /// The model's switches between Ray 2.60 behaviour and its alternatives (the scenario's `toggles`).
+    toggles: Behaviour,
 }
 
 // ===============================================================================================================
@@ -188,7 +167,7 @@ fn dep_g(max_mult: u32, selectors: bool) -> impl Strategy<Value = DepG> {
         proptest::option::weighted(0.2, 1..=25u32),
         proptest::option::weighted(0.2, 5..=40u32),
     );
-    (kind, 0..=max_mult, 0..CPU_CHOICES.len(), proptest::bool::weighted(0.1), bundles, extras).prop_map(
+    (kind, 1..=max_mult, 0..CPU_CHOICES.len(), proptest::bool::weighted(0.1), bundles, extras).prop_map(
         |(kind, mult, cpu, gpu, bundles, (selector, max_constructor_retry_count, hc_period_ds))| DepG {
             kind,
             mult,
@@ -244,20 +223,21 @@ fn fault_g(max_mult: u32, labels: bool) -> impl Strategy<Value = FaultG> {
         2 => node_g(0, labels).prop_map(FaultG::AddNode),
         2 => Just(FaultG::KillController),
         1 => (1..=200u32).prop_map(FaultG::FailGcsQueries),
-        2 => (0..8usize, 0..=max_mult).prop_map(|(dep, mult)| FaultG::SetNumReplicas { dep, mult }),
+        2 => (0..8usize, 1..=max_mult).prop_map(|(dep, mult)| FaultG::SetNumReplicas { dep, mult }),
         1 => (0..3usize).prop_map(FaultG::DeleteApp),
     ]
 }
 
 /// Ray 2.60's toggles, except `leak_detection`, which takes either value; with `vary_all`, every toggle varies.
-fn toggles_g(vary_all: bool) -> impl Strategy<Value = TogglesG> {
+fn toggles_g(vary_all: bool) -> impl Strategy<Value = Behaviour> {
     let other = move |p: f64| proptest::bool::weighted(if vary_all { p } else { 0.0 });
-    (any::<bool>(), other(0.2), other(0.2), other(0.2), other(0.2)).prop_map(|(a, b, c, d, e)| TogglesG {
-        leak_periodic: a,
-        first_member_removal: b,
-        per_replica_counting: c,
+    // `ALL[0]` is Ray 2.60's value; `true` picks the other one.
+    (any::<bool>(), other(0.2), other(0.2), other(0.2), other(0.2)).prop_map(|(a, b, c, d, e)| Behaviour {
+        leak_detection: LeakDetection::ALL[usize::from(a)],
+        gang_pg_removal: GangPgRemoval::ALL[usize::from(b)],
+        startup_failure_counting: StartupFailureCounting::ALL[usize::from(c)],
         sweep_pending_migration: d,
-        no_incomplete_gang_teardown: e,
+        incomplete_gang_teardown: !e,
     })
 }
 
@@ -569,7 +549,8 @@ fn events_excerpt(sim: &Simulation, last: usize) -> String {
 const RAY_2_60_LEAK: &str = "ray_2_60_unregistered_gang_pg_leak";
 
 fn ray_2_60_behaviour(s: &Scenario, v: &Violation) -> bool {
-    v.reproduces_ray_2_60 && !(v.invariant == RAY_2_60_LEAK && s.toggles.leak_detection != "at_controller_start")
+    v.reproduces_ray_2_60
+        && !(v.invariant == RAY_2_60_LEAK && s.toggles.resolve().leak_detection != LeakDetection::AtControllerStart)
 }
 
 fn check_invariants(s: &Scenario, stats: &Stats) -> Result<Simulation, String> {
@@ -1260,13 +1241,7 @@ fn room_check_is_sound_on_small_cases() {
         },
         faults: vec![],
         restore_capacity: false,
-        toggles: TogglesG {
-            leak_periodic: false,
-            first_member_removal: false,
-            per_replica_counting: false,
-            sweep_pending_migration: false,
-            no_incomplete_gang_teardown: false,
-        },
+        toggles: Behaviour::default(),
     };
     let s = build(&g);
     validate(&s).expect("valid");

@@ -153,7 +153,7 @@ fn a_scenario_with_every_action_kind_is_valid() {
             { "at_s": 8, "do": "kill_controller" },
             { "at_s": 9, "do": "fail_gcs_queries", "for_s": 2.5 },
             { "at_s": 10, "do": "set_num_replicas", "deployment": { "app": "app", "deployment": "G" }, "num_replicas": 6 },
-            { "at_s": 10, "do": "set_num_replicas", "deployment": { "app": "app", "deployment": "N" }, "num_replicas": 0 },
+            { "at_s": 10, "do": "set_num_replicas", "deployment": { "app": "app", "deployment": "N" }, "num_replicas": 1 },
             { "at_s": 60, "do": "delete_app", "app": "app" }
         ]),
     )]);
@@ -170,10 +170,9 @@ fn a_scenario_with_every_action_kind_is_valid() {
 
 #[test]
 fn ray_accepts_these_and_so_do_we() {
-    // gang_size 1, SPREAD, num_replicas 0, gang + placement_group_bundles (api_validation.json "ok:" cases).
+    // gang_size 1, SPREAD, gang + placement_group_bundles (api_validation.json "ok:" cases).
     accept(&[(&format!("{G_PTR}/gang_scheduling_config/gang_size"), json!(1))]);
     accept(&[(&format!("{G_PTR}/gang_scheduling_config/gang_placement_strategy"), json!("SPREAD"))]);
-    accept(&[(&format!("{G_PTR}/num_replicas"), json!(0))]);
     accept(&[(&format!("{G_PTR}/placement_group_bundles"), json!([{ "CPU": 1 }, { "CPU": 0.5 }]))]);
     // STRICT_* stay valid placement-group strategies for non-gang deployments.
     accept(&[
@@ -466,6 +465,32 @@ fn gang_size_must_be_at_least_one() {
 fn num_replicas_must_be_a_multiple_of_gang_size() {
     let e = reject(&[(&format!("{G_PTR}/num_replicas"), json!(5))]);
     only(&e, &format!("{G}.num_replicas"), &["num_replicas (5) must be a multiple of gang_size (2)."]);
+}
+
+/// Fidelity rule 6: Ray 2.60 refuses `num_replicas: 0` in `@serve.deployment` and `.options()` ("num_replicas is
+/// expected to larger than 0", serve/api.py and serve/deployment.py) and in the config schema (`PositiveInt`,
+/// "Input should be greater than 0"). Scaling to zero is autoscaling's (`min_replicas: 0`), not modelled.
+#[test]
+fn num_replicas_must_be_at_least_one_as_in_ray() {
+    let words =
+        ["Input should be greater than 0 (found 0)", "num_replicas is expected to larger than 0", "min_replicas"];
+    only(&reject(&[(&format!("{N_PTR}/num_replicas"), json!(0))]), &format!("{N}.num_replicas"), &words);
+    // For a gang deployment too, although 0 is a multiple of every gang_size.
+    only(&reject(&[(&format!("{G_PTR}/num_replicas"), json!(0))]), &format!("{G}.num_replicas"), &words);
+}
+
+#[test]
+fn set_num_replicas_must_be_at_least_one_as_in_ray() {
+    let words = ["Input should be greater than 0 (found 0)", "num_replicas is expected to larger than 0"];
+    for d in ["N", "G"] {
+        only(
+            &reject_actions(
+                json!([{ "at_s": 1, "do": "set_num_replicas", "deployment": { "app": "app", "deployment": d }, "num_replicas": 0 }]),
+            ),
+            "actions[0].num_replicas",
+            &words,
+        );
+    }
 }
 
 #[test]
@@ -816,10 +841,7 @@ fn replica_counts_are_bounded() {
         &["at most 1000"],
     );
     only(
-        &reject(&[
-            (&format!("{G_PTR}/gang_scheduling_config/gang_size"), json!(5000)),
-            (&format!("{G_PTR}/num_replicas"), json!(0)),
-        ]),
+        &reject(&[(&format!("{G_PTR}/gang_scheduling_config/gang_size"), json!(5000))]),
         &format!("{G}.gang_scheduling_config.gang_size"),
         &["at most 1000"],
     );
@@ -921,6 +943,38 @@ fn toggles_take_only_their_named_values() {
         json!({ "gang_pg_removal": "first_member", "startup_failure_counting": "per_replica",
         "sweep_pending_migration": true, "incomplete_gang_teardown": false }),
     )]);
+}
+
+#[test]
+fn a_misspelt_toggle_value_names_the_field_the_allowed_values_and_the_closest() {
+    only(
+        &reject(&[("/toggles", json!({ "leak_detection": "periodical" }))]),
+        "toggles.leak_detection",
+        &["'at_controller_start' or 'periodic'", "(found 'periodical')", "did you mean `periodic`?"],
+    );
+    only(
+        &reject(&[("/toggles", json!({ "gang_pg_removal": "Last_Member" }))]),
+        "toggles.gang_pg_removal",
+        &["'last_member' or 'first_member'", "did you mean `last_member`?"],
+    );
+}
+
+#[test]
+fn an_unknown_toggle_is_an_error_with_a_did_you_mean() {
+    only(
+        &reject(&[("/toggles", json!({ "leak_detetcion": "periodic" }))]),
+        "toggles.leak_detetcion",
+        &["unknown field `leak_detetcion`", "`gang_pg_removal`", "did you mean `leak_detection`?"],
+    );
+}
+
+#[test]
+fn every_value_of_every_toggle_is_accepted_and_selects_its_behaviour() {
+    use gangplank::model::serve::behaviour::Behaviour;
+    for b in Behaviour::all() {
+        let s = accept(&[("/toggles", serde_json::to_value(b.toggles()).unwrap())]);
+        assert_eq!(s.toggles.resolve(), b);
+    }
 }
 
 // =================================================================================================================

@@ -8,7 +8,7 @@ use crate::model::log::EventLog;
 use crate::model::placement::{Bundle, PgOwner, PlacementGroup, PlacementGroupState, PlacementStrategy, choose_nodes};
 use crate::model::placement_index::{ActorIndex, BundleIndex, choose_nodes_indexed, spread_actor_scan};
 use crate::model::resources::Resources;
-use crate::model::scenario::NodeSpec;
+use crate::model::scenario::{NodeSpec, Times};
 use crate::model::serve::replica::GangContext;
 use crate::model::time::{SimDuration, SimTime};
 use rand::{RngExt, SeedableRng};
@@ -78,8 +78,8 @@ pub struct ConstructorFault {
     pub app: String,
     pub deployment: String,
     pub rank: Option<u32>,
-    /// `None`: every time.
-    pub remaining: Option<u32>,
+    /// How many more constructor runs fail.
+    pub remaining: Times,
 }
 
 #[derive(Clone, Debug)]
@@ -723,14 +723,12 @@ impl Gcs {
             f.app == a.app
                 && f.deployment == a.deployment
                 && (f.rank.is_none() || f.rank == rank)
-                && f.remaining != Some(0)
+                && !f.remaining.is_spent()
         });
         let Some(i) = hit else { return false };
-        if let Some(n) = &mut self.constructor_faults[i].remaining {
-            *n -= 1;
-        }
-        self.constructor_faults.retain(|f| f.remaining != Some(0));
-        true
+        let fails = self.constructor_faults[i].remaining.take_one();
+        self.constructor_faults.retain(|f| !f.remaining.is_spent());
+        fails
     }
 
     /// Mark a deployment as changed from outside (a fault injected into one of its actors).

@@ -238,7 +238,8 @@ fn leak_gate(sim: &Simulation) -> bool {
 
 /// Periodic leak detection cannot run while cluster-state queries fail: gang PG leaks are not flagged then.
 fn leak_paused(sim: &Simulation) -> bool {
-    sim.scenario.toggles.leak_detection == "periodic" && sim.now < sim.gcs_queries_fail_until
+    sim.behaviour.leak_detection == crate::model::serve::behaviour::LeakDetection::Periodic
+        && sim.now < sim.gcs_queries_fail_until
 }
 
 /// Whether anything that changed since the last check fails an invariant now (the same per-entity checks as

@@ -2,8 +2,7 @@
 //!
 //! Rule: nothing under `model` imports a web crate (yew, web-sys, gloo, js-sys, wasm-bindgen), reads a clock or
 //! keeps global state. `tests/architecture.rs` enforces it. Plain data in (a [`scenario::Scenario`] and
-//! [`actions::Action`]s), plain data out ([`snapshot::Snapshot`], [`events::Event`]s, [`trace::Trace`]).
-pub mod actions;
+//! [`scenario::Action`]s), plain data out ([`snapshot::Snapshot`], [`events::Event`]s, [`trace::Trace`]).
 pub mod cluster;
 pub mod events;
 pub mod gcs;

@@ -33,7 +33,7 @@ macro_rules! ctx {
             log: &mut $s.log,
             rng: &mut $s.rng,
             timing: &$s.timing,
-            toggles: &$s.scenario.toggles,
+            toggles: &$s.behaviour,
             seed: $s.scenario.seed,
             gcs_queries_fail: $s.now < $s.gcs_queries_fail_until,
             changed: false,
@@ -45,6 +45,8 @@ macro_rules! ctx {
 pub struct Simulation {
     pub(crate) scenario: Scenario,
     pub(crate) timing: Timing,
+    /// The scenario's toggles, resolved once.
+    pub(crate) behaviour: crate::model::serve::behaviour::Behaviour,
     pub(crate) rng: ChaCha8Rng,
     pub(crate) now: SimTime,
     /// Pending actions by (time, order).
@@ -77,6 +79,7 @@ impl Simulation {
     /// Build a run from a scenario that passed validation (`parse_scenario`).
     pub fn new(scenario: &Scenario) -> Simulation {
         let timing = scenario.timing.resolve();
+        let behaviour = scenario.toggles.resolve();
         let head = &scenario.cluster.head;
         let mut nodes = vec![Node {
             id: scenario.head_id(),
@@ -140,6 +143,7 @@ impl Simulation {
         let mut sim = Simulation {
             scenario: scenario.clone(),
             timing,
+            behaviour,
             rng: ChaCha8Rng::seed_from_u64(scenario.seed),
             now: SimTime::ZERO,
             actions: BTreeMap::new(),
@@ -236,7 +240,7 @@ impl Simulation {
         let gcs = self.gcs.next_timer();
         let restart = if self.controller.alive { None } else { self.controller.restart_at };
         // Periodic leak detection resumes when cluster-state queries work again: wake the controller then.
-        let queries_back = (self.scenario.toggles.leak_detection == "periodic"
+        let queries_back = (self.behaviour.leak_detection == crate::model::serve::behaviour::LeakDetection::Periodic
             && self.gcs_queries_fail_until > self.now)
             .then_some(self.gcs_queries_fail_until);
         let tick =
@@ -375,10 +379,7 @@ impl Simulation {
                         app: deployment.app.clone(),
                         deployment: deployment.deployment.clone(),
                         rank: *rank,
-                        remaining: match times {
-                            Times::Count(n) => Some(*n),
-                            Times::Forever => None,
-                        },
+                        remaining: *times,
                     });
                     let which = rank.map(|r| format!(" of gang rank {r}")).unwrap_or_default();
                     let how = match times {

@@ -221,7 +221,7 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                 let step = d.gang_size.unwrap_or(1).max(1);
                 let wanted =
                     if num_replicas.is_empty() { d.target_num_replicas.to_string() } else { (*num_replicas).clone() };
-                let n = wanted.trim().parse::<i64>().ok().filter(|v| *v >= 0);
+                let n = wanted.trim().parse::<i64>().ok().filter(|v| *v >= 1);
                 let multiple = n.is_some_and(|v| v % step as i64 == 0);
                 let dref = DeploymentRef { app: app.clone(), deployment: deployment.clone() };
                 let body = html! {
@@ -233,7 +233,7 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                         <fieldset>
                             <legend>{ "Scale" }</legend>
                             <label><span>{ "num_replicas" }</span>
-                                <input type="number" min="0" step={step.to_string()} value={wanted.clone()}
+                                <input type="number" min={step.to_string()} step={step.to_string()} value={wanted.clone()}
                                     oninput={text_input(&num_replicas)} data-testid="num-replicas" />
                             </label>
                             if n.is_some() && !multiple {

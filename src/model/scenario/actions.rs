@@ -1,6 +1,7 @@
 //! Scenario actions: timestamped faults and user commands. The UI's gestures become the same actions.
 use super::NodeSpec;
-use serde::de::{Error as _, Unexpected};
+use super::messages::unexpected;
+use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -89,6 +90,25 @@ pub enum Times {
     Forever,
 }
 
+impl Times {
+    /// Use up one repetition: false when none is left (a count of 0); `Forever` never runs out.
+    pub fn take_one(&mut self) -> bool {
+        match self {
+            Times::Forever => true,
+            Times::Count(0) => false,
+            Times::Count(n) => {
+                *n -= 1;
+                true
+            }
+        }
+    }
+
+    /// No repetition is left.
+    pub fn is_spent(self) -> bool {
+        self == Times::Count(0)
+    }
+}
+
 impl Serialize for Times {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -145,8 +165,30 @@ impl<'de> Deserialize<'de> for ActionKind {
     }
 }
 
-/// The `do` names, in declaration order (serde's `VARIANTS`, for "unknown variant" messages).
-const VARIANTS: &[&str] = &[
+/// One action kind as the file spells it: its `do` tag and its fields (name, required), in declaration order.
+pub(crate) struct ActionKindSpec {
+    pub tag: &'static str,
+    pub fields: &'static [(&'static str, bool)],
+}
+
+/// Every action kind: the one list that both [`ActionKind::from_value`] and the scenario parser (which checks each
+/// field on its own, for its path) read. In each kind, declaration order is alphabetical (see [`Fields`]).
+pub(crate) const ACTION_KINDS: &[ActionKindSpec] = &[
+    ActionKindSpec { tag: "kill_replica", fields: &[("replica", true)] },
+    ActionKindSpec { tag: "fail_health_check", fields: &[("replica", true), ("times", true)] },
+    ActionKindSpec { tag: "heal_health_check", fields: &[("replica", true)] },
+    ActionKindSpec { tag: "fail_constructor", fields: &[("deployment", true), ("rank", false), ("times", true)] },
+    ActionKindSpec { tag: "kill_node", fields: &[("node", true)] },
+    ActionKindSpec { tag: "add_node", fields: &[("node", true)] },
+    ActionKindSpec { tag: "kill_controller", fields: &[] },
+    ActionKindSpec { tag: "fail_gcs_queries", fields: &[("for_s", true)] },
+    ActionKindSpec { tag: "set_num_replicas", fields: &[("deployment", true), ("num_replicas", true)] },
+    ActionKindSpec { tag: "delete_app", fields: &[("app", true)] },
+];
+
+/// The `do` tags of [`ACTION_KINDS`], in order, as serde's "unknown variant" message wants them (a `'static`
+/// slice of names; a test checks it against the table and [`ActionKind::name`]).
+pub(crate) const VARIANTS: &[&str] = &[
     "kill_replica",
     "fail_health_check",
     "heal_health_check",
@@ -159,67 +201,61 @@ const VARIANTS: &[&str] = &[
     "delete_app",
 ];
 
-/// How serde names a JSON value in "invalid type" messages.
-fn unexpected(v: &Value) -> Unexpected<'_> {
-    match v {
-        Value::Null => Unexpected::Unit,
-        Value::Bool(b) => Unexpected::Bool(*b),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => Unexpected::Unsigned(u),
-            (None, Some(i)) => Unexpected::Signed(i),
-            _ => Unexpected::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => Unexpected::Str(s),
-        Value::Array(_) => Unexpected::Seq,
-        Value::Object(_) => Unexpected::Map,
-    }
-}
-
 /// One struct variant's fields, read the way serde's derive reads them (with `deny_unknown_fields`): entries in
 /// map order (keys are sorted), the first unknown field or bad value is the error; after all entries, the first
 /// missing required field in declaration order. (In every variant, declaration order is alphabetical, so calling
 /// [`Fields::get`] in declaration order visits the present fields in map order.)
 struct Fields {
     values: Vec<Option<Value>>,
-    names: &'static [&'static str],
+    fields: &'static [(&'static str, bool)],
     /// The first key (in map order) that is not a field of this variant.
     unknown: Option<String>,
 }
 
 impl Fields {
-    fn read(map: Map<String, Value>, names: &'static [&'static str]) -> Fields {
-        let mut values = vec![None; names.len()];
+    fn read(map: Map<String, Value>, fields: &'static [(&'static str, bool)]) -> Fields {
+        let mut values = vec![None; fields.len()];
         let mut unknown = None;
         for (key, value) in map {
-            match names.iter().position(|n| *n == key) {
+            match fields.iter().position(|(n, _)| *n == key) {
                 Some(i) => values[i] = Some(value),
                 None if unknown.is_none() => unknown = Some(key),
                 None => {}
             }
         }
-        Fields { values, names, unknown }
+        Fields { values, fields, unknown }
     }
 
+    /// serde's `unknown_field` message (which wants a `'static` list of names, so it is written out here).
     fn unknown_error(&self) -> Result<(), serde_json::Error> {
-        match &self.unknown {
-            Some(key) => Err(serde_json::Error::unknown_field(key, self.names)),
-            None => Ok(()),
-        }
+        let Some(key) = &self.unknown else { return Ok(()) };
+        let names: Vec<String> = self.fields.iter().map(|(n, _)| format!("`{n}`")).collect();
+        Err(serde_json::Error::custom(match names.as_slice() {
+            [] => format!("unknown field `{key}`, there are no fields"),
+            [one] => format!("unknown field `{key}`, expected {one}"),
+            [a, b] => format!("unknown field `{key}`, expected {a} or {b}"),
+            _ => format!("unknown field `{key}`, expected one of {}", names.join(", ")),
+        }))
     }
 
-    /// Field `i` if present, deserialized (unless an unknown field comes before it in map order).
-    fn get<T: serde::de::DeserializeOwned>(&mut self, i: usize) -> Result<Option<T>, serde_json::Error> {
+    fn index(&self, name: &str) -> usize {
+        self.fields.iter().position(|(n, _)| *n == name).expect("a field of this action kind")
+    }
+
+    /// Field `name` if present, deserialized (unless an unknown field comes before it in map order).
+    fn get<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<Option<T>, serde_json::Error> {
+        let i = self.index(name);
         let Some(v) = self.values[i].take() else { return Ok(None) };
-        if self.unknown.as_deref().is_some_and(|u| u < self.names[i]) {
+        if self.unknown.as_deref().is_some_and(|u| u < self.fields[i].0) {
             self.unknown_error()?;
         }
         T::deserialize(v).map(Some)
     }
 
-    /// After every field was read: the unknown field, if any, then the required field `i` if missing.
-    fn required<T>(&self, value: Option<T>, i: usize) -> Result<T, serde_json::Error> {
+    /// After every field was read: the unknown field, if any, then the required field `name` if missing.
+    fn required<T>(&self, value: Option<T>, name: &str) -> Result<T, serde_json::Error> {
         self.unknown_error()?;
-        value.ok_or_else(|| serde_json::Error::missing_field(self.names[i]))
+        value.ok_or_else(|| serde_json::Error::missing_field(self.fields[self.index(name)].0))
     }
 }
 
@@ -235,71 +271,64 @@ impl ActionKind {
             Some(Value::String(tag)) => tag,
             Some(other) => return Err(serde_json::Error::invalid_type(unexpected(&other), &"variant identifier")),
         };
-        let Some(variant) = VARIANTS.iter().position(|n| *n == tag) else {
+        let Some(spec) = ACTION_KINDS.iter().find(|k| k.tag == tag) else {
             return Err(serde_json::Error::unknown_variant(&tag, VARIANTS));
         };
         // Unknown fields and bad values are found in map order, as the derive does, before missing fields.
-        // Missing fields are reported in declaration order, hence the `names` order below.
-        let names: &'static [&'static str] = match variant {
-            0 | 2 => &["replica"],
-            1 => &["replica", "times"],
-            3 => &["deployment", "rank", "times"],
-            4 | 5 => &["node"],
-            6 => &[],
-            7 => &["for_s"],
-            8 => &["deployment", "num_replicas"],
-            _ => &["app"],
-        };
-        let mut f = Fields::read(map, names);
-        Ok(match variant {
-            0 => {
-                let replica = f.get(0)?;
-                ActionKind::KillReplica { replica: f.required(replica, 0)? }
+        let mut f = Fields::read(map, spec.fields);
+        Ok(match spec.tag {
+            "kill_replica" => {
+                let replica = f.get("replica")?;
+                ActionKind::KillReplica { replica: f.required(replica, "replica")? }
             }
-            1 => {
-                let (replica, times) = (f.get(0)?, f.get(1)?);
-                ActionKind::FailHealthCheck { replica: f.required(replica, 0)?, times: f.required(times, 1)? }
-            }
-            2 => {
-                let replica = f.get(0)?;
-                ActionKind::HealHealthCheck { replica: f.required(replica, 0)? }
-            }
-            3 => {
-                let (deployment, rank, times) = (f.get(0)?, f.get::<Option<u32>>(1)?, f.get(2)?);
-                f.unknown_error()?;
-                ActionKind::FailConstructor {
-                    deployment: f.required(deployment, 0)?,
-                    rank: rank.flatten(),
-                    times: f.required(times, 2)?,
+            "fail_health_check" => {
+                let (replica, times) = (f.get("replica")?, f.get("times")?);
+                ActionKind::FailHealthCheck {
+                    replica: f.required(replica, "replica")?,
+                    times: f.required(times, "times")?,
                 }
             }
-            4 => {
-                let node = f.get(0)?;
-                ActionKind::KillNode { node: f.required(node, 0)? }
+            "heal_health_check" => {
+                let replica = f.get("replica")?;
+                ActionKind::HealHealthCheck { replica: f.required(replica, "replica")? }
             }
-            5 => {
-                let node = f.get(0)?;
-                ActionKind::AddNode { node: f.required(node, 0)? }
+            "fail_constructor" => {
+                let (deployment, rank, times) = (f.get("deployment")?, f.get::<Option<u32>>("rank")?, f.get("times")?);
+                f.unknown_error()?;
+                ActionKind::FailConstructor {
+                    deployment: f.required(deployment, "deployment")?,
+                    rank: rank.flatten(),
+                    times: f.required(times, "times")?,
+                }
             }
-            6 => {
+            "kill_node" => {
+                let node = f.get("node")?;
+                ActionKind::KillNode { node: f.required(node, "node")? }
+            }
+            "add_node" => {
+                let node = f.get("node")?;
+                ActionKind::AddNode { node: f.required(node, "node")? }
+            }
+            "kill_controller" => {
                 f.unknown_error()?;
                 ActionKind::KillController {}
             }
-            7 => {
-                let for_s = f.get(0)?;
-                ActionKind::FailGcsQueries { for_s: f.required(for_s, 0)? }
+            "fail_gcs_queries" => {
+                let for_s = f.get("for_s")?;
+                ActionKind::FailGcsQueries { for_s: f.required(for_s, "for_s")? }
             }
-            8 => {
-                let (deployment, num_replicas) = (f.get(0)?, f.get(1)?);
+            "set_num_replicas" => {
+                let (deployment, num_replicas) = (f.get("deployment")?, f.get("num_replicas")?);
                 ActionKind::SetNumReplicas {
-                    deployment: f.required(deployment, 0)?,
-                    num_replicas: f.required(num_replicas, 1)?,
+                    deployment: f.required(deployment, "deployment")?,
+                    num_replicas: f.required(num_replicas, "num_replicas")?,
                 }
             }
-            _ => {
-                let app = f.get(0)?;
-                ActionKind::DeleteApp { app: f.required(app, 0)? }
+            "delete_app" => {
+                let app = f.get("app")?;
+                ActionKind::DeleteApp { app: f.required(app, "app")? }
             }
+            other => unreachable!("action kind `{other}` is in ACTION_KINDS but has no arm here"),
         })
     }
 
@@ -477,16 +506,44 @@ mod tests {
     }
 
     fn variant_has(name: &str, field: &str) -> bool {
-        matches!(
-            (name, field),
-            ("kill_replica" | "fail_health_check" | "heal_health_check", "replica")
-                | ("fail_health_check" | "fail_constructor", "times")
-                | ("fail_constructor" | "set_num_replicas", "deployment")
-                | ("fail_constructor", "rank")
-                | ("kill_node" | "add_node", "node")
-                | ("fail_gcs_queries", "for_s")
-                | ("set_num_replicas", "num_replicas")
-                | ("delete_app", "app")
-        )
+        ACTION_KINDS.iter().any(|k| k.tag == name && k.fields.iter().any(|(f, _)| *f == field))
+    }
+
+    #[test]
+    fn the_table_names_every_variant_as_name_does() {
+        let tags: Vec<&str> = ACTION_KINDS.iter().map(|k| k.tag).collect();
+        assert_eq!(tags, VARIANTS);
+        let d = DeploymentRef::default();
+        let r = ReplicaRef::default();
+        let node = NodeSpec { id: String::new(), resources: Default::default(), labels: Default::default() };
+        // One value of each variant, in declaration order.
+        let every = [
+            ActionKind::KillReplica { replica: r.clone() },
+            ActionKind::FailHealthCheck { replica: r.clone(), times: Times::Forever },
+            ActionKind::HealHealthCheck { replica: r },
+            ActionKind::FailConstructor { deployment: d.clone(), rank: None, times: Times::Forever },
+            ActionKind::KillNode { node: String::new() },
+            ActionKind::AddNode { node },
+            ActionKind::KillController {},
+            ActionKind::FailGcsQueries { for_s: 1.0 },
+            ActionKind::SetNumReplicas { deployment: d, num_replicas: 1 },
+            ActionKind::DeleteApp { app: String::new() },
+        ];
+        let names: Vec<&str> = every.iter().map(ActionKind::name).collect();
+        assert_eq!(names, tags);
+        // The serialized fields are the table's (optional ones may be left out), in declaration order.
+        for (k, spec) in every.iter().zip(ACTION_KINDS) {
+            let v = serde_json::to_value(k).unwrap();
+            let mut keys: Vec<&str> =
+                v.as_object().unwrap().keys().map(String::as_str).filter(|k| *k != "do").collect();
+            keys.sort_unstable();
+            let mut want: Vec<&str> = spec.fields.iter().filter(|(_, req)| *req).map(|(f, _)| *f).collect();
+            want.sort_unstable();
+            assert_eq!(keys, want, "{}", spec.tag);
+            let declared: Vec<&str> = spec.fields.iter().map(|(f, _)| *f).collect();
+            let mut sorted = declared.clone();
+            sorted.sort_unstable();
+            assert_eq!(declared, sorted, "{}: fields are read in map (alphabetical) order", spec.tag);
+        }
     }
 }

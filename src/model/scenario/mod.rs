@@ -3,13 +3,22 @@
 //! These are the file's own types, with Ray's field names. Enum-like fields stay strings here so that
 //! [`validate`] can reject bad values with Ray's own wording and the field path; [`crate::model::Simulation`]
 //! only ever sees a scenario that passed validation.
+//!
+//! Files by job: `parse.rs` reads the text (with `field_path.rs` for where an error is), `validate.rs` applies the
+//! rules, both report [`ScenarioError`]s (`error.rs`) in the words of `messages.rs`; `actions.rs` holds the action
+//! kinds and their one table of fields.
 mod actions;
+mod error;
+pub(crate) mod field_path;
+mod messages;
 mod parse;
 mod timing;
 mod validate;
 
 pub use actions::{Action, ActionKind, DeploymentRef, ReplicaRef, Times};
-pub use parse::{ScenarioError, parse_scenario};
+pub use error::ScenarioError;
+pub use messages::describe;
+pub use parse::parse_scenario;
 pub use timing::{Timing, TimingSpec};
 pub use validate::validate;
 
@@ -180,7 +189,10 @@ fn default_failure_policy() -> String {
 }
 
 /// Named switches for behaviour that changed across Ray versions or is a known 2.60 bug. The defaults are Ray
-/// 2.60's released behaviour; each alternative is documented where it is used.
+/// 2.60's released behaviour; each alternative is documented where it is used. The values stay strings here so that
+/// validation can name a bad one; a run resolves them once into the typed
+/// [`Behaviour`](crate::model::serve::behaviour::Behaviour) ([`Toggles::resolve`]), whose enums' `ALL` are the values
+/// validation allows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Toggles {

@@ -6,12 +6,14 @@
 //! fixed order: top-level fields, cluster, timing, toggles, applications, actions, each in file order.
 //!
 //! Limits that Ray does not have but a bounded, deterministic run needs are the constants below; each says why.
-use super::parse::capped;
+use super::error::capped;
+use super::messages::did_you_mean;
 use super::{
     ActionKind, ApplicationSpec, DeploymentRef, DeploymentSpec, GangSchedulingConfig, NodeSpec, RayActorOptions,
     ReplicaRef, SCENARIO_FORMAT, Scenario, ScenarioError, Times, TimingSpec, Toggles,
 };
 use crate::model::resources::{Resources, UNITS, fmt_amount, to_units};
+use crate::model::serve::behaviour::{Choice, GangPgRemoval, LeakDetection, StartupFailureCounting};
 use std::collections::BTreeMap;
 
 /// `until_s` at most 7 days of simulated time. Time itself could go much further (microseconds in a u64), but
@@ -36,6 +38,13 @@ const MAX_RESOURCE_AMOUNT: f64 = 1e13;
 const MAX_CLUSTER_RESOURCE_TOTAL: f64 = 1e14;
 /// Ray Serve's MAX_REPLICAS_PER_NODE_MAX_VALUE.
 const MAX_REPLICAS_PER_NODE: i64 = 100;
+
+/// Ray 2.60's refusal of `num_replicas: 0`: the config schema's `PositiveInt` (`serve/schema.py`
+/// `DeploymentSchema.num_replicas`), then `@serve.deployment` and `Deployment.options()` (`serve/api.py`
+/// `deployment`, `serve/deployment.py` `Deployment.options`: "num_replicas is expected to larger than 0").
+const NUM_REPLICAS_ZERO: &str = "Input should be greater than 0 (found 0). Ray 2.60: \"num_replicas is expected to \
+                                 larger than 0\"; scaling to zero is autoscaling's (min_replicas: 0), which Gangplank \
+                                 does not model";
 
 const GANG_STRATEGIES: [&str; 2] = ["PACK", "SPREAD"];
 const PG_STRATEGIES: [&str; 4] = ["PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD"];
@@ -118,10 +127,16 @@ impl Validator {
         }
     }
 
-    /// A replica count: >= 0 (Ray's NonNegativeInt) and at most the model's limit.
+    /// A replica count (`num_replicas`, `set_num_replicas`): at least 1, as Ray 2.60 requires of `num_replicas` in
+    /// `@serve.deployment`, `.options()` and the config schema (`PositiveInt`), and at most the model's limit. A
+    /// negative count gets DeploymentConfig's `NonNegativeInt` message; 0 gets the schema's and the decorator's.
     fn replica_count(&mut self, path: &str, n: i64) -> bool {
         if n < 0 {
             self.push(path, format!("Input should be greater than or equal to 0 (found {n})"));
+            return false;
+        }
+        if n == 0 {
+            self.push(path, NUM_REPLICAS_ZERO);
             return false;
         }
         if n > MAX_REPLICAS_PER_DEPLOYMENT {
@@ -326,15 +341,20 @@ impl Validator {
         self.positive_opt(&p("slow_startup_warning_s"), t.slow_startup_warning_s);
     }
 
+    /// Each named toggle takes one of its enum's values (`ALL`); an unknown key is refused when the file is read.
     fn toggles(&mut self, t: &Toggles) {
-        self.one_of("toggles.gang_pg_removal", &t.gang_pg_removal, &["last_member", "first_member"]);
-        self.one_of("toggles.startup_failure_counting", &t.startup_failure_counting, &["per_gang", "per_replica"]);
-        self.one_of("toggles.leak_detection", &t.leak_detection, &["at_controller_start", "periodic"]);
+        self.choice::<GangPgRemoval>(&t.gang_pg_removal);
+        self.choice::<StartupFailureCounting>(&t.startup_failure_counting);
+        self.choice::<LeakDetection>(&t.leak_detection);
     }
 
-    fn one_of(&mut self, path: &str, value: &str, allowed: &[&str]) {
-        if !allowed.contains(&value) {
-            self.push(path, format!("Input should be {} (found '{value}')", quoted_or(allowed)));
+    fn choice<C: Choice>(&mut self, value: &str) {
+        if C::parse(value).is_none() {
+            let allowed = C::names();
+            self.push(
+                format!("toggles.{}", C::FIELD),
+                format!("Input should be {} (found '{value}'){}", quoted_or(&allowed), did_you_mean(value, &allowed)),
+            );
         }
     }
 

@@ -4,6 +4,7 @@
 //! `_reclaim_empty_gang_placement_groups`.
 use crate::model::events::{EventKind, TeardownCause};
 use crate::model::resources::Resources;
+use crate::model::serve::behaviour::{GangPgRemoval, StartupFailureCounting};
 use crate::model::serve::controller::Ctx;
 use crate::model::serve::deployment_state::{DeploymentReplica, DeploymentState, GangReservation};
 use crate::model::serve::health::{HealthState, TickGrid};
@@ -50,7 +51,7 @@ impl DeploymentState {
     /// recorded (once per gang, Ray 2.60) and stopped, and every sibling of a failed gang member goes with it.
     pub(super) fn check_startup_replicas(&mut self, state: ReplicaState, cx: &mut Ctx) {
         let now = cx.now();
-        let counting_per_gang = cx.toggles.startup_failure_counting != "per_replica";
+        let counting_per_gang = cx.toggles.startup_failure_counting == StartupFailureCounting::PerGang;
         // (gang id, failed member, its failure event)
         let mut failed_gangs: Vec<(String, String, u64)> = Vec::new();
         for idx in 0..self.replicas.len() {
@@ -351,7 +352,7 @@ impl DeploymentState {
     /// they are force-killed.
     pub(super) fn check_stopping_replicas(&mut self, cx: &mut Ctx) {
         let now = cx.now();
-        let first_member_removal = cx.toggles.gang_pg_removal == "first_member";
+        let first_member_removal = cx.toggles.gang_pg_removal == GangPgRemoval::FirstMember;
         let mut idx = 0;
         while idx < self.replicas.len() {
             let r = &self.replicas[idx];

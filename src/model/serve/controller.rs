@@ -6,7 +6,8 @@
 use crate::model::events::EventKind;
 use crate::model::gcs::Gcs;
 use crate::model::log::EventLog;
-use crate::model::scenario::{Timing, Toggles};
+use crate::model::scenario::Timing;
+use crate::model::serve::behaviour::{Behaviour, LeakDetection};
 use crate::model::serve::calls::QueuedCall;
 use crate::model::serve::deployment_state::DeploymentState;
 use crate::model::serve::health::TickGrid;
@@ -23,7 +24,7 @@ pub struct Ctx<'a> {
     pub log: &'a mut EventLog,
     pub rng: &'a mut ChaCha8Rng,
     pub timing: &'a Timing,
-    pub toggles: &'a Toggles,
+    pub toggles: &'a Behaviour,
     pub seed: u64,
     /// Cluster-state queries fail right now (`fail_gcs_queries`).
     pub gcs_queries_fail: bool,
@@ -91,7 +92,7 @@ impl ServeController {
         for d in self.deployments.iter_mut().filter(|d| !d.quiet) {
             d.check_and_update_replicas(&grid, cx);
         }
-        if cx.toggles.leak_detection == "periodic" && !cx.gcs_queries_fail {
+        if cx.toggles.leak_detection == LeakDetection::Periodic && !cx.gcs_queries_fail {
             self.remove_leaked_gang_placement_groups(cx, "periodic leak detection");
         }
         // STEP 2: Check current status

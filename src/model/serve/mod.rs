@@ -13,7 +13,9 @@
 //! | `recovery.rs` | `_recover_from_checkpoint`, `_detect_and_remove_leaked_placement_groups` |
 //! | `calls.rs` | the controller's RPCs (`controller.py`), queued while it is down (`max_task_retries=-1`) |
 //! | `health.rs`, `replica.rs` | `ActorReplicaWrapper.check_health`; `ReplicaState`, `GangContext` (`common.py`) |
+//! | `behaviour.rs` | the toggles for behaviour that changed across Ray versions, resolved once per run |
 //! | `wakeups.rs` | not in Ray: skipping loops that would change nothing |
+pub mod behaviour;
 pub mod calls;
 pub mod check_health;
 pub mod check_replicas;
