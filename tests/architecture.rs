@@ -1,4 +1,5 @@
-//! The one boundary rule of ARCHITECTURE.md, enforced: the model (`src/model/`) is pure and deterministic.
+//! The boundary rules of ARCHITECTURE.md, enforced: the model (`src/model/`) is pure and deterministic, `src/app/`
+//! imports no web crate, and no two files under `src/` import each other (directly or around a cycle).
 //!
 //! It scans every `.rs` file under `src/model/`, with comments and string literals blanked out, and fails on:
 //! - web crates: the model must compile and behave the same natively and in the browser;
@@ -72,6 +73,50 @@ fn the_model_imports_no_web_crate_clock_or_other_nondeterminism() {
         violations.is_empty(),
         "src/model/ must stay pure and deterministic (ARCHITECTURE.md):\n{}",
         violations.join("\n")
+    );
+}
+
+/// `src/app` (sessions, links, import and export) is shared by the UI and the native CLI: no web crate either.
+#[test]
+fn the_app_layer_imports_no_web_crate() {
+    let app_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+    let files = rust_files_under(&app_dir);
+    assert!(!files.is_empty(), "no .rs files found under {}", app_dir.display());
+    let mut violations = Vec::new();
+    for file in &files {
+        let source = fs::read_to_string(file).unwrap();
+        let shown = file.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(file).display().to_string();
+        for (line, token, _) in violations_in(&source).into_iter().filter(|(_, _, reason)| *reason == WEB) {
+            violations.push(format!("  {shown}:{line}: `{token}`"));
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "src/app/ must build natively for the CLI: only src/ui may use web crates (ARCHITECTURE.md):\n{}",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn the_ui_never_drives_the_simulation_itself() {
+    // The UI sends actions through the session (src/app) and reads plain data; it never holds a `Simulation`.
+    let ui_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
+    let files = rust_files_under(&ui_dir);
+    assert!(!files.is_empty(), "no .rs files found under {}", ui_dir.display());
+    let mut found = Vec::new();
+    for file in &files {
+        let code = blank_comments_and_strings(&fs::read_to_string(file).unwrap());
+        let shown = file.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(file).display().to_string();
+        for (line, token) in tokens(&code) {
+            if token == "Simulation" {
+                found.push(format!("  {shown}:{line}: `{token}`"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "src/ui/ reaches the model only through the session (ARCHITECTURE.md):\n{}",
+        found.join("\n")
     );
 }
 
@@ -262,4 +307,387 @@ fn the_scanner_catches_forbidden_code_and_ignores_comments_and_strings() {
     assert!(caught("use std::{collections::BTreeMap, fmt};").is_empty());
     assert!(caught("let ident_r = 1; let br = 2; let r = 3;").is_empty());
     assert!(caught("for n in x { pub static NAMES: &[&str] = &[]; }").is_empty());
+}
+
+// ===== import cycles ==========================================================================================
+
+/// Import cycles between files that are tolerated for now, as pairs of paths under `src/`, each with its reason.
+/// An entry must match a cycle that exists (exactly those two files): delete it once the cycle is gone.
+///
+/// (The split `impl ServeController` across `serve/controller.rs` and `serve/recovery.rs` is not listed: controller
+/// calls methods that recovery defines, but imports nothing from it, so it is not an import cycle.)
+const CYCLES_ALLOWED: &[(&str, &str, &str)] = &[];
+
+#[test]
+fn no_two_files_import_each_other() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    // The library's files (the binaries under src/bin and src/main.rs are crates of their own).
+    let files: Vec<(String, String)> = rust_files_under(&src)
+        .into_iter()
+        .map(|f| f.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/"))
+        .filter(|f| !f.starts_with("bin/") && f != "main.rs")
+        .map(|f| {
+            let text = fs::read_to_string(src.join(&f)).unwrap();
+            (f, text)
+        })
+        .collect();
+    assert!(files.iter().any(|(f, _)| f == "model/sim.rs"), "the scan found the model's files");
+    let graph = import_graph(&files);
+    let cycles = cycles_of(&graph);
+    let allowed = |cycle: &Vec<String>| {
+        CYCLES_ALLOWED
+            .iter()
+            .any(|(a, b, _)| cycle.len() == 2 && cycle.contains(&a.to_string()) && cycle.contains(&b.to_string()))
+    };
+    let mut problems: Vec<String> = cycles
+        .iter()
+        .filter(|c| !allowed(c))
+        .map(|c| format!("  {} (e.g. {})", c.join(" ↔ "), example_path(&graph, c)))
+        .collect();
+    for (a, b, why) in CYCLES_ALLOWED {
+        if !cycles.iter().any(|c| c.len() == 2 && c.contains(&a.to_string()) && c.contains(&b.to_string())) {
+            problems.push(format!("  {a} ↔ {b} is allowed ({why}) but no longer a cycle: delete its entry"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "files under src/ must not import each other, directly or around a cycle (move the shared part into a \
+         file both can import):\n{}",
+        problems.join("\n")
+    );
+}
+
+/// `from → to` for every file that names another (by a `use`, or by a `crate::…`/`super::…` path in code), keyed
+/// by paths under `src/`. Re-exports (`pub use`) are aliases, not dependencies: a path through one leads to the
+/// file that defines the item. Test-only modules (`#[cfg(test)] mod …`) are left out.
+fn import_graph(files: &[(String, String)]) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let modules: std::collections::BTreeMap<Vec<String>, String> =
+        files.iter().map(|(f, _)| (module_of(f), f.clone())).collect();
+    let mut reexports: std::collections::BTreeMap<(Vec<String>, String), Vec<String>> = Default::default();
+    let mut uses: Vec<(String, Vec<String>)> = Vec::new();
+    for (file, text) in files {
+        for r in crate_paths(&module_of(file), text, &modules) {
+            match r.reexport_as {
+                Some(name) => {
+                    reexports.insert((module_of(file), name), r.path);
+                }
+                None => uses.push((file.clone(), r.path)),
+            }
+        }
+    }
+    let mut graph: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for (file, text) in files {
+        let _ = text;
+        graph.entry(file.clone()).or_default();
+    }
+    for (from, path) in uses {
+        if let Some(to) = resolve(&path, &modules, &reexports, 0)
+            && to != from
+        {
+            graph.entry(from).or_default().insert(to);
+        }
+    }
+    graph
+}
+
+/// The module path of a file under `src/`: `model/sim.rs` is `[model, sim]`, `model/mod.rs` is `[model]`.
+fn module_of(file: &str) -> Vec<String> {
+    let stem = file.strip_suffix(".rs").unwrap_or(file);
+    let mut parts: Vec<String> = stem.split('/').map(str::to_string).collect();
+    if parts.last().is_some_and(|p| p == "mod" || p == "lib") {
+        parts.pop();
+    }
+    parts
+}
+
+/// The file that defines what an absolute path names: the longest prefix that is a file's module, followed
+/// through a re-export of that file if the next name is one.
+fn resolve(
+    path: &[String],
+    modules: &std::collections::BTreeMap<Vec<String>, String>,
+    reexports: &std::collections::BTreeMap<(Vec<String>, String), Vec<String>>,
+    depth: usize,
+) -> Option<String> {
+    let n = (0..=path.len()).rev().find(|&n| modules.contains_key(&path[..n]))?;
+    if depth < 8
+        && let Some(name) = path.get(n)
+        && let Some(target) = reexports.get(&(path[..n].to_vec(), name.clone()))
+    {
+        let mut through = target.clone();
+        through.extend_from_slice(&path[n + 1..]);
+        return resolve(&through, modules, reexports, depth + 1);
+    }
+    modules.get(&path[..n]).cloned()
+}
+
+/// A path named in a file, made absolute (`crate` dropped); `reexport_as` is the name a `pub use` gives it.
+#[derive(Debug, PartialEq)]
+struct NamedPath {
+    path: Vec<String>,
+    reexport_as: Option<String>,
+}
+
+/// The crate-local paths a file names: the leaves of its `use` trees that start with `crate`, `super`, `self` or
+/// one of its child modules, and every `crate::…`/`super::…` path in code. `module` is the file's module path.
+fn crate_paths(
+    module: &[String],
+    source: &str,
+    modules: &std::collections::BTreeMap<Vec<String>, String>,
+) -> Vec<NamedPath> {
+    let toks = use_tokens(&blank_comments_and_strings(source));
+    let mut out = Vec::new();
+    // Inline modules around the current token: (name, brace depth inside it, test-only).
+    let mut inline: Vec<(String, usize, bool)> = Vec::new();
+    let mut depth = 0;
+    let mut cfg_test = false;
+    let mut i = 0;
+    while i < toks.len() {
+        let in_test = inline.iter().any(|m| m.2);
+        let here: Vec<String> = module.iter().cloned().chain(inline.iter().map(|m| m.0.clone())).collect();
+        let t = toks[i].as_str();
+        match t {
+            "#" if toks[i..].starts_with(&["#", "[", "cfg", "(", "test", ")", "]"].map(String::from)) => {
+                cfg_test = true;
+                i += 7;
+                continue;
+            }
+            "{" => depth += 1,
+            "}" => {
+                depth -= 1;
+                if inline.last().is_some_and(|m| m.1 > depth) {
+                    inline.pop();
+                }
+                cfg_test = false;
+            }
+            ";" => cfg_test = false,
+            "mod" if toks.get(i + 2).is_some_and(|t| t == "{") => {
+                inline.push((toks[i + 1].clone(), depth + 1, cfg_test));
+                cfg_test = false;
+                depth += 1;
+                i += 3;
+                continue;
+            }
+            "use" => {
+                let end = toks[i..].iter().position(|t| t == ";").map_or(toks.len(), |e| i + e);
+                let public = i > 0 && (toks[i - 1] == "pub" || (toks[i - 1] == ")" && i >= 4 && toks[i - 4] == "pub"));
+                if !in_test && !cfg_test {
+                    let mut leaves = Vec::new();
+                    use_tree(&toks[i + 1..end], &[], &mut leaves);
+                    for (path, alias) in leaves {
+                        if let Some(abs) = absolute(&here, &path, modules, true) {
+                            let reexport_as = public.then(|| alias.or_else(|| abs.last().cloned())).flatten();
+                            out.push(NamedPath { path: abs, reexport_as });
+                        }
+                    }
+                }
+                cfg_test = false;
+                i = end + 1;
+                continue;
+            }
+            "crate" | "super" if toks.get(i + 1).is_some_and(|t| t == "::") && (i == 0 || toks[i - 1] != "::") => {
+                let mut path = vec![t.to_string()];
+                let mut j = i + 1;
+                while toks.get(j).is_some_and(|t| t == "::") && toks.get(j + 1).is_some_and(|t| is_ident(t)) {
+                    path.push(toks[j + 1].clone());
+                    j += 2;
+                }
+                if !in_test && let Some(abs) = absolute(&here, &path, modules, false) {
+                    out.push(NamedPath { path: abs, reexport_as: None });
+                }
+                i = j;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A path made absolute from module `here`, or None if it names another crate.
+fn absolute(
+    here: &[String],
+    path: &[String],
+    modules: &std::collections::BTreeMap<Vec<String>, String>,
+    in_use: bool,
+) -> Option<Vec<String>> {
+    let mut base: Vec<String> = here.to_vec();
+    let mut rest = path;
+    match path.first().map(String::as_str) {
+        Some("crate") => {
+            base.clear();
+            rest = &path[1..];
+        }
+        Some("super") | Some("self") => {
+            while let Some(first) = rest.first() {
+                match first.as_str() {
+                    "super" => {
+                        base.pop();
+                    }
+                    "self" => {}
+                    _ => break,
+                }
+                rest = &rest[1..];
+            }
+        }
+        Some(first) if in_use => {
+            // `use child::Item` (a child module of this file's module); anything else is another crate.
+            let mut child = here.to_vec();
+            child.push(first.to_string());
+            if !modules.contains_key(&child) {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    base.extend_from_slice(rest);
+    Some(base)
+}
+
+/// The leaves of a `use` tree (the tokens after `use`, or of one item of a group), each with its alias.
+fn use_tree(toks: &[String], prefix: &[String], out: &mut Vec<(Vec<String>, Option<String>)>) {
+    let mut path = prefix.to_vec();
+    for (i, t) in toks.iter().enumerate() {
+        match t.as_str() {
+            "{" => {
+                // The group's items, split at its own commas.
+                let (mut depth, mut start) = (0, i + 1);
+                for (j, u) in toks.iter().enumerate().skip(i) {
+                    match u.as_str() {
+                        "{" => depth += 1,
+                        "}" | "," if depth == 1 => {
+                            use_tree(&toks[start..j], &path, out);
+                            start = j + 1;
+                            if u == "}" {
+                                return;
+                            }
+                        }
+                        "}" => depth -= 1,
+                        _ => {}
+                    }
+                }
+                return;
+            }
+            "*" => return out.push((path, None)),
+            "as" => return out.push((path, toks.get(i + 1).cloned())),
+            // `{self, …}`: the group's own path.
+            "self" if !prefix.is_empty() => {}
+            t if is_ident(t) => path.push(t.to_string()),
+            _ => {}
+        }
+    }
+    if !toks.is_empty() {
+        out.push((path, None));
+    }
+}
+
+fn is_ident(t: &str) -> bool {
+    t.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+}
+
+/// Tokens for reading paths: identifiers, `::`, and each other punctuation character on its own.
+fn use_tokens(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = code.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            let mut word = c.to_string();
+            while let Some(next) = chars.next_if(|n| n.is_alphanumeric() || *n == '_') {
+                word.push(next);
+            }
+            out.push(word);
+        } else if c == ':' && chars.next_if_eq(&':').is_some() {
+            out.push("::".to_string());
+        } else if !c.is_whitespace() {
+            out.push(c.to_string());
+        }
+    }
+    out
+}
+
+/// The strongly connected components of more than one file, each sorted, in a stable order.
+fn cycles_of(graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>) -> Vec<Vec<String>> {
+    let reach = |from: &String| {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![from.clone()];
+        while let Some(f) = stack.pop() {
+            for to in graph.get(&f).into_iter().flatten() {
+                if seen.insert(to.clone()) {
+                    stack.push(to.clone());
+                }
+            }
+        }
+        seen
+    };
+    let reachable: std::collections::BTreeMap<&String, _> = graph.keys().map(|f| (f, reach(f))).collect();
+    let mut cycles: Vec<Vec<String>> = Vec::new();
+    for f in graph.keys() {
+        if cycles.iter().any(|c| c.contains(f)) || !reachable[f].contains(f) {
+            continue;
+        }
+        let component: Vec<String> =
+            graph.keys().filter(|g| reachable[f].contains(*g) && reachable[*g].contains(f)).cloned().collect();
+        cycles.push(component);
+    }
+    cycles
+}
+
+/// One cycle through the component's first file, as `a → b → a`.
+fn example_path(
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    component: &[String],
+) -> String {
+    let start = &component[0];
+    // Breadth-first within the component until an edge leads back to the start.
+    let mut prev: std::collections::BTreeMap<&String, &String> = Default::default();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(f) = queue.pop_front() {
+        for to in graph.get(f).into_iter().flatten().filter(|t| component.contains(*t)) {
+            if to == start {
+                let mut chain = Vec::new();
+                let mut at = f;
+                while at != start {
+                    chain.push(at.as_str());
+                    at = prev[at];
+                }
+                chain.reverse();
+                let path: Vec<&str> = [start.as_str()].into_iter().chain(chain).chain([start.as_str()]).collect();
+                return path.join(" → ");
+            }
+            if !prev.contains_key(to) {
+                prev.insert(to, f);
+                queue.push_back(to);
+            }
+        }
+    }
+    component.join(" → ")
+}
+
+/// The cycle scanner on small fixtures: `use` trees, aliases, re-exports, inline paths, `super`, test modules.
+#[test]
+fn the_import_scanner_reads_use_trees_paths_and_reexports() {
+    let files: Vec<(String, String)> = [
+        ("lib.rs", "pub mod a; pub mod b;"),
+        ("a/mod.rs", "mod inner; pub use inner::Thing; pub(crate) use inner::Other as Renamed;"),
+        ("a/inner.rs", "use crate::b::{self, c::{X, Y as Z}};\npub struct Thing;"),
+        (
+            "a/lone.rs",
+            "fn f() { let _ = crate::a::Thing; } // crate::b::c::X in a comment\nconst S: &str = \"crate::b\";",
+        ),
+        ("b/mod.rs", "pub mod c;"),
+        ("b/c.rs", "use super::super::a::Renamed;\n#[cfg(test)]\nmod tests { use crate::a::lone::*; }"),
+        ("b/d.rs", "use super::c::X; fn f() { super::c::g(); std::mem::drop(1); serde::x(); }"),
+    ]
+    .iter()
+    .map(|(f, t)| (f.to_string(), t.to_string()))
+    .collect();
+    let graph = import_graph(&files);
+    let edges = |f: &str| graph[f].iter().cloned().collect::<Vec<_>>();
+    assert_eq!(edges("a/mod.rs"), Vec::<String>::new(), "re-exports are aliases, not imports");
+    assert_eq!(edges("a/inner.rs"), ["b/c.rs", "b/mod.rs"]);
+    assert_eq!(edges("a/lone.rs"), ["a/inner.rs"], "through the re-export; comments and strings do not count");
+    assert_eq!(edges("b/c.rs"), ["a/inner.rs"], "super::super, an alias, and no test module");
+    assert_eq!(edges("b/d.rs"), ["b/c.rs"]);
+    assert_eq!(cycles_of(&graph), [["a/inner.rs", "b/c.rs"]]);
+    assert_eq!(example_path(&graph, &cycles_of(&graph)[0]), "a/inner.rs → b/c.rs → a/inner.rs");
 }

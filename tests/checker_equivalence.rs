@@ -9,6 +9,7 @@
 //! health checks and constructors, failing cluster-state queries, scaling, deletion) and random toggles. The test
 //! also asserts that violations did occur, so it compares the checkers where it matters.
 use gangplank::model::Simulation;
+use gangplank::model::invariants::CheckerMode;
 use gangplank::model::scenario::{Scenario, Toggles, parse_scenario};
 use gangplank::model::serve::behaviour::{Behaviour, GangPgRemoval, LeakDetection, StartupFailureCounting};
 use rand::{RngExt, SeedableRng};
@@ -21,7 +22,7 @@ fn twin(s: &Scenario, what: &str) -> usize {
     let mut fast = Simulation::new(s);
     fast.audit_checker = true; // takes effect with debug assertions, as `cargo test` builds
     let mut reference = Simulation::new(s);
-    reference.reference_checker = true;
+    reference.checker = CheckerMode::Reference;
     let until = fast.until();
     let mut steps = 0;
     while let Some(t) = fast.next_wakeup() {

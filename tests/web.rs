@@ -13,7 +13,8 @@ use gangplank::model::snapshot::{
     ApplicationView, BundleView, ControllerView, DeploymentView, NodeView, PlacementGroupView, ReplicaView, Snapshot,
 };
 use gangplank::model::time::SimTime;
-use gangplank::ui::state::{LogCategory, Target, Teardown};
+use gangplank::ui::event_log::LogCategory;
+use gangplank::ui::state::{Target, Teardown};
 use gangplank::ui::{ClusterView, ClusterViewProps, EventLog, EventLogProps, PendingTray, PendingTrayProps};
 use gangplank::ui::{StatusPanel, StatusPanelProps, ViolationBanner, ViolationBannerProps};
 use gloo::timers::future::TimeoutFuture;

@@ -155,7 +155,7 @@ impl History {
     /// Advance to the next control-loop tick (on the controller's grid) and run it. Plain `run_until`, so a
     /// replay of the same description lands in the same state.
     pub fn step_tick(&mut self, sim: &mut Simulation, actions: &[Action]) {
-        let next = sim.controller.grid.ceil(SimTime(sim.now().0 + 1));
+        let next = sim.next_tick_after(sim.now());
         self.advance_to(sim, actions, next);
     }
 

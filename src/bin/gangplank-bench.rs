@@ -15,6 +15,7 @@
 //! suffix `-nocheck` for the invariant checker off or `-refcheck` for the reference checker, the whole-world
 //! scan `invariants::find_full`, instead of the incremental one).
 use gangplank::model::Simulation;
+use gangplank::model::invariants::CheckerMode;
 use gangplank::model::scenario::{Scenario, parse_scenario};
 use gangplank::model::time::SimTime;
 use serde_json::{Value, json};
@@ -132,8 +133,8 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// The cases a throughput / scaling run consists of: name -> (units, faults, invariant checker on, reference checker).
-fn case(name: &str) -> Option<(usize, bool, bool, bool)> {
+/// The cases a throughput / scaling run consists of: name -> (units, faults, invariant checker).
+fn case(name: &str) -> Option<(usize, bool, CheckerMode)> {
     let (size, rest) = name.split_once('-')?;
     let units = match size {
         "1x" => 1,
@@ -152,26 +153,25 @@ fn case(name: &str) -> Option<(usize, bool, bool, bool)> {
         "steady" => false,
         _ => return None,
     };
-    let (checks, reference) = match rest {
-        None => (true, false),
-        Some("nocheck") => (false, false),
-        Some("refcheck") => (true, true),
+    let checker = match rest {
+        None => CheckerMode::Incremental,
+        Some("nocheck") => CheckerMode::Off,
+        Some("refcheck") => CheckerMode::Reference,
         _ => return None,
     };
-    Some((units, faults, checks, reference))
+    Some((units, faults, checker))
 }
 
 /// Run one throughput case here and print its JSON line.
 fn run_one(name: &str) -> ExitCode {
-    let Some((units, faults, checks, reference)) = case(name) else {
+    let Some((units, faults, checker)) = case(name) else {
         eprintln!("unknown case {name}");
         return ExitCode::from(2);
     };
     let build = Instant::now();
     let s = workload(units, 3600.0, faults);
     let mut sim = Simulation::new(&s);
-    sim.check_invariants = checks;
-    sim.reference_checker = reference;
+    sim.checker = checker;
     let setup_s = build.elapsed().as_secs_f64();
     let start = Instant::now();
     sim.run_to_end();
@@ -185,8 +185,12 @@ fn run_one(name: &str) -> ExitCode {
         "replicas": units * REPLICAS_PER_UNIT,
         "faults": faults,
         "actions": s.actions.len(),
-        "invariant_checks": checks,
-        "checker": if !checks { "off" } else if reference { "reference" } else { "incremental" },
+        "invariant_checks": checker != CheckerMode::Off,
+        "checker": match checker {
+            CheckerMode::Off => "off",
+            CheckerMode::Reference => "reference",
+            CheckerMode::Incremental => "incremental",
+        },
         "sim_s": 3600.0,
         "setup_s": round(setup_s, 4),
         "wall_s": round(wall, 4),

@@ -7,6 +7,7 @@
 #[cfg(target_arch = "wasm32")]
 mod wasm {
     use gangplank::model::Simulation;
+    use gangplank::model::invariants::CheckerMode;
     use gangplank::model::scenario::parse_scenario;
     use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -22,7 +23,7 @@ mod wasm {
             }
         };
         let mut sim = Simulation::new(&scenario);
-        sim.check_invariants = check_invariants;
+        sim.checker = if check_invariants { CheckerMode::Incremental } else { CheckerMode::Off };
         sim.run_to_end();
         serde_json::json!({
             "sim_s": sim.now().as_secs_f64(),

@@ -1,26 +1,133 @@
-//! The invariant checker: what must hold after every step, whatever happened. Violations go into the trace
-//! (and the event log) and tests fail on them.
+//! The invariant checker: what must hold after every step, whatever happened. It inspects a [`World`] and returns
+//! [`Finding`]s; the `Simulation` records them as [`Violation`]s, which go into the trace (and the event log) and
+//! tests fail on them.
 use crate::model::cluster::Node;
-use crate::model::events::EventKind;
 use crate::model::gcs::{ActorPlacement, Gcs, ReplicaActor};
 use crate::model::placement::{PlacementGroup, PlacementGroupState, PlacementStrategy};
 use crate::model::resources::Resources;
 use crate::model::serve::deployment_state::DeploymentState;
 use crate::model::serve::replica::{GangContext, ReplicaState};
-use crate::model::sim::Simulation;
 use crate::model::time::SimTime;
+use crate::model::world::World;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
-/// One invariant that failed, with the tick and a sentence.
+/// The invariants the checker knows. Their names (`as_str`) are what traces, the event log and the UI show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Invariant {
+    NoOvercommit,
+    ResourceLedger,
+    PgState,
+    StrictStrategy,
+    NothingOnDeadNode,
+    ReplicaInOwnBundle,
+    GangContextAgreement,
+    GangRanks,
+    NoPartialGangAfterTeardown,
+    NoLeakedReplicaPg,
+    NoLeakedGangPg,
+    /// Ray 2.60's delayed orphan (errata §6).
+    Ray260MemberStartedAfterTeardown,
+    /// Ray 2.60's leaked PG of a recovered gang (errata §8).
+    Ray260UnregisteredGangPgLeak,
+}
+
+impl Invariant {
+    pub const ALL: [Invariant; 13] = [
+        Invariant::NoOvercommit,
+        Invariant::ResourceLedger,
+        Invariant::PgState,
+        Invariant::StrictStrategy,
+        Invariant::NothingOnDeadNode,
+        Invariant::ReplicaInOwnBundle,
+        Invariant::GangContextAgreement,
+        Invariant::GangRanks,
+        Invariant::NoPartialGangAfterTeardown,
+        Invariant::NoLeakedReplicaPg,
+        Invariant::NoLeakedGangPg,
+        Invariant::Ray260MemberStartedAfterTeardown,
+        Invariant::Ray260UnregisteredGangPgLeak,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Invariant::NoOvercommit => "no_overcommit",
+            Invariant::ResourceLedger => "resource_ledger",
+            Invariant::PgState => "pg_state",
+            Invariant::StrictStrategy => "strict_strategy",
+            Invariant::NothingOnDeadNode => "nothing_on_dead_node",
+            Invariant::ReplicaInOwnBundle => "replica_in_own_bundle",
+            Invariant::GangContextAgreement => "gang_context_agreement",
+            Invariant::GangRanks => "gang_ranks",
+            Invariant::NoPartialGangAfterTeardown => "no_partial_gang_after_teardown",
+            Invariant::NoLeakedReplicaPg => "no_leaked_replica_pg",
+            Invariant::NoLeakedGangPg => "no_leaked_gang_pg",
+            Invariant::Ray260MemberStartedAfterTeardown => "ray_2_60_member_started_after_teardown",
+            Invariant::Ray260UnregisteredGangPgLeak => "ray_2_60_unregistered_gang_pg_leak",
+        }
+    }
+
+    /// The model is reproducing a real Ray 2.60 flaw (documented in MODEL.md), not misbehaving. Such invariants
+    /// are named `ray_2_60_*`.
+    pub fn is_ray_2_60_flaw(self) -> bool {
+        match self {
+            Invariant::Ray260MemberStartedAfterTeardown | Invariant::Ray260UnregisteredGangPgLeak => true,
+            Invariant::NoOvercommit
+            | Invariant::ResourceLedger
+            | Invariant::PgState
+            | Invariant::StrictStrategy
+            | Invariant::NothingOnDeadNode
+            | Invariant::ReplicaInOwnBundle
+            | Invariant::GangContextAgreement
+            | Invariant::GangRanks
+            | Invariant::NoPartialGangAfterTeardown
+            | Invariant::NoLeakedReplicaPg
+            | Invariant::NoLeakedGangPg => false,
+        }
+    }
+}
+
+impl fmt::Display for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Invariant {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One invariant that does not hold, with a sentence saying where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub invariant: Invariant,
+    pub message: String,
+}
+
+/// Which invariant checker a run uses (see [`check`] and [`find_full`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckerMode {
+    /// No checker (benchmarks, to measure the model alone).
+    Off,
+    /// The incremental checker (the default).
+    Incremental,
+    /// The reference checker, a whole-world scan after every step that changed something.
+    Reference,
+}
+
+/// One invariant that failed, with the tick and a sentence, as the run recorded it. `invariant` is an
+/// [`Invariant`]'s name.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Violation {
     pub t_s: f64,
     pub tick: u64,
     pub invariant: String,
     pub message: String,
-    /// The model is reproducing a real Ray 2.60 flaw here (documented in MODEL.md), not misbehaving: such
-    /// invariants are named `ray_2_60_*`. Tests fail on every other violation.
+    /// The model is reproducing a real Ray 2.60 flaw here (documented in MODEL.md), not misbehaving
+    /// ([`Invariant::is_ray_2_60_flaw`]). Tests fail on every other violation.
     pub reproduces_ray_2_60: bool,
 }
 
@@ -32,7 +139,7 @@ impl Violation {
 
 /// Where the incremental checker stands between two checks (kept in the `Simulation`).
 #[derive(Clone, Debug, Default)]
-pub(crate) struct CheckerState {
+pub struct CheckerState {
     /// The leak checks' gate (controller alive, not recovering, has ticked) at the last check.
     leak_gate: bool,
     /// Periodic leak detection was paused (cluster-state queries failing) at the last check.
@@ -50,49 +157,58 @@ struct Audited {
     recovered_pgs: BTreeSet<String>,
 }
 
-/// Check every invariant; record each failure once per (invariant, message).
+/// Check every invariant; return what fails (the caller records each failure once per (invariant, message), then
+/// clears the change marks: `Gcs::check_dirty` and each deployment's `check_dirty`).
 ///
-/// Incremental: it re-evaluates only what changed since the last check (nodes, placement groups and actors the
-/// GCS marked in `Gcs::check_dirty`, deployments the control loop visited, the leak checks when their gate
-/// opens) and, if any of that fails, runs the reference checker [`find_full`] and records its findings exactly as
-/// the reference would. What it skips cannot hold anything new: an entity whose checked state did not change
-/// fails the same way it did at the last check, and that was recorded then (findings are recorded once per
-/// (invariant, message)). `tests/checker_equivalence.rs` runs both side by side after every step.
-pub fn check(sim: &mut Simulation) {
-    let gate = leak_gate(sim);
-    let paused = leak_paused(sim);
-    let full = sim.reference_checker || sim.gcs.check_dirty.all || sim.gcs.pgs.len() != sim.gcs.pg_by_name.len();
+/// With [`CheckerMode::Reference`], this is the reference checker [`find_full`]. Otherwise it is incremental: it
+/// re-evaluates only what changed since the last check (nodes, placement groups and actors the GCS marked in
+/// `Gcs::check_dirty`, deployments the control loop visited, the leak checks when their gate opens) and, if any of
+/// that fails, runs the reference checker [`find_full`] and returns its findings exactly as the reference would.
+/// What it skips cannot hold anything new: an entity whose checked state did not change fails the same way it did
+/// at the last check, and that was recorded then (findings are recorded once per (invariant, message)).
+/// `tests/checker_equivalence.rs` runs both side by side after every step.
+///
+/// `audit_marks` (tests, `Simulation::audit_checker`): audit the change marks against the state at the last check
+/// (see `audit`); panics on a missed change. Only in builds with debug assertions.
+pub fn check(world: &World, state: &mut CheckerState, mode: CheckerMode, audit_marks: bool) -> Vec<Finding> {
+    let gate = leak_gate(world);
+    let paused = leak_paused(world);
+    let gcs = world.gcs;
+    let full = mode == CheckerMode::Reference || gcs.check_dirty.all || gcs.pgs.len() != gcs.pg_by_name.len();
     // The audit is for tests, which build with debug assertions: release builds (the wasm bundle) leave it out.
-    let audit_on = sim.audit_checker && cfg!(debug_assertions);
+    let audit_on = audit_marks && cfg!(debug_assertions);
     if audit_on
         && !full
-        && let Some(prev) = &sim.checker.audit_prev
-        && let Err(why) = audit(prev, sim, gate)
+        && let Some(prev) = &state.audit_prev
+        && let Err(why) = audit(prev, world, state, gate)
     {
-        panic!("the invariant checker's change tracking missed a change at {} s: {why}", sim.now.as_secs_f64());
+        panic!("the invariant checker's change tracking missed a change at {} s: {why}", world.now.as_secs_f64());
     }
-    let found = if full || changed_fails(sim, gate, paused) { find_full(sim) } else { Vec::new() };
-    sim.gcs.check_dirty = Default::default();
-    for d in &mut sim.controller.deployments {
-        d.check_dirty = false;
-    }
+    let found = if full || changed_fails(world, state, gate, paused) { find_full(world) } else { Vec::new() };
     let audit_prev = audit_on.then(|| {
+        // As the caller leaves it: with the change marks cleared.
+        let mut gcs = gcs.clone();
+        gcs.check_dirty = Default::default();
+        let mut deployments = world.controller.deployments.clone();
+        for d in &mut deployments {
+            d.check_dirty = false;
+        }
         Box::new(Audited {
-            gcs: sim.gcs.clone(),
-            deployments: sim.controller.deployments.clone(),
-            leak_exempt: sim.controller.leak_exempt.clone(),
-            recovered_pgs: sim.controller.recovered_pgs.clone(),
+            gcs,
+            deployments,
+            leak_exempt: world.controller.leak_exempt.clone(),
+            recovered_pgs: world.controller.recovered_pgs.clone(),
         })
     });
-    sim.checker = CheckerState { leak_gate: gate, leak_paused: paused, audit_prev };
-    record(sim, found);
+    *state = CheckerState { leak_gate: gate, leak_paused: paused, audit_prev };
+    found
 }
 
 /// The audit behind `Simulation::audit_checker` (tests): everything the checks read that changed since the last
 /// check is marked as changed, and the checker's reverse indexes match the state. So the incremental checker looks
 /// at everything that could fail anew, whether or not anything does fail in a given run.
-fn audit(prev: &Audited, sim: &Simulation, gate: bool) -> Result<(), String> {
-    let gcs = &sim.gcs;
+fn audit(prev: &Audited, world: &World, state: &CheckerState, gate: bool) -> Result<(), String> {
+    let gcs = world.gcs;
     let dirty = &gcs.check_dirty;
     // The reverse indexes, rebuilt from scratch.
     let mut pg_actors: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -179,7 +295,7 @@ fn audit(prev: &Audited, sim: &Simulation, gate: bool) -> Result<(), String> {
         }
     }
     // Deployments: their replicas (ids, gang contexts, states) and gang teardowns.
-    let c = &sim.controller;
+    let c = world.controller;
     let replicas = |d: &DeploymentState| {
         d.replicas.iter().map(|r| (r.id.clone(), r.gang_context.clone(), r.state, r.since)).collect::<Vec<_>>()
     };
@@ -192,7 +308,7 @@ fn audit(prev: &Audited, sim: &Simulation, gate: bool) -> Result<(), String> {
         }
     }
     // Leak checks: exemptions, and PGs no deployment tracks any more.
-    if gate && sim.checker.leak_gate {
+    if gate && state.leak_gate {
         if prev.leak_exempt != c.leak_exempt || prev.recovered_pgs != c.recovered_pgs {
             return Err("the leak exemptions changed while the leak checks ran".into());
         }
@@ -210,43 +326,23 @@ fn audit(prev: &Audited, sim: &Simulation, gate: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Record findings not recorded before (once per (invariant, message)), in order.
-fn record(sim: &mut Simulation, found: Vec<(&'static str, String)>) {
-    for (invariant, message) in found {
-        if sim.violations.iter().any(|v| v.invariant == invariant && v.message == message) {
-            continue;
-        }
-        sim.violations.push(Violation {
-            t_s: sim.now.as_secs_f64(),
-            tick: sim.log.tick,
-            invariant: invariant.to_string(),
-            message: message.clone(),
-            reproduces_ray_2_60: invariant.starts_with("ray_2_60_"),
-        });
-        sim.log.push(
-            EventKind::Violation { invariant: invariant.to_string() },
-            format!("INVARIANT VIOLATED ({invariant}): {message}"),
-        );
-    }
-}
-
 /// The leak checks run only while the controller is up, not recovering and has ticked.
-fn leak_gate(sim: &Simulation) -> bool {
-    let c = &sim.controller;
+fn leak_gate(world: &World) -> bool {
+    let c = world.controller;
     c.alive && !c.recovering && c.last_tick.is_some()
 }
 
 /// Periodic leak detection cannot run while cluster-state queries fail: gang PG leaks are not flagged then.
-fn leak_paused(sim: &Simulation) -> bool {
-    sim.behaviour.leak_detection == crate::model::serve::behaviour::LeakDetection::Periodic
-        && sim.now < sim.gcs_queries_fail_until
+fn leak_paused(world: &World) -> bool {
+    world.toggles.leak_detection == crate::model::serve::behaviour::LeakDetection::Periodic
+        && world.now < world.gcs_queries_fail_until
 }
 
 /// Whether anything that changed since the last check fails an invariant now (the same per-entity checks as
 /// [`find_full`], on the changed entities only).
-fn changed_fails(sim: &Simulation, gate: bool, paused: bool) -> bool {
+fn changed_fails(world: &World, state: &CheckerState, gate: bool, paused: bool) -> bool {
     let mut out = Vec::new();
-    let gcs = &sim.gcs;
+    let gcs = world.gcs;
     let dirty = &gcs.check_dirty;
     let nodes = &gcs.cluster.nodes;
 
@@ -306,21 +402,21 @@ fn changed_fails(sim: &Simulation, gate: bool, paused: bool) -> bool {
         return true;
     }
 
-    let c = &sim.controller;
+    let c = world.controller;
     if c.alive {
         // Deployments the control loop visited, and every one with a gang teardown this tick (that check
         // depends on the time).
         for d in c.deployments.iter().filter(|d| d.check_dirty || !d.torn_down_gangs.is_empty()) {
-            deployment_check(d, sim.now, &mut out);
+            deployment_check(d, world.now, &mut out);
         }
         if gate {
             let used = |name: &str| gcs.pg_in_use(name);
             // Per-replica PGs: all of them (whether their replica is tracked changes with the replica table).
             for pg in gcs.pgs.values().filter(|p| !p.is_gang()) {
-                replica_pg_leak(sim, pg, used(&pg.name), &mut out);
+                replica_pg_leak(world, pg, used(&pg.name), &mut out);
             }
             // Gang PGs: all when the gate has just opened or detection resumed, else those that changed.
-            let all = !sim.checker.leak_gate || (sim.checker.leak_paused && !paused);
+            let all = !state.leak_gate || (state.leak_paused && !paused);
             let tracked = |pg: &PlacementGroup| {
                 let owner =
                     c.deployments.iter().find(|d| d.config.app == pg.owner.app && d.config.name == pg.owner.deployment);
@@ -330,7 +426,7 @@ fn changed_fails(sim: &Simulation, gate: bool, paused: bool) -> bool {
                     .is_some_and(|r| r.pg_name == pg.name);
                 fast || c.deployments.iter().any(|d| d.reservations.values().any(|r| r.pg_name == pg.name))
             };
-            let mut leak = |pg: &PlacementGroup| gang_pg_leak(sim, pg, tracked(pg), used(&pg.name), &mut out);
+            let mut leak = |pg: &PlacementGroup| gang_pg_leak(world, pg, tracked(pg), used(&pg.name), &mut out);
             if all {
                 gcs.pgs.values().filter(|p| p.is_gang()).for_each(&mut leak);
             } else {
@@ -341,10 +437,10 @@ fn changed_fails(sim: &Simulation, gate: bool, paused: bool) -> bool {
     !out.is_empty()
 }
 
-/// Every invariant that does not hold right now, as (name, sentence): the reference checker, a whole-world scan.
-pub fn find_full(sim: &Simulation) -> Vec<(&'static str, String)> {
+/// Every invariant that does not hold right now: the reference checker, a whole-world scan.
+pub fn find_full(world: &World) -> Vec<Finding> {
     let mut out = Vec::new();
-    let gcs = &sim.gcs;
+    let gcs = world.gcs;
     let nodes = &gcs.cluster.nodes;
 
     // No node over-committed; the resource ledger matches what is placed.
@@ -377,10 +473,10 @@ pub fn find_full(sim: &Simulation) -> Vec<(&'static str, String)> {
         actor_check(gcs, a, &mut occupied, &mut out);
     }
 
-    let c = &sim.controller;
+    let c = world.controller;
     if c.alive {
         for d in &c.deployments {
-            deployment_check(d, sim.now, &mut out);
+            deployment_check(d, world.now, &mut out);
         }
         // After a recovery completes (and after a deletion), no gang PG is leaked: each live gang PG is either
         // tracked by its deployment or used by a live replica actor.
@@ -391,18 +487,23 @@ pub fn find_full(sim: &Simulation) -> Vec<(&'static str, String)> {
                 c.deployments.iter().flat_map(|d| d.reservations.values().map(|r| r.pg_name.as_str())).collect();
             // A per-replica PG belongs to a replica the controller tracks (or an actor still alive).
             for pg in gcs.pgs.values().filter(|p| !p.is_gang()) {
-                replica_pg_leak(sim, pg, used.contains(pg.name.as_str()), &mut out);
+                replica_pg_leak(world, pg, used.contains(pg.name.as_str()), &mut out);
             }
             for pg in gcs.pgs.values().filter(|p| p.is_gang()) {
                 let (tracked, used) = (tracked_pgs.contains(pg.name.as_str()), used.contains(pg.name.as_str()));
-                gang_pg_leak(sim, pg, tracked, used, &mut out);
+                gang_pg_leak(world, pg, tracked, used, &mut out);
             }
         }
     }
     out
 }
 
-type Found = Vec<(&'static str, String)>;
+type Found = Vec<Finding>;
+
+/// Add a finding.
+fn found(out: &mut Found, invariant: Invariant, message: String) {
+    out.push(Finding { invariant, message });
+}
 
 /// A node: not over-committed, and its ledger (`available`) matches what is reserved and used on it.
 fn node_check(n: &Node, reserved: &Resources, direct: &Resources, out: &mut Found) {
@@ -413,8 +514,9 @@ fn node_check(n: &Node, reserved: &Resources, direct: &Resources, out: &mut Foun
     left.sub(reserved);
     left.sub(direct);
     if left.any_negative() {
-        out.push((
-            "no_overcommit",
+        found(
+            out,
+            Invariant::NoOvercommit,
             format!(
                 "node {} is over-committed: {} reserved and {} used of {}",
                 n.id,
@@ -422,12 +524,13 @@ fn node_check(n: &Node, reserved: &Resources, direct: &Resources, out: &mut Foun
                 direct.describe(),
                 n.resources.describe()
             ),
-        ));
+        );
     } else if left != n.available {
-        out.push((
-            "resource_ledger",
+        found(
+            out,
+            Invariant::ResourceLedger,
             format!("node {} reports {} available but {} is free", n.id, n.available.describe(), left.describe()),
-        ));
+        );
     }
 }
 
@@ -436,12 +539,13 @@ fn node_check(n: &Node, reserved: &Resources, direct: &Resources, out: &mut Foun
 fn pg_check(gcs: &Gcs, pg: &PlacementGroup, out: &mut Found) {
     let placed: Vec<&String> = pg.bundles.iter().filter_map(|b| b.node.as_ref()).collect();
     match pg.state {
-        PlacementGroupState::Created if placed.len() != pg.bundles.len() => out.push((
-            "pg_state",
+        PlacementGroupState::Created if placed.len() != pg.bundles.len() => found(
+            out,
+            Invariant::PgState,
             format!("{} is CREATED with {} of {} bundles placed", pg.name, placed.len(), pg.bundles.len()),
-        )),
+        ),
         PlacementGroupState::Pending if !placed.is_empty() => {
-            out.push(("pg_state", format!("{} is PENDING with {} bundles placed", pg.name, placed.len())))
+            found(out, Invariant::PgState, format!("{} is PENDING with {} bundles placed", pg.name, placed.len()))
         }
         _ => {}
     }
@@ -449,13 +553,17 @@ fn pg_check(gcs: &Gcs, pg: &PlacementGroup, out: &mut Found) {
         PlacementStrategy::StrictPack => {
             let distinct: BTreeSet<&String> = placed.iter().copied().collect();
             if distinct.len() > 1 {
-                out.push(("strict_strategy", format!("STRICT_PACK {} spans nodes {:?}", pg.name, distinct)));
+                found(out, Invariant::StrictStrategy, format!("STRICT_PACK {} spans nodes {:?}", pg.name, distinct));
             }
         }
         PlacementStrategy::StrictSpread => {
             let distinct: BTreeSet<&String> = placed.iter().copied().collect();
             if distinct.len() != placed.len() {
-                out.push(("strict_strategy", format!("STRICT_SPREAD {} puts two bundles on one node", pg.name)));
+                found(
+                    out,
+                    Invariant::StrictStrategy,
+                    format!("STRICT_SPREAD {} puts two bundles on one node", pg.name),
+                );
             }
         }
         _ => {}
@@ -464,7 +572,7 @@ fn pg_check(gcs: &Gcs, pg: &PlacementGroup, out: &mut Found) {
         if let Some(n) = b.node.as_ref().and_then(|n| gcs.cluster.node(n))
             && n.dead
         {
-            out.push(("nothing_on_dead_node", format!("{} has a bundle on dead node {}", pg.name, n.id)));
+            found(out, Invariant::NothingOnDeadNode, format!("{} has a bundle on dead node {}", pg.name, n.id));
         }
     }
 }
@@ -479,36 +587,47 @@ fn actor_check<'a>(gcs: &'a Gcs, a: &'a ReplicaActor, occupied: &mut BTreeSet<(&
     if let Some(i) = a.node
         && nodes[i].dead
     {
-        out.push(("nothing_on_dead_node", format!("replica {} is alive on dead node {}", a.replica_id, nodes[i].id)));
+        found(
+            out,
+            Invariant::NothingOnDeadNode,
+            format!("replica {} is alive on dead node {}", a.replica_id, nodes[i].id),
+        );
     }
     if let (ActorPlacement::Bundle { pg_name, bundle_index }, Some(i)) = (&a.placement, a.node) {
         match gcs.pg(pg_name).and_then(|p| p.bundles.get(*bundle_index)) {
-            None => out.push((
-                "replica_in_own_bundle",
+            None => found(
+                out,
+                Invariant::ReplicaInOwnBundle,
                 format!("replica {} runs in {pg_name} bundle {bundle_index}, which does not exist", a.replica_id),
-            )),
-            Some(b) if b.node.as_deref() != Some(nodes[i].id.as_str()) => out.push((
-                "replica_in_own_bundle",
+            ),
+            Some(b) if b.node.as_deref() != Some(nodes[i].id.as_str()) => found(
+                out,
+                Invariant::ReplicaInOwnBundle,
                 format!(
                     "replica {} runs on {} but its bundle {bundle_index} of {pg_name} is on {:?}",
                     a.replica_id, nodes[i].id, b.node
                 ),
-            )),
+            ),
             Some(b) => {
                 // One replica actor per bundle, and it must fit the bundle's reservation.
                 if !occupied.insert((pg_name.as_str(), *bundle_index)) {
-                    out.push(("no_overcommit", format!("two replicas run in bundle {bundle_index} of {pg_name}")));
+                    found(
+                        out,
+                        Invariant::NoOvercommit,
+                        format!("two replicas run in bundle {bundle_index} of {pg_name}"),
+                    );
                 }
                 if !b.resources.covers(&a.resources) {
-                    out.push((
-                        "no_overcommit",
+                    found(
+                        out,
+                        Invariant::NoOvercommit,
                         format!(
                             "replica {} needs {} but bundle {bundle_index} of {pg_name} reserves only {}",
                             a.replica_id,
                             a.resources.describe(),
                             b.resources.describe()
                         ),
-                    ));
+                    );
                 }
             }
         }
@@ -527,25 +646,27 @@ fn deployment_check(d: &DeploymentState, now: SimTime, out: &mut Found) {
             || g.pg_name != first.pg_name
             || g.member_replica_ids != first.member_replica_ids
         {
-            out.push((
-                "gang_context_agreement",
+            found(
+                out,
+                Invariant::GangContextAgreement,
                 format!("members of gang {gid} disagree on world_size, member list or pg_name"),
-            ));
+            );
         }
         if g.member_replica_ids.len() as u32 != g.world_size || g.rank >= g.world_size {
-            out.push(("gang_ranks", format!("gang {gid}: rank {} outside 0..{}", g.rank, g.world_size)));
+            found(out, Invariant::GangRanks, format!("gang {gid}: rank {} outside 0..{}", g.rank, g.world_size));
         }
         if !ranks.insert(g.rank) {
-            out.push(("gang_ranks", format!("gang {gid}: rank {} held twice", g.rank)));
+            found(out, Invariant::GangRanks, format!("gang {gid}: rank {} held twice", g.rank));
         }
         if g.member_replica_ids.get(g.rank as usize) != Some(&r.id) {
-            out.push((
-                "gang_ranks",
+            found(
+                out,
+                Invariant::GangRanks,
                 format!(
                     "replica {} of gang {gid} has rank {} but is not at that position in the member list",
                     r.id, g.rank
                 ),
-            ));
+            );
         }
     }
     // Once a gang teardown is decided, none of its members is still RUNNING at the end of that tick. The
@@ -560,61 +681,81 @@ fn deployment_check(d: &DeploymentState, now: SimTime, out: &mut Found) {
             && d.torn_down_gangs.contains(&g.gang_id)
         {
             if r.since == now {
-                out.push((
-                    "ray_2_60_member_started_after_teardown",
+                found(
+                    out,
+                    Invariant::Ray260MemberStartedAfterTeardown,
                     format!(
                         "replica {} reached RUNNING in the tick its gang {} was torn down: Ray 2.60's RESTART_GANG stops only RUNNING members, so a STARTING one keeps going; the incomplete-gang rule stops it once its sibling has left (errata §6)",
                         r.id, g.gang_id
                     ),
-                ));
+                );
             } else {
-                out.push((
-                    "no_partial_gang_after_teardown",
+                found(
+                    out,
+                    Invariant::NoPartialGangAfterTeardown,
                     format!("replica {} is still RUNNING after its gang {} was torn down", r.id, g.gang_id),
-                ));
+                );
             }
         }
     }
 }
 
 /// A per-replica PG belongs to a replica the controller tracks (or an actor still alive: `used`).
-fn replica_pg_leak(sim: &Simulation, pg: &PlacementGroup, used: bool, out: &mut Found) {
-    let c = &sim.controller;
+fn replica_pg_leak(world: &World, pg: &PlacementGroup, used: bool, out: &mut Found) {
+    let c = world.controller;
     let owner = pg.name.rsplit('#').next().unwrap_or("");
     let tracked = c
         .deployments
         .iter()
         .any(|d| d.config.app == pg.owner.app && d.config.name == pg.owner.deployment && d.tracks(owner));
     if !tracked && !used {
-        out.push((
-            "no_leaked_replica_pg",
+        found(
+            out,
+            Invariant::NoLeakedReplicaPg,
             format!("per-replica placement group {} is live but its replica is gone", pg.name),
-        ));
+        );
     }
 }
 
 /// A gang PG is tracked by a deployment (`tracked`), used by a live replica actor (`used`) or exempt.
-fn gang_pg_leak(sim: &Simulation, pg: &PlacementGroup, tracked: bool, used: bool, out: &mut Found) {
-    let c = &sim.controller;
+fn gang_pg_leak(world: &World, pg: &PlacementGroup, tracked: bool, used: bool, out: &mut Found) {
+    let c = world.controller;
     if tracked || used || c.leak_exempt.contains(&pg.name) {
         return;
     }
     // Periodic leak detection cannot run while cluster-state queries fail.
-    if leak_paused(sim) {
+    if leak_paused(world) {
         return;
     }
     if c.recovered_pgs.contains(&pg.name) {
-        out.push((
-            "ray_2_60_unregistered_gang_pg_leak",
+        found(
+            out,
+            Invariant::Ray260UnregisteredGangPgLeak,
             format!(
                 "gang placement group {} leaked: none of its recovered members reached RUNNING after the controller restart, and Ray 2.60 registers a recovered gang's PG only then (errata §8); it stays until the next controller start (toggle leak_detection: periodic cleans it)",
                 pg.name
             ),
-        ));
+        );
     } else {
-        out.push((
-            "no_leaked_gang_pg",
+        found(
+            out,
+            Invariant::NoLeakedGangPg,
             format!("gang placement group {} is live but no deployment tracks it and no live replica uses it", pg.name),
-        ));
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invariant_names_are_distinct_and_ray_2_60_flaws_are_named_so() {
+        let names: BTreeSet<&str> = Invariant::ALL.iter().map(|i| i.as_str()).collect();
+        assert_eq!(names.len(), Invariant::ALL.len());
+        for i in Invariant::ALL {
+            assert_eq!(i.is_ray_2_60_flaw(), i.as_str().starts_with("ray_2_60_"), "{i}");
+            assert_eq!(serde_json::to_value(i).unwrap(), serde_json::Value::from(i.as_str()));
+        }
     }
 }

@@ -18,5 +18,6 @@ pub mod sim;
 pub mod snapshot;
 pub mod time;
 pub mod trace;
+pub mod world;
 
 pub use sim::Simulation;

@@ -6,24 +6,23 @@
 use crate::model::cluster::{Cluster, Node};
 use crate::model::events::{Event, EventKind};
 use crate::model::gcs::{ConstructorFault, Gcs};
-use crate::model::invariants::{self, Violation};
+use crate::model::invariants::{self, CheckerMode, CheckerState, Finding, Violation};
 use crate::model::log::EventLog;
 use crate::model::placement::PlacementStrategy;
 use crate::model::scenario::{ActionKind, ReplicaRef, Scenario, Times, Timing};
 use crate::model::serve::calls::QueuedCall;
-use crate::model::serve::controller::{AppState, Ctx, ServeController};
+use crate::model::serve::controller::{AppState, ServeController};
+use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::{DeploymentConfig, DeploymentState, GangConfig};
 use crate::model::serve::health::TickGrid;
-use crate::model::serve::replica::ReplicaState;
 use crate::model::serve::status::ApplicationStatus;
 use crate::model::snapshot::Snapshot;
 use crate::model::time::{SimDuration, SimTime, fmt_secs};
+use crate::model::trace::Trace;
+use crate::model::world::World;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
-
-/// (actor creation order, replica id, gang id and rank).
-type LiveReplica = (u64, String, Option<(String, u32)>);
 
 /// The controller's view of the world, borrowed field by field (so the controller itself can stay borrowed).
 macro_rules! ctx {
@@ -61,18 +60,19 @@ pub struct Simulation {
     /// Wakeups processed so far (a cost measure for benchmarks).
     pub steps: u64,
     pub ticks: u64,
-    /// Run the invariant checker after every step that changed something (default). Benchmarks may turn it off
-    /// to measure the model alone; tests never do.
-    pub check_invariants: bool,
-    /// Run the reference invariant checker (a whole-world scan, `invariants::find_full`) instead of the
-    /// incremental one. The two record the same violations (`tests/checker_equivalence.rs`).
-    pub reference_checker: bool,
+    /// Which invariant checker runs after every step that changed something: the incremental one (default), the
+    /// reference one (a whole-world scan, `invariants::find_full`; both record the same violations,
+    /// `tests/checker_equivalence.rs`), or none (benchmarks, to measure the model alone; tests never do).
+    pub checker: CheckerMode,
     /// Tests: audit the incremental checker's change tracking at every check (slow; panics on a missed change).
     /// Only in builds with debug assertions (`cargo test`); release builds ignore it.
     pub audit_checker: bool,
-    pub(crate) checker: invariants::CheckerState,
+    pub(crate) checker_state: CheckerState,
     /// Actions queued by a user after the start (see `schedule`).
     user_actions: Vec<crate::model::scenario::Action>,
+    /// Calls to the controller made while it is down (`serve.delete`, a scale): the callers retry them
+    /// (`max_task_retries=-1`) until the restarted controller serves them, in order (`serve/calls.rs`).
+    pub(crate) queued_calls: Vec<QueuedCall>,
 }
 
 impl Simulation {
@@ -138,7 +138,6 @@ impl Simulation {
             crashed_at: None,
             leak_exempt: Default::default(),
             recovered_pgs: Default::default(),
-            queued_calls: Vec::new(),
         };
         let mut sim = Simulation {
             scenario: scenario.clone(),
@@ -155,11 +154,11 @@ impl Simulation {
             gcs_queries_fail_until: SimTime::ZERO,
             steps: 0,
             ticks: 0,
-            check_invariants: true,
-            reference_checker: false,
+            checker: CheckerMode::Incremental,
             audit_checker: false,
-            checker: Default::default(),
+            checker_state: Default::default(),
             user_actions: Vec::new(),
+            queued_calls: Vec::new(),
         };
         for a in &scenario.actions {
             sim.queue(SimTime::from_secs_f64(a.at_s), a.kind.clone());
@@ -205,6 +204,10 @@ impl Simulation {
     /// The control-loop tick number of a time.
     pub fn tick_of(&self, t: SimTime) -> u64 {
         t.0 / self.timing.control_loop_interval.0
+    }
+    /// The first control-loop tick (on the controller's grid) strictly after `t`.
+    pub fn next_tick_after(&self, t: SimTime) -> SimTime {
+        self.controller.grid.ceil(SimTime(t.0 + 1))
     }
     pub fn events(&self) -> &[Event] {
         &self.log.events
@@ -264,7 +267,7 @@ impl Simulation {
 
     /// Advance to the next control-loop tick after now and run it (even if nothing would change).
     pub fn step_tick(&mut self) {
-        let next = self.controller.grid.ceil(SimTime(self.now.0 + 1));
+        let next = self.next_tick_after(self.now);
         self.run_until(next);
         if self.controller.alive && self.controller.last_tick != Some(next) && self.now == next {
             self.controller.dirty = true;
@@ -333,8 +336,40 @@ impl Simulation {
             }
         }
         // Invariants can only break when something changed: an event was recorded or the GCS mutated.
-        if self.check_invariants && (self.log.len() > before || self.gcs.mutations != mutations_before) {
-            invariants::check(self);
+        if self.checker != CheckerMode::Off && (self.log.len() > before || self.gcs.mutations != mutations_before) {
+            self.check_invariants();
+        }
+    }
+
+    /// Run the invariant checker, clear the change marks it read, and record what it found.
+    fn check_invariants(&mut self) {
+        let mut state = std::mem::take(&mut self.checker_state);
+        let found = invariants::check(&self.world(), &mut state, self.checker, self.audit_checker);
+        self.checker_state = state;
+        self.gcs.check_dirty = Default::default();
+        for d in &mut self.controller.deployments {
+            d.check_dirty = false;
+        }
+        self.record(found);
+    }
+
+    /// Record findings not recorded before (once per (invariant, message)), in order.
+    fn record(&mut self, found: Vec<Finding>) {
+        for Finding { invariant, message } in found {
+            if self.violations.iter().any(|v| v.invariant == invariant.as_str() && v.message == message) {
+                continue;
+            }
+            self.violations.push(Violation {
+                t_s: self.now.as_secs_f64(),
+                tick: self.log.tick,
+                invariant: invariant.to_string(),
+                message: message.clone(),
+                reproduces_ray_2_60: invariant.is_ray_2_60_flaw(),
+            });
+            self.log.push(
+                EventKind::Violation { invariant: invariant.to_string() },
+                format!("INVARIANT VIOLATED ({invariant}): {message}"),
+            );
         }
     }
 
@@ -481,12 +516,12 @@ impl Simulation {
                 "{name} queued: the Serve controller is down; the call is retried until the restarted controller serves it (max_task_retries=-1){back}"
             ),
         );
-        self.controller.queued_calls.push(QueuedCall { kind, queued_event });
+        self.queued_calls.push(QueuedCall { kind, queued_event });
     }
 
     /// The restarted controller serves the calls made while it was down, in order.
     fn serve_queued_calls(&mut self) {
-        for call in std::mem::take(&mut self.controller.queued_calls) {
+        for call in std::mem::take(&mut self.queued_calls) {
             let name = call.kind.name().to_string();
             let mut cx = ctx!(self);
             let result = self.controller.serve_call(&call.kind, &mut cx);
@@ -517,7 +552,7 @@ impl Simulation {
         else {
             return Err(format!("deployment {}/{} does not exist", r.app, r.deployment));
         };
-        let positions = self.positions(d);
+        let positions = self.world().positions(d);
         let want_gang = d.config.gang.is_some();
         let found = positions.iter().find(|(id, pos, rank)| {
             if !alive(id) {
@@ -543,45 +578,34 @@ impl Simulation {
         }
     }
 
-    /// (replica id, position, gang rank) for every replica of `d` that is not stopping: position is the gang's
-    /// place among the deployment's gangs (oldest first), or the replica's among non-gang replicas.
-    pub(crate) fn positions(&self, d: &DeploymentState) -> Vec<(String, u32, Option<u32>)> {
-        let mut live: Vec<LiveReplica> = d
-            .replicas
-            .iter()
-            .filter(|r| r.state != ReplicaState::Stopping)
-            .filter_map(|r| {
-                let a = self.gcs.actors.get(&r.id)?;
-                Some((a.created_seq, r.id.clone(), a.gang_context.as_ref().map(|g| (g.gang_id.clone(), g.rank))))
-            })
-            .collect();
-        live.sort();
-        let mut out = Vec::new();
-        let mut gang_order: Vec<String> = Vec::new();
-        let mut plain = 0;
-        for (_, id, g) in live {
-            match g {
-                Some((gid, rank)) => {
-                    let pos = match gang_order.iter().position(|x| *x == gid) {
-                        Some(p) => p,
-                        None => {
-                            gang_order.push(gid);
-                            gang_order.len() - 1
-                        }
-                    };
-                    out.push((id, pos as u32, Some(rank)));
-                }
-                None => {
-                    out.push((id, plain, None));
-                    plain += 1;
-                }
-            }
+    /// What the checker and the projections inspect: the GCS, the controller and the clock.
+    pub fn world(&self) -> World<'_> {
+        World {
+            gcs: &self.gcs,
+            controller: &self.controller,
+            now: self.now,
+            timing: &self.timing,
+            toggles: &self.behaviour,
+            gcs_queries_fail_until: self.gcs_queries_fail_until,
         }
-        out
     }
 
     pub fn snapshot(&self) -> Snapshot {
-        crate::model::trace::snapshot_of(self)
+        Snapshot::of(&self.world(), self.violations.len())
+    }
+
+    /// The run so far in the public trace format.
+    pub fn trace(&self) -> Trace {
+        // The scenario with the user's actions folded in (stable by time), so the trace alone replays.
+        let mut scenario = self.scenario.normalised();
+        scenario.actions.extend(self.user_actions().iter().cloned());
+        scenario.actions.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+        Trace::new(scenario, self.events().to_vec(), &self.snapshot(), self.violations().to_vec())
+    }
+
+    /// The trace as JSON text (pretty, stable key order): the same scenario and seed give the same bytes.
+    pub fn trace_json(&self) -> String {
+        serde_json::to_string_pretty(&self.trace()).expect("a trace always serializes")
     }
 
     /// A copy of the whole state except the event log, which only grows: cheap to take every few seconds while

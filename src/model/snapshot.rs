@@ -1,15 +1,17 @@
-//! What the model looks like at one moment: plain data for the UI, the CLI and the trace's `final` block.
+//! What the model looks like at one moment: plain data for the UI, the CLI and the trace's `final` block, built
+//! from a [`World`] by [`Snapshot::of`].
+use crate::model::gcs::ActorPlacement;
 use crate::model::placement::{PlacementGroupState, PlacementStrategy};
 use crate::model::resources::Resources;
 use crate::model::serve::replica::{GangContext, ReplicaStartupStatus, ReplicaState};
 use crate::model::serve::status::{ApplicationStatus, DeploymentStatus, DeploymentStatusTrigger};
 use crate::model::time::SimTime;
+use crate::model::world::World;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
-    #[serde(rename = "t_s", serialize_with = "crate::model::time::serialize_secs")]
     pub t: SimTime,
     pub tick: u64,
     pub nodes: Vec<NodeView>,
@@ -22,7 +24,145 @@ pub struct Snapshot {
     pub violations: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+impl Snapshot {
+    /// The world as plain data; `violations` is how many the run has recorded so far.
+    pub fn of(world: &World, violations: usize) -> Snapshot {
+        let gcs = world.gcs;
+        let usage = gcs.node_usage();
+        let nodes = gcs
+            .cluster
+            .nodes
+            .iter()
+            .zip(usage)
+            .map(|(n, (reserved, used))| NodeView {
+                id: n.id.clone(),
+                is_head: n.is_head,
+                alive: !n.dead,
+                killed: n.killed_at.is_some() && !n.dead,
+                resources: n.resources.clone(),
+                available: n.available.clone(),
+                reserved,
+                used,
+                labels: n.labels.clone(),
+            })
+            .collect();
+        // Which replica sits in which bundle, computed once (a lookup per bundle would be quadratic).
+        let mut in_bundle: std::collections::BTreeMap<(&str, usize), &str> = std::collections::BTreeMap::new();
+        for a in gcs.actors.values() {
+            if let ActorPlacement::Bundle { pg_name, bundle_index } = &a.placement
+                && (a.alive || a.node.is_some())
+            {
+                in_bundle.entry((pg_name.as_str(), *bundle_index)).or_insert(a.replica_id.as_str());
+            }
+        }
+        let placement_groups = gcs
+            .pgs
+            .values()
+            .map(|pg| PlacementGroupView {
+                id: pg.id.clone(),
+                name: pg.name.clone(),
+                state: pg.state,
+                strategy: pg.strategy,
+                bundles: pg
+                    .bundles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| BundleView {
+                        index: i,
+                        resources: b.resources.clone(),
+                        node: b.node.clone(),
+                        replica: in_bundle.get(&(pg.name.as_str(), i)).map(|s| s.to_string()),
+                    })
+                    .collect(),
+                app: pg.owner.app.clone(),
+                deployment: pg.owner.deployment.clone(),
+                gang_id: pg.owner.gang_id.clone(),
+                pending_reason: (pg.state != PlacementGroupState::Created)
+                    .then(|| crate::model::placement::pending_reason(pg, &gcs.cluster)),
+            })
+            .collect();
+        let c = world.controller;
+        let mut replicas = Vec::new();
+        let mut deployments = Vec::new();
+        for d in &c.deployments {
+            let positions = world.positions(d);
+            for r in &d.replicas {
+                let actor = gcs.actors.get(&r.id);
+                let (pg_name, bundle_index) = match actor.map(|a| &a.placement) {
+                    Some(ActorPlacement::Bundle { pg_name, bundle_index }) => {
+                        (Some(pg_name.clone()), Some(*bundle_index))
+                    }
+                    _ => (None, None),
+                };
+                let gang_context = r.gang_context.clone().or_else(|| {
+                    actor.and_then(|a| a.gang_context.clone()).filter(|_| r.state != ReplicaState::Recovering)
+                });
+                replicas.push(ReplicaView {
+                    id: r.id.clone(),
+                    app: d.config.app.clone(),
+                    deployment: d.config.name.clone(),
+                    state: r.state,
+                    startup: matches!(
+                        r.state,
+                        ReplicaState::Starting | ReplicaState::Updating | ReplicaState::Recovering
+                    )
+                    .then_some(r.startup),
+                    node: actor.and_then(|a| a.node).map(|i| gcs.cluster.nodes[i].id.clone()),
+                    pg_name,
+                    bundle_index,
+                    gang_context,
+                    consecutive_health_failures: r.health.consecutive_failures,
+                    actor_alive: actor.is_some_and(|a| a.alive),
+                    graceful_stop: r.stop.as_ref().map(|s| s.graceful),
+                    position: positions.iter().find(|(id, ..)| *id == r.id).map(|(_, p, _)| *p).unwrap_or(u32::MAX),
+                    since: r.since,
+                });
+            }
+            deployments.push(DeploymentView {
+                app: d.config.app.clone(),
+                name: d.config.name.clone(),
+                status: d.status,
+                status_trigger: d.trigger,
+                message: d.message.clone(),
+                target_num_replicas: d.target,
+                running: d.count(&[ReplicaState::Running]),
+                starting: d.count(&[ReplicaState::Starting, ReplicaState::Updating]),
+                recovering: d.count(&[ReplicaState::Recovering]),
+                stopping: d.count(&[ReplicaState::Stopping]),
+                gang_size: d.config.gang.as_ref().map(|g| g.gang_size),
+                strategy: d.config.gang.as_ref().map(|g| g.strategy).or(d
+                    .config
+                    .bundles
+                    .as_ref()
+                    .map(|_| d.config.pg_strategy)),
+                failure_count: d.failure_count,
+                failure_threshold: d.failure_threshold(),
+                gang_restarts: d.gang_restarts,
+                deleting: d.deleting,
+            });
+        }
+        Snapshot {
+            t: world.now,
+            tick: world.tick(),
+            nodes,
+            placement_groups,
+            replicas,
+            deployments,
+            applications: c.apps.iter().map(|a| ApplicationView { name: a.name.clone(), status: a.status }).collect(),
+            controller: ControllerView {
+                alive: c.alive,
+                incarnation: c.incarnation,
+                recovering: c.alive && c.recovering,
+                restart_at_s: (!c.alive).then(|| c.restart_at.map(|t| t.as_secs_f64())).flatten(),
+                gcs_queries_fail_until_s: (world.gcs_queries_fail_until > world.now)
+                    .then(|| world.gcs_queries_fail_until.as_secs_f64()),
+            },
+            violations,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct NodeView {
     pub id: String,
     pub is_head: bool,
@@ -39,7 +179,7 @@ pub struct NodeView {
     pub labels: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BundleView {
     pub index: usize,
     pub resources: Resources,
@@ -48,7 +188,7 @@ pub struct BundleView {
     pub replica: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PlacementGroupView {
     pub id: String,
     pub name: String,
@@ -62,7 +202,7 @@ pub struct PlacementGroupView {
     pub pending_reason: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReplicaView {
     pub id: String,
     pub app: String,
@@ -81,11 +221,10 @@ pub struct ReplicaView {
     pub graceful_stop: Option<bool>,
     /// Position among the deployment's gangs (oldest first) or, for non-gang replicas, among its replicas.
     pub position: u32,
-    #[serde(serialize_with = "crate::model::time::serialize_secs")]
     pub since: SimTime,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeploymentView {
     pub app: String,
     pub name: String,
@@ -105,22 +244,21 @@ pub struct DeploymentView {
     pub deleting: bool,
 }
 
+/// Also the trace's `final.applications` (serialized there).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ApplicationView {
     pub name: String,
     pub status: ApplicationStatus,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ControllerView {
     pub alive: bool,
     pub incarnation: u32,
     /// Alive, and some replica is still RECOVERING after its restart.
     pub recovering: bool,
     /// When it comes back, while it is down.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_at_s: Option<f64>,
     /// The cluster-state queries it makes fail until this time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gcs_queries_fail_until_s: Option<f64>,
 }

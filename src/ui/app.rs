@@ -5,6 +5,7 @@ use crate::ui::action_panel::ActionPanel;
 use crate::ui::cluster_view::{ClusterView, Progressive};
 use crate::ui::controls::Controls;
 use crate::ui::event_log::EventLog;
+use crate::ui::event_log::LogCategory;
 use crate::ui::footer::Footer;
 use crate::ui::header::Header;
 use crate::ui::help_overlay::HelpOverlay;
@@ -12,8 +13,9 @@ use crate::ui::legend::Legend;
 use crate::ui::live_region::LiveRegion;
 use crate::ui::panic::install_panic_hook;
 use crate::ui::pending_tray::PendingTray;
-use crate::ui::state::{LogCategory, Target, UiAction, UiState};
+use crate::ui::state::{Target, Travel, UiAction, UiState};
 use crate::ui::status_panel::StatusPanel;
+use crate::ui::storage::query_param;
 use crate::ui::violation_banner::ViolationBanner;
 use gloo::render::{AnimationFrame, request_animation_frame};
 use std::cell::{Cell, RefCell};
@@ -23,12 +25,7 @@ use yew::prelude::*;
 
 /// `?preset=<id>` in the page address picks the first scenario (tests and links use it).
 fn initial_preset_id() -> String {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("preset=").map(str::to_string))
-        .unwrap_or_else(|| DEFAULT_PRESET_ID.to_string())
+    query_param("preset").unwrap_or_else(|| DEFAULT_PRESET_ID.to_string())
 }
 
 /// Request the next animation frame; each frame turns the elapsed wall time into a `Frame` action.
@@ -115,12 +112,11 @@ pub fn app() -> Html {
     crate::ui::storage::use_hash_links(dispatcher.clone());
     let embed = *use_memo((), |_| crate::ui::storage::is_embed());
     let d = dispatcher.clone();
-    let on_travel = use_callback((), move |t: crate::ui::timeline::Travel, _| d.dispatch(UiAction::Travel(t)));
+    let on_travel = use_callback((), move |t: Travel, _| d.dispatch(UiAction::Travel(t)));
 
     // `?crash-test` in the address makes the app panic once it is up, so the error screen can be checked.
     use_effect_with((), |_| {
-        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-        if search.trim_start_matches('?').split('&').any(|kv| kv == "crash-test") {
+        if query_param("crash-test").is_some_and(|v| v.is_empty()) {
             panic!("crash test requested by the page address (?crash-test)");
         }
     });
@@ -167,7 +163,7 @@ pub fn app() -> Html {
     let on_select = use_callback((), move |seq: Option<u64>, _| {
         // Clicking an event in the narration jumps the cursor to it (and selects it).
         d.dispatch(match seq {
-            Some(seq) => UiAction::Travel(crate::ui::timeline::Travel::JumpToEvent(seq)),
+            Some(seq) => UiAction::Travel(Travel::JumpToEvent(seq)),
             None => UiAction::SelectEvent(None),
         })
     });

@@ -1,10 +1,96 @@
 //! Narration: the model's events as sentences, newest first, filterable. Selecting one highlights what it
 //! touched and shows what caused it.
 use crate::model::events::{Event, EventKind};
-use crate::ui::state::{LogCategory, SelectedEvent};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
+
+/// The event log's filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogCategory {
+    All,
+    Faults,
+    Replicas,
+    Placement,
+    Status,
+    Cluster,
+    Health,
+    Violations,
+}
+
+impl LogCategory {
+    pub const EVERY: [LogCategory; 8] = [
+        LogCategory::All,
+        LogCategory::Faults,
+        LogCategory::Replicas,
+        LogCategory::Placement,
+        LogCategory::Status,
+        LogCategory::Cluster,
+        LogCategory::Health,
+        LogCategory::Violations,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            LogCategory::All => "all",
+            LogCategory::Faults => "faults",
+            LogCategory::Replicas => "replicas",
+            LogCategory::Placement => "placement",
+            LogCategory::Status => "status",
+            LogCategory::Cluster => "cluster",
+            LogCategory::Health => "health",
+            LogCategory::Violations => "violations",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LogCategory::All => "Everything",
+            LogCategory::Faults => "Faults and teardowns",
+            LogCategory::Replicas => "Replica states",
+            LogCategory::Placement => "Placement groups",
+            LogCategory::Status => "Deployment and app status",
+            LogCategory::Cluster => "Nodes and controller",
+            LogCategory::Health => "Health checks",
+            LogCategory::Violations => "Invariant violations",
+        }
+    }
+
+    pub fn from_id(id: &str) -> LogCategory {
+        LogCategory::EVERY.into_iter().find(|c| c.id() == id).unwrap_or(LogCategory::All)
+    }
+
+    pub fn matches(self, kind: &EventKind) -> bool {
+        use EventKind as K;
+        match self {
+            LogCategory::All => true,
+            LogCategory::Faults => matches!(
+                kind,
+                K::Action { .. } | K::GangTeardown { .. } | K::StartupFailure { .. } | K::LeakDetected { .. }
+            ),
+            LogCategory::Replicas => matches!(kind, K::ReplicaState { .. }),
+            LogCategory::Placement => {
+                matches!(
+                    kind,
+                    K::PgState { .. } | K::GangReserved { .. } | K::ReservationFailed { .. } | K::LeakDetected { .. }
+                )
+            }
+            LogCategory::Status => matches!(kind, K::DeploymentStatus { .. } | K::AppStatus { .. }),
+            LogCategory::Cluster => {
+                matches!(kind, K::Node { .. } | K::Controller { .. } | K::LeakDetectionSkipped { .. })
+            }
+            LogCategory::Health => matches!(kind, K::HealthCheck { .. }),
+            LogCategory::Violations => matches!(kind, K::Violation { .. }),
+        }
+    }
+}
+
+/// The selected event, with the event that caused it (if any).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectedEvent {
+    pub event: Event,
+    pub cause: Option<Event>,
+}
 
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
@@ -187,3 +273,16 @@ pub fn event_log(props: &EventLogProps) -> Html {
 }
 
 type Event_ = yew::events::Event;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_categories_round_trip_their_ids() {
+        for c in LogCategory::EVERY {
+            assert_eq!(LogCategory::from_id(c.id()), c);
+        }
+        assert_eq!(LogCategory::from_id("garbage"), LogCategory::All);
+    }
+}

@@ -1,5 +1,24 @@
 //! The aria-live region: the latest important sentence of the narration, for screen readers.
+use crate::model::events::EventKind;
 use yew::prelude::*;
+
+/// How much an event deserves to be read out to a screen reader as it happens (0: not at all). When one frame
+/// brings several, the most important one is read.
+pub fn announce_priority(kind: &EventKind) -> u8 {
+    use EventKind as K;
+    match kind {
+        K::Violation { .. } => 9,
+        K::GangTeardown { .. } => 8,
+        K::Controller { .. } => 7,
+        K::Node { .. } => 6,
+        K::LeakDetected { .. } => 5,
+        K::StartupFailure { .. } => 4,
+        K::Action { .. } => 3,
+        K::DeploymentStatus { .. } => 2,
+        K::GangReserved { .. } => 1,
+        _ => 0,
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct LiveRegionProps {

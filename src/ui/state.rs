@@ -1,5 +1,6 @@
 //! UI state and its reducer. Every gesture is a [`UiAction`]; the reducer forwards time and model actions to the
 //! [`Session`] and refreshes the views the components draw. No scheduling logic lives here.
+use crate::app::link::SharedSession;
 use crate::app::presets::{DEFAULT_PRESET_ID, preset_by_id};
 use crate::app::session::Session;
 use crate::model::events::{Event, EventKind, TeardownCause};
@@ -7,7 +8,10 @@ use crate::model::invariants::Violation;
 use crate::model::scenario::{ActionKind, Scenario};
 use crate::model::snapshot::Snapshot;
 use crate::model::time::{SimDuration, SimTime};
-use crate::ui::palette::GANG_HUES;
+use crate::ui::event_log::{LogCategory, SelectedEvent};
+use crate::ui::live_region::announce_priority;
+use crate::ui::palette::{GANG_HUES, format_clock};
+use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -55,111 +59,6 @@ pub enum Target {
     },
     /// Global faults: the controller, the GCS, adding a node.
     Cluster,
-}
-
-/// The event log's filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogCategory {
-    All,
-    Faults,
-    Replicas,
-    Placement,
-    Status,
-    Cluster,
-    Health,
-    Violations,
-}
-
-impl LogCategory {
-    pub const EVERY: [LogCategory; 8] = [
-        LogCategory::All,
-        LogCategory::Faults,
-        LogCategory::Replicas,
-        LogCategory::Placement,
-        LogCategory::Status,
-        LogCategory::Cluster,
-        LogCategory::Health,
-        LogCategory::Violations,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            LogCategory::All => "all",
-            LogCategory::Faults => "faults",
-            LogCategory::Replicas => "replicas",
-            LogCategory::Placement => "placement",
-            LogCategory::Status => "status",
-            LogCategory::Cluster => "cluster",
-            LogCategory::Health => "health",
-            LogCategory::Violations => "violations",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            LogCategory::All => "Everything",
-            LogCategory::Faults => "Faults and teardowns",
-            LogCategory::Replicas => "Replica states",
-            LogCategory::Placement => "Placement groups",
-            LogCategory::Status => "Deployment and app status",
-            LogCategory::Cluster => "Nodes and controller",
-            LogCategory::Health => "Health checks",
-            LogCategory::Violations => "Invariant violations",
-        }
-    }
-
-    pub fn from_id(id: &str) -> LogCategory {
-        LogCategory::EVERY.into_iter().find(|c| c.id() == id).unwrap_or(LogCategory::All)
-    }
-
-    pub fn matches(self, kind: &EventKind) -> bool {
-        use EventKind as K;
-        match self {
-            LogCategory::All => true,
-            LogCategory::Faults => matches!(
-                kind,
-                K::Action { .. } | K::GangTeardown { .. } | K::StartupFailure { .. } | K::LeakDetected { .. }
-            ),
-            LogCategory::Replicas => matches!(kind, K::ReplicaState { .. }),
-            LogCategory::Placement => {
-                matches!(
-                    kind,
-                    K::PgState { .. } | K::GangReserved { .. } | K::ReservationFailed { .. } | K::LeakDetected { .. }
-                )
-            }
-            LogCategory::Status => matches!(kind, K::DeploymentStatus { .. } | K::AppStatus { .. }),
-            LogCategory::Cluster => {
-                matches!(kind, K::Node { .. } | K::Controller { .. } | K::LeakDetectionSkipped { .. })
-            }
-            LogCategory::Health => matches!(kind, K::HealthCheck { .. }),
-            LogCategory::Violations => matches!(kind, K::Violation { .. }),
-        }
-    }
-}
-
-/// How much an event deserves to be read out to a screen reader as it happens (0: not at all). When one frame
-/// brings several, the most important one is read.
-pub fn announce_priority(kind: &EventKind) -> u8 {
-    use EventKind as K;
-    match kind {
-        K::Violation { .. } => 9,
-        K::GangTeardown { .. } => 8,
-        K::Controller { .. } => 7,
-        K::Node { .. } => 6,
-        K::LeakDetected { .. } => 5,
-        K::StartupFailure { .. } => 4,
-        K::Action { .. } => 3,
-        K::DeploymentStatus { .. } => 2,
-        K::GangReserved { .. } => 1,
-        _ => 0,
-    }
-}
-
-/// The selected event, with the event that caused it (if any).
-#[derive(Clone, Debug, PartialEq)]
-pub struct SelectedEvent {
-    pub event: Event,
-    pub cause: Option<Event>,
 }
 
 /// The latest teardown of a gang, so the view can say why its members are stopping.
@@ -241,8 +140,40 @@ pub enum UiAction {
     ToggleHelp,
     /// Escape: close whatever is open.
     Dismiss,
-    /// Time travel and sharing (issue 5): seek, step back, undo, open a shared session (`ui::timeline`).
-    Travel(crate::ui::timeline::Travel),
+    /// Time travel and sharing (issue 5): seek, step back, undo, open a shared session.
+    Travel(Travel),
+}
+
+/// A time-travel or sharing gesture (one `UiAction::Travel`).
+pub enum Travel {
+    Seek(SimTime),
+    BackTick,
+    BackEvent,
+    /// Seek to the time of an event and select it (a click in the narration).
+    JumpToEvent(u64),
+    Undo,
+    /// Replace the session with a shared one (link, import, saved session): base scenario, preset id or "" and the
+    /// description. `notice` is shown to the user (what was loaded).
+    Open {
+        preset_id: String,
+        scenario: Box<Scenario>,
+        shared: Box<SharedSession>,
+        notice: String,
+    },
+    /// Show a message in the error banner (a bad link at start-up, ...).
+    Error(Option<String>),
+}
+
+/// The time of the latest event strictly before `now`, if any.
+pub fn previous_event_time(events: &[Event], now: SimTime) -> Option<SimTime> {
+    let i = events.partition_point(|e| e.t < now);
+    i.checked_sub(1).map(|i| events[i].t)
+}
+
+/// The control-loop tick boundary before `now` (on the 0-based grid of the interval).
+pub fn previous_tick_time(now: SimTime, interval_us: u64) -> SimTime {
+    let iv = interval_us.max(1);
+    SimTime(now.0.saturating_sub(1) / iv * iv)
 }
 
 impl UiState {
@@ -469,6 +400,83 @@ impl UiState {
         f(&mut self.session.0.borrow_mut());
         self.refresh();
     }
+
+    /// Apply a [`Travel`] gesture (time travel and sharing).
+    pub fn travel(&mut self, t: Travel) {
+        match t {
+            Travel::Seek(t) => {
+                self.playing = false;
+                self.with_session(|s| s.seek(t));
+            }
+            Travel::BackTick => {
+                self.playing = false;
+                self.with_session(|s| {
+                    let t = previous_tick_time(s.now(), s.control_loop_interval().0);
+                    s.seek(t);
+                });
+            }
+            Travel::BackEvent => {
+                self.playing = false;
+                self.with_session(|s| {
+                    if let Some(t) = previous_event_time(s.history().known_events(), s.now()) {
+                        s.seek(t);
+                    }
+                });
+            }
+            Travel::JumpToEvent(seq) => {
+                let session = self.session.0.clone();
+                let t = session.borrow().history().known_events().iter().find(|e| e.seq == seq).map(|e| e.t);
+                if let Some(t) = t {
+                    self.playing = false;
+                    self.with_session(|s| s.seek(t));
+                    self.announcement = format!("Jumped to {}.", format_clock(t.as_secs_f64()));
+                }
+                self.select_event(Some(seq));
+            }
+            Travel::Undo => {
+                self.playing = false;
+                let mut removed = None;
+                self.with_session(|s| removed = s.undo());
+                self.announcement = match removed {
+                    Some(a) => format!("Undid the action at {}.", format_clock(a.at_s)),
+                    None => "Nothing to undo.".to_string(),
+                };
+            }
+            Travel::Open { preset_id, scenario, shared, notice } => {
+                let speed = self.speed_exp;
+                let mut next = UiState::for_scenario(&preset_id, *scenario);
+                next.speed_exp = speed;
+                next.apply_view_settings(shared.view.as_ref());
+                next.with_session(|s| {
+                    let scenario = s.scenario().clone();
+                    s.load_with_actions(scenario, shared.actions.clone(), SimTime::from_secs_f64(shared.cursor_s));
+                });
+                next.seed = next.session.0.borrow().seed();
+                next.announcement = notice;
+                *self = next;
+            }
+            Travel::Error(e) => self.error = e,
+        }
+    }
+
+    /// The view settings a link or autosave carries.
+    pub fn view_settings(&self) -> Value {
+        json!({ "speed_exp": self.speed_exp, "filter": self.filter_category.id(), "search": self.filter_text })
+    }
+
+    /// Apply view settings; anything missing or odd is ignored.
+    pub fn apply_view_settings(&mut self, view: Option<&Value>) {
+        let Some(v) = view else { return };
+        if let Some(e) = v.get("speed_exp").and_then(Value::as_f64).filter(|e| e.is_finite()) {
+            self.speed_exp = e.clamp(SPEED_EXP_MIN, SPEED_EXP_MAX);
+        }
+        if let Some(f) = v.get("filter").and_then(Value::as_str) {
+            self.filter_category = LogCategory::from_id(f);
+        }
+        if let Some(t) = v.get("search").and_then(Value::as_str) {
+            self.filter_text = t.chars().take(200).collect();
+        }
+    }
 }
 
 impl Reducible for UiState {
@@ -549,7 +557,7 @@ impl Reducible for UiState {
                     st.target = None;
                 }
             }
-            UiAction::Travel(t) => crate::ui::timeline::travel(&mut st, t),
+            UiAction::Travel(t) => st.travel(t),
             UiAction::Dismiss => {
                 if st.help_open {
                     st.help_open = false;
@@ -758,10 +766,57 @@ mod tests {
     }
 
     #[test]
-    fn log_categories_round_trip_their_ids() {
-        for c in LogCategory::EVERY {
-            assert_eq!(LogCategory::from_id(c.id()), c);
+    fn stepping_back_finds_the_previous_tick_and_event() {
+        assert_eq!(previous_tick_time(SimTime(250_000), 100_000), SimTime(200_000));
+        assert_eq!(previous_tick_time(SimTime(200_000), 100_000), SimTime(100_000));
+        assert_eq!(previous_tick_time(SimTime::ZERO, 100_000), SimTime::ZERO);
+        let mut s = Session::new(preset_by_id("replica-crash").unwrap().scenario().unwrap());
+        s.advance_to(SimTime::from_secs_f64(10.0));
+        let events = s.history().known_events();
+        let last = events.last().unwrap().t;
+        assert_eq!(previous_event_time(events, SimTime(last.0 + 1)), Some(last));
+        assert!(previous_event_time(events, last).unwrap() < last);
+        assert_eq!(previous_event_time(events, SimTime::ZERO), None);
+    }
+
+    #[test]
+    fn travel_seeks_back_forks_and_undoes_through_the_reducer() {
+        let st = Rc::new(UiState::for_preset("replica-crash"));
+        let st = st.reduce(UiAction::SetSpeedExp(2.0));
+        let st = st.reduce(UiAction::TogglePlay);
+        let mut st = st.reduce(UiAction::Frame { wall_ms: 200.0 }); // 20 s
+        while st.behind.0 > 0 {
+            st = st.reduce(UiAction::Frame { wall_ms: 0.0 }); // catching up (the frame's model budget ran out)
         }
-        assert_eq!(LogCategory::from_id("garbage"), LogCategory::All);
+        let st = st.reduce(UiAction::Travel(Travel::Seek(SimTime::from_secs_f64(5.0))));
+        assert!(!st.playing);
+        assert_eq!(st.now, SimTime::from_secs_f64(5.0));
+        let seq = st.log[0].seq;
+        let st = st.reduce(UiAction::Inject(ActionKind::KillController {}));
+        assert_eq!(st.user_actions, 1);
+        let st = st.reduce(UiAction::Travel(Travel::Undo));
+        assert_eq!(st.user_actions, 0);
+        assert_eq!(st.now, SimTime::from_secs_f64(5.0));
+        let st = st.reduce(UiAction::Travel(Travel::BackTick));
+        assert_eq!(st.now, SimTime::from_secs_f64(4.9));
+        let st = st.reduce(UiAction::Travel(Travel::JumpToEvent(seq)));
+        assert_eq!(st.selected_event.as_ref().map(|e| e.event.seq), Some(seq));
+    }
+
+    #[test]
+    fn view_settings_round_trip_and_odd_values_are_ignored() {
+        let mut st = UiState::for_preset("steady-pack");
+        st.speed_exp = 1.5;
+        st.filter_category = LogCategory::Faults;
+        st.filter_text = "gang".into();
+        let v = st.view_settings();
+        let mut other = UiState::for_preset("steady-pack");
+        other.apply_view_settings(Some(&v));
+        assert_eq!(
+            (other.speed_exp, other.filter_category, other.filter_text.as_str()),
+            (1.5, LogCategory::Faults, "gang")
+        );
+        other.apply_view_settings(Some(&json!({ "speed_exp": "fast", "filter": 3 })));
+        assert_eq!(other.speed_exp, 1.5);
     }
 }

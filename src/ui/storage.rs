@@ -7,10 +7,8 @@
 use crate::app::import::{base_scenario, shared_of};
 use crate::app::link::{self, SharedSession};
 use crate::app::presets::{DEFAULT_PRESET_ID, preset_by_id};
-use crate::ui::state::{LogCategory, UiAction, UiState};
-use crate::ui::timeline::{Travel, travel};
+use crate::ui::state::{Travel, UiAction, UiState};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use yew::prelude::*;
 
 pub const AUTOSAVE_KEY: &str = "gangplank.autosave";
@@ -25,28 +23,9 @@ pub struct SavedEntry {
     pub link: String,
 }
 
-/// The view settings a link or autosave carries.
-pub fn view_json(st: &UiState) -> Value {
-    json!({ "speed_exp": st.speed_exp, "filter": st.filter_category.id(), "search": st.filter_text })
-}
-
-/// Apply view settings; anything missing or odd is ignored.
-pub fn apply_view(st: &mut UiState, view: Option<&Value>) {
-    let Some(v) = view else { return };
-    if let Some(e) = v.get("speed_exp").and_then(Value::as_f64).filter(|e| e.is_finite()) {
-        st.speed_exp = e.clamp(crate::ui::state::SPEED_EXP_MIN, crate::ui::state::SPEED_EXP_MAX);
-    }
-    if let Some(f) = v.get("filter").and_then(Value::as_str) {
-        st.filter_category = LogCategory::from_id(f);
-    }
-    if let Some(t) = v.get("search").and_then(Value::as_str) {
-        st.filter_text = t.chars().take(200).collect();
-    }
-}
-
 /// The state's session as a shareable description.
 pub fn shared_of_state(st: &UiState) -> SharedSession {
-    shared_of(&st.session.0.borrow(), &st.preset_id, Some(view_json(st)))
+    shared_of(&st.session.0.borrow(), &st.preset_id, Some(st.view_settings()))
 }
 
 /// The gesture that opens a shared session, or why it cannot be opened.
@@ -101,7 +80,8 @@ pub fn store_saved(list: &[SavedEntry]) -> Result<(), String> {
     set(SAVED_KEY, &serde_json::to_string(list).expect("entries serialize"))
 }
 
-fn query_param(name: &str) -> Option<String> {
+/// The value of `name` in the page address's query (`?name=value&…`; `?name` alone gives `""`).
+pub fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     search.trim_start_matches('?').split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
@@ -164,7 +144,7 @@ pub fn initial_state(preset_from_address: &str) -> UiState {
 
 fn opened(t: Travel) -> UiState {
     let mut st = UiState::for_preset(DEFAULT_PRESET_ID);
-    travel(&mut st, t);
+    st.travel(t);
     st
 }
 
@@ -222,23 +202,6 @@ mod tests {
         let err = parse_saved("[{\"name\": \"a\", \"link\": \"g1.x\"}, {\"name\": ").unwrap_err();
         assert!(err.contains("line 1, column") && err.contains("left untouched"), "{err}");
         assert_eq!(parse_saved("[]").unwrap(), Vec::new());
-    }
-
-    #[test]
-    fn view_settings_round_trip_and_odd_values_are_ignored() {
-        let mut st = UiState::for_preset("steady-pack");
-        st.speed_exp = 1.5;
-        st.filter_category = LogCategory::Faults;
-        st.filter_text = "gang".into();
-        let v = view_json(&st);
-        let mut other = UiState::for_preset("steady-pack");
-        apply_view(&mut other, Some(&v));
-        assert_eq!(
-            (other.speed_exp, other.filter_category, other.filter_text.as_str()),
-            (1.5, LogCategory::Faults, "gang")
-        );
-        apply_view(&mut other, Some(&json!({ "speed_exp": "fast", "filter": 3 })));
-        assert_eq!(other.speed_exp, 1.5);
     }
 
     #[test]

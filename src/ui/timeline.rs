@@ -1,36 +1,14 @@
-//! The scrub bar under the cluster view, and the time-travel and sharing actions of the reducer ([`Travel`]).
+//! The scrub bar under the cluster view. Its gestures are [`Travel`]s, applied by the reducer (`ui::state`).
 //!
 //! The bar spans the known timeline (what has been run, including the future of a cursor in the past, and at least
 //! the scenario's `until_s`), with markers for faults, teardowns, reservations, controller restarts and
 //! violations. Drag or click to seek; arrow keys step a tick, Shift+arrows or Page keys step an event, Home/End go
 //! to the ends. Seeking is checkpoints plus replay ([`crate::app::history`]).
-use crate::app::link::SharedSession;
 use crate::model::events::{ControllerChange, Event, EventKind};
-use crate::model::scenario::Scenario;
 use crate::model::time::SimTime;
 use crate::ui::palette::format_clock;
-use crate::ui::state::{SessionCell, UiState};
+use crate::ui::state::{SessionCell, Travel};
 use yew::prelude::*;
-
-/// A time-travel or sharing gesture (one `UiAction::Travel`).
-pub enum Travel {
-    Seek(SimTime),
-    BackTick,
-    BackEvent,
-    /// Seek to the time of an event and select it (a click in the narration).
-    JumpToEvent(u64),
-    Undo,
-    /// Replace the session with a shared one (link, import, saved session): base scenario, preset id or "" and the
-    /// description. `notice` is shown to the user (what was loaded).
-    Open {
-        preset_id: String,
-        scenario: Box<Scenario>,
-        shared: Box<SharedSession>,
-        notice: String,
-    },
-    /// Show a message in the error banner (a bad link at start-up, ...).
-    Error(Option<String>),
-}
 
 /// What kind of marker an event gets on the bar, if any.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -108,79 +86,9 @@ pub fn markers(events: &[Event], end: SimTime, buckets: u64) -> Vec<Marker> {
     out
 }
 
-/// The time of the latest event strictly before `now`, if any.
-pub fn previous_event_time(events: &[Event], now: SimTime) -> Option<SimTime> {
-    let i = events.partition_point(|e| e.t < now);
-    i.checked_sub(1).map(|i| events[i].t)
-}
-
-/// The control-loop tick boundary before `now` (on the 0-based grid of the interval).
-pub fn previous_tick_time(now: SimTime, interval_us: u64) -> SimTime {
-    let iv = interval_us.max(1);
-    SimTime(now.0.saturating_sub(1) / iv * iv)
-}
-
 /// The end of the bar: the known timeline, the scenario's end, and a little room past the cursor.
 pub fn bar_end(known_until: SimTime, until: SimTime, now: SimTime) -> SimTime {
     known_until.max(until).max(now).max(SimTime::from_secs_f64(1.0))
-}
-
-/// Apply a [`Travel`] gesture to the state (called by the reducer).
-pub fn travel(st: &mut UiState, t: Travel) {
-    match t {
-        Travel::Seek(t) => {
-            st.playing = false;
-            st.with_session(|s| s.seek(t));
-        }
-        Travel::BackTick => {
-            st.playing = false;
-            st.with_session(|s| {
-                let t = previous_tick_time(s.now(), s.control_loop_interval().0);
-                s.seek(t);
-            });
-        }
-        Travel::BackEvent => {
-            st.playing = false;
-            st.with_session(|s| {
-                if let Some(t) = previous_event_time(s.history().known_events(), s.now()) {
-                    s.seek(t);
-                }
-            });
-        }
-        Travel::JumpToEvent(seq) => {
-            let session = st.session.0.clone();
-            let t = session.borrow().history().known_events().iter().find(|e| e.seq == seq).map(|e| e.t);
-            if let Some(t) = t {
-                st.playing = false;
-                st.with_session(|s| s.seek(t));
-                st.announcement = format!("Jumped to {}.", format_clock(t.as_secs_f64()));
-            }
-            st.select_event(Some(seq));
-        }
-        Travel::Undo => {
-            st.playing = false;
-            let mut removed = None;
-            st.with_session(|s| removed = s.undo());
-            st.announcement = match removed {
-                Some(a) => format!("Undid the action at {}.", format_clock(a.at_s)),
-                None => "Nothing to undo.".to_string(),
-            };
-        }
-        Travel::Open { preset_id, scenario, shared, notice } => {
-            let speed = st.speed_exp;
-            let mut next = UiState::for_scenario(&preset_id, *scenario);
-            next.speed_exp = speed;
-            crate::ui::storage::apply_view(&mut next, shared.view.as_ref());
-            next.with_session(|s| {
-                let scenario = s.scenario().clone();
-                s.load_with_actions(scenario, shared.actions.clone(), SimTime::from_secs_f64(shared.cursor_s));
-            });
-            next.seed = next.session.0.borrow().seed();
-            next.announcement = notice;
-            *st = next;
-        }
-        Travel::Error(e) => st.error = e,
-    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -386,7 +294,6 @@ mod tests {
     use super::*;
     use crate::app::presets::preset_by_id;
     use crate::app::session::Session;
-    use std::rc::Rc;
 
     #[test]
     fn markers_cover_faults_teardowns_and_reservations_and_stay_few() {
@@ -400,46 +307,5 @@ mod tests {
         big.advance_to(SimTime::from_secs_f64(60.0));
         let m = markers(big.history().known_events(), SimTime::from_secs_f64(60.0), 240);
         assert!(m.len() <= 5 * 241, "{}", m.len());
-    }
-
-    #[test]
-    fn stepping_back_finds_the_previous_tick_and_event() {
-        assert_eq!(previous_tick_time(SimTime(250_000), 100_000), SimTime(200_000));
-        assert_eq!(previous_tick_time(SimTime(200_000), 100_000), SimTime(100_000));
-        assert_eq!(previous_tick_time(SimTime::ZERO, 100_000), SimTime::ZERO);
-        let mut s = Session::new(preset_by_id("replica-crash").unwrap().scenario().unwrap());
-        s.advance_to(SimTime::from_secs_f64(10.0));
-        let events = s.history().known_events();
-        let last = events.last().unwrap().t;
-        assert_eq!(previous_event_time(events, SimTime(last.0 + 1)), Some(last));
-        assert!(previous_event_time(events, last).unwrap() < last);
-        assert_eq!(previous_event_time(events, SimTime::ZERO), None);
-    }
-
-    #[test]
-    fn travel_seeks_back_forks_and_undoes_through_the_reducer() {
-        use crate::model::scenario::ActionKind;
-        use crate::ui::state::UiAction;
-        use yew::Reducible;
-        let st = Rc::new(UiState::for_preset("replica-crash"));
-        let st = st.reduce(UiAction::SetSpeedExp(2.0));
-        let st = st.reduce(UiAction::TogglePlay);
-        let mut st = st.reduce(UiAction::Frame { wall_ms: 200.0 }); // 20 s
-        while st.behind.0 > 0 {
-            st = st.reduce(UiAction::Frame { wall_ms: 0.0 }); // catching up (the frame's model budget ran out)
-        }
-        let st = st.reduce(UiAction::Travel(Travel::Seek(SimTime::from_secs_f64(5.0))));
-        assert!(!st.playing);
-        assert_eq!(st.now, SimTime::from_secs_f64(5.0));
-        let seq = st.log[0].seq;
-        let st = st.reduce(UiAction::Inject(ActionKind::KillController {}));
-        assert_eq!(st.user_actions, 1);
-        let st = st.reduce(UiAction::Travel(Travel::Undo));
-        assert_eq!(st.user_actions, 0);
-        assert_eq!(st.now, SimTime::from_secs_f64(5.0));
-        let st = st.reduce(UiAction::Travel(Travel::BackTick));
-        assert_eq!(st.now, SimTime::from_secs_f64(4.9));
-        let st = st.reduce(UiAction::Travel(Travel::JumpToEvent(seq)));
-        assert_eq!(st.selected_event.as_ref().map(|e| e.event.seq), Some(seq));
     }
 }

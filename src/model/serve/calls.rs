@@ -8,7 +8,8 @@
 //! (observed: "Deleting app" logged before "Finished recovering deployments"). The model queues such calls on the
 //! controller and serves them, in order, right after the restart.
 use crate::model::scenario::ActionKind;
-use crate::model::serve::controller::{Ctx, ServeController};
+use crate::model::serve::controller::ServeController;
+use crate::model::serve::ctx::Ctx;
 use crate::model::serve::status::DeploymentStatusInternalTrigger as Internal;
 
 /// A call made while the controller was down, waiting for the restarted controller.

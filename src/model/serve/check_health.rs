@@ -2,7 +2,7 @@
 //! of RUNNING replicas, then RESTART_GANG (`_forcefully_stop_gang_replicas`) for the gangs of unhealthy members and
 //! for incomplete gangs.
 use crate::model::events::{EventKind, HealthCheckResult, TeardownCause};
-use crate::model::serve::controller::Ctx;
+use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::DeploymentState;
 use crate::model::serve::health::TickGrid;
 use crate::model::serve::replica::ReplicaState;

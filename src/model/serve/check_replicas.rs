@@ -5,7 +5,7 @@
 use crate::model::events::{EventKind, TeardownCause};
 use crate::model::resources::Resources;
 use crate::model::serve::behaviour::{GangPgRemoval, StartupFailureCounting};
-use crate::model::serve::controller::Ctx;
+use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::{DeploymentReplica, DeploymentState, GangReservation};
 use crate::model::serve::health::{HealthState, TickGrid};
 use crate::model::serve::replica::{ReplicaStartupStatus, ReplicaState};

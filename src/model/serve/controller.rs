@@ -4,43 +4,15 @@
 //! (`check_replicas.rs`, `check_health.rs`, `scale.rs`, `deployment_status.rs`, `transitions.rs`); crash and
 //! restart are in `recovery.rs`; what is not in Ray (skipping idle ticks) is in `wakeups.rs`.
 use crate::model::events::EventKind;
-use crate::model::gcs::Gcs;
-use crate::model::log::EventLog;
-use crate::model::scenario::Timing;
-use crate::model::serve::behaviour::{Behaviour, LeakDetection};
-use crate::model::serve::calls::QueuedCall;
+use crate::model::serve::behaviour::LeakDetection;
+use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::DeploymentState;
 use crate::model::serve::health::TickGrid;
 use crate::model::serve::replica::ReplicaState;
 use crate::model::serve::scheduler::{self, GangReservationResult};
 use crate::model::serve::status::{ApplicationStatus, derive_app_status};
 use crate::model::time::SimTime;
-use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeSet;
-
-/// Everything a controller step may touch besides its own state.
-pub struct Ctx<'a> {
-    pub gcs: &'a mut Gcs,
-    pub log: &'a mut EventLog,
-    pub rng: &'a mut ChaCha8Rng,
-    pub timing: &'a Timing,
-    pub toggles: &'a Behaviour,
-    pub seed: u64,
-    /// Cluster-state queries fail right now (`fail_gcs_queries`).
-    pub gcs_queries_fail: bool,
-    /// Set by a step that changed something besides recording an event, so the next loop must run.
-    pub changed: bool,
-}
-
-impl Ctx<'_> {
-    pub fn now(&self) -> SimTime {
-        self.log.now
-    }
-    pub fn node_of(&self, replica_id: &str) -> Option<String> {
-        let a = self.gcs.actors.get(replica_id)?;
-        a.node.map(|i| self.gcs.cluster.nodes[i].id.clone())
-    }
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppState {
@@ -70,9 +42,6 @@ pub struct ServeController {
     /// Gang PGs of the gangs whose members the last restart re-attached: 2.60 registers such a PG only when one
     /// of them reaches RUNNING, so if none does it leaks (errata §8).
     pub recovered_pgs: BTreeSet<String>,
-    /// Calls made while it was down (`serve.delete`, scaling): the controller actor has `max_task_retries=-1`,
-    /// so they wait and the restarted controller serves them, in order (see `calls.rs`).
-    pub queued_calls: Vec<QueuedCall>,
 }
 
 impl ServeController {

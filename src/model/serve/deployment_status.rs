@@ -2,7 +2,7 @@
 //! internal triggers (`DeploymentStatusInfo.handle_transition`, `status.rs`), and the failure message that
 //! `record_replica_startup_failure` writes.
 use crate::model::events::EventKind;
-use crate::model::serve::controller::Ctx;
+use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::DeploymentState;
 use crate::model::serve::replica::ReplicaState;
 use crate::model::serve::status::{DeploymentStatus, DeploymentStatusInternalTrigger as Internal, handle_transition};

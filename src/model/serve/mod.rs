@@ -11,7 +11,8 @@
 //! | `transitions.rs` | `_stop_replica`, `record_replica_startup_failure`, replica state changes |
 //! | `scheduler.rs` | `DeploymentScheduler` (`deployment_scheduler.py`): `_prepare_gangs_for_deployment`, `_get_replicas_to_stop` |
 //! | `recovery.rs` | `_recover_from_checkpoint`, `_detect_and_remove_leaked_placement_groups` |
-//! | `calls.rs` | the controller's RPCs (`controller.py`), queued while it is down (`max_task_retries=-1`) |
+//! | `calls.rs` | the controller's RPCs (`controller.py`); while it is down the callers retry (`max_task_retries=-1`) |
+//! | `ctx.rs` | what a step may touch besides the controller: GCS, event log, RNG, timings, toggles |
 //! | `health.rs`, `replica.rs` | `ActorReplicaWrapper.check_health`; `ReplicaState`, `GangContext` (`common.py`) |
 //! | `behaviour.rs` | the toggles for behaviour that changed across Ray versions, resolved once per run |
 //! | `wakeups.rs` | not in Ray: skipping loops that would change nothing |
@@ -20,6 +21,7 @@ pub mod calls;
 pub mod check_health;
 pub mod check_replicas;
 pub mod controller;
+pub mod ctx;
 pub mod deployment_state;
 pub mod deployment_status;
 pub mod health;

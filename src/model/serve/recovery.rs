@@ -1,7 +1,8 @@
 //! Controller crash and restart: leaked placement-group detection, then re-attaching live replicas.
 use crate::model::events::{ControllerChange, EventKind};
 use crate::model::gcs::Gcs;
-use crate::model::serve::controller::{Ctx, ServeController};
+use crate::model::serve::controller::ServeController;
+use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::{DeploymentReplica, GANG_PG_NAME_PREFIX, SERVE_REPLICA_NAME_PREFIX};
 use crate::model::serve::health::{HealthState, TickGrid};
 use crate::model::serve::replica::{ReplicaStartupStatus, ReplicaState};

@@ -5,7 +5,7 @@ use crate::model::events::EventKind;
 use crate::model::gcs::ActorPlacement;
 use crate::model::ids;
 use crate::model::placement::{Bundle, PgOwner};
-use crate::model::serve::controller::Ctx;
+use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::{DeploymentState, GangConfig, GangReservation};
 use crate::model::serve::replica::{GangContext, ReplicaState};
 use crate::model::serve::scheduler::{GangReservationResult, ReservedGang};

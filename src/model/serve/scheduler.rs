@@ -3,7 +3,7 @@
 use crate::model::gcs::Gcs;
 use crate::model::ids;
 use crate::model::placement::{Bundle, PgOwner};
-use crate::model::serve::controller::Ctx;
+use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::{DeploymentReplica, DeploymentState, GANG_PG_NAME_PREFIX};
 use crate::model::serve::replica::ReplicaState;
 use std::collections::{BTreeMap, BTreeSet};

@@ -3,7 +3,7 @@
 //! `record_replica_startup_failure`. Each change is an event with its reason.
 use crate::model::events::EventKind;
 use crate::model::gcs::{ActorPlacement, ReplicaActor};
-use crate::model::serve::controller::Ctx;
+use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::{DeploymentReplica, DeploymentState, StopState};
 use crate::model::serve::health::HealthState;
 use crate::model::serve::replica::{GangContext, ReplicaStartupStatus, ReplicaState};

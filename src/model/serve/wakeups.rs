@@ -5,7 +5,8 @@
 //! that the results are the same as stepping every tick.
 use crate::model::gcs::Gcs;
 use crate::model::scenario::Timing;
-use crate::model::serve::controller::{Ctx, ServeController};
+use crate::model::serve::controller::ServeController;
+use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::{DeploymentReplica, DeploymentState};
 use crate::model::serve::replica::ReplicaState;
 use crate::model::serve::status::DeploymentStatus;
