@@ -58,7 +58,16 @@ impl ServeController {
     pub fn next_timer(&self, gcs: &Gcs, timing: &Timing) -> Option<SimTime> {
         let mut t: Option<SimTime> = None;
         for d in self.deployments.iter().filter(|d| !d.quiet) {
+            let fault_gen = gcs.fault_gen(&d.config.app, &d.config.name);
             for r in &d.replicas {
+                // A RUNNING replica with a healthy actor and no check under way or failed has no timer.
+                if matches!(r.state, ReplicaState::Running | ReplicaState::PendingMigration)
+                    && r.actor_ok == Some(fault_gen)
+                    && r.health.consecutive_failures == 0
+                    && r.health.in_flight.is_none()
+                {
+                    continue;
+                }
                 if let Some(x) = self.replica_timer(d, r, gcs, timing) {
                     t = Some(t.map_or(x, |y| y.min(x)));
                 }
@@ -71,15 +80,6 @@ impl ServeController {
     fn replica_timer(&self, d: &DeploymentState, r: &DeploymentReplica, gcs: &Gcs, timing: &Timing) -> Option<SimTime> {
         let mut t: Option<SimTime> = None;
         let mut at = |x: SimTime| t = Some(t.map_or(x, |y| y.min(x)));
-        let fault_gen = gcs.fault_gen(&d.config.app, &d.config.name);
-        // A RUNNING replica with a healthy actor and no check under way or failed has no timer.
-        if matches!(r.state, ReplicaState::Running | ReplicaState::PendingMigration)
-            && r.actor_ok == Some(fault_gen)
-            && r.health.consecutive_failures == 0
-            && r.health.in_flight.is_none()
-        {
-            return None;
-        }
         let actor = gcs.actors.get(&r.id);
         match r.state {
             ReplicaState::Starting | ReplicaState::Updating => {
