@@ -143,6 +143,7 @@ fn fixture() -> Snapshot {
             recovering: false,
             restart_at_s: None,
             gcs_queries_fail_until_s: None,
+            queued_calls: Vec::new(),
         },
         violations: 0,
     }
@@ -251,6 +252,7 @@ async fn a_dead_controller_says_when_it_comes_back() {
         recovering: false,
         restart_at_s: Some(10.9),
         gcs_queries_fail_until_s: None,
+        queued_calls: Vec::new(),
     };
     let root = new_root();
     yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), cluster_props(snap, &[], Rc::default())).render();
@@ -258,6 +260,29 @@ async fn a_dead_controller_says_when_it_comes_back() {
     let controller = q(&root, ".controller");
     assert_eq!(controller.get_attribute("data-controller").as_deref(), Some("DEAD"));
     assert!(controller.text_content().unwrap().contains("comes back at 10.90 s"));
+    assert_eq!(controller.get_attribute("data-queued").as_deref(), Some("0"));
+    assert!(!controller.text_content().unwrap().contains("queued"));
+}
+
+#[wasm_bindgen_test]
+async fn calls_made_while_the_controller_is_down_show_as_queued() {
+    let mut snap = fixture();
+    snap.controller = ControllerView {
+        alive: false,
+        incarnation: 1,
+        recovering: false,
+        restart_at_s: Some(10.9),
+        gcs_queries_fail_until_s: None,
+        queued_calls: vec!["delete_app gone".into(), "set_num_replicas app/G → 4".into()],
+    };
+    let root = new_root();
+    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), cluster_props(snap, &[], Rc::default())).render();
+    settle().await;
+    let controller = q(&root, ".controller");
+    assert_eq!(controller.get_attribute("data-queued").as_deref(), Some("2"));
+    assert!(controller.text_content().unwrap().contains("2 calls queued"));
+    let aria = controller.get_attribute("aria-label").unwrap();
+    assert!(aria.contains("delete_app gone, set_num_replicas app/G → 4"), "{aria}");
 }
 
 #[wasm_bindgen_test]

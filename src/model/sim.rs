@@ -587,6 +587,7 @@ impl Simulation {
             timing: &self.timing,
             toggles: &self.behaviour,
             gcs_queries_fail_until: self.gcs_queries_fail_until,
+            queued_calls: &self.queued_calls,
         }
     }
 

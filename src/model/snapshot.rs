@@ -156,6 +156,7 @@ impl Snapshot {
                 restart_at_s: (!c.alive).then(|| c.restart_at.map(|t| t.as_secs_f64())).flatten(),
                 gcs_queries_fail_until_s: (world.gcs_queries_fail_until > world.now)
                     .then(|| world.gcs_queries_fail_until.as_secs_f64()),
+                queued_calls: world.queued_calls.iter().map(|c| c.kind.describe_call()).collect(),
             },
             violations,
         }
@@ -261,4 +262,6 @@ pub struct ControllerView {
     pub restart_at_s: Option<f64>,
     /// The cluster-state queries it makes fail until this time.
     pub gcs_queries_fail_until_s: Option<f64>,
+    /// Calls made while it is down, waiting for it to come back, in order ("delete_app gone").
+    pub queued_calls: Vec<String>,
 }

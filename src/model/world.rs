@@ -4,6 +4,7 @@
 use crate::model::gcs::Gcs;
 use crate::model::scenario::Timing;
 use crate::model::serve::behaviour::Behaviour;
+use crate::model::serve::calls::QueuedCall;
 use crate::model::serve::controller::ServeController;
 use crate::model::serve::deployment_state::DeploymentState;
 use crate::model::serve::replica::ReplicaState;
@@ -22,6 +23,8 @@ pub struct World<'a> {
     pub toggles: &'a Behaviour,
     /// Cluster-state queries from the controller fail until this time (`fail_gcs_queries`).
     pub gcs_queries_fail_until: SimTime,
+    /// Calls to the controller waiting for it to come back (`serve/calls.rs`).
+    pub queued_calls: &'a [QueuedCall],
 }
 
 impl World<'_> {

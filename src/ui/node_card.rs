@@ -112,14 +112,28 @@ pub fn node_card(props: &NodeCardProps) -> Html {
         let gcs = c.gcs_queries_fail_until_s.map(|t| format!(" · GCS queries fail until {t:.1} s"));
         let h = crate::ui::layout::CONTROLLER_H - 6.0;
         let on = target_handlers(&props.on_target, Target::Cluster);
-        let aria = format!("Serve controller: {word}, {detail}{}", gcs.clone().unwrap_or_default());
+        // Calls made while it is down wait for it (the callers retry them): counted in the title, listed in full
+        // in the tooltip and for screen readers.
+        let queued = match c.queued_calls.len() {
+            0 => None,
+            1 => Some(" · 1 call queued".to_string()),
+            n => Some(format!(" · {n} calls queued")),
+        };
+        let queued_list = if c.queued_calls.is_empty() {
+            String::new()
+        } else {
+            format!("; calls queued until it is back: {}", c.queued_calls.join(", "))
+        };
+        let aria = format!("Serve controller: {word}, {detail}{}{queued_list}", gcs.clone().unwrap_or_default());
         html! {
             <g class={classes!("controller", tone)} role="button" tabindex="0" aria-label={aria.clone()}
-                data-controller={word} onclick={on.0} oncontextmenu={on.1} onkeydown={on.2}
+                data-controller={word} data-queued={c.queued_calls.len().to_string()} onclick={on.0} oncontextmenu={on.1} onkeydown={on.2}
                 style={format!("transform: translate({}px, {}px)", PAD, HEADER_H)}>
                 <title>{ aria }</title>
                 <rect width={(CARD_W - 2.0 * PAD).to_string()} height={h.to_string()} rx="6" />
-                <text class="controller-title" x="10" y="16">{ "Serve controller " }<tspan class="controller-state">{ word }</tspan></text>
+                <text class="controller-title" x="10" y="16">{ "Serve controller " }<tspan class="controller-state">{ word }</tspan>
+                    if let Some(q) = queued { <tspan class="controller-queued">{ q }</tspan> }
+                </text>
                 <text class="controller-detail" x="10" y="32">{ detail }{ gcs.unwrap_or_default() }</text>
             </g>
         }

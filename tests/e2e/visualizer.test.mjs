@@ -182,6 +182,34 @@ test('killing the controller: it shows DEAD, comes back as incarnation 2 and rec
   await page.close();
 });
 
+test('a scale made while the controller is down shows as queued and the restarted controller serves it', async () => {
+  const { page, problems } = await load('steady-pack');
+  await setSpeed(page, 1);
+  await playUntil(page, healthy, 4);
+  await page.click('[data-testid=faults]');
+  await page.waitForSelector('[data-testid=action-panel]');
+  await page.click('[data-testid=kill-controller]');
+  await page.waitForSelector('.controller[data-controller=DEAD]');
+  // Scale the deployment from its row in the status panel while the controller is dead.
+  await page.click('[data-testid=status-panel] [data-deployment] .dep-name');
+  await page.waitForSelector('[data-testid=num-replicas]');
+  await page.fill('[data-testid=num-replicas]', '6');
+  await page.click('[data-testid=set-replicas]');
+  await page.waitForSelector('.controller[data-queued="1"]');
+  assert.match(await page.textContent('.controller'), /1 call queued/);
+  assert.match(await page.getAttribute('.controller', 'aria-label'), /set_num_replicas .* → 6/);
+  assert.match(await logText(page), /set_num_replicas queued: the Serve controller is down/);
+  assert.equal(await page.textContent('[data-testid=running-vs-target]'), '4 / 4 running', 'nothing changes while it is down');
+  await screenshot(page, 'visualizer-queued-1-while-down');
+  await stepUntil(page, () => document.querySelector('.controller')?.dataset.controller !== 'DEAD');
+  assert.equal(await page.getAttribute('.controller', 'data-queued'), '0');
+  assert.match(await logText(page), /set from 4 to 6 \(the call was made while the controller was down; the restarted controller serves it\)/);
+  await playUntil(page, healthy, 6);
+  await screenshot(page, 'visualizer-queued-2-served');
+  expectNoProblems(problems);
+  await page.close();
+});
+
 test('killing a node: it is marked killed, then dead and greyed, and its gang is rebuilt elsewhere', async () => {
   const { page, problems } = await load('steady-pack');
   await setSpeed(page, 1);

@@ -29,6 +29,17 @@ impl ActionKind {
     pub fn is_controller_call(&self) -> bool {
         matches!(self, ActionKind::SetNumReplicas { .. } | ActionKind::DeleteApp { .. })
     }
+
+    /// A call in a few words: `delete_app gone`, `set_num_replicas app/dep → 4`.
+    pub fn describe_call(&self) -> String {
+        match self {
+            ActionKind::SetNumReplicas { deployment, num_replicas } => {
+                format!("set_num_replicas {}/{} → {num_replicas}", deployment.app, deployment.deployment)
+            }
+            ActionKind::DeleteApp { app } => format!("delete_app {app}"),
+            other => other.name().to_string(),
+        }
+    }
 }
 
 impl ServeController {
