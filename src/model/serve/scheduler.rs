@@ -105,15 +105,19 @@ pub fn replicas_to_stop(all: &[DeploymentState], di: usize, num_to_stop: u32, he
         .collect();
     // `_get_node_to_running_replicas()`: nodes in first-seen order, with how many RUNNING replicas each holds.
     let mut nodes: Vec<(usize, usize)> = Vec::new();
+    let mut place_of: Vec<Option<usize>> = vec![None; gcs.cluster.nodes.len()];
     for x in all {
         let mut running: Vec<&DeploymentReplica> =
             x.replicas.iter().filter(|r| r.state == ReplicaState::Running).collect();
         running.sort_by_key(|r| r.running_order);
         for r in running {
             let Some(n) = node_of(&r.id) else { continue };
-            match nodes.iter_mut().find(|(i, _)| *i == n) {
-                Some((_, count)) => *count += 1,
-                None => nodes.push((n, 1)),
+            match place_of[n] {
+                Some(p) => nodes[p].1 += 1,
+                None => {
+                    place_of[n] = Some(nodes.len());
+                    nodes.push((n, 1));
+                }
             }
         }
     }
@@ -125,8 +129,14 @@ pub fn replicas_to_stop(all: &[DeploymentState], di: usize, num_to_stop: u32, he
     let mut newest_first: Vec<&DeploymentReplica> =
         d.replicas.iter().filter(|r| r.state == ReplicaState::Running).collect();
     newest_first.sort_by_key(|r| std::cmp::Reverse(r.running_order));
+    let mut by_node: Vec<Vec<String>> = vec![Vec::new(); gcs.cluster.nodes.len()];
+    for r in newest_first {
+        if let Some(n) = node_of(&r.id) {
+            by_node[n].push(r.id.clone());
+        }
+    }
     for (n, _) in &nodes {
-        order.extend(newest_first.iter().filter(|r| node_of(&r.id) == Some(*n)).map(|r| r.id.clone()));
+        order.append(&mut by_node[*n]);
     }
     let Some(gang) = &d.config.gang else {
         order.truncate(num_to_stop as usize);
