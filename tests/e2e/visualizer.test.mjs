@@ -191,7 +191,7 @@ test('a scale made while the controller is down shows as queued and the restarte
   await page.click('[data-testid=kill-controller]');
   await page.waitForSelector('.controller[data-controller=DEAD]');
   // Scale the deployment from its row in the status panel while the controller is dead.
-  await page.click('[data-testid=status-panel] [data-deployment] .dep-name');
+  await page.click('[data-testid=status-panel] [data-deployment] button');
   await page.waitForSelector('[data-testid=num-replicas]');
   await page.fill('[data-testid=num-replicas]', '6');
   await page.click('[data-testid=set-replicas]');
