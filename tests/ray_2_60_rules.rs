@@ -31,7 +31,7 @@ fn leak_detection_counts_a_gang_pg_in_use_only_if_an_alive_actor_holds_it() {
     let run = run_json(
         "pending gang pg at restart",
         r#"{
-          "format": "gangplank.scenario/v1", "name": "rule 2", "seed": 7, "until_s": 12,
+          "format": "gangplank.scenario/v1", "name": "rule 2", "seed": 7, "until_s": 45,
           "cluster": { "head": { "resources": { "CPU": 0 } }, "nodes": [ { "id": "w1", "resources": { "CPU": 2 } } ] },
           "timing": { "controller_restart_s": 0.9 },
           "applications": [
@@ -42,7 +42,7 @@ fn leak_detection_counts_a_gang_pg_in_use_only_if_an_alive_actor_holds_it() {
           ],
           "actions": [ { "at_s": 6, "do": "kill_controller" } ]
         }"#,
-        &[5.9],
+        &[5.9, 20.0],
     );
     let before = run.at(5.9);
     let placed = pgs(before, "SERVE_GANG::placed_G_")[0].name.clone();
@@ -64,6 +64,20 @@ fn leak_detection_counts_a_gang_pg_in_use_only_if_an_alive_actor_holds_it() {
         .collect();
     assert_eq!(leaked, BTreeSet::from([waiting.clone()]), "only the PG no ALIVE actor holds is leaked");
     assert!((run.pg_entered(&waiting, PG::Removed).expect("removed").t - start).abs() < EPS);
+    // Its members were waiting for it, so removing it killed none of them: the new controller re-attaches them
+    // (RECOVERING, PENDING_ALLOCATION) and force-stops them past the slow-start limit; only then, with no member
+    // STOPPING, is the gang reserved again. (Real Ray 2.60, same setup: "Detected leaked placement groups" at the
+    // restart, the old members stopped 30.0 s later, "Created 1 of 1 gang PG(s)" 0.1 s after that.)
+    let members: Vec<String> = replicas(before, "waiting", "G").iter().map(|r| r.id.clone()).collect();
+    let during = run.at(20.0);
+    for id in &members {
+        let r = replicas(during, "waiting", "G").into_iter().find(|r| &r.id == id).expect("re-attached").clone();
+        assert_eq!((r.state, r.startup), (RS::Recovering, Some(ReplicaStartupStatus::PendingAllocation)), "{id}");
+        let stop = run.first_into(id, RS::Stopping).expect("force-stopped");
+        assert!(stop.t > start + 30.0 && stop.t < start + 30.3, "{id} stopped at {} s (restart {start} s)", stop.t);
+    }
+    assert!(pgs(during, "SERVE_GANG::waiting_G_").is_empty(), "no new gang while the old members are tracked");
+    assert!(run.startup_failures("waiting", "G").is_empty());
     // The placed gang keeps its PG and its members; the waiting gang is reserved again under a new PG.
     let end = run.end();
     assert_eq!(pg(&end, &placed).state, PG::Created);
@@ -72,6 +86,8 @@ fn leak_detection_counts_a_gang_pg_in_use_only_if_an_alive_actor_holds_it() {
     assert_eq!(again.len(), 1);
     assert_ne!(again[0].name, waiting);
     assert_eq!(again[0].state, PG::Pending);
+    let created = run.pgs_requested("SERVE_GANG::waiting_G_");
+    assert_eq!(created.len(), 2, "{created:?}");
 }
 
 /// Ray: a recovered replica's `ActorReplicaWrapper.check_ready` answers PENDING_ALLOCATION until `is_allocated`

@@ -371,11 +371,14 @@ impl Gcs {
             }
         }
         let mut killed = Vec::new();
-        // The actors pinned to it, in replica id order (the PG-to-actors index holds exactly those).
+        // The actors running in it, in replica id order (the PG-to-actors index holds every actor pinned to it).
+        // An actor still waiting for the PG (pending creation) is not killed: it stays pending, now for a PG that
+        // will never exist, until its owner stops it (observed on Ray 2.60: after leak detection removed a
+        // pending gang PG, its members stayed PENDING_CREATION until the controller's slow-start limit).
         let pinned: Vec<String> = self.pg_actors.get(name).map(|ids| ids.iter().cloned().collect()).unwrap_or_default();
         for id in pinned {
             let Some(a) = self.actors.get_mut(&id) else { continue };
-            if a.pg_name() == Some(name) && a.alive {
+            if a.pg_name() == Some(name) && a.alive && a.node.is_some() {
                 self.check_dirty.actor(a);
                 self.waiting.remove(&(a.created_seq, a.replica_id.clone()));
                 faulted(&mut self.fault_gens, &mut self.fault_seq, a);
