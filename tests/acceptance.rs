@@ -321,8 +321,15 @@ fn s06_resource_reservation_bundles_per_replica_and_strategy() {
             let slice = [nodes[2 * rank].clone(), nodes[2 * rank + 1].clone()];
             match strategy {
                 PlacementStrategy::Pack => assert_eq!(slice[0], slice[1], "{app}: rank {rank}'s slice spans nodes"),
-                _ => assert_ne!(slice[0], slice[1], "{app}: rank {rank}'s two bundles share a node"),
+                // Ray's BundleSpreadSchedulingPolicy gives bundles 0 and 1 the two workers; bundles 2 and 3 then go
+                // to the best-scored used node each, which may be the same one: only rank 0's slice must span both.
+                _ if rank == 0 => assert_ne!(slice[0], slice[1], "{app}: rank 0's two bundles share a node"),
+                _ => {}
             }
+        }
+        if strategy == PlacementStrategy::Spread {
+            let distinct: BTreeSet<_> = nodes.iter().collect();
+            assert_eq!(distinct.len(), 2, "{app}: SPREAD uses both workers");
         }
         assert_eq!(running(&end, app, "G").len(), 2, "{app}");
     }

@@ -10,7 +10,9 @@ use gangplank::model::cluster::{Cluster, Node};
 use gangplank::model::placement::{
     Bundle, PgOwner, PlacementGroup, PlacementGroupState, PlacementStrategy, choose_nodes,
 };
-use gangplank::model::placement_index::{ActorIndex, BundleIndex, choose_nodes_indexed, spread_actor_scan};
+use gangplank::model::placement_index::{
+    ActorIndex, BundleIndex, SpreadRound, choose_nodes_indexed, spread_actor_scan,
+};
 use gangplank::model::resources::Resources;
 use gangplank::model::time::SimTime;
 use proptest::prelude::*;
@@ -123,7 +125,7 @@ proptest! {
         nodes in prop::collection::vec(node_gen(), 1..40),
         pgs in prop::collection::vec(pg_gen(), 1..30),
         actors in prop::collection::vec((0u8..5, 0u8..3), 0..60),
-        loads in prop::collection::vec(0usize..4, 40),
+        start in 0usize..50,
         actor_seed in any::<u64>(),
     ) {
         let mut c = cluster(&nodes);
@@ -143,21 +145,23 @@ proptest! {
             }
         }
         // SPREAD actors on what the PGs left.
-        let mut load: Vec<usize> = (0..c.nodes.len()).map(|i| loads[i]).collect();
-        let mut actor_index = ActorIndex::new(&c, &load);
+        // (cpu 0 and no GPU: an actor asking for nothing, Ray's random policy.)
+        let round = SpreadRound::new(&c, actor_seed);
+        let mut actor_index = ActorIndex::new(&c, &round);
+        let (mut scan_next, mut index_next) = (start, start);
         let mut scan_rng = ChaCha8Rng::seed_from_u64(actor_seed);
         let mut index_rng = ChaCha8Rng::seed_from_u64(actor_seed);
         for &(cpu, gpu) in &actors {
             let need = res(cpu, if gpu == 2 { 1 } else { 0 });
-            let scan = spread_actor_scan(&c, &load, &need, &mut scan_rng);
-            let indexed = actor_index.choose(&need, &mut index_rng);
+            let scan = spread_actor_scan(&c, &round, &mut scan_next, &need, &mut scan_rng);
+            let indexed = actor_index.choose(&c, &round, &mut index_next, &need, &mut index_rng);
             prop_assert_eq!(scan, indexed);
+            prop_assert_eq!(scan_next, index_next);
             let (mut a, mut b) = (scan_rng.clone(), index_rng.clone());
             prop_assert_eq!(a.next_u64(), b.next_u64());
             if let Some(i) = scan {
                 c.nodes[i].available.sub(&need);
-                load[i] += 1;
-                actor_index.refresh(&c, &load, i);
+                actor_index.refresh(&c, &round, i);
             }
         }
     }
@@ -180,8 +184,7 @@ fn ties_across_groups_follow_node_order() {
     let mut c = cluster(&nodes);
     let mut index = BundleIndex::new(&c);
     for seed in 0..50u64 {
-        let g =
-            PgGen { strategy: 1 + (seed % 2) as u8, bundles: vec![(1, 0, None, None); 1 + seed as usize % 8], seed };
+        let g = PgGen { strategy: (seed % 4) as u8, bundles: vec![(1, 0, None, None); 1 + seed as usize % 8], seed };
         let p = pg(&g, c.nodes.len());
         let todo: Vec<usize> = (0..p.bundles.len()).collect();
         let (mut r1, mut r2) = (ChaCha8Rng::seed_from_u64(seed), ChaCha8Rng::seed_from_u64(seed));

@@ -6,7 +6,7 @@ use crate::model::cluster::{Cluster, Node};
 use crate::model::events::{EventKind, NodeChange};
 use crate::model::log::EventLog;
 use crate::model::placement::{Bundle, PgOwner, PlacementGroup, PlacementGroupState, PlacementStrategy, choose_nodes};
-use crate::model::placement_index::{ActorIndex, BundleIndex, choose_nodes_indexed, spread_actor_scan};
+use crate::model::placement_index::{ActorIndex, BundleIndex, SpreadRound, choose_nodes_indexed, spread_actor_scan};
 use crate::model::resources::Resources;
 use crate::model::scenario::{NodeSpec, Times};
 use crate::model::serve::replica::GangContext;
@@ -24,7 +24,8 @@ const INDEX_FROM_SCANS: usize = 16;
 pub enum ActorPlacement {
     /// Pinned to a bundle of a placement group (gang PG or per-replica PG).
     Bundle { pg_name: String, bundle_index: usize },
-    /// Scheduled directly on a node with Serve's default SPREAD strategy.
+    /// Scheduled directly on a node with Serve's default SPREAD scheduling strategy (Ray's SpreadSchedulingPolicy:
+    /// round-robin over the nodes, see `placement_index::spread_actor_scan`).
     Spread,
 }
 
@@ -133,6 +134,11 @@ pub struct Gcs {
     /// Sequences of the placement groups with a bundle not placed (pending, or lost with a node): the ones
     /// `schedule` retries.
     pub(crate) unplaced_pgs: BTreeSet<u64>,
+    /// The node order SPREAD actors go round (`None` after the node set changed: rebuilt on next use).
+    spread_round: Option<SpreadRound>,
+    /// Ray's `spread_scheduling_next_index_`: where the next SPREAD actor starts looking in the round. One counter,
+    /// as in Ray, where the controller's raylet schedules every replica actor it creates.
+    spread_next: usize,
 }
 
 /// What the invariant checker must look at again: entities whose checked state changed since it last ran.
@@ -188,6 +194,8 @@ impl Gcs {
             fault_seq: 0,
             waiting: BTreeSet::new(),
             unplaced_pgs: BTreeSet::new(),
+            spread_round: None,
+            spread_next: 0,
         }
     }
 
@@ -217,6 +225,7 @@ impl Gcs {
             dead: false,
             joined_seq,
         });
+        self.spread_round = None;
         log.push(
             EventKind::Node {
                 node: spec.id.clone(),
@@ -269,6 +278,7 @@ impl Gcs {
         let node = &mut self.cluster.nodes[idx];
         node.dead = true;
         node.available = Resources::new();
+        self.spread_round = None;
         log.push(
             EventKind::Node { node: id.to_string(), change: NodeChange::Dead, resources: None },
             format!("the GCS declared node {id} dead: its bundles are lost and the actors on it are gone"),
@@ -562,18 +572,19 @@ impl Gcs {
             .map(|seq| (self.pgs[seq].state != PlacementGroupState::Rescheduling, *seq))
             .collect();
         waiting.sort();
-        // Many PGs to place (the deploy): an index of the nodes, so each bundle (each PG for PACK) costs about
+        // Many PGs to place (the deploy): an index of the nodes, so each best-node search costs about
         // O(groups + log n) instead of a scan of every node (`placement_index`, same choices and draws as the scan).
-        // The node scans the index saves: one per bundle of a SPREAD PG, one per PACK PG with no bundle placed (the
-        // others scan anyway).
+        // The node scans the index saves: one per bundle of a SPREAD or STRICT_SPREAD PG, at least one per PACK PG,
+        // one per STRICT_PACK PG.
         let scans: usize = waiting
             .iter()
             .map(|(_, seq)| {
                 let pg = &self.pgs[seq];
-                let todo = pg.bundles.iter().filter(|b| b.node.is_none()).count();
                 match pg.strategy {
-                    PlacementStrategy::Spread | PlacementStrategy::StrictSpread => todo,
-                    _ => usize::from(todo == pg.bundles.len()),
+                    PlacementStrategy::Spread | PlacementStrategy::StrictSpread => {
+                        pg.bundles.iter().filter(|b| b.node.is_none()).count()
+                    }
+                    PlacementStrategy::Pack | PlacementStrategy::StrictPack => 1,
                 }
             })
             .sum();
@@ -636,16 +647,13 @@ impl Gcs {
         if order.is_empty() {
             return;
         }
-        // Live Serve actors per node, counted once and kept up to date below (SPREAD's load measure).
-        let mut load = vec![0usize; self.cluster.nodes.len()];
-        for a in self.actors.values() {
-            if let (true, Some(i)) = (a.alive, a.node) {
-                load[i] += 1;
-            }
+        if !self.spread_round.as_ref().is_some_and(|r| r.fits(&self.cluster, self.placement_seed)) {
+            self.spread_round = Some(SpreadRound::new(&self.cluster, self.placement_seed));
         }
-        // Many SPREAD actors to place (the deploy): an index of the nodes by load (`placement_index`).
+        let round = self.spread_round.take().expect("the spread round");
+        // Many SPREAD actors to place (the deploy): an index of the round by available resources (`placement_index`).
         let spread_actors = order.iter().filter(|(_, id)| self.actors[id].placement == ActorPlacement::Spread).count();
-        let mut index = (spread_actors >= INDEX_FROM_SCANS).then(|| ActorIndex::new(&self.cluster, &load));
+        let mut index = (spread_actors >= INDEX_FROM_SCANS).then(|| ActorIndex::new(&self.cluster, &round));
         for (_, id) in order {
             let placement = self.actors[&id].placement.clone();
             let node = match &placement {
@@ -658,23 +666,23 @@ impl Gcs {
                     pg.bundles.get(*bundle_index).and_then(|b| b.node.clone()).and_then(|n| self.cluster.index_of(&n))
                 }
                 ActorPlacement::Spread => {
-                    // SPREAD: the node with the fewest Serve actors, ties broken by the seeded RNG.
+                    // SPREAD: Ray's round-robin from `spread_next` to the first node with room (no draw).
                     let need = &self.actors[&id].resources;
+                    let next = &mut self.spread_next;
                     let pick = match &index {
-                        Some(index) => index.choose(need, rng),
-                        None => spread_actor_scan(&self.cluster, &load, need, rng),
+                        Some(index) => index.choose(&self.cluster, &round, next, need, rng),
+                        None => spread_actor_scan(&self.cluster, &round, next, need, rng),
                     };
                     if let Some(pick) = pick {
                         self.cluster.nodes[pick].available.sub(need);
+                        if let Some(index) = index.as_mut() {
+                            index.refresh(&self.cluster, &round, pick);
+                        }
                     }
                     pick
                 }
             };
             let Some(node) = node else { continue };
-            load[node] += 1;
-            if let Some(index) = index.as_mut() {
-                index.refresh(&self.cluster, &load, node);
-            }
             let startup = self.draw_startup(&id, now, rng);
             let done = now.plus(startup);
             self.warm_from = Some(self.warm_from.map_or(done, |t| t.min(done)));
@@ -690,6 +698,7 @@ impl Gcs {
             a.init_done_at = Some(now.plus(startup));
             a.init_fails = fails;
         }
+        self.spread_round = Some(round);
     }
 
     /// How long the actor takes from placement to a finished constructor: cold or warm (see `warm_from`), and for a gang

@@ -1,7 +1,7 @@
 //! Placement groups as Ray's GCS does them: bundles, the four strategies, atomic creation, the pending queue,
 //! rescheduling of lost bundles after a node death, and removal.
 use crate::model::cluster::Cluster;
-use crate::model::resources::Resources;
+use crate::model::resources::{Resources, UNITS};
 use crate::model::time::SimTime;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -106,132 +106,213 @@ impl PlacementGroup {
 /// A placement decision: the node index for each bundle to place.
 pub type Assignment = Vec<(usize, usize)>;
 
-/// Choose nodes for the bundles at `todo` (indices into `pg.bundles`), atomically: all of them or none.
-/// Ties between equally good nodes are broken by `rng`; the GCS seeds it per placement group (see
-/// `Gcs::schedule`), so a seed fixes every choice and retrying a pending PG never shifts anyone else's.
+/// Choose nodes for the bundles at `todo` (indices into `pg.bundles`), atomically: all of them or none, as Ray's GCS
+/// does (`src/ray/raylet/scheduling/policy/bundle_scheduling_policy.cc`, one `Schedule` per strategy, with
+/// `scorer.cc`'s `LeastResourceScorer`). The candidates are the schedulable nodes (Ray keeps them in an
+/// `absl::flat_hash_map`, so which of several equally scored nodes wins is arbitrary): ties are the only choice the
+/// seeded `rng` makes (see [`tie_break`]). The GCS seeds it per placement group (see `Gcs::schedule`), so a seed fixes
+/// every choice and retrying a pending PG never shifts anyone else's. The result is in bundle order
+/// (`SortSchedulingResult`).
 pub fn choose_nodes(
     pg: &PlacementGroup,
     todo: &[usize],
     cluster: &Cluster,
     rng: &mut ChaCha8Rng,
 ) -> Option<Assignment> {
-    let live: Vec<usize> = (0..cluster.nodes.len()).filter(|&i| cluster.nodes[i].schedulable()).collect();
-    if live.is_empty() || todo.is_empty() {
-        return if todo.is_empty() { Some(Vec::new()) } else { None };
+    if todo.is_empty() {
+        return Some(Vec::new());
     }
-    // Free resources as this placement uses them up: only touched nodes are copied.
-    let mut taken: BTreeMap<usize, Resources> = BTreeMap::new();
-    let free = |taken: &BTreeMap<usize, Resources>, i: usize| -> std::borrow::Cow<'_, Resources> {
-        match taken.get(&i) {
-            None => std::borrow::Cow::Borrowed(&cluster.nodes[i].available),
-            Some(t) => {
-                let mut f = cluster.nodes[i].available.clone();
-                f.sub(t);
-                std::borrow::Cow::Owned(f)
-            }
-        }
-    };
-    // Bundles of this PG already placed (rescheduling keeps them where they are).
-    let mut used_by_pg: BTreeMap<usize, u32> = BTreeMap::new();
-    for b in &pg.bundles {
-        if let Some(i) = b.node.as_ref().and_then(|n| cluster.index_of(n)) {
-            *used_by_pg.entry(i).or_insert(0) += 1;
-        }
+    let nodes = &cluster.nodes;
+    // Candidates, in node order (the scan's tie sets are in node order; the index finds the same k-th node).
+    let mut candidate: Vec<bool> = nodes.iter().map(|n| n.schedulable()).collect();
+    if !candidate.contains(&true) {
+        return None; // Ray: no candidate node, Infeasible.
     }
-    let used = |m: &BTreeMap<usize, u32>, i: usize| m.get(&i).copied().unwrap_or(0);
-    let pick = |rng: &mut ChaCha8Rng, tied: &[usize]| tied[tie_break(rng, tied.len())];
-    let mut out = Vec::new();
+    let score_at = |i: usize, b: &Bundle| bundle_score(&nodes[i].available, &nodes[i].labels, b);
+    let mut out: Assignment = Vec::with_capacity(todo.len());
     match pg.strategy {
-        PlacementStrategy::Pack | PlacementStrategy::StrictPack => {
-            // First choice: one node that holds everything still to place.
-            let mut total = Resources::new();
-            for &bi in todo {
-                total.add(&pg.bundles[bi].resources);
+        PlacementStrategy::Pack => {
+            // BundlePackSchedulingPolicy::Schedule: the best node for the first bundle left, then every later bundle
+            // that still fits there, in priority order; that node leaves the candidates.
+            let mut rest = sorted_bundles(pg, todo);
+            while !rest.is_empty() {
+                let front = rest.remove(0);
+                let b = &pg.bundles[front];
+                let i = best_node(rng, candidates(&candidate).map(|i| (i, score_at(i, b))))?;
+                let mut free = nodes[i].available.clone();
+                free.sub(&b.resources);
+                out.push((front, i));
+                pack_onto(pg, &nodes[i].labels, &mut free, i, &mut rest, &mut out);
+                candidate[i] = false;
             }
-            let mut whole: Vec<usize> = live
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    let n = &cluster.nodes[i];
-                    n.available.covers(&total) && todo.iter().all(|&bi| n.matches(&pg.bundles[bi].label_selector))
-                })
-                .collect();
-            if pg.strategy == PlacementStrategy::StrictPack && !used_by_pg.is_empty() {
-                whole.retain(|&i| used(&used_by_pg, i) > 0);
+        }
+        PlacementStrategy::Spread => {
+            // BundleSpreadSchedulingPolicy::Schedule: the best node not yet used by this call, else the best of the
+            // ones it used (with what this call took from them).
+            let mut selected: BTreeMap<usize, Resources> = BTreeMap::new();
+            for bi in sorted_bundles(pg, todo) {
+                let b = &pg.bundles[bi];
+                let i = match best_node(rng, candidates(&candidate).map(|i| (i, score_at(i, b)))) {
+                    Some(i) => {
+                        candidate[i] = false;
+                        let mut free = nodes[i].available.clone();
+                        free.sub(&b.resources);
+                        selected.insert(i, free);
+                        i
+                    }
+                    None => best_selected(cluster, &mut selected, b, rng)?,
+                };
+                out.push((bi, i));
             }
-            // Prefer a node that already holds part of this PG; otherwise any, chosen by the seeded RNG.
-            let best = whole.iter().map(|&i| used(&used_by_pg, i)).max();
-            whole.retain(|&i| Some(used(&used_by_pg, i)) == best);
-            if !whole.is_empty() {
-                let i = pick(rng, &whole);
-                return Some(todo.iter().map(|&bi| (bi, i)).collect());
+        }
+        PlacementStrategy::StrictPack => {
+            // BundleStrictPackSchedulingPolicy::Schedule: the best node for the sum of the bundles, all of them there.
+            // (Its infeasibility check, "no node's total holds the sum", fails exactly when no node can hold it now
+            // fails too: both leave the PG pending here.)
+            let (total, selector) = aggregate(pg, todo);
+            let i = best_node(
+                rng,
+                candidates(&candidate).map(|i| (i, score(&nodes[i].available, &nodes[i].labels, &total, &selector))),
+            )?;
+            out.extend(todo.iter().map(|&bi| (bi, i)));
+        }
+        PlacementStrategy::StrictSpread => {
+            // BundleStrictSpreadSchedulingPolicy: nodes already holding a bundle of this PG are no candidates
+            // (SelectCandidateNodes); more bundles than candidates fails at once; each bundle takes the best
+            // candidate left.
+            for b in &pg.bundles {
+                if let Some(i) = b.node.as_ref().and_then(|n| cluster.index_of(n)) {
+                    candidate[i] = false;
+                }
             }
-            if pg.strategy == PlacementStrategy::StrictPack {
+            if todo.len() > candidates(&candidate).count() {
                 return None;
             }
-            // Spill over: biggest bundles first, onto the nodes with the most room (first-fit decreasing).
-            let mut bundles: Vec<usize> = todo.to_vec();
-            biggest_first(pg, &mut bundles);
-            let mut nodes = live.clone();
-            nodes.sort_by_key(|&i| {
-                (std::cmp::Reverse(used(&used_by_pg, i)), std::cmp::Reverse(cluster.nodes[i].available.magnitude()))
-            });
-            for bi in bundles {
+            for bi in sorted_bundles(pg, todo) {
                 let b = &pg.bundles[bi];
-                let i = *nodes
-                    .iter()
-                    .find(|&&i| cluster.nodes[i].matches(&b.label_selector) && free(&taken, i).covers(&b.resources))?;
-                taken.entry(i).or_default().add(&b.resources);
-                out.push((bi, i));
-            }
-        }
-        PlacementStrategy::Spread | PlacementStrategy::StrictSpread => {
-            let mut bundles: Vec<usize> = todo.to_vec();
-            if pg.strategy == PlacementStrategy::StrictSpread {
-                biggest_first(pg, &mut bundles);
-            }
-            for bi in bundles {
-                let b = &pg.bundles[bi];
-                // Of the nodes it fits on: the one with the fewest bundles of this PG so far, then the least
-                // utilised one (as Ray's scorer does: a second SPREAD gang takes the empty node first), then the
-                // seeded RNG. One pass: `tied` holds the best nodes so far, in node order.
-                let room = |i: usize| free_fraction(&cluster.nodes[i].resources, &free(&taken, i), &b.resources);
-                let mut best: Option<(u32, i64)> = None;
-                let mut tied: Vec<usize> = Vec::new();
-                for &i in &live {
-                    let u = used(&used_by_pg, i);
-                    if (pg.strategy == PlacementStrategy::StrictSpread && u != 0)
-                        || best.is_some_and(|(least, _)| u > least)
-                        || !cluster.nodes[i].matches(&b.label_selector)
-                        || !free(&taken, i).covers(&b.resources)
-                    {
-                        continue;
-                    }
-                    keep_best(&mut best, &mut tied, i, u, room(i));
-                }
-                if tied.is_empty() {
-                    return None;
-                }
-                let i = pick(rng, &tied);
-                taken.entry(i).or_default().add(&b.resources);
-                *used_by_pg.entry(i).or_insert(0) += 1;
+                let i = best_node(rng, candidates(&candidate).map(|i| (i, score_at(i, b))))?;
+                candidate[i] = false;
                 out.push((bi, i));
             }
         }
     }
+    out.sort_unstable();
     Some(out)
 }
 
-/// How free a node is for a request, in basis points of its total, on the scarcest resource the request uses.
-pub(crate) fn free_fraction(total: &Resources, free: &Resources, need: &Resources) -> i64 {
-    need.0
-        .keys()
-        .map(|k| {
-            let t = total.get(k);
-            if t <= 0 { 0 } else { free.get(k) * 10_000 / t }
-        })
-        .min()
-        .unwrap_or(10_000)
+fn candidates(candidate: &[bool]) -> impl Iterator<Item = usize> + '_ {
+    candidate.iter().enumerate().filter(|(_, c)| **c).map(|(i, _)| i)
+}
+
+/// `LeastResourceScorer::Score` (`scorer.cc`) for one bundle: -1 when the node cannot hold it now (or its labels do
+/// not match the bundle's selector); else the sum over the requested resources of (available - requested) /
+/// available (0 for a resource with nothing available).
+pub(crate) fn bundle_score(available: &Resources, labels: &BTreeMap<String, String>, b: &Bundle) -> f64 {
+    score(available, labels, &b.resources, &b.label_selector)
+}
+
+pub(crate) fn score(
+    available: &Resources,
+    labels: &BTreeMap<String, String>,
+    need: &Resources,
+    selector: &BTreeMap<String, String>,
+) -> f64 {
+    if !available.covers(need) || !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+        return -1.0;
+    }
+    // Ray: `(available - requested).Double() / available.Double()`, FixedPoint in 1/10000 units like ours.
+    need.0.iter().fold(0.0, |sum, (k, &requested)| {
+        let a = available.get(k);
+        if a == 0 { sum } else { sum + ((a - requested) as f64 / UNITS as f64) / (a as f64 / UNITS as f64) }
+    })
+}
+
+/// `GetBestNode`: the highest score wins; no node with a score ≥ 0, none. `scored` comes in node order; equal best
+/// scores are a tie ([`tie_break`]).
+fn best_node(rng: &mut ChaCha8Rng, scored: impl Iterator<Item = (usize, f64)>) -> Option<usize> {
+    let mut best = -1.0;
+    let mut tied: Vec<usize> = Vec::new();
+    for (i, s) in scored {
+        if s < 0.0 || s < best {
+            continue;
+        }
+        if s > best {
+            best = s;
+            tied.clear();
+        }
+        tied.push(i);
+    }
+    (!tied.is_empty()).then(|| tied[tie_break(rng, tied.len())])
+}
+
+/// SPREAD's fallback: the best of the nodes this call already used, with what it took from them (`selected`, by node
+/// index). Shared by the scan and the index.
+pub(crate) fn best_selected(
+    cluster: &Cluster,
+    selected: &mut BTreeMap<usize, Resources>,
+    b: &Bundle,
+    rng: &mut ChaCha8Rng,
+) -> Option<usize> {
+    let i = best_node(rng, selected.iter().map(|(&i, free)| (i, bundle_score(free, &cluster.nodes[i].labels, b))))?;
+    selected.get_mut(&i).expect("a selected node").sub(&b.resources);
+    Some(i)
+}
+
+/// PACK, once a node `i` is chosen for the first bundle left: every bundle of `rest` (in order) that still fits on it
+/// goes there (`free` shrinking as it goes) and leaves `rest`. Shared by the scan and the index.
+pub(crate) fn pack_onto(
+    pg: &PlacementGroup,
+    labels: &BTreeMap<String, String>,
+    free: &mut Resources,
+    i: usize,
+    rest: &mut Vec<usize>,
+    out: &mut Assignment,
+) {
+    rest.retain(|&bi| {
+        let b = &pg.bundles[bi];
+        if bundle_score(free, labels, b) < 0.0 {
+            return true;
+        }
+        free.sub(&b.resources);
+        out.push((bi, i));
+        false
+    });
+}
+
+/// STRICT_PACK's request: the sum of the bundles at `todo`, and every label their selectors ask for.
+pub(crate) fn aggregate(pg: &PlacementGroup, todo: &[usize]) -> (Resources, BTreeMap<String, String>) {
+    let mut total = Resources::new();
+    let mut selector = BTreeMap::new();
+    for &bi in todo {
+        total.add(&pg.bundles[bi].resources);
+        for (k, v) in &pg.bundles[bi].label_selector {
+            selector.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    (total, selector)
+}
+
+/// `SortRequiredResources`: the bundles at `todo` in the order Ray schedules them: more GPU first; then, resource by
+/// resource over the custom (non-predefined) resources either asks for (in name order; Ray orders them by its
+/// interned resource id), more first; then more object_store_memory, memory, CPU. Ray uses `std::sort`, which
+/// libstdc++ runs as an insertion sort (stable) for up to 16 items; this sort is stable for any length.
+pub(crate) fn sorted_bundles(pg: &PlacementGroup, todo: &[usize]) -> Vec<usize> {
+    let mut order = todo.to_vec();
+    order.sort_by(|&x, &y| schedule_first(&pg.bundles[y].resources, &pg.bundles[x].resources));
+    order
+}
+
+/// How `a` compares to `b` in `SortRequiredResources`' priority: `Greater` when `a` goes first.
+fn schedule_first(a: &Resources, b: &Resources) -> std::cmp::Ordering {
+    const PREDEFINED: [&str; 4] = ["CPU", "GPU", "memory", "object_store_memory"];
+    let by = |k: &str| a.get(k).cmp(&b.get(k));
+    let custom: std::collections::BTreeSet<&String> =
+        a.0.keys().chain(b.0.keys()).filter(|k| !PREDEFINED.contains(&k.as_str())).collect();
+    by("GPU")
+        .then_with(|| custom.iter().map(|k| by(k)).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal))
+        .then_with(|| by("object_store_memory"))
+        .then_with(|| by("memory"))
+        .then_with(|| by("CPU"))
 }
 
 /// Why a PG cannot be placed now, in the words a person needs: what it asks for and the most any node offers.
@@ -260,27 +341,6 @@ pub fn pending_reason(pg: &PlacementGroup, cluster: &Cluster) -> String {
 /// there is only one (so a forced choice never shifts later draws). Shared by the scan and the index.
 pub(crate) fn tie_break(rng: &mut ChaCha8Rng, len: usize) -> usize {
     if len == 1 { 0 } else { rng.random_range(0..len) }
-}
-
-/// SPREAD's ranking, one eligible node at a time (in node order): fewest bundles of this PG (`u`), then most room
-/// (`r`); `tied` holds every node with the best key so far. The caller has already skipped nodes with `u` above
-/// the best. Shared by the scan and the index (`placement_index.rs`) so that both rank alike.
-pub(crate) fn keep_best(best: &mut Option<(u32, i64)>, tied: &mut Vec<usize>, i: usize, u: u32, r: i64) {
-    match *best {
-        Some((least, most)) if u == least && r < most => {}
-        Some((least, most)) if u == least && r == most => tied.push(i),
-        _ => {
-            *best = Some((u, r));
-            tied.clear();
-            tied.push(i);
-        }
-    }
-}
-
-/// Bundle indices, biggest bundle first (stable: equal sizes keep bundle order). One function, so the sort is
-/// compiled once for both callers.
-pub(crate) fn biggest_first(pg: &PlacementGroup, bundles: &mut [usize]) {
-    bundles.sort_by_key(|&bi| std::cmp::Reverse(pg.bundles[bi].resources.magnitude()));
 }
 
 #[cfg(test)]
@@ -328,7 +388,7 @@ mod tests {
     }
 
     #[test]
-    fn pack_spills_biggest_bundles_first_like_observed_ray() {
+    fn pack_packs_the_big_bundles_together_like_observed_ray() {
         // Observed: bundles [1, .5, 1, .5] on two 2-CPU nodes -> both 1s on one node, both .5s on the other.
         let c = cluster(&[2.0, 2.0]);
         let p = pg(PlacementStrategy::Pack, &[1.0, 0.5, 1.0, 0.5]);
@@ -388,6 +448,119 @@ mod tests {
         }
         per_node.sort();
         assert_eq!(per_node, [1, 1, 2]);
+    }
+
+    fn place(p: &PlacementGroup, c: &Cluster, seed: u64) -> Option<Vec<usize>> {
+        let todo: Vec<usize> = (0..p.bundles.len()).collect();
+        choose_nodes(p, &todo, c, &mut ChaCha8Rng::seed_from_u64(seed)).map(|a| a.into_iter().map(|(_, n)| n).collect())
+    }
+
+    #[test]
+    fn pack_gives_the_largest_bundle_the_best_scored_node_and_packs_the_rest_onto_it() {
+        // Free 3, 4, 8: the 2-CPU bundle scores (8-2)/8 best on the third node; the 1s follow it there.
+        let mut c = cluster(&[8.0, 8.0, 8.0]);
+        c.nodes[0].available = Resources::from_pairs([("CPU", 3.0)]);
+        c.nodes[1].available = Resources::from_pairs([("CPU", 4.0)]);
+        let p = pg(PlacementStrategy::Pack, &[1.0, 2.0, 1.0]);
+        assert_eq!(place(&p, &c, 0), Some(vec![2, 2, 2]));
+        // Too big for one node: after the best node is full, the rest goes to the best of the others.
+        let p = pg(PlacementStrategy::Pack, &[4.0, 4.0, 4.0]);
+        assert_eq!(place(&p, &c, 0), Some(vec![2, 2, 1]));
+    }
+
+    #[test]
+    fn least_resource_scorer_prefers_more_free_after_placement() {
+        let r = |c: f64| Resources::from_pairs([("CPU", c)]);
+        let none = BTreeMap::new();
+        assert_eq!(score(&r(4.0), &none, &r(1.0), &none), 0.75);
+        assert_eq!(score(&r(1.0), &none, &r(2.0), &none), -1.0);
+        assert!(score(&r(8.0), &none, &r(1.0), &none) > score(&r(2.0), &none, &r(1.0), &none));
+        // A resource with nothing available adds 0 (a zero request of it fits).
+        let mut need = r(1.0);
+        need.0.insert("GPU".into(), 0);
+        assert_eq!(score(&r(2.0), &none, &need, &none), 0.5);
+        // The label selector: a node without the label cannot hold the bundle.
+        let sel = BTreeMap::from([("zone".to_string(), "a".to_string())]);
+        assert_eq!(score(&r(4.0), &none, &r(1.0), &sel), -1.0);
+    }
+
+    #[test]
+    fn spread_takes_the_best_unused_node_then_the_best_used_one() {
+        let mut c = cluster(&[4.0, 4.0, 4.0]);
+        c.nodes[1].available = Resources::from_pairs([("CPU", 2.0)]);
+        // Two bundles: the two emptier nodes (0 and 2, tied: the seed orders them); never node 1.
+        for seed in 0..10 {
+            let a = place(&pg(PlacementStrategy::Spread, &[1.0, 1.0]), &c, seed).unwrap();
+            assert!(a.contains(&0) && a.contains(&2), "{a:?}");
+        }
+        // Four bundles on three nodes: the fourth goes to the used node with the most left (a 4-CPU one).
+        let a = place(&pg(PlacementStrategy::Spread, &[1.0; 4]), &c, 1).unwrap();
+        assert_eq!(a.iter().filter(|&&n| n == 1).count(), 1);
+    }
+
+    #[test]
+    fn strict_pack_puts_the_sum_on_the_best_scored_node_or_stays_pending() {
+        let mut c = cluster(&[4.0, 8.0]);
+        c.nodes[1].available = Resources::from_pairs([("CPU", 3.0)]);
+        // Sum 3: node 0 scores (4-3)/4, node 1 scores 0.
+        assert_eq!(place(&pg(PlacementStrategy::StrictPack, &[1.0, 2.0]), &c, 0), Some(vec![0, 0]));
+        assert_eq!(place(&pg(PlacementStrategy::StrictPack, &[3.0, 2.0]), &c, 0), None);
+    }
+
+    #[test]
+    fn strict_spread_excludes_nodes_already_holding_the_pg() {
+        let c = cluster(&[4.0, 4.0, 4.0]);
+        let mut p = pg(PlacementStrategy::StrictSpread, &[1.0, 1.0]);
+        p.bundles[0].node = Some("w1".into());
+        for seed in 0..10 {
+            let a = choose_nodes(&p, &[1], &c, &mut ChaCha8Rng::seed_from_u64(seed)).unwrap();
+            assert_ne!(a[0].1, 0);
+        }
+        // More bundles than candidates: fails at once.
+        let mut p = pg(PlacementStrategy::StrictSpread, &[1.0, 1.0, 1.0]);
+        p.bundles[0].node = Some("w1".into());
+        p.bundles[1].node = Some("w2".into());
+        assert!(choose_nodes(&p, &[2], &cluster(&[4.0, 4.0]), &mut ChaCha8Rng::seed_from_u64(0)).is_none());
+    }
+
+    #[test]
+    fn bundles_are_scheduled_gpu_first_then_custom_then_memory_then_cpu() {
+        let b = |pairs: &[(&str, f64)]| Bundle {
+            resources: Resources::from_pairs(pairs.iter().copied()),
+            label_selector: BTreeMap::new(),
+            node: None,
+        };
+        let mut p = pg(PlacementStrategy::Pack, &[]);
+        p.bundles = vec![
+            b(&[("CPU", 8.0)]),
+            b(&[("CPU", 1.0), ("memory", 2.0)]),
+            b(&[("CPU", 1.0), ("TPU", 1.0)]),
+            b(&[("CPU", 1.0), ("GPU", 1.0)]),
+            b(&[("CPU", 1.0), ("object_store_memory", 1.0)]),
+            b(&[("CPU", 2.0)]),
+            b(&[("CPU", 2.0)]),
+        ];
+        // Stable: the two equal {CPU: 2} keep their order.
+        assert_eq!(sorted_bundles(&p, &[0, 1, 2, 3, 4, 5, 6]), vec![3, 2, 4, 1, 0, 5, 6]);
+    }
+
+    #[test]
+    fn ties_are_the_only_random_choice() {
+        // Equal nodes: the seed decides, and different seeds reach different nodes.
+        let c = cluster(&[4.0, 4.0, 4.0, 4.0]);
+        let p = pg(PlacementStrategy::StrictPack, &[1.0]);
+        let seen: std::collections::BTreeSet<Vec<usize>> = (0..40).filter_map(|s| place(&p, &c, s)).collect();
+        assert!(seen.len() > 1);
+        // One best node: no draw at all, whatever the seed.
+        let mut c = cluster(&[4.0, 4.0, 4.0]);
+        c.nodes[1].available = Resources::from_pairs([("CPU", 3.0)]);
+        c.nodes[2].available = Resources::from_pairs([("CPU", 2.0)]);
+        for seed in 0..10 {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let before = rng.clone().random::<u64>();
+            assert_eq!(choose_nodes(&p, &[0], &c, &mut rng), Some(vec![(0, 0)]));
+            assert_eq!(rng.random::<u64>(), before);
+        }
     }
 
     #[test]

@@ -1,21 +1,23 @@
-//! Indexes that make a large `Gcs::schedule` call place each SPREAD bundle and SPREAD actor in about
-//! O(groups + log n) instead of a scan of every node, choosing exactly the nodes the scans choose (`choose_nodes`,
+//! Indexes that make a large `Gcs::schedule` call place each bundle and each SPREAD actor in about O(groups + log n)
+//! instead of a scan of every node, choosing exactly the nodes the scans choose (`choose_nodes`,
 //! `spread_actor_scan`) with exactly the same random draws.
 //!
-//! Nodes are grouped by everything that decides whether a request fits them and how they rank, so within a group
-//! eligibility and rank are uniform and the scan's tie set ("every eligible node with the best key, in node order")
-//! is a union of whole groups. Each group keeps its node indices sorted, so the k-th tied node in node order is found
-//! by a binary search over the tied groups. The scans stay the reference (and the path for small calls).
+//! Nodes are grouped by everything that decides whether a request fits them and how they score, so within a group
+//! eligibility and score are uniform and the scan's tie set ("every candidate with the best score, in node order") is
+//! a union of whole groups. Each group keeps its members sorted, so the k-th tied node in node order is found by a
+//! binary search over the tied groups. The scans stay the reference (and the path for small calls).
 use crate::model::cluster::Cluster;
 use crate::model::placement::{
-    Assignment, PlacementGroup, PlacementStrategy, biggest_first, choose_nodes, free_fraction, keep_best, tie_break,
+    Assignment, PlacementGroup, PlacementStrategy, aggregate, best_selected, pack_onto, score, sorted_bundles,
+    tie_break,
 };
 use crate::model::resources::Resources;
-use rand::RngExt;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 
-/// Node indices grouped by a key, each group sorted; empty groups are dropped.
+/// Members (node indices, or positions in a [`SpreadRound`]) grouped by a key, each group sorted; empty groups are
+/// dropped.
 #[derive(Clone, Debug)]
 struct Groups<K: Ord + Clone> {
     groups: BTreeMap<K, Vec<usize>>,
@@ -61,8 +63,8 @@ fn kth(groups: &[&Vec<usize>], k: usize) -> usize {
     lo
 }
 
-/// What decides whether a bundle fits a node and how the node ranks for it: total, available, labels.
-type BundleKey = (Resources, Resources, BTreeMap<String, String>);
+/// What decides whether a bundle fits a node and how the node scores for it: available resources and labels.
+type BundleKey = (Resources, BTreeMap<String, String>);
 
 /// The schedulable nodes for placing bundles, grouped by [`BundleKey`]. Build it once per schedule call and call
 /// [`BundleIndex::refresh`] for every node whose `available` changed since.
@@ -82,7 +84,7 @@ impl BundleIndex {
     }
     fn key(cluster: &Cluster, i: usize) -> BundleKey {
         let n = &cluster.nodes[i];
-        (n.resources.clone(), n.available.clone(), n.labels.clone())
+        (n.available.clone(), n.labels.clone())
     }
     /// Re-file node `i` after its `available` (or liveness) changed.
     pub fn refresh(&mut self, cluster: &Cluster, i: usize) {
@@ -97,8 +99,8 @@ impl BundleIndex {
     }
 }
 
-/// `choose_nodes` with the index: the same nodes, the same draws from `rng`. PACK and STRICT_PACK use the scan.
-/// The index must be up to date with `cluster`; it is left as it was.
+/// `choose_nodes` with the index: the same nodes, the same draws from `rng`. The index must be up to date with
+/// `cluster`; it is left as it was.
 pub fn choose_nodes_indexed(
     pg: &PlacementGroup,
     todo: &[usize],
@@ -106,197 +108,303 @@ pub fn choose_nodes_indexed(
     index: &mut BundleIndex,
     rng: &mut ChaCha8Rng,
 ) -> Option<Assignment> {
-    if index.live == 0 || todo.is_empty() {
-        return if todo.is_empty() { Some(Vec::new()) } else { None };
+    if todo.is_empty() {
+        return Some(Vec::new());
     }
-    if matches!(pg.strategy, PlacementStrategy::Pack | PlacementStrategy::StrictPack) {
-        return pack_indexed(pg, todo, cluster, index, rng);
+    if index.live == 0 {
+        return None;
     }
-    let mut used_by_pg: BTreeMap<usize, u32> = BTreeMap::new();
-    for b in &pg.bundles {
-        if let Some(i) = b.node.as_ref().and_then(|n| cluster.index_of(n)) {
-            *used_by_pg.entry(i).or_insert(0) += 1;
-        }
-    }
-    // Live nodes holding a bundle of this PG: few, taken out of the groups while this PG is placed (the groups
-    // then hold exactly the live nodes with none of its bundles, whose free resources are their `available`).
-    let mut special: Vec<usize> = used_by_pg.keys().copied().filter(|&i| cluster.nodes[i].schedulable()).collect();
-    for &i in &special {
-        index.groups.remove(i);
-    }
-    let out = spread_indexed(pg, todo, cluster, &mut index.groups, &mut special, &mut used_by_pg, rng);
-    for &i in &special {
+    // Nodes that stop being candidates while this PG is placed leave the groups, and come back (unchanged: this
+    // call changes nothing in `cluster`) at the end.
+    let mut taken: Vec<usize> = Vec::new();
+    let out = choose_from_groups(pg, todo, cluster, &mut index.groups, index.live, &mut taken, rng);
+    for &i in &taken {
         index.groups.insert(i, BundleIndex::key(cluster, i));
     }
     out
 }
 
-/// PACK and STRICT_PACK for a PG with no bundle placed yet: the scan's first choice (one node that holds
-/// everything, chosen by `rng` among all of them) from the groups. A PG with placed bundles (it prefers their
-/// nodes) and PACK's spill-over (no node holds everything; no draw was made before it) use the scan.
-fn pack_indexed(
-    pg: &PlacementGroup,
-    todo: &[usize],
-    cluster: &Cluster,
-    index: &BundleIndex,
-    rng: &mut ChaCha8Rng,
-) -> Option<Assignment> {
-    if pg.bundles.iter().any(|b| b.node.is_some()) {
-        return choose_nodes(pg, todo, cluster, rng);
-    }
-    let mut total = Resources::new();
-    for &bi in todo {
-        total.add(&pg.bundles[bi].resources);
-    }
-    let whole: Vec<&Vec<usize>> = index
-        .groups
-        .groups
-        .iter()
-        .filter(|((_, available, labels), _)| {
-            available.covers(&total)
-                && todo.iter().all(|&bi| pg.bundles[bi].label_selector.iter().all(|(k, v)| labels.get(k) == Some(v)))
-        })
-        .map(|(_, nodes)| nodes)
-        .collect();
-    if whole.is_empty() {
-        return if pg.strategy == PlacementStrategy::StrictPack { None } else { choose_nodes(pg, todo, cluster, rng) };
-    }
-    let len: usize = whole.iter().map(|g| g.len()).sum();
-    let i = kth(&whole, tie_break(rng, len));
-    Some(todo.iter().map(|&bi| (bi, i)).collect())
+fn take(groups: &mut Groups<BundleKey>, taken: &mut Vec<usize>, i: usize) {
+    groups.remove(i);
+    taken.push(i);
 }
 
-fn spread_indexed(
+fn choose_from_groups(
     pg: &PlacementGroup,
     todo: &[usize],
     cluster: &Cluster,
     groups: &mut Groups<BundleKey>,
-    special: &mut Vec<usize>,
-    used_by_pg: &mut BTreeMap<usize, u32>,
+    live: usize,
+    taken: &mut Vec<usize>,
     rng: &mut ChaCha8Rng,
 ) -> Option<Assignment> {
-    let strict = pg.strategy == PlacementStrategy::StrictSpread;
-    let mut taken: BTreeMap<usize, Resources> = BTreeMap::new();
-    let free = |taken: &BTreeMap<usize, Resources>, i: usize| -> Resources {
-        let mut f = cluster.nodes[i].available.clone();
-        if let Some(t) = taken.get(&i) {
-            f.sub(t);
-        }
-        f
-    };
-    let mut bundles: Vec<usize> = todo.to_vec();
-    if strict {
-        biggest_first(pg, &mut bundles);
-    }
-    let mut out = Vec::new();
-    for bi in bundles {
-        let b = &pg.bundles[bi];
-        // Nodes without a bundle of this PG (u = 0, the least possible): the groups with the most room it fits.
-        let mut most: Option<i64> = None;
-        let mut tied: Vec<&Vec<usize>> = Vec::new();
-        for ((total, available, labels), nodes) in &groups.groups {
-            if !b.label_selector.iter().all(|(k, v)| labels.get(k) == Some(v)) || !available.covers(&b.resources) {
-                continue;
-            }
-            let r = free_fraction(total, available, &b.resources);
-            match most {
-                Some(m) if r < m => {}
-                Some(m) if r == m => tied.push(nodes),
-                _ => {
-                    most = Some(r);
-                    tied.clear();
-                    tied.push(nodes);
-                }
+    let mut out: Assignment = Vec::with_capacity(todo.len());
+    match pg.strategy {
+        PlacementStrategy::Pack => {
+            let mut rest = sorted_bundles(pg, todo);
+            while !rest.is_empty() {
+                let front = rest.remove(0);
+                let b = &pg.bundles[front];
+                let i = best_in_groups(groups, rng, |a, l| score(a, l, &b.resources, &b.label_selector))?;
+                take(groups, taken, i);
+                let mut free = cluster.nodes[i].available.clone();
+                free.sub(&b.resources);
+                out.push((front, i));
+                pack_onto(pg, &cluster.nodes[i].labels, &mut free, i, &mut rest, &mut out);
             }
         }
-        let i = if !tied.is_empty() {
-            let len: usize = tied.iter().map(|g| g.len()).sum();
-            let k = tie_break(rng, len);
-            kth(&tied, k)
-        } else if strict {
-            return None;
-        } else {
-            // Only nodes holding bundles of this PG are left: the scan's rule over them, in node order.
-            let mut best: Option<(u32, i64)> = None;
-            let mut tied: Vec<usize> = Vec::new();
-            for &i in special.iter() {
-                let u = used_by_pg.get(&i).copied().unwrap_or(0);
-                let f = free(&taken, i);
-                if best.is_some_and(|(least, _)| u > least)
-                    || !cluster.nodes[i].matches(&b.label_selector)
-                    || !f.covers(&b.resources)
+        PlacementStrategy::Spread => {
+            let mut selected: BTreeMap<usize, Resources> = BTreeMap::new();
+            for bi in sorted_bundles(pg, todo) {
+                let b = &pg.bundles[bi];
+                let i = match best_in_groups(groups, rng, |a, l| score(a, l, &b.resources, &b.label_selector)) {
+                    Some(i) => {
+                        take(groups, taken, i);
+                        let mut free = cluster.nodes[i].available.clone();
+                        free.sub(&b.resources);
+                        selected.insert(i, free);
+                        i
+                    }
+                    None => best_selected(cluster, &mut selected, b, rng)?,
+                };
+                out.push((bi, i));
+            }
+        }
+        PlacementStrategy::StrictPack => {
+            let (total, selector) = aggregate(pg, todo);
+            let i = best_in_groups(groups, rng, |a, l| score(a, l, &total, &selector))?;
+            out.extend(todo.iter().map(|&bi| (bi, i)));
+        }
+        PlacementStrategy::StrictSpread => {
+            for b in &pg.bundles {
+                if let Some(i) = b.node.as_ref().and_then(|n| cluster.index_of(n))
+                    && groups.contains(i)
                 {
-                    continue;
+                    take(groups, taken, i);
                 }
-                keep_best(&mut best, &mut tied, i, u, free_fraction(&cluster.nodes[i].resources, &f, &b.resources));
             }
-            if tied.is_empty() {
+            if todo.len() > live - taken.len() {
                 return None;
             }
-            tied[tie_break(rng, tied.len())]
-        };
-        taken.entry(i).or_default().add(&b.resources);
-        *used_by_pg.entry(i).or_insert(0) += 1;
-        if let Err(p) = special.binary_search(&i) {
-            // Now it holds a bundle of this PG: out of the groups until this PG is done.
-            groups.remove(i);
-            special.insert(p, i);
+            for bi in sorted_bundles(pg, todo) {
+                let b = &pg.bundles[bi];
+                let i = best_in_groups(groups, rng, |a, l| score(a, l, &b.resources, &b.label_selector))?;
+                take(groups, taken, i);
+                out.push((bi, i));
+            }
         }
-        out.push((bi, i));
     }
+    out.sort_unstable();
     Some(out)
 }
 
-/// SPREAD for an actor outside any bundle, the reference scan: of the schedulable nodes it fits on, one with the
-/// fewest live Serve actors (`load`), ties broken by `rng` (one draw, even for a single candidate).
-pub fn spread_actor_scan(cluster: &Cluster, load: &[usize], need: &Resources, rng: &mut ChaCha8Rng) -> Option<usize> {
-    let fits: Vec<usize> = (0..cluster.nodes.len())
-        .filter(|&i| cluster.nodes[i].schedulable() && cluster.nodes[i].available.covers(need))
-        .collect();
-    let best = fits.iter().map(|&i| load[i]).min();
-    let tied: Vec<usize> = fits.into_iter().filter(|&i| Some(load[i]) == best).collect();
-    if tied.is_empty() { None } else { Some(tied[rng.random_range(0..tied.len())]) }
+/// `GetBestNode` over the groups: the groups with the best score ≥ 0, then the k-th of their nodes in node order,
+/// k from [`tie_break`] (as the scan does over its node-ordered tie set).
+fn best_in_groups(
+    groups: &Groups<BundleKey>,
+    rng: &mut ChaCha8Rng,
+    score_of: impl Fn(&Resources, &BTreeMap<String, String>) -> f64,
+) -> Option<usize> {
+    let mut best = -1.0;
+    let mut tied: Vec<&Vec<usize>> = Vec::new();
+    for ((available, labels), nodes) in &groups.groups {
+        let s = score_of(available, labels);
+        if s < 0.0 || s < best {
+            continue;
+        }
+        if s > best {
+            best = s;
+            tied.clear();
+        }
+        tied.push(nodes);
+    }
+    if tied.is_empty() {
+        return None;
+    }
+    let len: usize = tied.iter().map(|g| g.len()).sum();
+    Some(kth(&tied, tie_break(rng, len)))
 }
 
-/// The schedulable nodes for SPREAD actors, grouped by (live Serve actors, available). Call
-/// [`ActorIndex::refresh`] for every node whose load or `available` changed.
+/// The order in which SPREAD actors go round the nodes: Ray's `SpreadSchedulingPolicy::Schedule`
+/// (`src/ray/raylet/scheduling/policy/spread_scheduling_policy.cc`) sorts the node ids of its resource view (the nodes
+/// the GCS has not declared dead) and walks them from `spread_scheduling_next_index_`. Ray's node ids are random, so
+/// the order is a random permutation: here each node's place comes from the seeded ChaCha RNG (run seed, join order),
+/// fixed for the node's life.
+#[derive(Clone, Debug)]
+pub struct SpreadRound {
+    order: Vec<usize>,
+    pos_of: Vec<Option<usize>>,
+    seed: u64,
+}
+
+impl SpreadRound {
+    pub fn new(cluster: &Cluster, seed: u64) -> SpreadRound {
+        let mut keyed: Vec<(u64, usize)> = cluster
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !n.dead)
+            .map(|(i, n)| {
+                let id =
+                    ChaCha8Rng::seed_from_u64(seed ^ (u64::from(n.joined_seq) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+                        .next_u64();
+                (id, i)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let mut pos_of = vec![None; cluster.nodes.len()];
+        for (p, &(_, i)) in keyed.iter().enumerate() {
+            pos_of[i] = Some(p);
+        }
+        SpreadRound { order: keyed.into_iter().map(|(_, i)| i).collect(), pos_of, seed }
+    }
+    /// Built for this cluster's nodes and this seed.
+    pub fn fits(&self, cluster: &Cluster, seed: u64) -> bool {
+        self.seed == seed && self.pos_of.len() == cluster.nodes.len()
+    }
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+}
+
+/// A Serve replica actor outside any placement group, the reference scan. Serve asks for
+/// `scheduling_strategy="SPREAD"` (`deployment_scheduler.py`, `_schedule_with_spread_strategy`; the PACK path needs
+/// RAY_SERVE_USE_PACK_SCHEDULING_STRATEGY). Ray's SpreadSchedulingPolicy: starting at `next` in the round, the first
+/// schedulable node where the request is available now; `next` moves past it. No draw. An actor asking for no
+/// resources at all goes to the RandomSchedulingPolicy instead ([`random_actor_node`]). When no node has room Ray
+/// would queue the actor on a node where it is merely feasible; the model leaves it waiting and tries again when
+/// resources change.
+pub fn spread_actor_scan(
+    cluster: &Cluster,
+    round: &SpreadRound,
+    next: &mut usize,
+    need: &Resources,
+    rng: &mut ChaCha8Rng,
+) -> Option<usize> {
+    if need.is_empty() {
+        return random_actor_node(cluster, rng);
+    }
+    let n = round.order.len();
+    for k in 0..n {
+        let pos = (*next + k) % n;
+        let node = &cluster.nodes[round.order[pos]];
+        if node.schedulable() && node.available.covers(need) {
+            *next = (pos + 1) % n;
+            return Some(round.order[pos]);
+        }
+    }
+    None
+}
+
+/// `RandomSchedulingPolicy` for an actor that asks for no resources (`ClusterResourceScheduler::
+/// GetBestSchedulableNode`): a random node of the resource view; uniform over the schedulable nodes here.
+pub fn random_actor_node(cluster: &Cluster, rng: &mut ChaCha8Rng) -> Option<usize> {
+    let live: Vec<usize> = (0..cluster.nodes.len()).filter(|&i| cluster.nodes[i].schedulable()).collect();
+    (!live.is_empty()).then(|| live[tie_break(rng, live.len())])
+}
+
+/// The schedulable nodes of a [`SpreadRound`] for SPREAD actors: their positions in the round grouped by available
+/// resources. Call [`ActorIndex::refresh`] for every node whose `available` changed.
 #[derive(Clone, Debug)]
 pub struct ActorIndex {
-    groups: Groups<(usize, Resources)>,
+    groups: Groups<Resources>,
 }
 
 impl ActorIndex {
-    pub fn new(cluster: &Cluster, load: &[usize]) -> ActorIndex {
-        let mut index = ActorIndex { groups: Groups::new(cluster.nodes.len()) };
-        for i in 0..cluster.nodes.len() {
-            index.refresh(cluster, load, i);
+    pub fn new(cluster: &Cluster, round: &SpreadRound) -> ActorIndex {
+        let mut index = ActorIndex { groups: Groups::new(round.order.len()) };
+        for &i in &round.order {
+            index.refresh(cluster, round, i);
         }
         index
     }
-    pub fn refresh(&mut self, cluster: &Cluster, load: &[usize], i: usize) {
-        self.groups.remove(i);
+    pub fn refresh(&mut self, cluster: &Cluster, round: &SpreadRound, i: usize) {
+        let Some(pos) = round.pos_of[i] else { return };
+        self.groups.remove(pos);
         if cluster.nodes[i].schedulable() {
-            self.groups.insert(i, (load[i], cluster.nodes[i].available.clone()));
+            self.groups.insert(pos, cluster.nodes[i].available.clone());
         }
     }
-    /// [`spread_actor_scan`] with the index: the same node, the same draw.
-    pub fn choose(&self, need: &Resources, rng: &mut ChaCha8Rng) -> Option<usize> {
-        let mut least: Option<usize> = None;
-        let mut tied: Vec<&Vec<usize>> = Vec::new();
-        // Groups in order of load: the first that fits sets the least load; stop past it.
-        for ((l, available), nodes) in &self.groups.groups {
-            if least.is_some_and(|m| *l > m) {
-                break;
-            }
-            if available.covers(need) {
-                least = Some(*l);
-                tied.push(nodes);
-            }
+    /// [`spread_actor_scan`] with the index: the same node, the same `next`, the same draws.
+    pub fn choose(
+        &self,
+        cluster: &Cluster,
+        round: &SpreadRound,
+        next: &mut usize,
+        need: &Resources,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<usize> {
+        if need.is_empty() {
+            return random_actor_node(cluster, rng);
         }
-        if tied.is_empty() {
+        let n = round.order.len();
+        if n == 0 {
             return None;
         }
-        let len: usize = tied.iter().map(|g| g.len()).sum();
-        Some(kth(&tied, rng.random_range(0..len)))
+        let start = *next % n;
+        // Of the groups with room: the first position at or after `start`, wrapping round.
+        let pos = self
+            .groups
+            .groups
+            .iter()
+            .filter(|(available, _)| available.covers(need))
+            .map(|(_, ps)| {
+                let p = ps.partition_point(|&x| x < start);
+                if p < ps.len() { ps[p] } else { ps[0] }
+            })
+            .min_by_key(|&pos| (pos + n - start) % n)?;
+        *next = (pos + 1) % n;
+        Some(round.order[pos])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::cluster::Node;
+
+    fn cluster(cpus: &[f64]) -> Cluster {
+        Cluster::new(
+            cpus.iter()
+                .enumerate()
+                .map(|(i, c)| Node {
+                    id: format!("w{}", i + 1),
+                    is_head: false,
+                    resources: Resources::from_pairs([("CPU", *c)]),
+                    available: Resources::from_pairs([("CPU", *c)]),
+                    labels: BTreeMap::new(),
+                    killed_at: None,
+                    dead: false,
+                    joined_seq: i as u32,
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn serve_spread_actors_go_round_robin_to_the_next_node_with_room_without_drawing() {
+        let mut c = cluster(&[2.0, 2.0, 2.0, 2.0]);
+        let round = SpreadRound::new(&c, 7);
+        let one = Resources::from_pairs([("CPU", 1.0)]);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let before = rng.clone().next_u64();
+        let mut next = 0;
+        // Eight 1-CPU actors on four 2-CPU nodes: round.order[0], [1], [2], [3], then again: two each.
+        let mut got = Vec::new();
+        for _ in 0..8 {
+            let i = spread_actor_scan(&c, &round, &mut next, &one, &mut rng).unwrap();
+            c.nodes[i].available.sub(&one);
+            got.push(i);
+        }
+        let o = round.order();
+        assert_eq!(got, [o[0], o[1], o[2], o[3], o[0], o[1], o[2], o[3]]);
+        assert_eq!(rng.next_u64(), before);
+        // Full: nothing (the actor waits), and `next` stays.
+        assert_eq!(spread_actor_scan(&c, &round, &mut next, &one, &mut rng), None);
+        assert_eq!(next, 0);
+        // A node with room is found past the full ones.
+        c.nodes[o[2]].available.add(&one);
+        assert_eq!(spread_actor_scan(&c, &round, &mut next, &one, &mut rng), Some(o[2]));
+        assert_eq!(next, 3);
     }
 }
