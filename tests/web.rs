@@ -280,7 +280,7 @@ async fn calls_made_while_the_controller_is_down_show_as_queued() {
     settle().await;
     let controller = q(&root, ".controller");
     assert_eq!(controller.get_attribute("data-queued").as_deref(), Some("2"));
-    assert!(controller.text_content().unwrap().contains("2 calls queued"));
+    assert!(controller.text_content().unwrap().contains("DEAD · 2 queued"));
     let aria = controller.get_attribute("aria-label").unwrap();
     assert!(aria.contains("delete_app gone, set_num_replicas app/G → 4"), "{aria}");
 }

@@ -508,8 +508,11 @@ impl Simulation {
     /// A call made while the controller is down waits for the restarted controller (`serve/calls.rs`).
     fn queue_controller_call(&mut self, kind: ActionKind) {
         let name = kind.name().to_string();
-        let back =
-            self.controller.restart_at.map(|t| format!(" (it restarts at {} s)", fmt_secs(t))).unwrap_or_default();
+        let back = self
+            .controller
+            .restart_at
+            .map(|t| format!(" (it restarts at {:.2} s)", t.as_secs_f64()))
+            .unwrap_or_default();
         let queued_event = self.log.push(
             EventKind::Action { action: name.clone(), applied: false, queued: true, target: None },
             format!(

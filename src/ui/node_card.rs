@@ -116,8 +116,7 @@ pub fn node_card(props: &NodeCardProps) -> Html {
         // in the tooltip and for screen readers.
         let queued = match c.queued_calls.len() {
             0 => None,
-            1 => Some(" · 1 call queued".to_string()),
-            n => Some(format!(" · {n} calls queued")),
+            n => Some(format!(" · {n} queued")),
         };
         let queued_list = if c.queued_calls.is_empty() {
             String::new()

@@ -196,7 +196,7 @@ test('a scale made while the controller is down shows as queued and the restarte
   await page.fill('[data-testid=num-replicas]', '6');
   await page.click('[data-testid=set-replicas]');
   await page.waitForSelector('.controller[data-queued="1"]');
-  assert.match(await page.textContent('.controller'), /1 call queued/);
+  assert.match(await page.textContent('.controller'), /DEAD · 1 queued/);
   assert.match(await page.getAttribute('.controller', 'aria-label'), /set_num_replicas .* → 6/);
   assert.match(await logText(page), /set_num_replicas queued: the Serve controller is down/);
   assert.equal(await page.textContent('[data-testid=running-vs-target]'), '4 / 4 running', 'nothing changes while it is down');
