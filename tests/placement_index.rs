@@ -3,9 +3,10 @@
 //! On random clusters (node sizes and labels varied, some nodes dead or killed, partly filled) a random sequence of
 //! placement groups (PACK, SPREAD, STRICT_SPREAD, STRICT_PACK; 1–8 bundles, label selectors, some bundles already
 //! placed as in a rescheduling PG) is placed twice: by `choose_nodes` (the scan) and by `choose_nodes_indexed` with
-//! one index kept up to date across the sequence, as `Gcs::schedule` does. Then a random sequence of SPREAD actors
-//! is placed by `spread_actor_scan` and by `ActorIndex::choose`. Every assignment must be identical, and the random
-//! generators must end in the same state (the next draw is compared after every placement).
+//! one index kept up to date across the sequence, as `Gcs::schedule` does. Then a random sequence of Serve's SPREAD
+//! actors is placed by `spread_actor_scan` and by `ActorIndex::choose`, both going round Ray's SpreadSchedulingPolicy
+//! order from the same random start index (the next index is compared too). Every assignment must be identical, and
+//! the random generators must end in the same state (the next draw is compared after every placement).
 use gangplank::model::cluster::{Cluster, Node};
 use gangplank::model::placement::{
     Bundle, PgOwner, PlacementGroup, PlacementGroupState, PlacementStrategy, choose_nodes,

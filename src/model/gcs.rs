@@ -49,8 +49,8 @@ pub struct ReplicaActor {
     pub init_fails: bool,
     /// Handed to the actor with its first init call; survives controller restarts.
     pub gang_context: Option<GangContext>,
-    /// Health checks still to fail (`None`: healthy; `Some(None)`: until healed).
-    pub failing_health_checks: Option<Option<u32>>,
+    /// Health checks still to fail (`None`: healthy; `Some(Times::Forever)`: until healed).
+    pub failing_health_checks: Option<Times>,
     /// When it exits on its own after a graceful-shutdown request.
     pub exit_at: Option<SimTime>,
     /// The event (a user action) that made it crash or fail its health checks, for cause chains.

@@ -385,10 +385,7 @@ impl Simulation {
             ActionKind::FailHealthCheck { replica, times } => self.resolve(replica).map(|id| {
                 let a = self.gcs.actors.get_mut(&id).expect("resolved actor");
                 let (app, dep) = (a.app.clone(), a.deployment.clone());
-                a.failing_health_checks = Some(match times {
-                    Times::Count(n) => Some(*n),
-                    Times::Forever => None,
-                });
+                a.failing_health_checks = Some(*times);
                 self.gcs.touch(&app, &dep);
                 let how = match times {
                     Times::Count(n) => format!("its next {n} health check(s) will fail"),

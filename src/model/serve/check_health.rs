@@ -2,6 +2,7 @@
 //! of RUNNING replicas, then RESTART_GANG (`_forcefully_stop_gang_replicas`) for the gangs of unhealthy members and
 //! for incomplete gangs.
 use crate::model::events::{EventKind, HealthCheckResult, TeardownCause};
+use crate::model::scenario::Times;
 use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::DeploymentState;
 use crate::model::serve::health::TickGrid;
@@ -127,15 +128,15 @@ impl DeploymentState {
             && r.health.in_flight.is_none()
             && r.health.start_if_due(now, grid, cx.seed, &id, period)
         {
+            // An injected fault fails this check (and uses up one of its repetitions).
             let failing = match cx.gcs.actors.get_mut(&id) {
-                Some(a) if a.alive => match a.failing_health_checks {
-                    Some(Some(n)) => {
-                        a.failing_health_checks = if n <= 1 { None } else { Some(Some(n - 1)) };
-                        true
+                Some(a) if a.alive => {
+                    let failing = a.failing_health_checks.as_mut().is_some_and(Times::take_one);
+                    if a.failing_health_checks.is_some_and(Times::is_spent) {
+                        a.failing_health_checks = None;
                     }
-                    Some(None) => true,
-                    None => false,
-                },
+                    failing
+                }
                 _ => false,
             };
             r.health.in_flight = Some((now, failing));
