@@ -54,7 +54,7 @@ impl DeploymentState {
         let now = cx.now();
         let threshold = cx.timing.health_check_failure_threshold;
         let (period, timeout) = (self.config.health_check_period, self.config.health_check_timeout);
-        let (app, dep) = (self.config.app.clone(), self.config.name.clone());
+        let config = &self.config;
         let id = self.replicas[idx].id.clone();
         let r = &mut self.replicas[idx];
         r.health.catch_up(now, grid, cx.seed, &id, period);
@@ -74,8 +74,8 @@ impl DeploymentState {
                 cx.changed = true;
                 let event = |n: u32| EventKind::HealthCheck {
                     replica: id.clone(),
-                    app: app.clone(),
-                    deployment: dep.clone(),
+                    app: config.app.clone(),
+                    deployment: config.name.clone(),
                     result: outcome,
                     consecutive_failures: n,
                 };

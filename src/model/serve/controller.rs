@@ -88,8 +88,8 @@ impl ServeController {
         }
         // STEP 6: Schedule all STARTING replicas and stop all STOPPING replicas (the actors of new replicas were
         // created in STEP 4; the scheduler picks the downscale victims).
+        let head = cx.gcs.cluster.head_id().to_string();
         for (di, num_to_stop) in downscales {
-            let head = cx.gcs.cluster.head_id().to_string();
             let victims = scheduler::replicas_to_stop(&self.deployments, di, num_to_stop, &head, cx.gcs);
             self.deployments[di].stop_downscale_victims(victims, cx);
         }
