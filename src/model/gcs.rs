@@ -58,9 +58,6 @@ pub struct ReplicaActor {
 }
 
 impl ReplicaActor {
-    pub fn full_name(&self) -> String {
-        format!("SERVE_REPLICA::{}#{}#{}", self.app, self.deployment, self.replica_id)
-    }
     /// The constructor has run to completion successfully.
     pub fn initialized(&self, now: SimTime) -> bool {
         !self.init_fails && self.init_done_at.is_some_and(|t| t <= now)

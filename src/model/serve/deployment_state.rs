@@ -17,6 +17,12 @@ pub const GANG_PG_NAME_PREFIX: &str = "SERVE_GANG::";
 /// The prefix of replica actor names (and of per-replica placement-group names).
 pub const SERVE_REPLICA_NAME_PREFIX: &str = "SERVE_REPLICA::";
 
+/// A replica actor's name, `SERVE_REPLICA::<app>#<deployment>#<id>` (namespace `serve`), which is also the name of
+/// its per-replica placement group.
+pub fn replica_actor_name(app: &str, deployment: &str, replica_id: &str) -> String {
+    format!("{SERVE_REPLICA_NAME_PREFIX}{app}#{deployment}#{replica_id}")
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct GangConfig {
     pub gang_size: u32,
@@ -60,7 +66,7 @@ impl DeploymentConfig {
     /// A replica actor's name, `SERVE_REPLICA::<app>#<deployment>#<id>`, which is also the name of its
     /// per-replica placement group.
     pub fn replica_actor_name(&self, replica_id: &str) -> String {
-        format!("{SERVE_REPLICA_NAME_PREFIX}{}#{}#{replica_id}", self.app, self.name)
+        replica_actor_name(&self.app, &self.name, replica_id)
     }
 }
 

@@ -3,7 +3,9 @@ use crate::model::events::{ControllerChange, EventKind};
 use crate::model::gcs::Gcs;
 use crate::model::serve::controller::ServeController;
 use crate::model::serve::ctx::Ctx;
-use crate::model::serve::deployment_state::{DeploymentReplica, GANG_PG_NAME_PREFIX, SERVE_REPLICA_NAME_PREFIX};
+use crate::model::serve::deployment_state::{
+    DeploymentReplica, GANG_PG_NAME_PREFIX, SERVE_REPLICA_NAME_PREFIX, replica_actor_name,
+};
 use crate::model::serve::health::{HealthState, TickGrid};
 use crate::model::serve::replica::{ReplicaStartupStatus, ReplicaState};
 use std::collections::{BTreeMap, BTreeSet};
@@ -124,7 +126,11 @@ impl ServeController {
                         leaked.push((name.clone(), true));
                     }
                 } else if name.starts_with(SERVE_REPLICA_NAME_PREFIX)
-                    && !live_actor_names.get_or_insert_with(|| live().map(|a| a.full_name()).collect()).contains(name)
+                    && !live_actor_names
+                        .get_or_insert_with(|| {
+                            live().map(|a| replica_actor_name(&a.app, &a.deployment, &a.replica_id)).collect()
+                        })
+                        .contains(name)
                 {
                     leaked.push((name.clone(), false));
                 }
