@@ -24,12 +24,6 @@ pub struct QueuedCall {
 pub type CallResult = Result<(Option<String>, String), String>;
 
 impl ActionKind {
-    /// A call to the Serve controller (queued while the controller is down), as opposed to a fault or a change
-    /// to the cluster.
-    pub fn is_controller_call(&self) -> bool {
-        matches!(self, ActionKind::SetNumReplicas { .. } | ActionKind::DeleteApp { .. })
-    }
-
     /// A call in a few words: `delete_app gone`, `set_num_replicas app/dep → 4`.
     pub fn describe_call(&self) -> String {
         match self {
