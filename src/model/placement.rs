@@ -230,9 +230,16 @@ pub(crate) fn score(
 /// `GetBestNode`: the highest score wins; no node with a score ≥ 0, none. `scored` comes in node order; equal best
 /// scores are a tie ([`tie_break`]).
 fn best_node(rng: &mut ChaCha8Rng, scored: impl Iterator<Item = (usize, f64)>) -> Option<usize> {
+    let tied = best_scored(scored);
+    (!tied.is_empty()).then(|| tied[tie_break(rng, tied.len())])
+}
+
+/// `GetBestNode`'s ranking: of `scored` (in node order), every item with the highest score ≥ 0, in order. Shared by
+/// the scan (items are nodes) and the index (items are groups of nodes), so both rank alike by construction.
+pub(crate) fn best_scored<T>(scored: impl Iterator<Item = (T, f64)>) -> Vec<T> {
     let mut best = -1.0;
-    let mut tied: Vec<usize> = Vec::new();
-    for (i, s) in scored {
+    let mut tied: Vec<T> = Vec::new();
+    for (item, s) in scored {
         if s < 0.0 || s < best {
             continue;
         }
@@ -240,9 +247,9 @@ fn best_node(rng: &mut ChaCha8Rng, scored: impl Iterator<Item = (usize, f64)>) -
             best = s;
             tied.clear();
         }
-        tied.push(i);
+        tied.push(item);
     }
-    (!tied.is_empty()).then(|| tied[tie_break(rng, tied.len())])
+    tied
 }
 
 /// SPREAD's fallback: the best of the nodes this call already used, with what it took from them (`selected`, by node

@@ -8,8 +8,8 @@
 //! binary search over the tied groups. The scans stay the reference (and the path for small calls).
 use crate::model::cluster::Cluster;
 use crate::model::placement::{
-    Assignment, PlacementGroup, PlacementStrategy, aggregate, best_selected, pack_onto, score, sorted_bundles,
-    tie_break,
+    Assignment, PlacementGroup, PlacementStrategy, aggregate, best_scored, best_selected, pack_onto, score,
+    sorted_bundles, tie_break,
 };
 use crate::model::resources::Resources;
 use rand::{Rng, SeedableRng};
@@ -205,19 +205,8 @@ fn best_in_groups(
     rng: &mut ChaCha8Rng,
     score_of: impl Fn(&Resources, &BTreeMap<String, String>) -> f64,
 ) -> Option<usize> {
-    let mut best = -1.0;
-    let mut tied: Vec<&Vec<usize>> = Vec::new();
-    for ((available, labels), nodes) in &groups.groups {
-        let s = score_of(available, labels);
-        if s < 0.0 || s < best {
-            continue;
-        }
-        if s > best {
-            best = s;
-            tied.clear();
-        }
-        tied.push(nodes);
-    }
+    let tied: Vec<&Vec<usize>> =
+        best_scored(groups.groups.iter().map(|((available, labels), nodes)| (nodes, score_of(available, labels))));
     if tied.is_empty() {
         return None;
     }
