@@ -351,12 +351,13 @@ pub(crate) fn tie_break(rng: &mut ChaCha8Rng, len: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::cluster::Node;
     use rand::SeedableRng;
 
-    fn cluster(cpus: &[f64]) -> Cluster {
+    /// Workers `w1`, `w2`, … with these CPUs, all free (also used by `placement_index`'s tests).
+    pub(crate) fn cluster(cpus: &[f64]) -> Cluster {
         Cluster::new(
             cpus.iter()
                 .enumerate()

@@ -350,25 +350,7 @@ impl ActorIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::cluster::Node;
-
-    fn cluster(cpus: &[f64]) -> Cluster {
-        Cluster::new(
-            cpus.iter()
-                .enumerate()
-                .map(|(i, c)| Node {
-                    id: format!("w{}", i + 1),
-                    is_head: false,
-                    resources: Resources::from_pairs([("CPU", *c)]),
-                    available: Resources::from_pairs([("CPU", *c)]),
-                    labels: BTreeMap::new(),
-                    killed_at: None,
-                    dead: false,
-                    joined_seq: i as u32,
-                })
-                .collect(),
-        )
-    }
+    use crate::model::placement::tests::cluster;
 
     #[test]
     fn serve_spread_actors_go_round_robin_to_the_next_node_with_room_without_drawing() {
