@@ -57,67 +57,61 @@ const FORBIDDEN: &[(&str, &str)] = &[
 
 #[test]
 fn the_model_imports_no_web_crate_clock_or_other_nondeterminism() {
-    let model_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/model");
-    let files = rust_files_under(&model_dir);
-    assert!(!files.is_empty(), "no .rs files found under {}", model_dir.display());
-
-    let mut violations = Vec::new();
-    for file in &files {
-        let source = fs::read_to_string(file).unwrap();
-        let shown = file.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(file).display().to_string();
-        for (line, token, reason) in violations_in(&source) {
-            violations.push(format!("  {shown}:{line}: `{token}` ({reason})"));
-        }
-    }
-    assert!(
-        violations.is_empty(),
-        "src/model/ must stay pure and deterministic (ARCHITECTURE.md):\n{}",
-        violations.join("\n")
-    );
+    let found = findings_under("src/model", |source| {
+        violations_in(source).into_iter().map(|(line, token, reason)| (line, format!("`{token}` ({reason})"))).collect()
+    });
+    assert!(found.is_empty(), "src/model/ must stay pure and deterministic (ARCHITECTURE.md):\n{}", found.join("\n"));
 }
 
 /// `src/app` (sessions, links, import and export) is shared by the UI and the native CLI: no web crate either.
 #[test]
 fn the_app_layer_imports_no_web_crate() {
-    let app_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
-    let files = rust_files_under(&app_dir);
-    assert!(!files.is_empty(), "no .rs files found under {}", app_dir.display());
-    let mut violations = Vec::new();
-    for file in &files {
-        let source = fs::read_to_string(file).unwrap();
-        let shown = file.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(file).display().to_string();
-        for (line, token, _) in violations_in(&source).into_iter().filter(|(_, _, reason)| *reason == WEB) {
-            violations.push(format!("  {shown}:{line}: `{token}`"));
-        }
-    }
+    let found = findings_under("src/app", |source| {
+        violations_in(source)
+            .into_iter()
+            .filter(|(_, _, reason)| *reason == WEB)
+            .map(|(line, token, _)| (line, format!("`{token}`")))
+            .collect()
+    });
     assert!(
-        violations.is_empty(),
+        found.is_empty(),
         "src/app/ must build natively for the CLI: only src/ui may use web crates (ARCHITECTURE.md):\n{}",
-        violations.join("\n")
+        found.join("\n")
     );
 }
 
 #[test]
 fn the_ui_never_drives_the_simulation_itself() {
     // The UI sends actions through the session (src/app) and reads plain data; it never holds a `Simulation`.
-    let ui_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
-    let files = rust_files_under(&ui_dir);
-    assert!(!files.is_empty(), "no .rs files found under {}", ui_dir.display());
-    let mut found = Vec::new();
-    for file in &files {
-        let code = blank_comments_and_strings(&fs::read_to_string(file).unwrap());
-        let shown = file.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(file).display().to_string();
-        for (line, token) in tokens(&code) {
-            if token == "Simulation" {
-                found.push(format!("  {shown}:{line}: `{token}`"));
-            }
-        }
-    }
+    let found = findings_under("src/ui", |source| {
+        tokens(&blank_comments_and_strings(source))
+            .into_iter()
+            .filter(|(_, token)| token == "Simulation")
+            .map(|(line, token)| (line, format!("`{token}`")))
+            .collect()
+    });
     assert!(
         found.is_empty(),
         "src/ui/ reaches the model only through the session (ARCHITECTURE.md):\n{}",
         found.join("\n")
     );
+}
+
+/// `find` run on every `.rs` file under `dir` (relative to the crate), as `  path:line: what` lines. Fails if the
+/// folder holds no file, so a moved folder cannot pass vacuously.
+fn findings_under(dir: &str, find: impl Fn(&str) -> Vec<(usize, String)>) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let files = rust_files_under(&root);
+    assert!(!files.is_empty(), "no .rs files found under {}", root.display());
+    let mut found = Vec::new();
+    for file in &files {
+        let source = fs::read_to_string(file).unwrap();
+        let shown = file.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(file).display().to_string();
+        for (line, what) in find(&source) {
+            found.push(format!("  {shown}:{line}: {what}"));
+        }
+    }
+    found
 }
 
 /// Every `.rs` file under `dir`, recursively, in a stable order.
