@@ -243,17 +243,22 @@ async fn cluster_view_greys_dead_nodes_and_shows_the_controller_on_the_head() {
     assert!(svg.get_attribute("aria-label").unwrap().contains("3 nodes (2 alive)"));
 }
 
-#[wasm_bindgen_test]
-async fn a_dead_controller_says_when_it_comes_back() {
-    let mut snap = fixture();
-    snap.controller = ControllerView {
+/// The controller of incarnation 1, dead until 10.9 s, with these calls waiting for it.
+fn dead_controller(queued: &[&str]) -> ControllerView {
+    ControllerView {
         alive: false,
         incarnation: 1,
         recovering: false,
         restart_at_s: Some(10.9),
         gcs_queries_fail_until_s: None,
-        queued_calls: Vec::new(),
-    };
+        queued_calls: queued.iter().map(|c| c.to_string()).collect(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_dead_controller_says_when_it_comes_back() {
+    let mut snap = fixture();
+    snap.controller = dead_controller(&[]);
     let root = new_root();
     yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), cluster_props(snap, &[], Rc::default())).render();
     settle().await;
@@ -267,14 +272,7 @@ async fn a_dead_controller_says_when_it_comes_back() {
 #[wasm_bindgen_test]
 async fn calls_made_while_the_controller_is_down_show_as_queued() {
     let mut snap = fixture();
-    snap.controller = ControllerView {
-        alive: false,
-        incarnation: 1,
-        recovering: false,
-        restart_at_s: Some(10.9),
-        gcs_queries_fail_until_s: None,
-        queued_calls: vec!["delete_app gone".into(), "set_num_replicas app/G → 4".into()],
-    };
+    snap.controller = dead_controller(&["delete_app gone", "set_num_replicas app/G → 4"]);
     let root = new_root();
     yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), cluster_props(snap, &[], Rc::default())).render();
     settle().await;
