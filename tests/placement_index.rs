@@ -81,6 +81,7 @@ fn cluster(nodes: &[NodeGen]) -> Cluster {
                     killed_at: (g.state == 1).then_some(SimTime::ZERO),
                     dead: g.state == 2,
                     joined_seq: i as u32,
+                    draining: None,
                 }
             })
             .collect(),

@@ -110,13 +110,34 @@ enum FaultG {
     KillReplica(RefG),
     FailHealthCheck(RefG, Option<u32>),
     Heal(RefG),
-    FailConstructor { dep: usize, rank: Option<u32>, times: Option<u32> },
+    FailConstructor {
+        dep: usize,
+        rank: Option<u32>,
+        times: Option<u32>,
+    },
     KillNode(usize),
     AddNode(NodeG),
     KillController,
     FailGcsQueries(u32),
-    SetNumReplicas { dep: usize, mult: u32 },
+    SetNumReplicas {
+        dep: usize,
+        mult: u32,
+    },
     DeleteApp(usize),
+    /// A redeploy: a new code version (or the same), a user_config, a replica count, a surge and a batch share.
+    DeployVersion {
+        dep: usize,
+        version: Option<u8>,
+        user_config: Option<u8>,
+        mult: Option<u32>,
+        surge: Option<u32>,
+        pct: Option<u32>,
+    },
+    /// A drain, with a deadline in tenths of a second (or none).
+    DrainNode {
+        node: usize,
+        deadline: Option<u32>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -225,6 +246,23 @@ fn fault_g(max_mult: u32, labels: bool) -> impl Strategy<Value = FaultG> {
         1 => (1..=200u32).prop_map(FaultG::FailGcsQueries),
         2 => (0..8usize, 1..=max_mult).prop_map(|(dep, mult)| FaultG::SetNumReplicas { dep, mult }),
         1 => (0..3usize).prop_map(FaultG::DeleteApp),
+        2 => (
+            0..8usize,
+            proptest::option::weighted(0.8, 1..=3u8),
+            proptest::option::of(0..=2u8),
+            proptest::option::weighted(0.3, 1..=max_mult),
+            proptest::option::of(prop_oneof![Just(0u32), Just(25), Just(50), Just(100)]),
+            proptest::option::of(prop_oneof![Just(10u32), Just(20), Just(50), Just(100)]),
+        )
+            .prop_map(|(dep, version, user_config, mult, surge, pct)| FaultG::DeployVersion {
+                dep,
+                version,
+                user_config,
+                mult,
+                surge,
+                pct
+            }),
+        2 => (0..8usize, proptest::option::of(0..=300u32)).prop_map(|(node, deadline)| FaultG::DrainNode { node, deadline }),
     ]
 }
 
@@ -341,6 +379,10 @@ fn deployment_spec(name: &str, d: &DepG) -> DeploymentSpec {
         health_check_timeout_s: None,
         graceful_shutdown_timeout_s: None,
         graceful_shutdown_wait_loop_s: None,
+        version: None,
+        user_config: None,
+        rolling_update_percentage: None,
+        max_surge_percent: None,
     }
 }
 
@@ -452,6 +494,27 @@ fn build(g: &ScenarioG) -> Scenario {
                 }
             }
             FaultG::DeleteApp(i) => ActionKind::DeleteApp { app: format!("app{}", i % g.apps.len() + 1) },
+            FaultG::DeployVersion { dep, version, user_config, mult, surge, pct } => {
+                let gang = deps[dep % deps.len()].2;
+                ActionKind::DeployVersion {
+                    deployment: dep_ref(*dep),
+                    graceful_shutdown_timeout_s: None,
+                    health_check_period_s: None,
+                    max_surge_percent: surge.map(i64::from),
+                    num_replicas: mult.map(|m| (m * gang.unwrap_or(1)) as i64),
+                    ray_actor_options: None,
+                    rolling_update_percentage: pct.map(|p| p as f64 / 100.0),
+                    user_config: user_config.map(|u| serde_json::json!({ "u": u })),
+                    // Always a change, so the action is never refused for changing nothing.
+                    version: Some(format!("v{}", version.unwrap_or(0) as u32 + 2 + *at)),
+                }
+            }
+            FaultG::DrainNode { node, deadline } => {
+                let id = node_ids[node % node_ids.len()].clone();
+                // A drain with a deadline ends with the node killed; without, it never takes anything new.
+                killed.push(id.clone());
+                ActionKind::DrainNode { deadline_s: deadline.map(ds), node: id, reason: None, reason_message: None }
+            }
         };
         actions.push(Action { at_s: ds(*at), kind });
     }
@@ -623,6 +686,11 @@ struct Expected {
     forever_constructor: BTreeSet<(String, String)>,
     /// Every node alive at the end (the head included), with its resources.
     live_nodes: BTreeMap<String, Resources>,
+    /// Nodes drained without a deadline: alive, but they take nothing new.
+    draining: BTreeSet<String>,
+    /// (app, deployment) → `max_surge_percent` set by the last applied deploy_version that set it: a surge rollout
+    /// needs room for its extra replicas besides the target.
+    surge: BTreeMap<(String, String), u32>,
 }
 
 fn expected(s: &Scenario, sim: &Simulation) -> Result<Expected, String> {
@@ -656,6 +724,8 @@ fn expected(s: &Scenario, sim: &Simulation) -> Result<Expected, String> {
         deleted_apps: BTreeSet::new(),
         forever_constructor: BTreeSet::new(),
         live_nodes: BTreeMap::new(),
+        draining: BTreeSet::new(),
+        surge: BTreeMap::new(),
     };
     e.live_nodes.insert(s.head_id(), s.cluster.head.resources.clone());
     for n in &s.cluster.nodes {
@@ -687,6 +757,22 @@ fn expected(s: &Scenario, sim: &Simulation) -> Result<Expected, String> {
         match &a.kind {
             ActionKind::SetNumReplicas { deployment, num_replicas } => {
                 e.targets.insert((deployment.app.clone(), deployment.deployment.clone()), *num_replicas as u32);
+            }
+            // A draining node takes nothing new, and is killed at its deadline.
+            ActionKind::DrainNode { node, deadline_s: Some(_), .. } => {
+                e.live_nodes.remove(node);
+            }
+            ActionKind::DrainNode { node, deadline_s: None, .. } => {
+                e.draining.insert(node.clone());
+            }
+            ActionKind::DeployVersion { deployment, num_replicas, max_surge_percent, .. } => {
+                let key = (deployment.app.clone(), deployment.deployment.clone());
+                if let Some(n) = num_replicas {
+                    e.targets.insert(key.clone(), *n as u32);
+                }
+                if let Some(p) = max_surge_percent {
+                    e.surge.insert(key, *p as u32);
+                }
             }
             ActionKind::DeleteApp { app } => {
                 e.deleted_apps.insert(app.clone());
@@ -743,13 +829,40 @@ fn room_for_every_target(s: &Scenario, e: &Expected, extra: &[Resources]) -> boo
             *g = gcd(*g, *v);
         }
     }
-    let nodes: Vec<&Resources> = e.live_nodes.values().collect();
+    let nodes: Vec<&Resources> =
+        e.live_nodes.iter().filter(|(id, _)| !e.draining.contains(*id)).map(|(_, r)| r).collect();
     let distinct: BTreeSet<&(Resources, usize)> = items.iter().collect();
     distinct.into_iter().all(|(x, free)| {
         let mut others = total.clone();
         others.sub(x);
         !can_block(x, &others, &grain, &nodes, *free)
     })
+}
+
+/// The extra replicas a surge rollout may start (`_surge_replicas_to_start`'s allowance, rounded up to whole
+/// gangs), as resource items: a rollout that cannot place them waits, as Ray's does.
+fn surge_items(s: &Scenario, e: &Expected) -> Vec<Resources> {
+    let mut out = Vec::new();
+    for app in &s.applications {
+        for d in &app.deployments {
+            let key = (app.name.clone(), d.name.clone());
+            let (Some(&pct), Some(&target)) = (e.surge.get(&key), e.targets.get(&key)) else { continue };
+            let gang = d.gang_scheduling_config.as_ref().map_or(1, |g| g.gang_size.max(1) as u32);
+            let surge = (pct * target).div_ceil(100);
+            let surge = if gang > 1 || d.gang_scheduling_config.is_some() {
+                surge.max(gang).div_ceil(gang) * gang
+            } else {
+                surge
+            };
+            for _ in 0..surge {
+                match &d.placement_group_bundles {
+                    Some(b) => out.extend(b.iter().cloned()),
+                    None => out.push(d.ray_actor_options.resource_dict()),
+                }
+            }
+        }
+    }
+    out
 }
 
 fn gcd(a: i64, b: i64) -> i64 {
@@ -824,8 +937,11 @@ fn check_settled(s: &Scenario, sim: &Simulation, stats: &Stats) -> Result<bool, 
     if !leaked.is_empty() {
         Stats::bump(&stats.leak_kept);
     }
-    let extra: Vec<Resources> = leaked.iter().flat_map(|p| p.bundles.iter().map(|b| b.resources.clone())).collect();
-    if !room_for_every_target(s, &e, &extra) {
+    let mut extra: Vec<Resources> = leaked.iter().flat_map(|p| p.bundles.iter().map(|b| b.resources.clone())).collect();
+    extra.extend(surge_items(s, &e));
+    // A drain without a deadline leaves migrating replicas holding their resources until a whole replacement runs
+    // elsewhere, which Ray may never manage (it waits, as the model does): no settling is promised then.
+    if !e.draining.is_empty() || !room_for_every_target(s, &e, &extra) {
         Stats::bump(&stats.no_room);
         return Ok(false);
     }
@@ -916,6 +1032,12 @@ fn settled(
                     }
                     _ => Some(ApplicationStatus::Unhealthy),
                 };
+                continue;
+            }
+            // Ray 2.60's failed rolling update: stopped for good, the old replicas keep serving until a new deploy.
+            if d.rolling_update_failed && d.starting + d.recovering + d.stopping == 0 {
+                Stats::bump(&stats.terminally_failed);
+                status = status.map(|_| ApplicationStatus::DeployFailed);
                 continue;
             }
             check_deployment(&label, spec, target, d, snap, ignored)?;

@@ -39,6 +39,10 @@ pub const PRESETS: &[Preset] = &[
     preset!("not-enough-resources"),
     preset!("scale-up-down"),
     preset!("delete-app"),
+    preset!("rolling-upgrade"),
+    preset!("rolling-upgrade-surge"),
+    preset!("spot-drain"),
+    preset!("drain-during-upgrade"),
     preset!("gang-and-non-gang"),
     preset!("big-cluster"),
 ];

@@ -18,11 +18,55 @@ pub struct Node {
     pub dead: bool,
     /// Order in which the node joined (draw order, tie-breaks).
     pub joined_seq: u32,
+    /// Ray's DrainNode was accepted for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draining: Option<NodeDrain>,
+}
+
+/// Ray's `DrainNodeReason` (`autoscaler.proto`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum DrainReason {
+    /// `DRAIN_NODE_REASON_PREEMPTION`: the node goes away at the deadline (a spot instance), idle or not.
+    #[serde(rename = "DRAIN_NODE_REASON_PREEMPTION")]
+    Preemption,
+    /// `DRAIN_NODE_REASON_IDLE_TERMINATION`: the autoscaler removes an idle node; the raylet refuses if it is busy.
+    #[serde(rename = "DRAIN_NODE_REASON_IDLE_TERMINATION")]
+    IdleTermination,
+}
+
+impl DrainReason {
+    pub const ALL: [DrainReason; 2] = [DrainReason::Preemption, DrainReason::IdleTermination];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DrainReason::Preemption => "DRAIN_NODE_REASON_PREEMPTION",
+            DrainReason::IdleTermination => "DRAIN_NODE_REASON_IDLE_TERMINATION",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DrainReason> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// An accepted drain request.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeDrain {
+    pub reason: DrainReason,
+    pub message: String,
+    /// When the node will be force-killed (`deadline_timestamp_ms`); `None`: no deadline (GCS's 0).
+    #[serde(serialize_with = "crate::model::time::serialize_opt_secs")]
+    pub deadline: Option<SimTime>,
+    #[serde(serialize_with = "crate::model::time::serialize_secs")]
+    pub since: SimTime,
 }
 
 impl Node {
-    /// The GCS places new bundles and actors only on nodes it believes alive and that still report resources.
+    /// The GCS places new bundles and actors only on nodes it believes alive, that still report resources, and
+    /// that are not draining (Ray's scheduling policies skip draining nodes).
     pub fn schedulable(&self) -> bool {
+        self.alive() && self.draining.is_none()
+    }
+    /// Its processes run (it may be draining).
+    pub fn alive(&self) -> bool {
         !self.dead && self.killed_at.is_none()
     }
     pub fn matches(&self, selector: &BTreeMap<String, String>) -> bool {

@@ -29,6 +29,8 @@ pub struct Event {
 #[serde(rename_all = "snake_case")]
 pub enum NodeChange {
     Added,
+    /// Ray's DrainNode was accepted: nothing new is scheduled on it.
+    Draining,
     /// Its processes died; the GCS has not noticed yet.
     Killed,
     /// The GCS declared it dead: its bundles are lost.
@@ -167,6 +169,33 @@ pub enum EventKind {
     LeakDetectionSkipped {
         error: String,
     },
+    /// A rolling-update batch (`_stop_or_update_outdated_version_replicas`, or a surge rollout's pick).
+    Rollout {
+        app: String,
+        deployment: String,
+        /// The version the batch moves to.
+        to_version: String,
+        /// Old replicas stopped (whole gangs for a gang deployment).
+        stopped: Vec<String>,
+        /// Gangs among them.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        gangs: Vec<String>,
+        /// Replicas updated in place (a lightweight change).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        reconfigured: Vec<String>,
+        /// The batch size the stop was bounded by (`_rollout_size`).
+        batch: u32,
+    },
+    /// Replicas (a whole gang, for a gang deployment) moved to PENDING_MIGRATION because a node they run on drains.
+    Migration {
+        app: String,
+        deployment: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        gang_id: Option<String>,
+        replicas: Vec<String>,
+        /// The draining nodes that hold them.
+        nodes: Vec<String>,
+    },
     Violation {
         invariant: String,
     },
@@ -190,6 +219,8 @@ impl EventKind {
             EventKind::StartupFailure { .. } => "startup_failure",
             EventKind::LeakDetected { .. } => "leak_detected",
             EventKind::LeakDetectionSkipped { .. } => "leak_detection_skipped",
+            EventKind::Rollout { .. } => "rollout",
+            EventKind::Migration { .. } => "migration",
             EventKind::Violation { .. } => "violation",
         }
     }
@@ -223,6 +254,12 @@ impl EventKind {
             }
             EventKind::AppStatus { app, .. } => vec![app.clone()],
             EventKind::Action { target, .. } => target.iter().cloned().collect(),
+            EventKind::Rollout { stopped, gangs, reconfigured, .. } => {
+                gangs.iter().chain(stopped).chain(reconfigured).cloned().collect()
+            }
+            EventKind::Migration { gang_id, replicas, nodes, .. } => {
+                gang_id.iter().chain(replicas).chain(nodes).cloned().collect()
+            }
             _ => Vec::new(),
         }
     }

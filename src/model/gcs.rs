@@ -2,7 +2,7 @@
 //!
 //! It lives on while the controller is down: placement groups stay placed, actors keep running or dying,
 //! lost bundles are re-placed after a node death, and pending PGs are retried whenever resources change.
-use crate::model::cluster::{Cluster, Node};
+use crate::model::cluster::{Cluster, DrainReason, Node, NodeDrain};
 use crate::model::events::{EventKind, NodeChange};
 use crate::model::log::EventLog;
 use crate::model::placement::{Bundle, PgOwner, PlacementGroup, PlacementGroupState, PlacementStrategy, choose_nodes};
@@ -49,6 +49,11 @@ pub struct ReplicaActor {
     pub init_fails: bool,
     /// Handed to the actor with its first init call; survives controller restarts.
     pub gang_context: Option<GangContext>,
+    /// The deployment version it runs (an entry of its deployment's version table), which it reports to a restarted
+    /// controller.
+    pub version: u32,
+    /// When its last `reconfigure()` call returns.
+    pub reconfigure_done_at: Option<SimTime>,
     /// Health checks still to fail (`None`: healthy; `Some(Times::Forever)`: until healed).
     pub failing_health_checks: Option<Times>,
     /// When it exits on its own after a graceful-shutdown request.
@@ -91,6 +96,8 @@ pub struct Gcs {
     pub constructor_faults: Vec<ConstructorFault>,
     /// Node deaths the GCS will declare, by time.
     pub pending_node_deaths: BTreeMap<SimTime, Vec<String>>,
+    /// Draining nodes whose deadline kills them (a preemption), by deadline.
+    pub pending_drain_kills: BTreeMap<SimTime, Vec<String>>,
     pub startup_min: SimDuration,
     pub startup_max: SimDuration,
     pub warm_startup_min: SimDuration,
@@ -171,6 +178,7 @@ impl Gcs {
             actors: BTreeMap::new(),
             constructor_faults: Vec::new(),
             pending_node_deaths: BTreeMap::new(),
+            pending_drain_kills: BTreeMap::new(),
             startup_min,
             startup_max,
             warm_startup_min: startup_min,
@@ -221,6 +229,7 @@ impl Gcs {
             killed_at: None,
             dead: false,
             joined_seq,
+            draining: None,
         });
         self.spread_round = None;
         log.push(
@@ -263,6 +272,82 @@ impl Gcs {
                 crate::model::time::fmt_secs(SimTime(detection.0))
             ),
         );
+    }
+
+    /// Ray's `DrainNode` (GCS → raylet `DrainRaylet`): accepted, the node is DRAINING: nothing new is scheduled on
+    /// it and Serve migrates its replicas. A preemption is always accepted; an idle termination only if the node is
+    /// idle (the raylet's answer otherwise), and then the autoscaler terminates it at once. With a deadline, the
+    /// node is force-killed then (the caller's job in Ray: the cloud provider or the autoscaler).
+    pub fn drain_node(
+        &mut self,
+        id: &str,
+        reason: DrainReason,
+        message: &str,
+        deadline: Option<SimTime>,
+        log: &mut EventLog,
+    ) -> Result<String, String> {
+        let Some(idx) = self.cluster.index_of(id) else { return Err(format!("node {id} does not exist")) };
+        let now = log.now;
+        let node = &self.cluster.nodes[idx];
+        if node.is_head {
+            return Err("the head node hosts the controller and cannot be drained here".to_string());
+        }
+        if !node.alive() {
+            return Err(format!("node {id} is dead"));
+        }
+        if reason == DrainReason::IdleTermination
+            && (node.available != node.resources || !self.node_actors[idx].is_empty())
+        {
+            return Err(format!(
+                "The drain request is not accepted: The node to be idle terminated is no longer idle. (node {id} holds {})",
+                if self.node_actors[idx].is_empty() {
+                    "placement-group bundles".to_string()
+                } else {
+                    format!("{} actor(s)", self.node_actors[idx].len())
+                }
+            ));
+        }
+        if let Some(old) = node.draining.as_ref().and_then(|d| d.deadline)
+            && let Some(v) = self.pending_drain_kills.get_mut(&old)
+        {
+            v.retain(|n| n != id);
+        }
+        if let Some(t) = deadline {
+            self.pending_drain_kills.entry(t).or_default().push(id.to_string());
+        }
+        self.cluster.nodes[idx].draining =
+            Some(NodeDrain { reason, message: message.to_string(), deadline, since: now });
+        self.check_dirty.nodes.insert(idx);
+        self.spread_round = None;
+        self.mutations += 1;
+        for a in self.actors.values() {
+            if a.node == Some(idx) {
+                self.touched.insert((a.app.clone(), a.deployment.clone()));
+            }
+        }
+        let until = match deadline {
+            Some(t) => format!("; it will be force-killed at {} s", crate::model::time::fmt_secs(t)),
+            None => "; no deadline".to_string(),
+        };
+        let text =
+            format!("node {id} is DRAINING ({}: {message}){until}: nothing new is scheduled on it", reason.as_str());
+        log.push(EventKind::Node { node: id.to_string(), change: NodeChange::Draining, resources: None }, text.clone());
+        if reason == DrainReason::IdleTermination {
+            self.kill_node(id, SimDuration::ZERO, log);
+        }
+        Ok(text)
+    }
+
+    /// Draining nodes whose deadline has come are force-killed (the GCS notices after `detection`).
+    pub fn run_drain_deadlines(&mut self, now: SimTime, detection: SimDuration, log: &mut EventLog) {
+        let due: Vec<SimTime> = self.pending_drain_kills.range(..=now).map(|(t, _)| *t).collect();
+        for t in due {
+            for id in self.pending_drain_kills.remove(&t).unwrap_or_default() {
+                if self.cluster.node(&id).is_some_and(|n| n.alive()) {
+                    self.kill_node(&id, detection, log);
+                }
+            }
+        }
     }
 
     /// The GCS declares the node dead: its bundles are lost (their PGs go RESCHEDULING) and its actors are gone.
@@ -553,8 +638,9 @@ impl Gcs {
     /// The earliest time at which the GCS itself will change something.
     pub fn next_timer(&self) -> Option<SimTime> {
         let deaths = self.pending_node_deaths.keys().next().copied();
+        let drains = self.pending_drain_kills.keys().next().copied();
         let exits = self.exits.iter().find(|(_, id)| self.actors.get(id).is_some_and(|a| a.alive)).map(|(t, _)| *t);
-        [deaths, exits].into_iter().flatten().min()
+        [deaths, drains, exits].into_iter().flatten().min()
     }
 
     /// Retry pending PGs (RESCHEDULING first, then in creation order), then place waiting actors.

@@ -27,6 +27,9 @@ pub enum Invariant {
     NoPartialGangAfterTeardown,
     NoLeakedReplicaPg,
     NoLeakedGangPg,
+    /// The members of a gang run one version (they may differ only in options updated in place, which Ray
+    /// reconfigures replica by replica).
+    GangSingleVersion,
     /// Ray 2.60's delayed orphan (errata §6).
     Ray260MemberStartedAfterTeardown,
     /// Ray 2.60's leaked PG of a recovered gang (errata §8).
@@ -34,7 +37,7 @@ pub enum Invariant {
 }
 
 impl Invariant {
-    pub const ALL: [Invariant; 13] = [
+    pub const ALL: [Invariant; 14] = [
         Invariant::NoOvercommit,
         Invariant::ResourceLedger,
         Invariant::PgState,
@@ -46,6 +49,7 @@ impl Invariant {
         Invariant::NoPartialGangAfterTeardown,
         Invariant::NoLeakedReplicaPg,
         Invariant::NoLeakedGangPg,
+        Invariant::GangSingleVersion,
         Invariant::Ray260MemberStartedAfterTeardown,
         Invariant::Ray260UnregisteredGangPgLeak,
     ];
@@ -63,6 +67,7 @@ impl Invariant {
             Invariant::NoPartialGangAfterTeardown => "no_partial_gang_after_teardown",
             Invariant::NoLeakedReplicaPg => "no_leaked_replica_pg",
             Invariant::NoLeakedGangPg => "no_leaked_gang_pg",
+            Invariant::GangSingleVersion => "gang_single_version",
             Invariant::Ray260MemberStartedAfterTeardown => "ray_2_60_member_started_after_teardown",
             Invariant::Ray260UnregisteredGangPgLeak => "ray_2_60_unregistered_gang_pg_leak",
         }
@@ -83,7 +88,8 @@ impl Invariant {
             | Invariant::GangRanks
             | Invariant::NoPartialGangAfterTeardown
             | Invariant::NoLeakedReplicaPg
-            | Invariant::NoLeakedGangPg => false,
+            | Invariant::NoLeakedGangPg
+            | Invariant::GangSingleVersion => false,
         }
     }
 }
@@ -507,7 +513,7 @@ fn found(out: &mut Found, invariant: Invariant, message: String) {
 
 /// A node: not over-committed, and its ledger (`available`) matches what is reserved and used on it.
 fn node_check(n: &Node, reserved: &Resources, direct: &Resources, out: &mut Found) {
-    if !n.schedulable() {
+    if !n.alive() {
         return;
     }
     let mut left = n.resources.clone();
@@ -637,11 +643,24 @@ fn actor_check<'a>(gcs: &'a Gcs, a: &'a ReplicaActor, occupied: &mut BTreeSet<(&
 /// A deployment's gangs: members agree, ranks are their positions, and no member of a torn-down gang runs.
 fn deployment_check(d: &DeploymentState, now: SimTime, out: &mut Found) {
     // Gang members agree on their gang, and ranks are their positions in the member list (one pass).
-    let mut gangs: BTreeMap<&str, (&GangContext, BTreeSet<u32>)> = BTreeMap::new();
+    let mut gangs: BTreeMap<&str, (&GangContext, BTreeSet<u32>, u32)> = BTreeMap::new();
     for r in &d.replicas {
         let Some(g) = &r.gang_context else { continue };
-        let (first, ranks) = gangs.entry(g.gang_id.as_str()).or_insert_with(|| (g, BTreeSet::new()));
+        let (first, ranks, version) =
+            gangs.entry(g.gang_id.as_str()).or_insert_with(|| (g, BTreeSet::new(), r.version));
         let gid = &g.gang_id;
+        if *version != r.version
+            && d.versions[*version as usize].requires_actor_restart(&d.versions[r.version as usize])
+        {
+            found(
+                out,
+                Invariant::GangSingleVersion,
+                format!(
+                    "gang {gid} mixes versions {} and {} (replica {})",
+                    d.versions[*version as usize].label, d.versions[r.version as usize].label, r.id
+                ),
+            );
+        }
         if g.world_size != first.world_size
             || g.pg_name != first.pg_name
             || g.member_replica_ids != first.member_replica_ids

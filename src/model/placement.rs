@@ -370,6 +370,7 @@ pub(crate) mod tests {
                     killed_at: None,
                     dead: false,
                     joined_seq: i as u32,
+                    draining: None,
                 })
                 .collect(),
         )

@@ -3,6 +3,7 @@
 //! A run advances from one interesting time to the next: an action, a GCS timer (a node declared dead, an actor
 //! finishing its graceful shutdown), the controller's restart, or a control-loop tick. Ticks where nothing can
 //! change are skipped (see `ServeController::next_tick_at`), so idle time costs nothing.
+use crate::model::cluster::DrainReason;
 use crate::model::cluster::{Cluster, Node};
 use crate::model::events::{Event, EventKind};
 use crate::model::gcs::{ConstructorFault, Gcs};
@@ -90,6 +91,7 @@ impl Simulation {
             killed_at: None,
             dead: false,
             joined_seq: 0,
+            draining: None,
         }];
         for (i, n) in scenario.cluster.nodes.iter().enumerate() {
             nodes.push(Node {
@@ -101,6 +103,7 @@ impl Simulation {
                 killed_at: None,
                 dead: false,
                 joined_seq: i as u32 + 1,
+                draining: None,
             });
         }
         for n in &mut nodes {
@@ -311,6 +314,7 @@ impl Simulation {
             self.apply(kind);
         }
         self.gcs.run_exits(t);
+        self.gcs.run_drain_deadlines(t, self.timing.node_death_detection, &mut self.log);
         self.gcs.run_node_deaths(t, &mut self.log);
         if !self.controller.alive && self.controller.restart_at.is_some_and(|r| r <= t) {
             let fail = t < self.gcs_queries_fail_until;
@@ -458,7 +462,18 @@ impl Simulation {
                 self.gcs_queries_fail_until = self.gcs_queries_fail_until.max(until);
                 Ok((None, format!("cluster-state queries from the controller fail until {} s", fmt_secs(until))))
             }
-            ActionKind::SetNumReplicas { .. } | ActionKind::DeleteApp { .. } => {
+            ActionKind::DrainNode { deadline_s, node, reason, reason_message } => {
+                let reason = reason.as_deref().and_then(DrainReason::parse).unwrap_or(DrainReason::Preemption);
+                let deadline = deadline_s.map(|s| self.now.plus(SimDuration::from_secs_f64(s)));
+                let message = reason_message.clone().unwrap_or_else(|| match reason {
+                    DrainReason::Preemption => "spot instance preempted".to_string(),
+                    DrainReason::IdleTermination => "idle node removed by the autoscaler".to_string(),
+                });
+                self.gcs
+                    .drain_node(node, reason, &message, deadline, &mut self.log)
+                    .map(|text| (Some(node.clone()), text))
+            }
+            ActionKind::SetNumReplicas { .. } | ActionKind::DeleteApp { .. } | ActionKind::DeployVersion { .. } => {
                 if !self.controller.alive {
                     self.queue_controller_call(kind);
                     return;
@@ -668,8 +683,15 @@ fn deployment_config(app: &str, d: &crate::model::scenario::DeploymentSpec, timi
         health_check_timeout: secs(d.health_check_timeout_s, timing.health_check_timeout),
         graceful_shutdown_timeout: secs(d.graceful_shutdown_timeout_s, timing.graceful_shutdown_timeout),
         graceful_shutdown_wait_loop: secs(d.graceful_shutdown_wait_loop_s, timing.graceful_shutdown_wait_loop),
+        code_version: d.version.clone().unwrap_or_else(|| "v1".to_string()),
+        user_config: d.user_config.as_ref().map(|v| v.to_string()),
+        rolling_update_percentage: d.rolling_update_percentage.unwrap_or(DEFAULT_ROLLING_UPDATE_PERCENTAGE),
+        max_surge_percent: d.max_surge_percent.unwrap_or(0).clamp(0, 100) as u32,
     }
 }
+
+/// DEFAULT_ROLLING_UPDATE_PERCENTAGE.
+pub const DEFAULT_ROLLING_UPDATE_PERCENTAGE: f64 = 0.2;
 
 #[cfg(test)]
 mod tests {

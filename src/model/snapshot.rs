@@ -1,5 +1,6 @@
 //! What the model looks like at one moment: plain data for the UI, the CLI and the trace's `final` block, built
 //! from a [`World`] by [`Snapshot::of`].
+use crate::model::cluster::NodeDrain;
 use crate::model::gcs::ActorPlacement;
 use crate::model::placement::{PlacementGroupState, PlacementStrategy};
 use crate::model::resources::Resources;
@@ -44,6 +45,7 @@ impl Snapshot {
                 reserved,
                 used,
                 labels: n.labels.clone(),
+                draining: n.draining.clone(),
             })
             .collect();
         // Which replica sits in which bundle, computed once (a lookup per bundle would be quadratic).
@@ -116,6 +118,8 @@ impl Snapshot {
                     graceful_stop: r.stop.as_ref().map(|s| s.graceful),
                     position: positions.iter().find(|(id, ..)| *id == r.id).map(|(_, p, _)| *p).unwrap_or(u32::MAX),
                     since: r.since,
+                    version: d.versions[r.version as usize].label.clone(),
+                    outdated: r.version != d.target_version,
                 });
             }
             deployments.push(DeploymentView {
@@ -139,6 +143,17 @@ impl Snapshot {
                 failure_threshold: d.failure_threshold(),
                 gang_restarts: d.gang_restarts,
                 deleting: d.deleting,
+                version: d.target_version().label.clone(),
+                pending_migration: d.count(&[ReplicaState::PendingMigration]),
+                outdated: d
+                    .replicas
+                    .iter()
+                    .filter(|r| r.version != d.target_version && r.state != ReplicaState::Stopping)
+                    .count() as u32,
+                rolling_update: d.rolling_update,
+                rolling_update_failed: d.rolling_update_failed,
+                rollout_batch: d.rollout_size(),
+                max_surge_percent: d.config.max_surge_percent,
             });
         }
         Snapshot {
@@ -178,6 +193,8 @@ pub struct NodeView {
     /// Used by live replica actors (inside bundles or directly on the node).
     pub used: Resources,
     pub labels: BTreeMap<String, String>,
+    /// Ray's DrainNode was accepted for it: why, and the deadline.
+    pub draining: Option<NodeDrain>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -223,6 +240,10 @@ pub struct ReplicaView {
     /// Position among the deployment's gangs (oldest first) or, for non-gang replicas, among its replicas.
     pub position: u32,
     pub since: SimTime,
+    /// Its deployment version's label (`v1`, `v2`, `v1 #2`).
+    pub version: String,
+    /// Not at the deployment's target version.
+    pub outdated: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -243,6 +264,18 @@ pub struct DeploymentView {
     pub failure_threshold: u32,
     pub gang_restarts: u32,
     pub deleting: bool,
+    /// The target version's label.
+    pub version: String,
+    pub pending_migration: u32,
+    /// Replicas (not STOPPING) not at the target version.
+    pub outdated: u32,
+    /// A rolling update is replacing older versions.
+    pub rolling_update: bool,
+    /// The rolling update failed: stopped, the old replicas keep serving until a new deploy.
+    pub rolling_update_failed: bool,
+    /// `_rollout_size`: the batch a rolling update replaces at once.
+    pub rollout_batch: u32,
+    pub max_surge_percent: u32,
 }
 
 /// Also the trace's `final.applications` (serialized there).

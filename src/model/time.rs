@@ -67,6 +67,14 @@ pub fn serialize_secs<S: serde::Serializer>(t: &SimTime, s: S) -> Result<S::Ok, 
     s.serialize_f64(t.as_secs_f64())
 }
 
+/// Serialize an optional time as seconds or `null`.
+pub fn serialize_opt_secs<S: serde::Serializer>(t: &Option<SimTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_f64(t.as_secs_f64()),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

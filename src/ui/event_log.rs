@@ -126,6 +126,8 @@ pub fn kind_tag(kind: &EventKind) -> &'static str {
         EventKind::StartupFailure { .. } => "start-up",
         EventKind::LeakDetected { .. } => "leak",
         EventKind::LeakDetectionSkipped { .. } => "leak",
+        EventKind::Rollout { .. } => "rollout",
+        EventKind::Migration { .. } => "migration",
         EventKind::Violation { .. } => "VIOLATION",
     }
 }

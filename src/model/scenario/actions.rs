@@ -1,6 +1,6 @@
 //! Scenario actions: timestamped faults and user commands. The UI's gestures become the same actions.
-use super::NodeSpec;
 use super::messages::unexpected;
+use super::{NodeSpec, RayActorOptions};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -56,6 +56,39 @@ pub enum ActionKind {
     },
     DeleteApp {
         app: String,
+    },
+    /// Redeploy the deployment with changed options (`serve deploy` / `serve.run` of a new config): a new
+    /// `version` or restart-requiring option starts a rolling update; `user_config` reconfigures in place; left-out
+    /// options keep their current value.
+    DeployVersion {
+        deployment: DeploymentRef,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        graceful_shutdown_timeout_s: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        health_check_period_s: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_surge_percent: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        num_replicas: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ray_actor_options: Option<RayActorOptions>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rolling_update_percentage: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_config: Option<Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
+    },
+    /// Ray's DrainNode: `reason` DRAIN_NODE_REASON_PREEMPTION (default) or DRAIN_NODE_REASON_IDLE_TERMINATION, an
+    /// optional message, and an optional deadline in seconds from now at which the node is force-killed.
+    DrainNode {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadline_s: Option<f64>,
+        node: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason_message: Option<String>,
     },
 }
 
@@ -184,6 +217,24 @@ pub(crate) const ACTION_KINDS: &[ActionKindSpec] = &[
     ActionKindSpec { tag: "fail_gcs_queries", fields: &[("for_s", true)] },
     ActionKindSpec { tag: "set_num_replicas", fields: &[("deployment", true), ("num_replicas", true)] },
     ActionKindSpec { tag: "delete_app", fields: &[("app", true)] },
+    ActionKindSpec {
+        tag: "deploy_version",
+        fields: &[
+            ("deployment", true),
+            ("graceful_shutdown_timeout_s", false),
+            ("health_check_period_s", false),
+            ("max_surge_percent", false),
+            ("num_replicas", false),
+            ("ray_actor_options", false),
+            ("rolling_update_percentage", false),
+            ("user_config", false),
+            ("version", false),
+        ],
+    },
+    ActionKindSpec {
+        tag: "drain_node",
+        fields: &[("deadline_s", false), ("node", true), ("reason", false), ("reason_message", false)],
+    },
 ];
 
 /// The `do` tags of [`ACTION_KINDS`], in order, as serde's "unknown variant" message wants them (a `'static`
@@ -199,6 +250,8 @@ pub(crate) const VARIANTS: &[&str] = &[
     "fail_gcs_queries",
     "set_num_replicas",
     "delete_app",
+    "deploy_version",
+    "drain_node",
 ];
 
 /// One struct variant's fields, read the way serde's derive reads them (with `deny_unknown_fields`): entries in
@@ -328,6 +381,35 @@ impl ActionKind {
                 let app = f.get("app")?;
                 ActionKind::DeleteApp { app: f.required(app, "app")? }
             }
+            "deploy_version" => {
+                let deployment = f.get("deployment")?;
+                let graceful_shutdown_timeout_s = f.get::<Option<f64>>("graceful_shutdown_timeout_s")?.flatten();
+                let health_check_period_s = f.get::<Option<f64>>("health_check_period_s")?.flatten();
+                let max_surge_percent = f.get::<Option<i64>>("max_surge_percent")?.flatten();
+                let num_replicas = f.get::<Option<i64>>("num_replicas")?.flatten();
+                let ray_actor_options = f.get::<Option<RayActorOptions>>("ray_actor_options")?.flatten();
+                let rolling_update_percentage = f.get::<Option<f64>>("rolling_update_percentage")?.flatten();
+                let user_config = f.get::<Value>("user_config")?;
+                let version = f.get::<Option<String>>("version")?.flatten();
+                ActionKind::DeployVersion {
+                    deployment: f.required(deployment, "deployment")?,
+                    graceful_shutdown_timeout_s,
+                    health_check_period_s,
+                    max_surge_percent,
+                    num_replicas,
+                    ray_actor_options,
+                    rolling_update_percentage,
+                    user_config,
+                    version,
+                }
+            }
+            "drain_node" => {
+                let deadline_s = f.get::<Option<f64>>("deadline_s")?.flatten();
+                let node = f.get("node")?;
+                let reason = f.get::<Option<String>>("reason")?.flatten();
+                let reason_message = f.get::<Option<String>>("reason_message")?.flatten();
+                ActionKind::DrainNode { deadline_s, node: f.required(node, "node")?, reason, reason_message }
+            }
             other => unreachable!("action kind `{other}` is in ACTION_KINDS but has no arm here"),
         })
     }
@@ -345,6 +427,8 @@ impl ActionKind {
             ActionKind::FailGcsQueries { .. } => "fail_gcs_queries",
             ActionKind::SetNumReplicas { .. } => "set_num_replicas",
             ActionKind::DeleteApp { .. } => "delete_app",
+            ActionKind::DeployVersion { .. } => "deploy_version",
+            ActionKind::DrainNode { .. } => "drain_node",
         }
     }
 }
@@ -356,7 +440,7 @@ mod tests {
 
     /// The derive that `ActionKind::from_value` replaces, kept to check that both agree on values and messages.
     mod derived {
-        use super::super::{DeploymentRef, NodeSpec, ReplicaRef, Times};
+        use super::super::{DeploymentRef, NodeSpec, RayActorOptions, ReplicaRef, Times};
         use serde::Deserialize;
 
         #[allow(dead_code)] // read through Debug only
@@ -395,6 +479,34 @@ mod tests {
             },
             DeleteApp {
                 app: String,
+            },
+            DeployVersion {
+                deployment: DeploymentRef,
+                #[serde(default)]
+                graceful_shutdown_timeout_s: Option<f64>,
+                #[serde(default)]
+                health_check_period_s: Option<f64>,
+                #[serde(default)]
+                max_surge_percent: Option<i64>,
+                #[serde(default)]
+                num_replicas: Option<i64>,
+                #[serde(default)]
+                ray_actor_options: Option<RayActorOptions>,
+                #[serde(default)]
+                rolling_update_percentage: Option<f64>,
+                #[serde(default)]
+                user_config: Option<serde_json::Value>,
+                #[serde(default)]
+                version: Option<String>,
+            },
+            DrainNode {
+                #[serde(default)]
+                deadline_s: Option<f64>,
+                node: String,
+                #[serde(default)]
+                reason: Option<String>,
+                #[serde(default)]
+                reason_message: Option<String>,
             },
         }
     }
@@ -526,8 +638,20 @@ mod tests {
             ActionKind::AddNode { node },
             ActionKind::KillController {},
             ActionKind::FailGcsQueries { for_s: 1.0 },
-            ActionKind::SetNumReplicas { deployment: d, num_replicas: 1 },
+            ActionKind::SetNumReplicas { deployment: d.clone(), num_replicas: 1 },
             ActionKind::DeleteApp { app: String::new() },
+            ActionKind::DeployVersion {
+                deployment: DeploymentRef::default(),
+                graceful_shutdown_timeout_s: None,
+                health_check_period_s: None,
+                max_surge_percent: None,
+                num_replicas: None,
+                ray_actor_options: None,
+                rolling_update_percentage: None,
+                user_config: None,
+                version: None,
+            },
+            ActionKind::DrainNode { deadline_s: None, node: String::new(), reason: None, reason_message: None },
         ];
         let names: Vec<&str> = every.iter().map(ActionKind::name).collect();
         assert_eq!(names, tags);

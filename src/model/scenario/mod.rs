@@ -131,6 +131,18 @@ pub struct DeploymentSpec {
     pub graceful_shutdown_timeout_s: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graceful_shutdown_wait_loop_s: Option<f64>,
+    /// Ray's `version`: the code version. Changing it restarts every replica (a rolling update).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `user_config`: any JSON; changing it reconfigures running replicas in place (UPDATING).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_config: Option<serde_json::Value>,
+    /// `rolling_update_percentage` (Ray's default 0.2, in (0, 1]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolling_update_percentage: Option<f64>,
+    /// `max_surge_percent` (Ray's default 0, 0..=100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_surge_percent: Option<i64>,
 }
 
 fn default_num_replicas() -> i64 {

@@ -326,6 +326,8 @@ mod tests {
             r#"{"do":"fail_gcs_queries","for_s":3}"#,
             r#"{"do":"set_num_replicas","deployment":{"app":"a","deployment":"d"},"num_replicas":4}"#,
             r#"{"do":"delete_app","app":"a"}"#,
+            r#"{"do":"deploy_version","deployment":{"app":"a","deployment":"d"},"version":"v2","max_surge_percent":25}"#,
+            r#"{"do":"drain_node","node":"w1","deadline_s":30}"#,
         ];
         assert_eq!(samples.len(), ACTION_KINDS.len());
         for (sample, spec) in samples.iter().zip(ACTION_KINDS) {

@@ -34,6 +34,9 @@ pub struct TimingSpec {
     /// How long a recovered replica takes to answer the new controller's metadata call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica_recovery_s: Option<f64>,
+    /// How long a running replica's `reconfigure()` takes (a `user_config` change: the replica is UPDATING meanwhile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_reconfigure_s: Option<f64>,
     /// How long a killed controller takes to come back (observed ~0.9 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller_restart_s: Option<f64>,
@@ -59,6 +62,7 @@ pub struct Timing {
     pub replica_warm_startup_min: SimDuration,
     pub replica_warm_startup_max: SimDuration,
     pub replica_recovery: SimDuration,
+    pub replica_reconfigure: SimDuration,
     pub controller_restart: SimDuration,
     pub node_death_detection: SimDuration,
     pub slow_startup_warning: SimDuration,
@@ -74,6 +78,7 @@ impl TimingSpec {
     pub const DEFAULT_REPLICA_STARTUP_S: [f64; 2] = [2.5, 3.7];
     pub const DEFAULT_REPLICA_WARM_STARTUP_S: [f64; 2] = [1.3, 2.1];
     pub const DEFAULT_REPLICA_RECOVERY_S: f64 = 0.3;
+    pub const DEFAULT_REPLICA_RECONFIGURE_S: f64 = 0.2;
     pub const DEFAULT_CONTROLLER_RESTART_S: f64 = 0.9;
     pub const DEFAULT_NODE_DEATH_DETECTION_S: f64 = 15.0;
     pub const DEFAULT_SLOW_STARTUP_WARNING_S: f64 = 30.0;
@@ -101,6 +106,7 @@ impl TimingSpec {
                 self.replica_warm_startup_s.or(self.replica_startup_s).unwrap_or(Self::DEFAULT_REPLICA_WARM_STARTUP_S),
             ),
             replica_recovery_s: Some(self.replica_recovery_s.unwrap_or(Self::DEFAULT_REPLICA_RECOVERY_S)),
+            replica_reconfigure_s: Some(self.replica_reconfigure_s.unwrap_or(Self::DEFAULT_REPLICA_RECONFIGURE_S)),
             controller_restart_s: Some(self.controller_restart_s.unwrap_or(Self::DEFAULT_CONTROLLER_RESTART_S)),
             node_death_detection_s: Some(self.node_death_detection_s.unwrap_or(Self::DEFAULT_NODE_DEATH_DETECTION_S)),
             slow_startup_warning_s: Some(self.slow_startup_warning_s.unwrap_or(Self::DEFAULT_SLOW_STARTUP_WARNING_S)),
@@ -125,6 +131,7 @@ impl TimingSpec {
             replica_warm_startup_min: SimDuration::from_secs_f64(wlo.min(whi)),
             replica_warm_startup_max: SimDuration::from_secs_f64(whi.max(wlo)),
             replica_recovery: d(f.replica_recovery_s),
+            replica_reconfigure: d(f.replica_reconfigure_s),
             controller_restart: d(f.controller_restart_s),
             node_death_detection: d(f.node_death_detection_s),
             slow_startup_warning: d(f.slow_startup_warning_s),

@@ -12,6 +12,7 @@ use super::{
     ActionKind, ApplicationSpec, DeploymentRef, DeploymentSpec, GangSchedulingConfig, NodeSpec, RayActorOptions,
     ReplicaRef, SCENARIO_FORMAT, Scenario, ScenarioError, Times, TimingSpec, Toggles,
 };
+use crate::model::cluster::DrainReason;
 use crate::model::resources::{Resources, UNITS, fmt_amount, to_units};
 use crate::model::serve::behaviour::{Choice, GangPgRemoval, LeakDetection, StartupFailureCounting};
 use std::collections::BTreeMap;
@@ -336,6 +337,7 @@ impl Validator {
             }
         }
         self.non_negative_opt(&p("replica_recovery_s"), t.replica_recovery_s);
+        self.non_negative_opt(&p("replica_reconfigure_s"), t.replica_reconfigure_s);
         self.non_negative_opt(&p("controller_restart_s"), t.controller_restart_s);
         self.non_negative_opt(&p("node_death_detection_s"), t.node_death_detection_s);
         self.positive_opt(&p("slow_startup_warning_s"), t.slow_startup_warning_s);
@@ -509,6 +511,33 @@ impl Validator {
         self.positive_opt(&p("health_check_timeout_s"), d.health_check_timeout_s);
         self.non_negative_opt(&p("graceful_shutdown_timeout_s"), d.graceful_shutdown_timeout_s);
         self.non_negative_opt(&p("graceful_shutdown_wait_loop_s"), d.graceful_shutdown_wait_loop_s);
+        self.rollout_options(dp, d.rolling_update_percentage, d.max_surge_percent);
+        if let Some(v) = &d.version
+            && v.is_empty()
+        {
+            self.push(p("version"), "a version must not be empty (leave it out for the default, \"v1\")");
+        }
+    }
+
+    /// `rolling_update_percentage` (`gt=0.0, le=1.0`) and `max_surge_percent` (`ge=0, le=100`), as Ray's
+    /// `DeploymentConfig` declares them.
+    fn rollout_options(&mut self, dp: &str, pct: Option<f64>, surge: Option<i64>) {
+        if let Some(x) = pct {
+            let path = format!("{dp}.rolling_update_percentage");
+            if self.positive(&path, x) && x > 1.0 {
+                self.push(
+                    path,
+                    format!("Input should be less than or equal to 1 (found {}; Ray's default is 0.2)", num(x)),
+                );
+            }
+        }
+        if let Some(n) = surge
+            && !(0..=100).contains(&n)
+        {
+            let path = format!("{dp}.max_surge_percent");
+            let bound = if n < 0 { "greater than or equal to 0" } else { "less than or equal to 100" };
+            self.push(path, format!("Input should be {bound} (found {n}; Ray's default is 0)"));
+        }
     }
 
     fn gang(&mut self, d: &DeploymentSpec, g: &GangSchedulingConfig, dp: &str) {
@@ -746,6 +775,85 @@ impl Validator {
                 }
                 ActionKind::DeleteApp { app } => {
                     self.app_ref(app, &format!("{ap}.app"), apps);
+                }
+                ActionKind::DeployVersion {
+                    deployment,
+                    graceful_shutdown_timeout_s,
+                    health_check_period_s,
+                    max_surge_percent,
+                    num_replicas,
+                    ray_actor_options,
+                    rolling_update_percentage,
+                    user_config,
+                    version,
+                } => {
+                    let d = self.deployment_ref(deployment, &format!("{ap}.deployment"), apps);
+                    if let Some(n) = num_replicas {
+                        let np = format!("{ap}.num_replicas");
+                        if self.replica_count(&np, *n)
+                            && let Some(g) = d.and_then(|d| d.gang_scheduling_config.as_ref())
+                            && g.gang_size >= 1
+                            && n % g.gang_size != 0
+                        {
+                            self.push(np, not_a_multiple(*n, g.gang_size));
+                        }
+                    }
+                    if let Some(o) = ray_actor_options {
+                        self.actor_options(o, &format!("{ap}.ray_actor_options"));
+                    }
+                    self.positive_opt(&format!("{ap}.health_check_period_s"), *health_check_period_s);
+                    self.non_negative_opt(&format!("{ap}.graceful_shutdown_timeout_s"), *graceful_shutdown_timeout_s);
+                    self.rollout_options(&ap, *rolling_update_percentage, *max_surge_percent);
+                    if version.as_deref() == Some("") {
+                        self.push(format!("{ap}.version"), "a version must not be empty");
+                    }
+                    let nothing = graceful_shutdown_timeout_s.is_none()
+                        && health_check_period_s.is_none()
+                        && max_surge_percent.is_none()
+                        && num_replicas.is_none()
+                        && ray_actor_options.is_none()
+                        && rolling_update_percentage.is_none()
+                        && user_config.is_none()
+                        && version.is_none();
+                    if nothing {
+                        self.push(
+                            ap.clone(),
+                            "deploy_version changes nothing: give at least one of version, user_config, num_replicas, \
+                             ray_actor_options, rolling_update_percentage, max_surge_percent, health_check_period_s, \
+                             graceful_shutdown_timeout_s",
+                        );
+                    }
+                }
+                ActionKind::DrainNode { deadline_s, node, reason, reason_message: _ } => {
+                    let np = format!("{ap}.node");
+                    if *node == nodes.head {
+                        self.push(
+                            np,
+                            format!("\"{node}\" is the head node, which hosts the Serve controller; Gangplank drains worker nodes only"),
+                        );
+                    } else if !nodes.declared.contains_key(node) {
+                        let known: Vec<&str> = nodes.declared.keys().map(String::as_str).collect();
+                        self.push(
+                            np,
+                            format!(
+                                "no node \"{node}\" in this scenario (nodes: {}; add_node actions count)",
+                                quoted_list(&known)
+                            ),
+                        );
+                    }
+                    if let Some(r) = reason
+                        && DrainReason::parse(r).is_none()
+                    {
+                        let all: Vec<&str> = DrainReason::ALL.iter().map(|r| r.as_str()).collect();
+                        self.push(
+                            format!("{ap}.reason"),
+                            format!(
+                                "invalid choice: '{r}' (choose from {})",
+                                all.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(", ")
+                            ),
+                        );
+                    }
+                    self.non_negative_opt(&format!("{ap}.deadline_s"), *deadline_s);
                 }
             }
         }

@@ -10,7 +10,9 @@
 use crate::model::scenario::ActionKind;
 use crate::model::serve::controller::ServeController;
 use crate::model::serve::ctx::Ctx;
+use crate::model::serve::deployment_state::DeploymentState;
 use crate::model::serve::status::DeploymentStatusInternalTrigger as Internal;
+use crate::model::time::SimDuration;
 
 /// A call made while the controller was down, waiting for the restarted controller.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,9 +33,28 @@ impl ActionKind {
                 format!("set_num_replicas {}/{} → {num_replicas}", deployment.app, deployment.deployment)
             }
             ActionKind::DeleteApp { app } => format!("delete_app {app}"),
+            ActionKind::DeployVersion { deployment, version, .. } => format!(
+                "deploy_version {}/{}{}",
+                deployment.app,
+                deployment.deployment,
+                version.as_ref().map(|v| format!(" → {v}")).unwrap_or_default()
+            ),
             other => other.name().to_string(),
         }
     }
+}
+
+/// A replica count Ray accepts for this deployment: at least 1 and, for a gang deployment, whole gangs.
+fn valid_target(d: &DeploymentState, n: i64) -> Result<u32, String> {
+    // Ray refuses 0 (`PositiveInt`); scaling to zero is autoscaling's business (`min_replicas: 0`).
+    let n =
+        u32::try_from(n).ok().filter(|&n| n >= 1).ok_or_else(|| format!("num_replicas ({n}) must be at least 1"))?;
+    if let Some(g) = &d.config.gang
+        && !n.is_multiple_of(g.gang_size)
+    {
+        return Err(format!("num_replicas ({n}) must be a multiple of gang_size ({})", g.gang_size));
+    }
+    Ok(n)
 }
 
 impl ServeController {
@@ -45,6 +66,7 @@ impl ServeController {
                 self.set_target_num_replicas(&deployment.app, &deployment.deployment, *num_replicas, cx)
             }
             ActionKind::DeleteApp { app } => self.delete_app(app, cx),
+            ActionKind::DeployVersion { .. } => self.deploy_version(kind, cx),
             other => Err(format!("{} is not a call to the Serve controller", other.name())),
         }
     }
@@ -55,31 +77,70 @@ impl ServeController {
         else {
             return Err(format!("deployment {app}/{dep} does not exist"));
         };
-        // Ray refuses 0 (`PositiveInt`); scaling to zero is autoscaling's business (`min_replicas: 0`).
-        let n = u32::try_from(n)
-            .ok()
-            .filter(|&n| n >= 1)
-            .ok_or_else(|| format!("num_replicas ({n}) must be at least 1"))?;
+        let n = valid_target(d, n)?;
         let old = d.target;
-        if let Some(g) = &d.config.gang
-            && !n.is_multiple_of(g.gang_size)
-        {
-            return Err(format!("num_replicas ({n}) must be a multiple of gang_size ({})", g.gang_size));
-        }
         if old == n {
             return Err(format!("{app}/{dep} already targets {n} replicas"));
         }
-        d.target = n;
-        d.quiet = false;
-        // deploy(): a changed config resets the failure count, the message and "a replica has started".
-        d.failure_count = 0;
-        d.replica_has_started = false;
-        let event = if n > old { Internal::ManuallyIncreaseNumReplicas } else { Internal::ManuallyDecreaseNumReplicas };
-        let verb = if n > old { "Upscaling" } else { "Downscaling" };
-        d.fire(event, Some(format!("{verb} from {old} to {n} replicas.")), cx);
+        let config = d.config.clone();
+        d.deploy(config, n, cx)?;
         self.update_app_statuses(cx);
         self.dirty = true;
         Ok((Some(format!("{app}/{dep}")), format!("num_replicas of {app}/{dep} set from {old} to {n}")))
+    }
+
+    /// A redeploy with changed options (`deploy_version`): options left out keep their current value.
+    fn deploy_version(&mut self, kind: &ActionKind, cx: &mut Ctx) -> CallResult {
+        let ActionKind::DeployVersion {
+            deployment,
+            graceful_shutdown_timeout_s,
+            health_check_period_s,
+            max_surge_percent,
+            num_replicas,
+            ray_actor_options,
+            rolling_update_percentage,
+            user_config,
+            version,
+        } = kind
+        else {
+            unreachable!("deploy_version")
+        };
+        let (app, dep) = (&deployment.app, &deployment.deployment);
+        let Some(d) =
+            self.deployments.iter_mut().find(|d| d.config.app == *app && d.config.name == *dep && !d.deleting)
+        else {
+            return Err(format!("deployment {app}/{dep} does not exist"));
+        };
+        let target = match num_replicas {
+            Some(n) => valid_target(d, *n)?,
+            None => d.target,
+        };
+        let mut c = d.config.clone();
+        if let Some(v) = version {
+            c.code_version = v.clone();
+        }
+        if let Some(u) = user_config {
+            c.user_config = (!u.is_null()).then(|| u.to_string());
+        }
+        if let Some(o) = ray_actor_options {
+            c.actor_resources = o.resource_dict();
+        }
+        if let Some(p) = rolling_update_percentage {
+            c.rolling_update_percentage = *p;
+        }
+        if let Some(p) = max_surge_percent {
+            c.max_surge_percent = (*p).clamp(0, 100) as u32;
+        }
+        if let Some(s) = health_check_period_s {
+            c.health_check_period = SimDuration::from_secs_f64(*s);
+        }
+        if let Some(s) = graceful_shutdown_timeout_s {
+            c.graceful_shutdown_timeout = SimDuration::from_secs_f64(*s);
+        }
+        let text = d.deploy(c, target, cx)?;
+        self.update_app_statuses(cx);
+        self.dirty = true;
+        Ok((Some(format!("{app}/{dep}")), text))
     }
 
     /// `serve.delete`: every deployment of the application targets 0 replicas and is removed once empty.

@@ -183,8 +183,8 @@ impl DeploymentState {
             self.torn_down_gangs.insert(gang_id.clone());
             self.gang_restarts += 1;
         }
-        // (replica index, graceful, reason, cause)
-        let mut stops: Vec<(usize, bool, String, Option<u64>)> = Vec::new();
+        // (replica index, graceful, reason, cause, counts as a rolling-update failure)
+        let mut stops: Vec<(usize, bool, String, Option<u64>, bool)> = Vec::new();
         for (idx, r) in self.replicas.iter().enumerate() {
             if !matches!(r.state, ReplicaState::Running | ReplicaState::PendingMigration)
                 || unhealthy.iter().any(|(i, ..)| *i == idx)
@@ -202,9 +202,11 @@ impl DeploymentState {
                         r.id, g.gang_id
                     ),
                     Some(*seq),
+                    false,
                 ));
             }
         }
+        let mut counted_gangs: BTreeSet<String> = BTreeSet::new();
         for (idx, result, seq) in unhealthy {
             let r = &self.replicas[*idx];
             let what = if *result == HealthCheckResult::ActorCrashed { "crashed" } else { "failed its health check" };
@@ -216,11 +218,21 @@ impl DeploymentState {
                 ),
                 _ => (true, format!("replica {} {what}: stopping it; a replacement will be started", r.id), Some(*seq)),
             };
-            stops.push((*idx, graceful, reason, cause));
+            // Count once per failed gang, like start-up failures; healthy siblings never count.
+            let counts = r.gang_context.as_ref().is_none_or(|g| counted_gangs.insert(g.gang_id.clone()));
+            stops.push((*idx, graceful, reason, cause, counts));
         }
-        for (idx, graceful, reason, cause) in stops {
+        for (idx, graceful, reason, cause, counts) in stops {
+            let at_target = self.replicas[idx].version == self.target_version;
             self.stop_replica(idx, graceful, reason, cause, cx);
-            self.fire(Internal::HealthCheckFailed, Some(health_message()), cx);
+            // `_stop_replica_mark_unhealthy_if_target_version`: only the target version's failures make the
+            // deployment UNHEALTHY, and during a rolling update they use up its start-up failure budget.
+            if at_target {
+                if self.rolling_update && counts {
+                    self.record_rolling_update_health_failure(cx);
+                }
+                self.fire(Internal::HealthCheckFailed, Some(health_message()), cx);
+            }
         }
     }
 

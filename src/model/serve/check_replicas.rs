@@ -28,6 +28,7 @@ impl DeploymentState {
     pub(super) fn check_and_update_replicas(&mut self, grid: &TickGrid, cx: &mut Ctx) {
         self.check_health(grid, cx);
         self.check_startup_replicas(ReplicaState::Starting, cx);
+        self.check_updating_replicas(cx);
         self.check_recovering_replicas(cx);
         self.warn_slow_startup(cx);
         self.check_stopping_replicas(cx);
@@ -266,8 +267,11 @@ impl DeploymentState {
             );
             self.reclaim_check = true;
         }
+        let version = cx.gcs.actors[&id].version;
         let r = &mut self.replicas[idx];
         r.gang_context = ctx.clone();
+        // Its version is what the actor reports (until now it carried the target version, as in Ray).
+        r.version = version;
         r.health = HealthState::starting_at(SimTime(now.0 + 1));
         r.startup = ReplicaStartupStatus::Succeeded;
         let gang =

@@ -8,6 +8,7 @@ use crate::model::serve::behaviour::LeakDetection;
 use crate::model::serve::ctx::Ctx;
 use crate::model::serve::deployment_state::DeploymentState;
 use crate::model::serve::health::TickGrid;
+use crate::model::serve::migration;
 use crate::model::serve::replica::ReplicaState;
 use crate::model::serve::scheduler::{self, GangReservationResult};
 use crate::model::serve::status::{ApplicationStatus, derive_app_status};
@@ -68,7 +69,12 @@ impl ServeController {
         for d in self.deployments.iter_mut().filter(|d| !d.quiet) {
             d.check_curr_status(cx);
         }
-        // STEP 3: Drain nodes — not modelled: no node drains here.
+        // STEP 3: Drain nodes (Serve's own node compaction, RAY_SERVE_USE_PACK_SCHEDULING_STRATEGY, is off by
+        // default and not modelled).
+        let draining = migration::draining_nodes(cx);
+        for d in self.deployments.iter_mut().filter(|d| !d.quiet) {
+            d.migrate_replicas_on_draining_nodes(&draining, cx);
+        }
         // STEP 3: Reserve gang placement groups
         let reservations = self.reserve_gang_placement_groups(cx);
         // STEP 4: Scale replicas

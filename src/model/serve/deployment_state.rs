@@ -2,73 +2,18 @@
 //! replicas (one table with a state per replica, where Ray keeps a `ReplicaStateContainer` of lists by state; the
 //! order within a state is the same), the failure counter, status, and gang reservations. The steps that act on
 //! it are in `check_replicas.rs`, `check_health.rs`, `scale.rs`, `deployment_status.rs` and `transitions.rs`.
-use crate::model::placement::PlacementStrategy;
-use crate::model::resources::Resources;
 use crate::model::serve::health::HealthState;
 use crate::model::serve::replica::{GangContext, ReplicaStartupStatus, ReplicaState};
 use crate::model::serve::status::{DeploymentStatus, DeploymentStatusTrigger};
-use crate::model::time::{SimDuration, SimTime};
+use crate::model::serve::version::{DeploymentVersion, VersionId};
+use crate::model::time::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// MAX_PER_REPLICA_RETRY_COUNT.
 pub const MAX_PER_REPLICA_RETRY_COUNT: u32 = 3;
 /// GANG_PG_NAME_PREFIX.
 pub const GANG_PG_NAME_PREFIX: &str = "SERVE_GANG::";
-/// The prefix of replica actor names (and of per-replica placement-group names).
-pub const SERVE_REPLICA_NAME_PREFIX: &str = "SERVE_REPLICA::";
-
-/// A replica actor's name, `SERVE_REPLICA::<app>#<deployment>#<id>` (namespace `serve`), which is also the name of
-/// its per-replica placement group.
-pub fn replica_actor_name(app: &str, deployment: &str, replica_id: &str) -> String {
-    format!("{SERVE_REPLICA_NAME_PREFIX}{app}#{deployment}#{replica_id}")
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct GangConfig {
-    pub gang_size: u32,
-    pub strategy: PlacementStrategy,
-}
-
-/// A deployment's config, as checkpointed by the controller.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DeploymentConfig {
-    pub app: String,
-    pub name: String,
-    pub actor_resources: Resources,
-    /// `placement_group_bundles`: the per-replica bundle template.
-    pub bundles: Option<Vec<Resources>>,
-    pub bundle_label_selectors: Option<Vec<BTreeMap<String, String>>>,
-    pub pg_strategy: PlacementStrategy,
-    pub gang: Option<GangConfig>,
-    pub max_constructor_retry_count: u32,
-    pub health_check_period: SimDuration,
-    pub health_check_timeout: SimDuration,
-    pub graceful_shutdown_timeout: SimDuration,
-    pub graceful_shutdown_wait_loop: SimDuration,
-}
-
-impl DeploymentConfig {
-    /// The label selector of bundle `i` of the per-replica template: one selector applies to every bundle (as
-    /// Serve does), otherwise one per bundle.
-    pub fn bundle_selector(&self, i: usize) -> BTreeMap<String, String> {
-        match self.bundle_label_selectors.as_deref() {
-            Some([one]) => one.clone(),
-            Some(all) => all.get(i).cloned().unwrap_or_default(),
-            None => BTreeMap::new(),
-        }
-    }
-    pub fn bundles_per_replica(&self) -> usize {
-        self.bundles.as_ref().map_or(1, |b| b.len().max(1))
-    }
-    pub fn label(&self) -> String {
-        format!("Deployment(name='{}', app='{}')", self.name, self.app)
-    }
-    /// A replica actor's name, `SERVE_REPLICA::<app>#<deployment>#<id>`, which is also the name of its
-    /// per-replica placement group.
-    pub fn replica_actor_name(&self, replica_id: &str) -> String {
-        replica_actor_name(&self.app, &self.name, replica_id)
-    }
-}
+pub use crate::model::serve::config::{DeploymentConfig, GangConfig, SERVE_REPLICA_NAME_PREFIX, replica_actor_name};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct StopState {
@@ -84,6 +29,11 @@ pub struct DeploymentReplica {
     pub id: String,
     pub state: ReplicaState,
     pub startup: ReplicaStartupStatus,
+    /// Its entry in the deployment's version table (for a RECOVERING replica: the target version until it answers,
+    /// as in Ray).
+    pub version: VersionId,
+    /// UPDATING: when its `reconfigure()` call returns.
+    pub reconfigure_done_at: Option<SimTime>,
     /// Known from creation for new gang members; for RECOVERING ones only once their metadata returns.
     pub gang_context: Option<GangContext>,
     pub created_at: SimTime,
@@ -112,9 +62,20 @@ pub struct GangReservation {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeploymentState {
+    /// The target config (`versions[target_version].config`, plus the lightweight options).
     pub config: DeploymentConfig,
     pub target: u32,
     pub deleting: bool,
+    /// Every version deployed so far, oldest first (part of the checkpoint: the target state's version and what the
+    /// replica actors report).
+    pub versions: Vec<DeploymentVersion>,
+    pub target_version: VersionId,
+    /// Ray's `DeploymentTargetState.rolling_update`: this deploy replaces replicas of an older version
+    /// (`RAY_SERVE_STOP_FAILED_ROLLING_UPDATES`, on by default). Checkpointed.
+    pub rolling_update: bool,
+    /// `rolling_update_failed`: the new version's replicas reached the start-up failure threshold during a rolling
+    /// update; the update is stopped and the old replicas keep serving until a new deploy. Checkpointed.
+    pub rolling_update_failed: bool,
     // --- lost when the controller crashes ---
     pub replicas: Vec<DeploymentReplica>,
     pub status: DeploymentStatus,
@@ -146,10 +107,15 @@ pub struct DeploymentState {
 
 impl DeploymentState {
     pub fn new(config: DeploymentConfig, target: u32, now: SimTime) -> DeploymentState {
+        let versions = vec![DeploymentVersion { label: config.code_version.clone(), config: config.clone() }];
         DeploymentState {
             config,
             target,
             deleting: false,
+            versions,
+            target_version: 0,
+            rolling_update: false,
+            rolling_update_failed: false,
             replicas: Vec::new(),
             status: DeploymentStatus::Updating,
             trigger: DeploymentStatusTrigger::ConfigUpdateStarted,
@@ -173,6 +139,10 @@ impl DeploymentState {
     pub fn recovered_from_checkpoint(&self, now: SimTime) -> DeploymentState {
         let mut d = DeploymentState::new(self.config.clone(), self.target, now);
         d.deleting = self.deleting;
+        d.versions = self.versions.clone();
+        d.target_version = self.target_version;
+        d.rolling_update = self.rolling_update;
+        d.rolling_update_failed = self.rolling_update_failed;
         if self.deleting {
             d.trigger = DeploymentStatusTrigger::Deleting;
         }
@@ -184,18 +154,15 @@ impl DeploymentState {
         self.replicas.iter().filter(|r| states.contains(&r.state)).count() as u32
     }
 
-    /// Ray's `_num_replicas_to_start` ignoring surge: target minus STARTING, UPDATING, RUNNING, RECOVERING.
+    /// Ray's `_num_replicas_to_start`: the surge allowance during a surge rollout, else the missing replicas;
+    /// none after a terminal failure.
     pub fn num_replicas_to_start(&self) -> u32 {
         if self.terminally_failed() {
             return 0;
         }
-        let current = self.count(&[
-            ReplicaState::Starting,
-            ReplicaState::Updating,
-            ReplicaState::Running,
-            ReplicaState::Recovering,
-        ]);
-        self.target.saturating_sub(current)
+        let n =
+            if self.surge_rollout_in_progress() { self.surge_replicas_to_start() } else { self.target_replica_delta() };
+        n.max(0) as u32
     }
 
     /// `_failed_to_start_threshold` = min(max_constructor_retry_count, target × 3).
@@ -203,9 +170,41 @@ impl DeploymentState {
         self.config.max_constructor_retry_count.min(self.target.saturating_mul(MAX_PER_REPLICA_RETRY_COUNT))
     }
 
-    /// `_terminally_failed`: past the threshold with no target-version replica ever RUNNING since the deploy.
+    /// `_replica_startup_failing`: the start-up failures reached the threshold.
+    pub fn replica_startup_failing(&self) -> bool {
+        self.target > 0 && self.failure_count >= self.failure_threshold()
+    }
+
+    /// `_terminally_failed`: a failed rolling update, or past the threshold with no target-version replica RUNNING
+    /// since the deploy (during a rolling update, even if some did: Ray stops replacing old replicas in the same tick
+    /// that reaches the threshold).
     pub fn terminally_failed(&self) -> bool {
-        self.target > 0 && self.failure_count >= self.failure_threshold() && !self.replica_has_started
+        self.rolling_update_failed
+            || ((!self.replica_has_started || self.rolling_update) && self.replica_startup_failing())
+    }
+
+    /// The target version's entry.
+    pub fn target_version(&self) -> &DeploymentVersion {
+        &self.versions[self.target_version as usize]
+    }
+
+    /// The version of replica `idx`.
+    pub fn version_of(&self, idx: usize) -> &DeploymentVersion {
+        &self.versions[self.replicas[idx].version as usize]
+    }
+
+    /// Replica `idx` is not at the target version and must be restarted to get there.
+    pub fn needs_restart(&self, idx: usize) -> bool {
+        let v = self.replicas[idx].version;
+        v != self.target_version && self.versions[v as usize].requires_actor_restart(self.target_version())
+    }
+
+    /// Count replicas in `states` at the target version (`Some(true)`), at another (`Some(false)`), or any.
+    pub fn count_version(&self, states: &[ReplicaState], at_target: bool) -> u32 {
+        self.replicas
+            .iter()
+            .filter(|r| states.contains(&r.state) && (r.version == self.target_version) == at_target)
+            .count() as u32
     }
 
     pub fn index_of(&self, id: &str) -> Option<usize> {

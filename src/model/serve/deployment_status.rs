@@ -14,11 +14,23 @@ impl DeploymentState {
         if self.deleting {
             return;
         }
-        let running = self.count(&[ReplicaState::Running]);
-        if running > 0 {
-            self.replica_has_started = true;
+        // Once a rolling update fails it stays failed (across controller restarts) until a new deploy.
+        self.mark_rolling_update_failed_if_needed(cx);
+        if self.rolling_update_failed {
+            let msg = self.rolling_update_failed_message();
+            if self.status != DeploymentStatus::DeployFailed {
+                self.fire(Internal::RollingUpdateFailed, Some(msg), cx);
+            } else if self.message != msg {
+                self.message = msg;
+                self.emit_status(Some(self.status), "the rolling update failed".to_string(), cx);
+            }
+            return;
         }
-        if self.target > 0 && self.failure_count >= self.failure_threshold() && running == 0 {
+        let running = self.count(&[ReplicaState::Running]);
+        let running_at_target = self.count_version(&[ReplicaState::Running], true);
+        if running_at_target > 0 {
+            self.replica_has_started = true;
+        } else if self.replica_startup_failing() {
             let msg = format!(
                 "The deployment failed to start {} times in a row. This may be due to a problem with its constructor or initial health check failing. See controller logs for details.",
                 self.failure_count
@@ -32,14 +44,52 @@ impl DeploymentState {
             ReplicaState::Recovering,
             ReplicaState::Stopping,
         ]);
-        if transitioning == 0 && running == self.target && self.fire(Internal::Healthy, Some(String::new()), cx) {
+        if transitioning == 0
+            && running_at_target == self.target
+            && running_at_target == running
+            && self.fire(Internal::Healthy, Some(String::new()), cx)
+        {
             self.failure_count = 0;
+            // The rolling update converged; later failures follow the steady-state rules again.
+            self.rolling_update = false;
         }
+    }
+
+    /// `_mark_rolling_update_failed_if_needed`: a rolling update whose new version reached the failure threshold
+    /// is stopped for good (checkpointed) until the next deploy.
+    pub(super) fn mark_rolling_update_failed_if_needed(&mut self, cx: &mut Ctx) {
+        if self.rolling_update && self.replica_startup_failing() && !self.rolling_update_failed {
+            self.rolling_update_failed = true;
+            cx.changed = true;
+        }
+    }
+
+    /// `_rolling_update_failed_message`, with Ray's two wordings (after a controller restart the counter starts
+    /// from zero but the checkpoint remembers the failure).
+    fn rolling_update_failed_message(&self) -> String {
+        if self.failure_count > 0 {
+            format!(
+                "The deployment failed to start {} times in a row during a rolling update. This may be due to a problem with its constructor, initial health check or health checks failing. The update is stopped and replicas of the previous version keep running until a new deploy. See controller logs for details.",
+                self.failure_count
+            )
+        } else {
+            "The rolling update of this deployment failed before the controller restarted: replicas of the new version repeatedly failed to start. The update is stopped and replicas of the previous version keep running until a new deploy.".to_string()
+        }
+    }
+
+    /// A target-version replica failed its health check during a rolling update: it uses up one start-up failure
+    /// (`_record_replica_failure`).
+    pub(super) fn record_rolling_update_health_failure(&mut self, cx: &mut Ctx) {
+        if self.target == 0 {
+            return;
+        }
+        self.failure_count += 1;
+        self.mark_rolling_update_failed_if_needed(cx);
     }
 
     /// The status message after a start-up failure (Ray's wording), linked to the failure that wrote it.
     pub(super) fn set_failure_message(&mut self, error: &str, cause: Option<u64>, cx: &mut Ctx) {
-        let retry = if !self.replica_has_started {
+        let retry = if !self.replica_has_started || self.rolling_update {
             format!("Retrying {} more time(s).", self.failure_threshold().saturating_sub(self.failure_count))
         } else {
             "Retrying.".to_string()
@@ -71,6 +121,12 @@ impl DeploymentState {
                 format!("{} start-up failures reached the threshold {}", self.failure_count, self.failure_threshold())
             }
             Internal::Delete => "the application is being deleted".to_string(),
+            Internal::RollingUpdateFailed => format!(
+                "the rolling update to {} failed: {} start-up failures of the new version reached the threshold {}; the update is stopped and the old replicas keep serving",
+                self.target_version().label,
+                self.failure_count,
+                self.failure_threshold()
+            ),
             Internal::ConfigUpdate => "a new config was deployed".to_string(),
             Internal::ManuallyIncreaseNumReplicas | Internal::ManuallyDecreaseNumReplicas => {
                 format!("num_replicas set to {}", self.target)

@@ -4,6 +4,9 @@
 //! |---|---|
 //! | `controller.rs` | `DeploymentStateManager` (`deployment_state.py`): `update`, `_reserve_gang_placement_groups` |
 //! | `deployment_state.rs` | `DeploymentState`, `DeploymentReplica`, `GangReservation` (the data) |
+//! | `config.rs`, `version.rs` | `DeploymentConfig` (`config.py`); `DeploymentVersion` (`version.py`): what restarts, what reconfigures |
+//! | `rollout.rs` | `deploy`, rolling updates: `_check_and_stop_outdated_version_replicas`, `_rollout_size`, the surge rollout |
+//! | `migration.rs` | STEP 3, node draining: `migrate_replicas_on_draining_nodes`, `_choose_pending_migration_gangs_to_stop` |
 //! | `check_replicas.rs` | `check_and_update_replicas`, `_check_startup_replicas`, `_reclaim_empty_gang_placement_groups` |
 //! | `check_health.rs` | the health pass, `_forcefully_stop_gang_replicas` (RESTART_GANG) |
 //! | `scale.rs` | `scale_deployment_replicas`, `_add_upscale_gang_replicas`, `stop_replicas` |
@@ -20,15 +23,19 @@ pub mod behaviour;
 pub mod calls;
 pub mod check_health;
 pub mod check_replicas;
+pub mod config;
 pub mod controller;
 pub mod ctx;
 pub mod deployment_state;
 pub mod deployment_status;
 pub mod health;
+pub mod migration;
 pub mod recovery;
 pub mod replica;
+pub mod rollout;
 pub mod scale;
 pub mod scheduler;
 pub mod status;
 pub mod transitions;
+pub mod version;
 pub mod wakeups;

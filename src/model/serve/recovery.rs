@@ -75,6 +75,8 @@ impl ServeController {
                     id: id.clone(),
                     state: ReplicaState::Recovering,
                     startup: ReplicaStartupStatus::PendingInitialization,
+                    version: d.target_version,
+                    reconfigure_done_at: None,
                     gang_context: None,
                     created_at: now,
                     since: now,

@@ -19,24 +19,33 @@ impl DeploymentState {
         reservation: Option<GangReservationResult>,
         cx: &mut Ctx,
     ) -> Option<u32> {
-        let current = self.count(&[
-            ReplicaState::Starting,
-            ReplicaState::Updating,
-            ReplicaState::Running,
-            ReplicaState::Recovering,
-        ]);
-        if current > self.target {
-            return Some(current - self.target);
+        // Plan starts and stops from one snapshot during a surge rollout (old replicas are picked explicitly,
+        // because a general downscale could stop new ones); otherwise replace outdated replicas batch by batch.
+        let surge = self.surge_rollout_in_progress();
+        let delta = if surge {
+            let to_start = self.surge_replicas_to_start();
+            let picked = self.surge_replicas_to_stop();
+            self.stop_old_replicas(picked, cx);
+            to_start
+        } else {
+            self.check_and_stop_outdated_version_replicas(cx);
+            self.target_replica_delta()
+        };
+        if delta < 0 {
+            return Some((-delta) as u32);
+        }
+        if delta == 0 || self.terminally_failed() {
+            return None;
         }
         match (self.config.gang.clone(), reservation) {
-            (Some(_), None) => {} // skipped this loop (nothing to start, or a member still STOPPING)
+            (Some(_), None) => {} // skipped this loop (a member still STOPPING)
             (Some(_), Some(Err(e))) => self.gang_reservation_failed(&e, cx),
             (Some(gang), Some(Ok(gangs))) => {
                 for reserved in gangs {
                     self.add_upscale_gang_replicas(&gang, reserved, cx);
                 }
             }
-            (None, _) => self.add_upscale_replicas(cx),
+            (None, _) => self.add_upscale_replicas(delta as u32, cx),
         }
         None
     }
@@ -53,6 +62,7 @@ impl DeploymentState {
         );
         if self.target > 0 {
             self.failure_count += 1;
+            self.mark_rolling_update_failed_if_needed(cx);
             self.set_failure_message(
                 &format!("Gang scheduling failed: {error} See Serve controller logs for more details."),
                 Some(seq),
@@ -111,8 +121,8 @@ impl DeploymentState {
 
     /// Non-gang upscale: one replica per missing one, each with its own PG when `placement_group_bundles` is
     /// set, else an actor with Serve's default scheduling.
-    fn add_upscale_replicas(&mut self, cx: &mut Ctx) {
-        for _ in 0..self.num_replicas_to_start() {
+    fn add_upscale_replicas(&mut self, to_add: u32, cx: &mut Ctx) {
+        for _ in 0..to_add {
             let id = ids::replica_id(cx.rng);
             let placement = match &self.config.bundles {
                 Some(template) => {

@@ -36,6 +36,8 @@ pub enum DeploymentStatusInternalTrigger {
     ManuallyIncreaseNumReplicas,
     ManuallyDecreaseNumReplicas,
     ReplicaStartupFailed,
+    /// A rolling update reached the start-up failure threshold (`ROLLING_UPDATE_FAILED`).
+    RollingUpdateFailed,
     HealthCheckFailed,
     Delete,
 }
@@ -113,6 +115,8 @@ pub fn handle_transition(
     }
     let next = match (status, event) {
         (_, E::ConfigUpdate) => (S::Updating, T::ConfigUpdateStarted),
+        // A stopped rolling update is a deployment failure whatever the current status.
+        (_, E::RollingUpdateFailed) => (S::DeployFailed, T::ReplicaStartupFailed),
         (S::Updating, E::Healthy) => (S::Healthy, T::ConfigUpdateCompleted),
         (S::Upscaling, E::Healthy) => (S::Healthy, T::UpscaleCompleted),
         (S::Downscaling, E::Healthy) => (S::Healthy, T::DownscaleCompleted),

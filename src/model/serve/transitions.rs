@@ -38,6 +38,8 @@ impl DeploymentState {
             init_done_at: None,
             init_fails: false,
             gang_context: gang_context.clone(),
+            version: self.target_version,
+            reconfigure_done_at: None,
             failing_health_checks: None,
             exit_at: None,
             fault_cause: None,
@@ -46,6 +48,8 @@ impl DeploymentState {
             id: id.clone(),
             state: ReplicaState::Starting,
             startup: ReplicaStartupStatus::PendingAllocation,
+            version: self.target_version,
+            reconfigure_done_at: None,
             gang_context: gang_context.clone(),
             created_at: now,
             since: now,
@@ -137,6 +141,7 @@ impl DeploymentState {
     pub(super) fn record_replica_startup_failure(&mut self, id: &str, error: &str, counts: bool, cx: &mut Ctx) -> u64 {
         if counts && self.target > 0 {
             self.failure_count += 1;
+            self.mark_rolling_update_failed_if_needed(cx);
         }
         let seq = cx.log.push(
             EventKind::StartupFailure {

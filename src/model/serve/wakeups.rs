@@ -61,7 +61,7 @@ impl ServeController {
             let fault_gen = gcs.fault_gen(&d.config.app, &d.config.name);
             for r in &d.replicas {
                 // A RUNNING replica with a healthy actor and no check under way or failed has no timer.
-                if matches!(r.state, ReplicaState::Running | ReplicaState::PendingMigration)
+                if r.state == ReplicaState::Running
                     && r.actor_ok == Some(fault_gen)
                     && r.health.consecutive_failures == 0
                     && r.health.in_flight.is_none()
@@ -82,7 +82,12 @@ impl ServeController {
         let mut at = |x: SimTime| t = Some(t.map_or(x, |y| y.min(x)));
         let actor = gcs.actors.get(&r.id);
         match r.state {
-            ReplicaState::Starting | ReplicaState::Updating => {
+            ReplicaState::Updating => {
+                if let Some(done) = r.reconfigure_done_at {
+                    at(done);
+                }
+            }
+            ReplicaState::Starting => {
                 if let Some(done) = actor.and_then(|a| a.init_done_at) {
                     at(done);
                 }
@@ -101,6 +106,15 @@ impl ServeController {
                 at(SimTime(r.since.plus(timing.slow_startup_warning).0 + 1));
             }
             ReplicaState::Running | ReplicaState::PendingMigration => {
+                // A migrating replica stops once its node's drain deadline is within the graceful-shutdown timeout.
+                if r.state == ReplicaState::PendingMigration
+                    && let Some(deadline) = actor
+                        .and_then(|a| a.node)
+                        .and_then(|n| gcs.cluster.nodes[n].draining.as_ref())
+                        .and_then(|dr| dr.deadline)
+                {
+                    at(SimTime(deadline.0.saturating_sub(d.config.graceful_shutdown_timeout.0)));
+                }
                 let faulty = actor.is_none_or(|a| !a.alive || a.failing_health_checks.is_some());
                 match (r.health.in_flight, actor) {
                     // A check on an actor whose node died unnoticed hangs until it times out (or the node is
