@@ -53,7 +53,20 @@ impl SplitMix {
 /// The benchmark workload: `units` × (100 nodes, 1,000 replicas), run for `until_s`, with a fault every 30 s if
 /// `faults`: kill a random replica, fail a random replica's health checks (3 times: a gang restart), kill a node and
 /// add a fresh one 10 s later, and every tenth fault kill the controller.
-fn workload(units: usize, until_s: f64, faults: bool) -> Scenario {
+/// What happens during a benchmark hour.
+#[derive(Clone, Copy, PartialEq)]
+enum Load {
+    Steady,
+    /// A fault every 30 s (replica kills, health-check failures, node deaths, controller restarts).
+    Faults,
+    /// Every 60 s a new version of one deployment (a rolling update, whole gangs per batch).
+    Upgrade,
+    /// Every 30 s a node drains (preemption, 20 s deadline) and a replacement node joins 25 s later.
+    Drain,
+}
+
+fn workload(units: usize, until_s: f64, load: Load) -> Scenario {
+    let faults = load == Load::Faults;
     let nodes: Vec<Value> = (1..=units * NODES_PER_UNIT)
         .map(|i| json!({ "id": format!("w{i:05}"), "resources": { "CPU": 16, "GPU": 4 } }))
         .collect();
@@ -109,10 +122,45 @@ fn workload(units: usize, until_s: f64, faults: bool) -> Scenario {
             t += 30.0;
         }
     }
+    let mut rng = SplitMix(0x7570_6772 + units as u64);
+    if load == Load::Upgrade {
+        let mut t = 30.0;
+        let mut k = 1;
+        while t < until_s {
+            k += 1;
+            let app = format!("app{:02}", rng.below(units));
+            let (dep, ..) = DEPLOYMENTS[rng.below(DEPLOYMENTS.len())];
+            actions.push(json!({ "at_s": t, "do": "deploy_version",
+                "deployment": { "app": app, "deployment": dep }, "version": format!("v{k}") }));
+            t += 60.0;
+        }
+    }
+    if load == Load::Drain {
+        let mut alive: Vec<String> = (1..=units * NODES_PER_UNIT).map(|i| format!("w{i:05}")).collect();
+        let mut t = 30.0;
+        let mut added = 0;
+        while t < until_s {
+            let node = alive.swap_remove(rng.below(alive.len()));
+            actions.push(json!({ "at_s": t, "do": "drain_node", "node": node, "deadline_s": 20 }));
+            if t + 25.0 <= until_s {
+                added += 1;
+                let id = format!("d{added:05}");
+                actions.push(json!({ "at_s": t + 25.0, "do": "add_node",
+                    "node": { "id": id, "resources": { "CPU": 16, "GPU": 4 } } }));
+                alive.push(id);
+            }
+            t += 30.0;
+        }
+    }
+    let what = match load {
+        Load::Steady => "",
+        Load::Faults => ", a fault every 30 s",
+        Load::Upgrade => ", a new version every 60 s",
+        Load::Drain => ", a node drained every 30 s",
+    };
     let text = json!({
         "format": "gangplank.scenario/v1",
-        "name": format!("bench: {} nodes, {} replicas{}", units * NODES_PER_UNIT, units * REPLICAS_PER_UNIT,
-            if faults { ", a fault every 30 s" } else { "" }),
+        "name": format!("bench: {} nodes, {} replicas{what}", units * NODES_PER_UNIT, units * REPLICAS_PER_UNIT),
         "seed": 2026,
         "until_s": until_s,
         "cluster": { "head": { "resources": { "CPU": 0 } }, "nodes": nodes },
@@ -134,7 +182,7 @@ fn peak_rss_kib() -> Option<u64> {
 }
 
 /// The cases a throughput / scaling run consists of: name -> (units, faults, invariant checker).
-fn case(name: &str) -> Option<(usize, bool, CheckerMode)> {
+fn case(name: &str) -> Option<(usize, Load, CheckerMode)> {
     let (size, rest) = name.split_once('-')?;
     let units = match size {
         "1x" => 1,
@@ -149,8 +197,10 @@ fn case(name: &str) -> Option<(usize, bool, CheckerMode)> {
         None => (rest, None),
     };
     let faults = match faults {
-        "faults" => true,
-        "steady" => false,
+        "faults" => Load::Faults,
+        "steady" => Load::Steady,
+        "upgrade" => Load::Upgrade,
+        "drain" => Load::Drain,
         _ => return None,
     };
     let checker = match rest {
@@ -183,7 +233,8 @@ fn run_one(name: &str) -> ExitCode {
         "case": name,
         "nodes": units * NODES_PER_UNIT,
         "replicas": units * REPLICAS_PER_UNIT,
-        "faults": faults,
+        "faults": faults == Load::Faults,
+        "load": match faults { Load::Steady => "steady", Load::Faults => "faults", Load::Upgrade => "upgrade", Load::Drain => "drain" },
         "actions": s.actions.len(),
         "invariant_checks": checker != CheckerMode::Off,
         "checker": match checker {
@@ -250,7 +301,7 @@ fn throughput_row(v: &Value) {
 }
 
 fn seek(points: usize) -> Vec<Value> {
-    let s = workload(1, 600.0, true);
+    let s = workload(1, 600.0, Load::Faults);
     let mut rng = SplitMix(42);
     let mut out = Vec::new();
     for _ in 0..points {
@@ -311,7 +362,7 @@ fn main() -> ExitCode {
         "ticks",
         "peak MiB"
     );
-    let mut cases = vec!["1x-steady", "1x-faults", "10x-steady", "10x-faults"];
+    let mut cases = vec!["1x-steady", "1x-faults", "10x-steady", "10x-faults", "10x-upgrade", "10x-drain"];
     if quick {
         cases = vec!["1x-steady", "1x-faults"];
     }

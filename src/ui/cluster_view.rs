@@ -242,6 +242,8 @@ pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
         graceful_stop,
         position: _,
         since,
+        version,
+        outdated,
     } = a;
     *id == b.id
         && *state == b.state
@@ -256,6 +258,8 @@ pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
         && *app == b.app
         && *deployment == b.deployment
         && *gang_context == b.gang_context
+        && *version == b.version
+        && *outdated == b.outdated
 }
 
 /// The cluster-wide view state cut down to one node card.
@@ -742,6 +746,8 @@ mod tests {
             graceful_stop: None,
             position: 0,
             since: Default::default(),
+            version: "v1".into(),
+            outdated: false,
         }
     }
 

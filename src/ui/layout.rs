@@ -274,6 +274,7 @@ mod tests {
             reserved: Resources::new(),
             used: Resources::new(),
             labels: Default::default(),
+            draining: None,
         }
     }
 
@@ -293,6 +294,8 @@ mod tests {
             graceful_stop: None,
             position: 0,
             since: Default::default(),
+            version: "v1".into(),
+            outdated: false,
         }
     }
 

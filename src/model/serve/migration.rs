@@ -38,8 +38,23 @@ impl DeploymentState {
         if draining.is_empty() && self.count(&[S::PendingMigration]) == 0 {
             return;
         }
-        let node_of: Vec<Option<String>> = self.replicas.iter().map(|r| cx.node_of(&r.id)).collect();
-        let on_draining = |i: usize| node_of[i].as_ref().is_some_and(|n| draining.contains_key(n));
+        // Each replica's node index, once (a draining node is looked up by index below).
+        let node_idx: Vec<Option<usize>> =
+            self.replicas.iter().map(|r| cx.gcs.actors.get(&r.id).and_then(|a| a.node)).collect();
+        let mut deadline_at: Vec<Option<SimTime>> = vec![None; cx.gcs.cluster.nodes.len()];
+        for (n, t) in draining {
+            if let Some(i) = cx.gcs.cluster.index_of(n) {
+                deadline_at[i] = Some(*t);
+            }
+        }
+        let node_deadline = |i: usize| node_idx[i].and_then(|n| deadline_at[n]);
+        let on_draining = |i: usize| node_deadline(i).is_some();
+        // Fast path (not in Ray, same outcome): nothing of this deployment on a draining node and nothing migrating.
+        if !(0..self.replicas.len()).any(|i| self.replicas[i].state == S::PendingMigration || on_draining(i)) {
+            return;
+        }
+        let node_ids: Vec<String> = cx.gcs.cluster.nodes.iter().map(|n| n.id.clone()).collect();
+        let node_name = |i: usize| node_idx[i].map(|n| node_ids[n].clone());
         let gang_of = |d: &DeploymentState, i: usize| d.replicas[i].gang_context.as_ref().map(|g| g.gang_id.clone());
 
         // Back to RUNNING: PENDING_MIGRATION replicas no longer on a draining node (for a gang: no member is).
@@ -86,8 +101,10 @@ impl DeploymentState {
                 let key = gang_of(self, i).unwrap_or_else(|| self.replicas[i].id.clone());
                 let entry = moved.entry(key).or_default();
                 entry.0.push(self.replicas[i].id.clone());
-                if let Some(n) = node_of[i].as_ref().filter(|n| draining.contains_key(*n)) {
-                    entry.1.insert(n.clone());
+                if on_draining(i)
+                    && let Some(n) = node_name(i)
+                {
+                    entry.1.insert(n);
                 }
             } else {
                 stops.push(i);
@@ -157,14 +174,8 @@ impl DeploymentState {
                 None => groups.push((key, vec![i])),
             }
         }
-        let node_of: Vec<Option<String>> = self.replicas.iter().map(|r| cx.node_of(&r.id)).collect();
-        let deadline_of = |members: &[usize]| {
-            members
-                .iter()
-                .filter_map(|&i| node_of[i].as_ref().and_then(|n| draining.get(n)).copied())
-                .min()
-                .unwrap_or(SimTime(u64::MAX))
-        };
+        let deadline_of =
+            |members: &[usize]| members.iter().filter_map(|&i| node_deadline(i)).min().unwrap_or(SimTime(u64::MAX));
         let mut to_stop: Vec<(usize, String)> = Vec::new();
         let mut waiting: Vec<(SimTime, Vec<usize>)> = Vec::new();
         for (_, members) in groups {
@@ -195,7 +206,7 @@ impl DeploymentState {
         to_stop.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
         for (i, why) in to_stop {
             let id = self.replicas[i].id.clone();
-            let node = node_of[i].clone().unwrap_or_default();
+            let node = node_name(i).unwrap_or_default();
             self.stop_replica(i, true, format!("Stopping {id} on draining node {node}: {why}"), None, cx);
         }
     }
