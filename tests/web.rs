@@ -48,6 +48,7 @@ fn node(id: &str, total: f64, reserved: f64, alive: bool) -> NodeView {
         reserved: cpu(reserved),
         used: cpu(reserved),
         labels: BTreeMap::new(),
+        draining: None,
     }
 }
 
@@ -73,6 +74,8 @@ fn member(id: &str, rank: u32, state: ReplicaState, node: Option<&str>, pg: &str
         graceful_stop: None,
         position: 0,
         since: SimTime::ZERO,
+        version: "v1".into(),
+        outdated: false,
     }
 }
 
@@ -135,6 +138,13 @@ fn fixture() -> Snapshot {
             failure_threshold: 12,
             gang_restarts: 1,
             deleting: false,
+            version: "v1".into(),
+            pending_migration: 0,
+            outdated: 0,
+            rolling_update: false,
+            rolling_update_failed: false,
+            rollout_batch: 2,
+            max_surge_percent: 0,
         }],
         applications: vec![ApplicationView { name: "app".into(), status: ApplicationStatus::Deploying }],
         controller: ControllerView {
