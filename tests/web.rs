@@ -7,12 +7,14 @@ use gangplank::model::events::{Event, EventKind, TeardownCause};
 use gangplank::model::invariants::Violation;
 use gangplank::model::placement::{PlacementGroupState, PlacementStrategy};
 use gangplank::model::resources::Resources;
+use gangplank::model::scenario::ActionKind;
 use gangplank::model::serve::replica::{GangContext, ReplicaStartupStatus, ReplicaState};
 use gangplank::model::serve::status::{ApplicationStatus, DeploymentStatus, DeploymentStatusTrigger};
 use gangplank::model::snapshot::{
     ApplicationView, BundleView, ControllerView, DeploymentView, NodeView, PlacementGroupView, ReplicaView, Snapshot,
 };
 use gangplank::model::time::SimTime;
+use gangplank::ui::action_panel::{ActionPanel, ActionPanelProps};
 use gangplank::ui::event_log::LogCategory;
 use gangplank::ui::state::{Target, Teardown};
 use gangplank::ui::{ClusterView, ClusterViewProps, EventLog, EventLogProps, PendingTray, PendingTrayProps};
@@ -529,4 +531,180 @@ fn wasm_traces_are_byte_identical_to_native_ones() {
         let want = golden::expected(name).expect("every golden scenario has a hash");
         assert_eq!(golden::trace_hash(text), want, "{name}: the wasm trace differs from the native one");
     }
+}
+
+/// The fixture mid rolling update from v1 to v2 on a draining w1: rank 0 already runs v2, rank 1 is an outdated
+/// v1 replica PENDING_MIGRATION; w1 is preempted with its deadline at 24.8 s (12.3 s after the snapshot's 12.5 s).
+fn upgrade_and_drain_fixture() -> Snapshot {
+    use gangplank::model::cluster::{DrainReason, NodeDrain};
+    let mut s = fixture();
+    s.replicas[0].version = "v2".into();
+    s.replicas[1].version = "v1".into();
+    s.replicas[1].outdated = true;
+    s.replicas[1].state = ReplicaState::PendingMigration;
+    s.nodes[1].draining = Some(NodeDrain {
+        reason: DrainReason::Preemption,
+        message: "spot instance reclaimed".into(),
+        deadline: Some(SimTime::from_secs_f64(24.8)),
+        since: SimTime::from_secs_f64(10.0),
+    });
+    let d = &mut s.deployments[0];
+    d.version = "v2".into();
+    d.rolling_update = true;
+    d.outdated = 3;
+    d.pending_migration = 1;
+    d.running = 1;
+    d.rollout_batch = 2;
+    d.max_surge_percent = 25;
+    s
+}
+
+#[wasm_bindgen_test]
+async fn a_token_shows_its_version_and_an_outdated_one_looks_different() {
+    let root = new_root();
+    let props = cluster_props(upgrade_and_drain_fixture(), &[], Rc::default());
+    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let current = q(&root, "[data-replica=rank0aaa]");
+    assert_eq!(current.get_attribute("data-version").as_deref(), Some("v2"));
+    assert_eq!(text(&current, ".version-mark text"), "v2");
+    assert!(!current.class_list().contains("outdated"));
+    assert!(!q(&current, ".version-mark").class_list().contains("outdated"));
+    let old = q(&root, "[data-replica=rank1bbb]");
+    assert_eq!(text(&old, ".version-mark text"), "v1");
+    assert!(old.class_list().contains("outdated") && q(&old, ".version-mark").class_list().contains("outdated"));
+    assert!(old.get_attribute("aria-label").unwrap().contains("version v1 (outdated"));
+    // PENDING_MIGRATION has its own class and label.
+    assert!(old.class_list().contains("st-migrating"), "{}", old.class_name());
+    assert!(text(&old, ".state-label").starts_with("MIGR"));
+    // Before any new version, every replica is v1: no badge clutters the tokens.
+    let root2 = new_root();
+    yew::Renderer::<ClusterView>::with_root_and_props(root2.clone(), cluster_props(fixture(), &[], Rc::default()))
+        .render();
+    settle().await;
+    assert_eq!(q(&root2, "[data-replica=rank0aaa]").get_attribute("data-version").as_deref(), Some("v1"));
+    assert!(root2.query_selector(".version-mark").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_draining_node_card_says_draining_why_and_the_time_left() {
+    let root = new_root();
+    let props = cluster_props(upgrade_and_drain_fixture(), &[], Rc::default());
+    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let w1 = q(&root, "[data-node=w1]");
+    assert!(w1.class_list().contains("draining"), "{}", w1.class_name());
+    let badge = q(&w1, "[data-testid=drain-badge]");
+    assert_eq!(badge.get_attribute("data-reason").as_deref(), Some("DRAIN_NODE_REASON_PREEMPTION"));
+    assert_eq!(text(&badge, ".drain-word"), "DRAINING");
+    assert_eq!(text(&badge, ".drain-detail"), "preemption · killed in 12.3 s");
+    assert!(
+        q(&w1, ".node-header").get_attribute("aria-label").unwrap().contains("DRAINING (DRAIN_NODE_REASON_PREEMPTION")
+    );
+    // Nodes that do not drain say nothing of it.
+    assert!(root.query_selector("[data-node=head] [data-testid=drain-badge]").unwrap().is_none());
+
+    // No deadline; idle termination.
+    let mut s = upgrade_and_drain_fixture();
+    let d = s.nodes[1].draining.as_mut().unwrap();
+    d.deadline = None;
+    d.reason = gangplank::model::cluster::DrainReason::IdleTermination;
+    let root2 = new_root();
+    yew::Renderer::<ClusterView>::with_root_and_props(root2.clone(), cluster_props(s, &[], Rc::default())).render();
+    settle().await;
+    assert_eq!(text(&root2, "[data-node=w1] .drain-detail"), "idle termination · no deadline");
+}
+
+fn action_panel(target: Target, snapshot: Snapshot) -> (web_sys::Element, Rc<RefCell<Vec<ActionKind>>>) {
+    let injected = Rc::new(RefCell::new(Vec::new()));
+    let i = injected.clone();
+    let props = ActionPanelProps {
+        target,
+        snapshot: Rc::new(snapshot),
+        on_inject: Callback::from(move |k: ActionKind| i.borrow_mut().push(k)),
+        on_target: Callback::noop(),
+    };
+    let root = new_root();
+    yew::Renderer::<ActionPanel>::with_root_and_props(root.clone(), props).render();
+    (root, injected)
+}
+
+#[wasm_bindgen_test]
+async fn the_action_panel_offers_deploy_new_version_and_drain_node() {
+    // A deployment at v1: "Deploy new version v2" injects DeployVersion with only the version set.
+    let (root, injected) = action_panel(Target::Deployment { app: "app".into(), deployment: "G".into() }, fixture());
+    settle().await;
+    let deploy = q(&root, "button.act[data-testid=deploy-version]");
+    assert!(deploy.text_content().unwrap().contains("Deploy new version v2"));
+    assert!(text(&root, "[data-testid=target-version]").contains("target version v1"));
+    click(&deploy);
+    match injected.borrow().as_slice() {
+        [ActionKind::DeployVersion { deployment, version, num_replicas: None, user_config: None, .. }] => {
+            assert_eq!((deployment.app.as_str(), deployment.deployment.as_str()), ("app", "G"));
+            assert_eq!(version.as_deref(), Some("v2"));
+        }
+        other => panic!("expected one DeployVersion, got {other:?}"),
+    }
+
+    // A live worker node: "Drain node w1" injects a preemption with a 30 s deadline.
+    let (root, injected) = action_panel(Target::Node("w1".into()), fixture());
+    settle().await;
+    let drain = q(&root, "button.act[data-testid=drain-node]");
+    assert!(drain.text_content().unwrap().contains("Drain node w1"));
+    assert_eq!(drain.get_attribute("disabled"), None);
+    click(&drain);
+    assert_eq!(
+        *injected.borrow(),
+        vec![ActionKind::DrainNode {
+            deadline_s: Some(30.0),
+            node: "w1".into(),
+            reason: Some("DRAIN_NODE_REASON_PREEMPTION".into()),
+            reason_message: None,
+        }]
+    );
+
+    // The head node has no Drain button; a draining node's is disabled and it says it drains.
+    let (root, _) = action_panel(Target::Node("head".into()), fixture());
+    settle().await;
+    assert!(root.query_selector("[data-testid=drain-node]").unwrap().is_none());
+    let (root, injected) = action_panel(Target::Node("w1".into()), upgrade_and_drain_fixture());
+    settle().await;
+    let drain = q(&root, "button.act[data-testid=drain-node]");
+    assert!(drain.has_attribute("disabled"));
+    click(&drain);
+    assert!(injected.borrow().is_empty());
+    assert!(text(&root, ".target-desc").contains("DRAINING (preemption · killed in 12.3 s)"));
+}
+
+#[wasm_bindgen_test]
+fn next_version_labels() {
+    use gangplank::ui::action_panel::next_version_label;
+    assert_eq!(next_version_label("v1"), "v2");
+    assert_eq!(next_version_label("v9"), "v10");
+    assert_eq!(next_version_label("blue"), "blue-next");
+    assert_eq!(next_version_label("v1 #2"), "v2");
+    assert_eq!(next_version_label("v"), "v-next");
+}
+
+#[wasm_bindgen_test]
+async fn status_panel_shows_the_target_version_and_the_rolling_update() {
+    let root = new_root();
+    let snapshot = Rc::new(upgrade_and_drain_fixture());
+    let props = StatusPanelProps { snapshot: snapshot.clone(), highlight: Rc::default(), on_target: Callback::noop() };
+    yew::Renderer::<StatusPanel>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert_eq!(text(&root, "[data-testid=deployment-version]"), "v2");
+    assert_eq!(text(&root, "[data-testid=rollout]"), "rolling update to v2: 3 of 4 outdated, batch 2, surge 25 %");
+    assert!(text(&root, "[data-testid=pending-migration]").contains("1 PENDING_MIGRATION"));
+    assert!(root.query_selector("[data-testid=rollout-failed]").unwrap().is_none());
+
+    let mut failed = upgrade_and_drain_fixture();
+    failed.deployments[0].rolling_update = false;
+    failed.deployments[0].rolling_update_failed = true;
+    let root = new_root();
+    let props = StatusPanelProps { snapshot: Rc::new(failed), highlight: Rc::default(), on_target: Callback::noop() };
+    yew::Renderer::<StatusPanel>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert!(text(&root, "[data-testid=rollout-failed]").contains("rolling update to v2 failed"));
+    assert!(q(&root, "[data-deployment='app/G']").class_list().contains("rollout-failed"));
 }

@@ -31,6 +31,45 @@ pub fn free_node_id(snapshot: &Snapshot) -> String {
     (1..).map(|i| format!("w{i}")).find(|id| snapshot.nodes.iter().all(|n| &n.id != id)).unwrap_or_default()
 }
 
+/// The version label "Deploy new version" asks for after `target`: `v1` → `v2`; a label not of the form `vN`
+/// gets `-next` appended (`blue` → `blue-next`).
+pub fn next_version_label(target: &str) -> String {
+    // A label `v1 #2` is code version `v1` redeployed with other options: the next code version is `v2`.
+    let target = target.split(" #").next().unwrap_or(target);
+    match target.strip_prefix('v').and_then(|n| (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some(n)) {
+        Some(n) => match n.parse::<u64>() {
+            Ok(k) => format!("v{}", k.saturating_add(1)),
+            Err(_) => format!("{target}-next"),
+        },
+        None => format!("{target}-next"),
+    }
+}
+
+/// The `DeployVersion` action of "Deploy new version": only the version changes.
+pub fn deploy_next_version(dref: DeploymentRef, target: &str) -> ActionKind {
+    ActionKind::DeployVersion {
+        deployment: dref,
+        graceful_shutdown_timeout_s: None,
+        health_check_period_s: None,
+        max_surge_percent: None,
+        num_replicas: None,
+        ray_actor_options: None,
+        rolling_update_percentage: None,
+        user_config: None,
+        version: Some(next_version_label(target)),
+    }
+}
+
+/// The `DrainNode` action of "Drain node": a preemption with a 30 s deadline.
+pub fn drain_node_action(node: &str) -> ActionKind {
+    ActionKind::DrainNode {
+        deadline_s: Some(30.0),
+        node: node.to_string(),
+        reason: Some("DRAIN_NODE_REASON_PREEMPTION".to_string()),
+        reason_message: None,
+    }
+}
+
 fn action_button(
     label: String,
     testid: &'static str,
@@ -189,12 +228,16 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
             None => ("Node".to_string(), html! { <p>{ format!("There is no node {id}.") }</p> }),
             Some(n) => {
                 let can_kill = n.alive && !n.killed;
+                let drain = crate::ui::node_card::shown_drain(n);
+                let can_drain = can_kill && !n.is_head && n.draining.is_none();
                 let state = if !n.alive {
-                    "dead"
+                    "dead".to_string()
                 } else if n.killed {
-                    "killed, not yet declared dead"
+                    "killed, not yet declared dead".to_string()
+                } else if let Some(d) = drain {
+                    format!("alive, DRAINING ({})", crate::ui::node_card::drain_words(d, Some(snap.t)))
                 } else {
-                    "alive"
+                    "alive".to_string()
                 };
                 let body = html! {
                     <>
@@ -203,7 +246,13 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                         </p>
                         <div class="act-row">
                             { action_button(format!("Kill node {}", n.id), "kill-node", can_kill.then(|| ActionKind::KillNode { node: n.id.clone() }), inject) }
+                            if !n.is_head {
+                                { action_button(format!("Drain node {}", n.id), "drain-node", can_drain.then(|| drain_node_action(&n.id)), inject) }
+                            }
                         </div>
+                        if can_drain {
+                            <p class="quiet">{ "Drain: DrainNode with reason PREEMPTION and a 30 s deadline. The node takes nothing new; its replicas go PENDING_MIGRATION and move; at the deadline it is killed." }</p>
+                        }
                         if n.is_head { <p class="quiet">{ "Killing the head node kills the Serve controller with it." }</p> }
                         { add_node_form.clone() }
                     </>
@@ -241,6 +290,15 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                             }
                             { action_button(format!("Set num_replicas to {}", wanted.trim()), "set-replicas",
                                 n.filter(|_| multiple).map(|v| ActionKind::SetNumReplicas { deployment: dref.clone(), num_replicas: v }), inject) }
+                        </fieldset>
+                        <fieldset>
+                            <legend>{ "Version" }</legend>
+                            <p class="target-desc" data-testid="target-version">
+                                { format!("target version {}", d.version) }
+                                if d.rolling_update { { format!(" · rolling update: {} outdated", d.outdated) } }
+                            </p>
+                            { action_button(format!("Deploy new version {}", next_version_label(&d.version)), "deploy-version",
+                                (!d.deleting).then(|| deploy_next_version(dref.clone(), &d.version)), inject) }
                         </fieldset>
                         <div class="act-row">
                             { action_button("Fail next start-up".into(), "fail-startup-dep",
@@ -290,5 +348,32 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
             { body }
             <p class="quiet panel-note">{ "Each action is applied at the current simulated time." }</p>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_version_label_counts_up_vn_and_appends_next_otherwise() {
+        assert_eq!(next_version_label("v1"), "v2");
+        assert_eq!(next_version_label("v9"), "v10");
+        assert_eq!(next_version_label("blue"), "blue-next");
+        assert_eq!(next_version_label("v1 #2"), "v2");
+        assert_eq!(next_version_label("v"), "v-next");
+        assert_eq!(next_version_label("v99999999999999999999999"), "v99999999999999999999999-next");
+    }
+
+    #[test]
+    fn deploy_new_version_sets_only_the_version() {
+        let dref = DeploymentRef { app: "app".into(), deployment: "G".into() };
+        let ActionKind::DeployVersion { version, num_replicas, user_config, max_surge_percent, .. } =
+            deploy_next_version(dref, "v3")
+        else {
+            panic!("not a DeployVersion");
+        };
+        assert_eq!(version.as_deref(), Some("v4"));
+        assert!(num_replicas.is_none() && user_config.is_none() && max_surge_percent.is_none());
     }
 }

@@ -269,6 +269,9 @@ pub struct CardSlice {
     pub target: Option<Target>,
     pub gang_hues: Rc<BTreeMap<String, u8>>,
     pub teardowns: Rc<BTreeMap<String, Teardown>>,
+    /// The snapshot's time, only for a draining node with a deadline (its card counts down; the others do not
+    /// change while the clock runs).
+    pub now: Option<SimTime>,
 }
 
 thread_local! {
@@ -301,7 +304,8 @@ pub fn card_slice(
     };
     // The highlight is usually empty; when it is not, the card keeps the shared set (selections are rare gestures).
     let highlight = if props.highlight.is_empty() { EMPTY_SET.with(Rc::clone) } else { props.highlight.clone() };
-    CardSlice { highlight, target, gang_hues: Rc::new(gang_hues), teardowns: Rc::new(teardowns) }
+    let now = crate::ui::node_card::shown_drain(n).and_then(|d| d.deadline).map(|_| props.snapshot.t);
+    CardSlice { highlight, target, gang_hues: Rc::new(gang_hues), teardowns: Rc::new(teardowns), now }
 }
 
 fn wall_now_ms() -> f64 {
@@ -478,6 +482,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 n.is_head.then_some("head"),
                 (!n.alive).then_some("dead"),
                 (n.alive && n.killed).then_some("killed"),
+                crate::ui::node_card::shown_drain(n).is_some().then_some("draining"),
                 props.highlight.contains(&n.id).then_some("hl"),
                 (props.target == Some(Target::Node(n.id.clone()))).then_some("sel"),
             );
@@ -551,7 +556,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     <NodeCard node={c.node.clone()} layout={c.layout.clone()}
                         replicas={c.replicas.clone()} controller={c.controller.clone()}
                         highlight={c.slice.highlight.clone()} target={c.slice.target.clone()}
-                        gang_hues={c.slice.gang_hues.clone()} teardowns={c.slice.teardowns.clone()}
+                        gang_hues={c.slice.gang_hues.clone()} teardowns={c.slice.teardowns.clone()} now={c.slice.now}
                         on_target={props.on_target.clone()} />
                 };
                 card_frame(&n.id, x, y, h.max(c.layout.h), calm, card)

@@ -9,7 +9,7 @@ const STATES: [(ReplicaState, &str); 6] = [
     (ReplicaState::Recovering, "recovering after a controller restart: pale, long dashes"),
     (ReplicaState::Stopping, "stopping: grey, crossed out"),
     (ReplicaState::Updating, "updating: half filled, dotted"),
-    (ReplicaState::PendingMigration, "pending migration: faded, dotted"),
+    (ReplicaState::PendingMigration, "pending migration (its node is draining): faded, dotted, amber ring"),
 ];
 
 #[component(Legend)]
@@ -22,6 +22,9 @@ pub fn legend() -> Html {
                     <li key={s.as_str()}>
                         <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
                             <g class={classes!("replica", "gang-member", "hue-0", replica_state_class(*s))}>
+                                if *s == ReplicaState::PendingMigration {
+                                    <circle class="ring" r="16" />
+                                }
                                 <circle class="body" r="14" />
                                 if *s == ReplicaState::Stopping {
                                     <path class="cross" d="M-10 -10L10 10M10 -10L-10 10" />
@@ -39,6 +42,8 @@ pub fn legend() -> Html {
                 </li>
                 <li><span>{ "Members of one gang share a colour and a curved link labelled with the gang id. A red dashed link means RESTART_GANG is tearing that gang down: click its label to see why." }</span></li>
                 <li><span>{ "Each slot is a reserved bundle, tagged with its placement group and bundle index. Bars show used (thin, dark) and reserved (light) resources of the node's total." }</span></li>
+                <li><span>{ "A small pill at a replica's lower right is its deployment version (v2): dark for the target version, dashed and pale for an outdated one still serving during a rolling update. It appears once a deployment has more than its first version v1." }</span></li>
+                <li><span>{ "A node card with an amber dashed border says DRAINING, why (preemption, idle termination) and when it is killed: it takes nothing new and its replicas move away." }</span></li>
                 <li><span>{ "A red ✕ badge: the actor process is dead but the controller has not noticed yet. An orange !n badge: n failed health checks in a row." }</span></li>
             </ul>
         </details>

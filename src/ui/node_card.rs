@@ -1,7 +1,9 @@
 //! One node: a card with its resource bars, its bundles as slots (tagged with PG and index) and the replicas in
 //! them. The head node also shows the Serve controller.
+use crate::model::cluster::{DrainReason, NodeDrain};
 use crate::model::resources::fmt_amount;
 use crate::model::snapshot::{ControllerView, NodeView, ReplicaView};
+use crate::model::time::SimTime;
 use crate::ui::layout::{BAR_H, CARD_W, HEADER_H, NodeLayout, PAD, SLOT_H, SLOT_W, SlotLayout};
 use crate::ui::palette::short_pg_name;
 use crate::ui::replica_token::ReplicaToken;
@@ -25,6 +27,37 @@ pub struct NodeCardProps {
     pub gang_hues: Rc<BTreeMap<String, u8>>,
     pub teardowns: Rc<BTreeMap<String, Teardown>>,
     pub on_target: Callback<Target>,
+    /// The snapshot's time, given only to a draining node with a deadline (it draws the time left): the other
+    /// cards keep equal props while the clock runs.
+    #[prop_or_default]
+    pub now: Option<SimTime>,
+}
+
+/// The drain reason in a word or two.
+pub fn drain_reason_short(reason: DrainReason) -> &'static str {
+    match reason {
+        DrainReason::Preemption => "preemption",
+        DrainReason::IdleTermination => "idle termination",
+    }
+}
+
+/// What a draining node's card says under DRAINING: its reason and the time left to its deadline at `now`
+/// ("preemption · killed in 12.3 s"), or "no deadline".
+pub fn drain_words(d: &NodeDrain, now: Option<SimTime>) -> String {
+    let left = match (d.deadline, now) {
+        (None, _) => "no deadline".to_string(),
+        (Some(deadline), Some(now)) => {
+            let s = (deadline.as_secs_f64() - now.as_secs_f64()).max(0.0);
+            format!("killed in {s:.1} s")
+        }
+        (Some(deadline), None) => format!("killed at {:.1} s", deadline.as_secs_f64()),
+    };
+    format!("{} · {left}", drain_reason_short(d.reason))
+}
+
+/// The drain a node shows: only while its processes still run (a killed or dead node says so instead).
+pub fn shown_drain(n: &NodeView) -> Option<&NodeDrain> {
+    n.draining.as_ref().filter(|_| n.alive && !n.killed)
 }
 
 /// What the controller is doing, in a word and a detail line.
@@ -59,6 +92,16 @@ pub fn describe_node(n: &NodeView) -> String {
         Some(_) => s.push_str(", killed: the GCS has not noticed yet"),
         None => s.push_str(", alive"),
     }
+    if let Some(d) = shown_drain(n) {
+        s.push_str(&format!(", DRAINING ({}", d.reason.as_str()));
+        if !d.message.is_empty() {
+            s.push_str(&format!(": {}", d.message));
+        }
+        match d.deadline {
+            Some(t) => s.push_str(&format!("; force-killed at {:.1} s)", t.as_secs_f64())),
+            None => s.push_str("; no deadline)"),
+        }
+    }
     s.push_str(&format!(
         "; total {}, reserved {}, used {}, available {}",
         n.resources.describe(),
@@ -79,10 +122,12 @@ pub fn node_card(props: &NodeCardProps) -> Html {
     let n = &props.node;
     let l = &props.layout;
     let status = node_status(n);
+    let drain = shown_drain(n);
     let classes = classes!(
         "node-card",
         n.is_head.then_some("head"),
         status.map(|(_, c)| c),
+        drain.is_some().then_some("draining"),
         props.highlight.contains(&n.id).then_some("hl"),
         (props.target == Some(Target::Node(n.id.clone()))).then_some("sel"),
     );
@@ -101,6 +146,11 @@ pub fn node_card(props: &NodeCardProps) -> Html {
             }
             if let Some((word, _)) = status {
                 <text class="badge status-badge" x={(CARD_W - PAD).to_string()} y="20" text-anchor="end">{ word }</text>
+            } else if let Some(d) = drain {
+                <g class="drain-badge" data-testid="drain-badge" data-reason={d.reason.as_str()}>
+                    <text class="badge drain-word" x={(CARD_W - PAD).to_string()} y="13" text-anchor="end">{ "DRAINING" }</text>
+                    <text class="drain-detail" x={(CARD_W - PAD).to_string()} y="26" text-anchor="end">{ drain_words(d, props.now) }</text>
+                </g>
             } else if !labels_text.is_empty() {
                 <text class="node-labels" x={(CARD_W - PAD).to_string()} y="20" text-anchor="end">{ labels_text }</text>
             }
@@ -285,5 +335,25 @@ fn slot(s: &SlotLayout, replica: Option<&ReplicaView>, props: &NodeCardProps) ->
             }
             { token.unwrap_or_default() }
         </g>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drain_words_give_the_reason_and_the_time_left() {
+        let mut d = NodeDrain {
+            reason: DrainReason::Preemption,
+            message: String::new(),
+            deadline: Some(SimTime::from_secs_f64(40.0)),
+            since: SimTime::from_secs_f64(10.0),
+        };
+        assert_eq!(drain_words(&d, Some(SimTime::from_secs_f64(27.7))), "preemption · killed in 12.3 s");
+        assert_eq!(drain_words(&d, Some(SimTime::from_secs_f64(45.0))), "preemption · killed in 0.0 s");
+        d.reason = DrainReason::IdleTermination;
+        d.deadline = None;
+        assert_eq!(drain_words(&d, None), "idle termination · no deadline");
     }
 }

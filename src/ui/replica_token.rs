@@ -21,6 +21,12 @@ pub struct ReplicaTokenProps {
     pub on_target: Callback<Target>,
 }
 
+/// Whether a token shows its version badge: when it is outdated, or once its deployment has moved past the
+/// default first version `v1` (before any new version is deployed, every replica would say the same `v1`).
+pub fn shows_version(r: &ReplicaView) -> bool {
+    r.outdated || r.version != "v1"
+}
+
 /// The sentence a screen reader (and the tooltip) gives for a replica.
 pub fn describe_replica(r: &ReplicaView) -> String {
     let mut s = format!("Replica {} of {}/{}, {}", r.id, r.app, r.deployment, r.state.as_str());
@@ -33,6 +39,10 @@ pub fn describe_replica(r: &ReplicaView) -> String {
     }
     if let Some(n) = &r.node {
         s.push_str(&format!(", on {n}"));
+    }
+    s.push_str(&format!(", version {}", r.version));
+    if r.outdated {
+        s.push_str(" (outdated: not the deployment's target version)");
     }
     if !r.actor_alive && r.state != ReplicaState::Stopped {
         s.push_str(", actor process dead");
@@ -57,6 +67,7 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
         props.selected.then_some("sel"),
         props.teardown.then_some("teardown"),
         (!r.actor_alive).then_some("actor-dead"),
+        r.outdated.then_some("outdated"),
     );
     let target = Target::Replica(r.id.clone());
     let onclick = props.on_target.reform({
@@ -118,9 +129,23 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             </g>
         }
     });
+    // The version, as a small pill at the token's lower right: dark for the target version, dashed and pale for
+    // an outdated one.
+    let version_mark = shows_version(r).then(|| {
+        let w = 7.0 + 5.8 * r.version.chars().count() as f64;
+        let right = crate::ui::layout::SLOT_W - 2.0;
+        let y = cy + rr - 11.0;
+        html! {
+            <g class={classes!("version-mark", r.outdated.then_some("outdated"))} aria-hidden="true">
+                <rect x={(right - w).to_string()} y={y.to_string()} width={w.to_string()} height="13" rx="6.5" />
+                <text class="version" x={(right - w / 2.0).to_string()} y={(y + 9.5).to_string()} text-anchor="middle">{ r.version.clone() }</text>
+            </g>
+        }
+    });
     html! {
         <g class={classes} role="button" tabindex="0" aria-label={label.clone()}
             data-replica={r.id.clone()} data-state={r.state.as_str()}
+            data-version={r.version.clone()} data-outdated={r.outdated.then_some("true")}
             data-gang={gang.map(|g| g.gang_id.clone())} data-rank={gang.map(|g| g.rank.to_string())}
             {onclick} {oncontextmenu} {onkeydown}>
             <title>{ label }</title>
@@ -130,6 +155,7 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             { cross }
             { dead_mark }
             { hc_mark }
+            { version_mark }
             <text class="state-label" x={cx.to_string()} y={(cy + rr + 13.0).to_string()} text-anchor="middle">
                 { format!("{} {}", replica_state_label(r.state), short_id(&r.id, 4)) }
             </text>

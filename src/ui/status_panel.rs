@@ -24,17 +24,41 @@ fn deployment_row(d: &DeploymentView, hl: bool, on_target: &Callback<Target>) ->
         (None, Some(s)) => format!("no gang, {}", s.as_str()),
         (None, None) => "no gang".to_string(),
     };
+    // The rolling update, when one runs or failed: how many replicas are still outdated and the batch size.
+    let rollout = (d.rolling_update || d.rolling_update_failed).then(|| {
+        let surge = if d.max_surge_percent > 0 { format!(", surge {} %", d.max_surge_percent) } else { String::new() };
+        let live = d.running + d.starting + d.recovering + d.pending_migration;
+        format!(
+            "rolling update to {}: {} of {} outdated, batch {}{surge}",
+            d.version,
+            d.outdated,
+            live.max(d.outdated),
+            d.rollout_batch
+        )
+    });
     html! {
-        <li key={key.clone()} class={classes!("deployment", hl.then_some("hl"))} data-deployment={key.clone()}>
+        <li key={key.clone()} class={classes!("deployment", hl.then_some("hl"), d.rolling_update_failed.then_some("rollout-failed"))} data-deployment={key.clone()}>
             <div class="dep-head">
                 <span class="dep-name">{ d.name.clone() }</span>
                 <span class={classes!("badge", deployment_status_tone(d.status))} data-testid="deployment-status">{ d.status.as_str() }</span>
                 <span class="trigger">{ d.status_trigger.as_str() }</span>
                 if d.deleting { <span class="badge busy">{ "DELETING" }</span> }
+                <span class="dep-version" data-testid="deployment-version" title="Target version">{ d.version.clone() }</span>
             </div>
+            if d.rolling_update_failed {
+                <p class="rollout-failed-line" data-testid="rollout-failed">
+                    { format!("⚠ rolling update to {} failed — the old replicas keep serving until a new deploy", d.version) }
+                </p>
+            }
+            if let Some(line) = rollout {
+                <div class={classes!("dep-rollout", d.rolling_update_failed.then_some("failed"))} data-testid="rollout">{ line }</div>
+            }
             <div class="dep-counts">
                 <span class="count-main" data-testid="running-vs-target">{ format!("{} / {} running", d.running, d.target_num_replicas) }</span>
                 { format!(" · {} starting · {} recovering · {} stopping", d.starting, d.recovering, d.stopping) }
+                if d.pending_migration > 0 {
+                    <span class="count-migrating" data-testid="pending-migration">{ format!(" · {} PENDING_MIGRATION", d.pending_migration) }</span>
+                }
             </div>
             <div class="dep-meta">
                 { format!("{gang} · start-up failures {}/{} · gang restarts {}", d.failure_count, d.failure_threshold, d.gang_restarts) }

@@ -237,6 +237,44 @@ test('killing a node: it is marked killed, then dead and greyed, and its gang is
   await page.close();
 });
 
+test('draining a node: its card says DRAINING with the time left, its gang migrates, then a new version rolls out', async () => {
+  const { page, problems } = await load('steady-pack');
+  await setSpeed(page, 1);
+  await playUntil(page, healthy, 4);
+  const before = await replicas(page);
+  const node = before[0].node;
+  const moving = before.filter((r) => r.node === node).map((r) => r.id);
+  await page.click(`[data-node="${node}"] .node-header`);
+  await page.waitForSelector('[data-testid=action-panel]');
+  await page.click('[data-testid=drain-node]');
+  await page.waitForSelector(`[data-node="${node}"].draining`);
+  assert.equal(await page.textContent(`[data-node="${node}"] .drain-word`), 'DRAINING');
+  assert.match(await page.textContent(`[data-node="${node}"] .drain-detail`), /^preemption · killed in \d+\.\d s$/);
+  await screenshot(page, 'visualizer-drain-1-draining');
+  await page.click(`[data-node="${node}"] .node-header`);
+  await page.waitForSelector('[data-testid=action-panel]');
+  assert.ok(await page.isDisabled('[data-testid=drain-node]'), 'a draining node cannot be drained again');
+  await page.keyboard.press('Escape');
+  // Its replicas go PENDING_MIGRATION, replacements start elsewhere, and the node ends up empty (still draining).
+  await playUntil(page, ({ node, moving }) => {
+    const on = [...document.querySelectorAll(`[data-node="${node}"] [data-replica]`)];
+    return on.length === 0 && document.querySelector('[data-testid=running-vs-target]')?.textContent === '4 / 4 running'
+      && moving.every((id) => !document.querySelector(`.cluster-svg [data-replica="${id}"]`));
+  }, { node, moving });
+  assert.match(await logText(page), /PENDING_MIGRATION|migrat/i);
+  await screenshot(page, 'visualizer-drain-2-migrated');
+  // Deploy a new version: the tokens show v2 (and v1 on the outdated ones while the rollout runs).
+  await page.click('[data-deployment="app/G"] button[aria-label^="Actions for deployment"]');
+  await page.waitForSelector('[data-testid=deploy-version]');
+  assert.match(await page.textContent('[data-testid=deploy-version]'), /Deploy new version v2/);
+  await page.click('[data-testid=deploy-version]');
+  assert.equal(await page.textContent('[data-testid=deployment-version]'), 'v2');
+  await playUntil(page, () => document.querySelector('.cluster-svg [data-replica][data-version="v2"] .version-mark') !== null);
+  await screenshot(page, 'visualizer-drain-3-rollout');
+  expectNoProblems(problems);
+  await page.close();
+});
+
 test('adding a node unblocks a pending gang: the same placement group is placed and the gang starts', async () => {
   const { page, problems } = await load('not-enough-resources');
   await setSpeed(page, 1);
