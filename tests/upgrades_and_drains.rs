@@ -323,3 +323,46 @@ fn bad_rollout_and_drain_fields_name_their_path() {
     assert!(has("actions[1]", "deploy_version changes nothing"), "{text:#?}");
     assert!(has("actions[2].num_replicas", "multiple"), "{text:#?}");
 }
+
+/// `DeploymentReplica.stop` uses the replica's own version's `graceful_shutdown_timeout_s`: old replicas stopped by a
+/// rollout keep the timeout they were started with, not the new version's.
+#[test]
+fn an_outdated_replica_stops_with_its_own_versions_graceful_shutdown_timeout() {
+    let run = sample(&scenario(
+        r#"{"format":"gangplank.scenario/v1","name":"timeouts","seed":2,"until_s":40,
+          "cluster":{"nodes":[{"id":"w1","resources":{"CPU":4}}]},
+          "applications":[{"name":"app","deployments":[{"name":"P","num_replicas":1,"graceful_shutdown_timeout_s":7,
+             "graceful_shutdown_wait_loop_s":30}]}],
+          "actions":[{"at_s":8,"do":"deploy_version","deployment":{"app":"app","deployment":"P"},"version":"v2",
+                      "graceful_shutdown_timeout_s":1}]}"#,
+    ));
+    // The v1 replica drains for its wait loop, capped by its own 7 s timeout (not v2's 1 s).
+    let stopping: Vec<f64> = run
+        .samples
+        .iter()
+        .filter(|s| s.replicas.iter().any(|r| r.version == "v1" && r.state == RS::Stopping))
+        .map(|s| s.t.as_secs_f64())
+        .collect();
+    let span = stopping.last().unwrap() - stopping.first().unwrap();
+    assert!((6.5..7.5).contains(&span), "STOPPING for {span} s");
+}
+
+/// STEP 3 runs on a restarted controller too: a node drained while the controller was down is migrated from once
+/// its replicas have recovered.
+#[test]
+fn a_node_drained_while_the_controller_is_down_is_migrated_from_after_recovery() {
+    let run = sample(&scenario(
+        r#"{"format":"gangplank.scenario/v1","name":"drain while controller down","seed":4,"until_s":60,
+          "cluster":{"head":{"resources":{"CPU":0}},"nodes":[{"id":"w1","resources":{"CPU":2}},{"id":"w2","resources":{"CPU":2}},
+             {"id":"w3","resources":{"CPU":2}},{"id":"w4","resources":{"CPU":2}}]},
+          "timing":{"health_check_period_s":2,"graceful_shutdown_timeout_s":5,"node_death_detection_s":3,"controller_restart_s":3},
+          "applications":[{"name":"app","deployments":[{"name":"G","num_replicas":2,
+             "gang_scheduling_config":{"gang_size":2,"gang_placement_strategy":"SPREAD"}}]}],
+          "actions":[{"at_s":10,"do":"kill_controller"},{"at_s":11,"do":"drain_node","node":"w3","deadline_s":40}]}"#,
+    ));
+    let migration = run.events.iter().find(|e| matches!(e.kind, EventKind::Migration { .. })).expect("a migration");
+    assert!(migration.t.as_secs_f64() > 13.0, "not before the controller is back and its replicas recovered");
+    let last = run.samples.last().unwrap();
+    assert_eq!(running(last), 2);
+    assert!(last.replicas.iter().all(|r| r.node.as_deref() != Some("w3")));
+}

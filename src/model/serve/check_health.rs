@@ -53,7 +53,9 @@ impl DeploymentState {
     fn check_replica_health(&mut self, idx: usize, grid: &TickGrid, cx: &mut Ctx, unhealthy: &mut Vec<Unhealthy>) {
         let now = cx.now();
         let threshold = cx.timing.health_check_failure_threshold;
-        let (period, timeout) = (self.config.health_check_period, self.config.health_check_timeout);
+        // Each replica checks with its own version's options (a rollout updates them replica by replica).
+        let own = &self.version_of(idx).config;
+        let (period, timeout) = (own.health_check_period, own.health_check_timeout);
         let config = &self.config;
         let id = self.replicas[idx].id.clone();
         let r = &mut self.replicas[idx];

@@ -163,7 +163,6 @@ impl DeploymentState {
         let pending = self.count(&[S::PendingMigration]) as i64;
         let min_to_stop = running + pending - self.target as i64;
         let now = cx.now();
-        let timeout = self.config.graceful_shutdown_timeout;
         let pm: Vec<usize> =
             (0..self.replicas.len()).filter(|&i| self.replicas[i].state == S::PendingMigration).collect();
         let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
@@ -180,6 +179,8 @@ impl DeploymentState {
         let mut waiting: Vec<(SimTime, Vec<usize>)> = Vec::new();
         for (_, members) in groups {
             let deadline = deadline_of(&members);
+            // `_group_shutdown_timeout_ms`: the first member's own graceful-shutdown timeout.
+            let timeout = self.version_of(members[0]).config.graceful_shutdown_timeout;
             if deadline != SimTime(u64::MAX) && now.0 >= deadline.0.saturating_sub(timeout.0) {
                 let why = format!(
                     "its node's drain deadline ({} s) is within the graceful-shutdown timeout ({} s)",

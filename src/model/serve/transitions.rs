@@ -122,15 +122,16 @@ impl DeploymentState {
             return;
         }
         let id = self.replicas[idx].id.clone();
-        let kill_at = if graceful { now.plus(self.config.graceful_shutdown_timeout) } else { now };
+        // The replica's own version's shutdown options (Ray's `DeploymentReplica.stop` reads them from its actor).
+        let (timeout, wait_loop) = {
+            let own = &self.version_of(idx).config;
+            (own.graceful_shutdown_timeout, own.graceful_shutdown_wait_loop)
+        };
+        let kill_at = if graceful { now.plus(timeout) } else { now };
         self.replicas[idx].stop = Some(StopState { graceful, kill_at, kill_sent: false });
         if let Some(a) = cx.gcs.actors.get(&id) {
             // An initialized replica drains for one wait loop; one that never initialized skips the drain.
-            let drain = if a.initialized(now) {
-                SimDuration(self.config.graceful_shutdown_wait_loop.0.min(self.config.graceful_shutdown_timeout.0))
-            } else {
-                SimDuration::ZERO
-            };
+            let drain = if a.initialized(now) { SimDuration(wait_loop.0.min(timeout.0)) } else { SimDuration::ZERO };
             cx.gcs.request_exit(&id, now.plus(drain));
         }
         self.set_state(idx, ReplicaState::Stopping, reason, cause, cx);

@@ -113,13 +113,17 @@ impl ServeController {
                         .and_then(|n| gcs.cluster.nodes[n].draining.as_ref())
                         .and_then(|dr| dr.deadline)
                 {
-                    at(SimTime(deadline.0.saturating_sub(d.config.graceful_shutdown_timeout.0)));
+                    at(SimTime(
+                        deadline.0.saturating_sub(d.versions[r.version as usize].config.graceful_shutdown_timeout.0),
+                    ));
                 }
                 let faulty = actor.is_none_or(|a| !a.alive || a.failing_health_checks.is_some());
                 match (r.health.in_flight, actor) {
                     // A check on an actor whose node died unnoticed hangs until it times out (or the node is
                     // declared dead, a GCS event that wakes the controller anyway).
-                    (Some((started, _)), Some(a)) if a.unreachable => at(started.plus(d.config.health_check_timeout)),
+                    (Some((started, _)), Some(a)) if a.unreachable => {
+                        at(started.plus(d.versions[r.version as usize].config.health_check_timeout))
+                    }
                     _ if faulty || r.health.consecutive_failures > 0 || r.health.in_flight.is_some() => {
                         at(r.health.next_timer(&self.grid))
                     }
