@@ -366,3 +366,50 @@ fn a_node_drained_while_the_controller_is_down_is_migrated_from_after_recovery()
     assert_eq!(running(last), 2);
     assert!(last.replicas.iter().all(|r| r.node.as_deref() != Some("w3")));
 }
+
+/// `check_and_update_replicas` health-checks PENDING_MIGRATION replicas as well as RUNNING ones: a migrating gang
+/// member that fails its checks brings RESTART_GANG down on its whole (migrating) gang.
+#[test]
+fn a_migrating_gang_member_is_still_health_checked_and_restart_gang_applies() {
+    let run = sample(&scenario(
+        r#"{"format":"gangplank.scenario/v1","name":"pm health","seed":4,"until_s":60,
+          "cluster":{"head":{"resources":{"CPU":0}},"nodes":[{"id":"w1","resources":{"CPU":2}},{"id":"w2","resources":{"CPU":2}},
+             {"id":"w3","resources":{"CPU":2}}]},
+          "timing":{"health_check_period_s":1,"graceful_shutdown_timeout_s":5},
+          "applications":[{"name":"app","deployments":[{"name":"G","num_replicas":4,
+             "gang_scheduling_config":{"gang_size":2,"gang_placement_strategy":"SPREAD"}}]}],
+          "actions":[{"at_s":8,"do":"drain_node","node":"w1"},
+                     {"at_s":9,"do":"fail_health_check","replica":{"app":"app","deployment":"G","gang":1,"rank":0},"times":"forever"}]}"#,
+    ));
+    let migrating: BTreeSet<String> = run
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Migration { gang_id: Some(g), .. } => Some(g.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!migrating.is_empty(), "the drain moves a gang (no room for its replacement: it stays PENDING_MIGRATION)");
+    let target = run
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Action { action, applied: true, target: Some(t), .. } if action == "fail_health_check" => {
+                Some(t.clone())
+            }
+            _ => None,
+        })
+        .expect("the health-check fault applied");
+    let at9 = run.samples.iter().find(|s| s.t.as_secs_f64() >= 9.0).unwrap();
+    let r = at9.replicas.iter().find(|r| r.id == target).unwrap();
+    assert_eq!(
+        r.state,
+        RS::PendingMigration,
+        "the failing replica is migrating (the fault was aimed at the drained gang)"
+    );
+    let gang = r.gang_context.as_ref().unwrap().gang_id.clone();
+    assert!(
+        run.events.iter().any(|e| matches!(&e.kind, EventKind::GangTeardown { gang_id, .. } if *gang_id == gang)),
+        "RESTART_GANG tears the migrating gang down"
+    );
+}

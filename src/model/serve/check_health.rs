@@ -18,15 +18,16 @@ type Unhealthy = (usize, HealthCheckResult, u64);
 type DoomedGang = (String, TeardownCause, String, Option<u64>);
 
 impl DeploymentState {
-    /// Health checks of RUNNING replicas (Ray: `ActorReplicaWrapper.check_health` through
-    /// `DeploymentReplica.check_health`), then RESTART_GANG for the gangs of the unhealthy ones.
+    /// Health checks of RUNNING and PENDING_MIGRATION replicas (Ray's `check_and_update_replicas` checks both:
+    /// `ActorReplicaWrapper.check_health` through `DeploymentReplica.check_health`), then RESTART_GANG for the gangs
+    /// of the unhealthy ones.
     pub(super) fn check_health(&mut self, grid: &TickGrid, cx: &mut Ctx) {
         let mut unhealthy: Vec<Unhealthy> = Vec::new();
         // Nothing in this loop kills an actor, so the deployment's fault generation holds throughout.
         let fault_gen = cx.gcs.fault_gen(&self.config.app, &self.config.name);
         for idx in 0..self.replicas.len() {
             let r = &self.replicas[idx];
-            if r.state != ReplicaState::Running {
+            if !matches!(r.state, ReplicaState::Running | ReplicaState::PendingMigration) {
                 continue;
             }
             let quiet = r.health.consecutive_failures == 0 && r.health.in_flight.is_none();
@@ -260,7 +261,9 @@ impl DeploymentState {
         if scan_incomplete {
             let tracked: BTreeSet<&str> = self.replicas.iter().map(|r| r.id.as_str()).collect();
             for r in &self.replicas {
-                if r.state != ReplicaState::Running || unhealthy.iter().any(|(i, ..)| self.replicas[*i].id == r.id) {
+                if !matches!(r.state, ReplicaState::Running | ReplicaState::PendingMigration)
+                    || unhealthy.iter().any(|(i, ..)| self.replicas[*i].id == r.id)
+                {
                     continue;
                 }
                 let Some(g) = &r.gang_context else { continue };

@@ -53,8 +53,14 @@ impl DeploymentState {
         if !(0..self.replicas.len()).any(|i| self.replicas[i].state == S::PendingMigration || on_draining(i)) {
             return;
         }
-        let node_ids: Vec<String> = cx.gcs.cluster.nodes.iter().map(|n| n.id.clone()).collect();
-        let node_name = |i: usize| node_idx[i].map(|n| node_ids[n].clone());
+        // Node names, for the narration, of the replicas this step can move or stop (the others need none).
+        let node_names: Vec<Option<String>> = (0..self.replicas.len())
+            .map(|i| {
+                let involved = on_draining(i) || self.replicas[i].state == S::PendingMigration;
+                node_idx[i].filter(|_| involved).map(|n| cx.gcs.cluster.nodes[n].id.clone())
+            })
+            .collect();
+        let node_name = |i: usize| node_names[i].clone();
         let gang_of = |d: &DeploymentState, i: usize| d.replicas[i].gang_context.as_ref().map(|g| g.gang_id.clone());
 
         // Back to RUNNING: PENDING_MIGRATION replicas no longer on a draining node (for a gang: no member is).

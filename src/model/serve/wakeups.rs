@@ -57,11 +57,18 @@ impl ServeController {
     /// deployment that is not quiet.
     pub fn next_timer(&self, gcs: &Gcs, timing: &Timing) -> Option<SimTime> {
         let mut t: Option<SimTime> = None;
+        let on_deadline = |r: &DeploymentReplica| {
+            gcs.actors
+                .get(&r.id)
+                .and_then(|a| a.node)
+                .is_some_and(|n| gcs.cluster.nodes[n].draining.as_ref().is_some_and(|d| d.deadline.is_some()))
+        };
         for d in self.deployments.iter().filter(|d| !d.quiet) {
             let fault_gen = gcs.fault_gen(&d.config.app, &d.config.name);
             for r in &d.replicas {
                 // A RUNNING replica with a healthy actor and no check under way or failed has no timer.
-                if r.state == ReplicaState::Running
+                // (A migrating one may still have a drain deadline to wake for.)
+                if (r.state == ReplicaState::Running || (r.state == ReplicaState::PendingMigration && !on_deadline(r)))
                     && r.actor_ok == Some(fault_gen)
                     && r.health.consecutive_failures == 0
                     && r.health.in_flight.is_none()
