@@ -260,6 +260,8 @@ impl DeploymentState {
         }
         if scan_incomplete {
             let tracked: BTreeSet<&str> = self.replicas.iter().map(|r| r.id.as_str()).collect();
+            // Every member of a gang lists the same members: each gang is checked once.
+            let mut checked: BTreeSet<&str> = BTreeSet::new();
             for r in &self.replicas {
                 if !matches!(r.state, ReplicaState::Running | ReplicaState::PendingMigration)
                     || unhealthy.iter().any(|(i, ..)| self.replicas[*i].id == r.id)
@@ -267,7 +269,7 @@ impl DeploymentState {
                     continue;
                 }
                 let Some(g) = &r.gang_context else { continue };
-                if gangs.iter().any(|(id, ..)| *id == g.gang_id) {
+                if !checked.insert(g.gang_id.as_str()) || gangs.iter().any(|(id, ..)| *id == g.gang_id) {
                     continue;
                 }
                 if let Some(missing) = g.member_replica_ids.iter().find(|m| !tracked.contains(m.as_str())) {

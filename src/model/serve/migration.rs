@@ -38,6 +38,23 @@ impl DeploymentState {
         if draining.is_empty() && self.count(&[S::PendingMigration]) == 0 {
             return;
         }
+        // Fast path (not in Ray, same outcome): no replica this step could move (STARTING, UPDATING or RUNNING on a
+        // draining node; the GCS's node-to-actors index lists the actors there) and nothing migrating.
+        let (app, name) = (&self.config.app, &self.config.name);
+        let mine_there: BTreeSet<&str> = draining
+            .keys()
+            .filter_map(|n| cx.gcs.cluster.index_of(n))
+            .flat_map(|i| cx.gcs.node_actors[i].iter())
+            .filter(|id| cx.gcs.actors.get(*id).is_some_and(|a| a.app == *app && a.deployment == *name))
+            .map(String::as_str)
+            .collect();
+        let movable = !mine_there.is_empty()
+            && self.replicas.iter().any(|r| {
+                matches!(r.state, S::Starting | S::Updating | S::Running) && mine_there.contains(r.id.as_str())
+            });
+        if !movable && self.count(&[S::PendingMigration]) == 0 {
+            return;
+        }
         // Each replica's node index, once (a draining node is looked up by index below).
         let node_idx: Vec<Option<usize>> =
             self.replicas.iter().map(|r| cx.gcs.actors.get(&r.id).and_then(|a| a.node)).collect();
@@ -49,10 +66,6 @@ impl DeploymentState {
         }
         let node_deadline = |i: usize| node_idx[i].and_then(|n| deadline_at[n]);
         let on_draining = |i: usize| node_deadline(i).is_some();
-        // Fast path (not in Ray, same outcome): nothing of this deployment on a draining node and nothing migrating.
-        if !(0..self.replicas.len()).any(|i| self.replicas[i].state == S::PendingMigration || on_draining(i)) {
-            return;
-        }
         // Node names, for the narration, of the replicas this step can move or stop (the others need none).
         let node_names: Vec<Option<String>> = (0..self.replicas.len())
             .map(|i| {
