@@ -331,10 +331,27 @@ mod tests {
     }
 
     fn arb_action() -> impl Strategy<Value = crate::model::scenario::Action> {
-        (0u32..100_000, prop_oneof![Just(0u8), Just(1u8), Just(2u8)], 0u32..100_000).prop_map(|(at, k, x)| {
+        (0u32..100_000, 0u8..5, 0u32..100_000).prop_map(|(at, k, x)| {
             let kind = match k {
                 0 => ActionKind::KillController {},
                 1 => ActionKind::FailGcsQueries { for_s: f64::from(x) / 1000.0 },
+                2 => ActionKind::DrainNode {
+                    deadline_s: (x % 2 == 0).then_some(f64::from(x) / 1000.0),
+                    node: format!("node-{}", at % 7),
+                    reason: Some("DRAIN_NODE_REASON_PREEMPTION".into()),
+                    reason_message: (x % 3 == 0).then(|| "spot".into()),
+                },
+                3 => ActionKind::DeployVersion {
+                    deployment: crate::model::scenario::DeploymentRef { app: "app".into(), deployment: "G".into() },
+                    graceful_shutdown_timeout_s: None,
+                    health_check_period_s: None,
+                    max_surge_percent: Some(i64::from(x % 101)),
+                    num_replicas: None,
+                    ray_actor_options: None,
+                    rolling_update_percentage: None,
+                    user_config: (x % 2 == 0).then(|| serde_json::json!({ "k": x })),
+                    version: Some(format!("v{}", x % 9 + 2)),
+                },
                 _ => ActionKind::KillNode { node: format!("node-{}", at % 7) },
             };
             crate::model::scenario::Action { at_s: at as f64 / 1000.0, kind }
