@@ -708,3 +708,25 @@ async fn status_panel_shows_the_target_version_and_the_rolling_update() {
     assert!(text(&root, "[data-testid=rollout-failed]").contains("rolling update to v2 failed"));
     assert!(q(&root, "[data-deployment='app/G']").class_list().contains("rollout-failed"));
 }
+
+#[wasm_bindgen_test]
+async fn the_scenario_picker_names_a_scenario_that_is_no_preset_as_yours() {
+    use gangplank::ui::scenario_picker::{ScenarioPicker, ScenarioPickerProps};
+    let root = new_root();
+    let props = ScenarioPickerProps { preset_id: String::new(), on_pick: Callback::noop() };
+    yew::Renderer::<ScenarioPicker>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let select: web_sys::HtmlSelectElement =
+        wasm_bindgen::JsCast::dyn_into(q(&root, "[data-testid=scenario]")).unwrap();
+    let chosen = select.selected_options().item(0).unwrap();
+    assert_eq!(chosen.text_content().unwrap(), "Your scenario (not a preset)");
+    // A preset shows itself, with no such option.
+    let root2 = new_root();
+    let props = ScenarioPickerProps { preset_id: "spot-drain".into(), on_pick: Callback::noop() };
+    yew::Renderer::<ScenarioPicker>::with_root_and_props(root2.clone(), props).render();
+    settle().await;
+    let select: web_sys::HtmlSelectElement =
+        wasm_bindgen::JsCast::dyn_into(q(&root2, "[data-testid=scenario]")).unwrap();
+    assert_eq!(select.value(), "spot-drain");
+    assert!(root2.query_selector("option[value='']").unwrap().is_none());
+}

@@ -25,6 +25,10 @@ pub fn scenario_picker(props: &ScenarioPickerProps) -> Html {
         <label class="scenario-picker">
             <span>{ "Scenario" }</span>
             <select {onchange} data-testid="scenario">
+                // A scenario from a link, a file or the editor is none of the presets: say so rather than show one.
+                if !PRESETS.iter().any(|p| p.id == props.preset_id) {
+                    <option key="" value="" disabled=true selected=true>{ "Your scenario (not a preset)" }</option>
+                }
                 { for names.iter().map(|(id, name)| html! {
                     <option key={*id} value={*id} selected={*id == props.preset_id}>{ name.clone() }</option>
                 }) }
