@@ -191,6 +191,13 @@ fn key(el: &web_sys::Element, key: &str) {
     el.dispatch_event(&e).unwrap();
 }
 
+fn fire(el: &web_sys::Element, kind: &str) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let e = web_sys::Event::new_with_event_init_dict(kind, &init).unwrap();
+    el.dispatch_event(&e).unwrap();
+}
+
 fn click(el: &web_sys::Element) {
     let init = web_sys::MouseEventInit::new();
     init.set_bubbles(true);
@@ -645,6 +652,21 @@ async fn the_action_panel_offers_deploy_new_version_and_drain_node() {
         }
         other => panic!("expected one DeployVersion, got {other:?}"),
     }
+    // A surge typed in goes with the new version; a user_config change is a deploy without a new version.
+    injected.borrow_mut().clear();
+    let surge: web_sys::HtmlInputElement = wasm_bindgen::JsCast::dyn_into(q(&root, "[data-testid=surge]")).unwrap();
+    surge.set_value("25");
+    fire(&surge, "input");
+    settle().await;
+    click(&q(&root, "button.act[data-testid=deploy-version]"));
+    click(&q(&root, "button.act[data-testid=deploy-user-config]"));
+    match injected.borrow().as_slice() {
+        [
+            ActionKind::DeployVersion { version: Some(v), max_surge_percent: Some(25), user_config: None, .. },
+            ActionKind::DeployVersion { version: None, max_surge_percent: None, user_config: Some(_), .. },
+        ] => assert_eq!(v, "v2"),
+        other => panic!("expected a surge deploy and a user_config deploy, got {other:?}"),
+    }
 
     // A live worker node: "Drain node w1" injects a preemption with a 30 s deadline.
     let (root, injected) = action_panel(Target::Node("w1".into()), fixture());
@@ -662,6 +684,35 @@ async fn the_action_panel_offers_deploy_new_version_and_drain_node() {
             reason_message: None,
         }]
     );
+
+    // The reason and the deadline are the user's: an idle termination with no deadline.
+    let (root, injected) = action_panel(Target::Node("w1".into()), fixture());
+    settle().await;
+    let deadline: web_sys::HtmlInputElement =
+        wasm_bindgen::JsCast::dyn_into(q(&root, "[data-testid=drain-deadline]")).unwrap();
+    deadline.set_value("");
+    fire(&deadline, "input");
+    let reason: web_sys::HtmlSelectElement =
+        wasm_bindgen::JsCast::dyn_into(q(&root, "[data-testid=drain-reason]")).unwrap();
+    reason.set_value("DRAIN_NODE_REASON_IDLE_TERMINATION");
+    fire(&reason, "change");
+    settle().await;
+    click(&q(&root, "button.act[data-testid=drain-node]"));
+    assert_eq!(
+        *injected.borrow(),
+        vec![ActionKind::DrainNode {
+            deadline_s: None,
+            node: "w1".into(),
+            reason: Some("DRAIN_NODE_REASON_IDLE_TERMINATION".into()),
+            reason_message: None,
+        }]
+    );
+    // A deadline that is not a number is said so, and nothing can be injected.
+    deadline.set_value("-1");
+    fire(&deadline, "input");
+    settle().await;
+    assert!(text(&root, ".form-error").contains("number of seconds"));
+    assert!(q(&root, "button.act[data-testid=drain-node]").has_attribute("disabled"));
 
     // The head node has no Drain button; a draining node's is disabled and it says it drains.
     let (root, _) = action_panel(Target::Node("head".into()), fixture());

@@ -62,12 +62,21 @@ pub fn deploy_next_version(dref: DeploymentRef, target: &str) -> ActionKind {
 
 /// The `DrainNode` action of "Drain node": a preemption with a 30 s deadline.
 pub fn drain_node_action(node: &str) -> ActionKind {
-    ActionKind::DrainNode {
-        deadline_s: Some(30.0),
-        node: node.to_string(),
-        reason: Some("DRAIN_NODE_REASON_PREEMPTION".to_string()),
-        reason_message: None,
+    drain_node_with(node, "DRAIN_NODE_REASON_PREEMPTION", Some(30.0))
+}
+
+/// A `DrainNode` action with the reason and deadline chosen in the panel.
+pub fn drain_node_with(node: &str, reason: &str, deadline_s: Option<f64>) -> ActionKind {
+    ActionKind::DrainNode { deadline_s, node: node.to_string(), reason: Some(reason.to_string()), reason_message: None }
+}
+
+/// The drain deadline typed in the panel: empty is no deadline; otherwise seconds ≥ 0 (`None` if not a number).
+pub fn parse_deadline(text: &str) -> Option<Option<f64>> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Some(None);
     }
+    t.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).map(Some)
 }
 
 fn action_button(
@@ -96,6 +105,9 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
     let node_id = use_state(String::new);
     let node_cpu = use_state(|| "2".to_string());
     let node_gpu = use_state(|| "0".to_string());
+    let drain_deadline = use_state(|| "30".to_string());
+    let drain_idle = use_state(|| false);
+    let surge = use_state(String::new);
     let panel = use_node_ref();
     {
         // Move focus into the panel when it opens or its target changes, so keyboard users land on the actions.
@@ -246,12 +258,36 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                         </p>
                         <div class="act-row">
                             { action_button(format!("Kill node {}", n.id), "kill-node", can_kill.then(|| ActionKind::KillNode { node: n.id.clone() }), inject) }
-                            if !n.is_head {
-                                { action_button(format!("Drain node {}", n.id), "drain-node", can_drain.then(|| drain_node_action(&n.id)), inject) }
-                            }
                         </div>
-                        if can_drain {
-                            <p class="quiet">{ "Drain: DrainNode with reason PREEMPTION and a 30 s deadline. The node takes nothing new; its replicas go PENDING_MIGRATION and move; at the deadline it is killed." }</p>
+                        if !n.is_head {
+                            <fieldset>
+                                <legend>{ "Drain (Ray's DrainNode)" }</legend>
+                                <label><span>{ "reason" }</span>
+                                    <select data-testid="drain-reason" onchange={
+                                        let drain_idle = drain_idle.clone();
+                                        Callback::from(move |e: Event| {
+                                            let v = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
+                                            drain_idle.set(v.as_deref() == Some("DRAIN_NODE_REASON_IDLE_TERMINATION"));
+                                        })
+                                    }>
+                                        <option value="DRAIN_NODE_REASON_PREEMPTION" selected={!*drain_idle}>{ "preemption (spot)" }</option>
+                                        <option value="DRAIN_NODE_REASON_IDLE_TERMINATION" selected={*drain_idle}>{ "idle termination (autoscaler)" }</option>
+                                    </select>
+                                </label>
+                                <label><span>{ "deadline s" }</span>
+                                    <input type="number" min="0" step="1" placeholder="none" value={(*drain_deadline).clone()}
+                                        oninput={text_input(&drain_deadline)} data-testid="drain-deadline" />
+                                </label>
+                                if parse_deadline(&drain_deadline).is_none() {
+                                    <p class="form-error">{ "The deadline is a number of seconds (0 or more), or empty for none." }</p>
+                                }
+                                { action_button(format!("Drain node {}", n.id), "drain-node",
+                                    parse_deadline(&drain_deadline).filter(|_| can_drain).map(|d| drain_node_with(&n.id,
+                                        if *drain_idle { "DRAIN_NODE_REASON_IDLE_TERMINATION" } else { "DRAIN_NODE_REASON_PREEMPTION" }, d)), inject) }
+                                if can_drain {
+                                    <p class="quiet">{ "The node takes nothing new; its replicas go PENDING_MIGRATION (a gang moves whole) and stop once replacements run or the deadline nears; at the deadline it is killed. Ray refuses an idle termination of a busy node." }</p>
+                                }
+                            </fieldset>
                         }
                         if n.is_head { <p class="quiet">{ "Killing the head node kills the Serve controller with it." }</p> }
                         { add_node_form.clone() }
@@ -273,6 +309,8 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                 let n = wanted.trim().parse::<i64>().ok().filter(|v| *v >= 1);
                 let multiple = n.is_some_and(|v| v % step as i64 == 0);
                 let dref = DeploymentRef { app: app.clone(), deployment: deployment.clone() };
+                let surge_text = if surge.is_empty() { d.max_surge_percent.to_string() } else { (*surge).clone() };
+                let surge_pct = surge_text.trim().parse::<i64>().ok().filter(|p| (0..=100).contains(p));
                 let body = html! {
                     <>
                         <p class="target-desc">
@@ -297,8 +335,36 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                                 { format!("target version {}", d.version) }
                                 if d.rolling_update { { format!(" · rolling update: {} outdated", d.outdated) } }
                             </p>
+                            <label><span>{ "max_surge_percent" }</span>
+                                <input type="number" min="0" max="100" step="1" value={surge_text.clone()}
+                                    oninput={text_input(&surge)} data-testid="surge" />
+                            </label>
+                            if surge_pct.is_none() {
+                                <p class="form-error">{ "max_surge_percent is a whole number from 0 to 100 (Ray's default is 0)." }</p>
+                            }
                             { action_button(format!("Deploy new version {}", next_version_label(&d.version)), "deploy-version",
-                                (!d.deleting).then(|| deploy_next_version(dref.clone(), &d.version)), inject) }
+                                surge_pct.filter(|_| !d.deleting).map(|p| {
+                                    let mut k = deploy_next_version(dref.clone(), &d.version);
+                                    if let ActionKind::DeployVersion { max_surge_percent, .. } = &mut k
+                                        && p != i64::from(d.max_surge_percent)
+                                    {
+                                        *max_surge_percent = Some(p);
+                                    }
+                                    k
+                                }), inject) }
+                            { action_button("Change user_config (reconfigure in place)".into(), "deploy-user-config",
+                                (!d.deleting).then(|| ActionKind::DeployVersion {
+                                    deployment: dref.clone(),
+                                    graceful_shutdown_timeout_s: None,
+                                    health_check_period_s: None,
+                                    max_surge_percent: None,
+                                    num_replicas: None,
+                                    ray_actor_options: None,
+                                    rolling_update_percentage: None,
+                                    user_config: Some(serde_json::json!({ "revision": snap.t.0 })),
+                                    version: None,
+                                }), inject) }
+                            <p class="quiet">{ "A new version restarts replicas in batches (rolling_update_percentage of the target, whole gangs); a user_config change reconfigures them in place (UPDATING)." }</p>
                         </fieldset>
                         <div class="act-row">
                             { action_button("Fail next start-up".into(), "fail-startup-dep",
@@ -363,6 +429,15 @@ mod tests {
         assert_eq!(next_version_label("v1 #2"), "v2");
         assert_eq!(next_version_label("v"), "v-next");
         assert_eq!(next_version_label("v99999999999999999999999"), "v99999999999999999999999-next");
+    }
+
+    #[test]
+    fn a_drain_deadline_is_seconds_or_empty_for_none() {
+        assert_eq!(parse_deadline(""), Some(None));
+        assert_eq!(parse_deadline(" 12.5 "), Some(Some(12.5)));
+        assert_eq!(parse_deadline("0"), Some(Some(0.0)));
+        assert_eq!(parse_deadline("-1"), None);
+        assert_eq!(parse_deadline("soon"), None);
     }
 
     #[test]
