@@ -174,7 +174,7 @@ fn random_scenario(seed: u64) -> Result<Scenario, String> {
             }
             None => json!({ "app": app, "deployment": dep, "index": g.below(n + 1) }),
         };
-        let a = match g.below(11) {
+        let a = match g.below(13) {
             0 | 1 => json!({ "at_s": at, "do": "kill_replica", "replica": replica }),
             2 => json!({ "at_s": at, "do": "fail_health_check", "replica": replica, "times": 1 + g.below(4) }),
             3 => json!({ "at_s": at, "do": "heal_health_check", "replica": replica }),
@@ -197,6 +197,24 @@ fn random_scenario(seed: u64) -> Result<Scenario, String> {
             8 => json!({ "at_s": at, "do": "fail_gcs_queries", "for_s": 0.2 + g.below(30) as f64 / 10.0 }),
             9 => json!({ "at_s": at, "do": "set_num_replicas", "deployment": { "app": app, "deployment": dep },
                 "num_replicas": gang.unwrap_or(1) * (1 + g.below(3)) }),
+            11 => {
+                let mut d = json!({ "at_s": at, "do": "deploy_version", "deployment": { "app": app, "deployment": dep },
+                    "version": format!("v{}", 2 + g.below(3)) });
+                if g.chance(50) {
+                    d["max_surge_percent"] = json!(25 * g.below(5));
+                }
+                if g.chance(30) {
+                    d["user_config"] = json!({ "k": g.below(3) });
+                }
+                d
+            }
+            12 => {
+                let mut d = json!({ "at_s": at, "do": "drain_node", "node": format!("w{}", 1 + g.below(n_nodes)) });
+                if g.chance(70) {
+                    d["deadline_s"] = json!(g.below(300) as f64 / 10.0);
+                }
+                d
+            }
             _ => json!({ "at_s": at, "do": "delete_app", "app": app }),
         };
         actions.push(a);

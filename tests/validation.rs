@@ -154,10 +154,17 @@ fn a_scenario_with_every_action_kind_is_valid() {
             { "at_s": 9, "do": "fail_gcs_queries", "for_s": 2.5 },
             { "at_s": 10, "do": "set_num_replicas", "deployment": { "app": "app", "deployment": "G" }, "num_replicas": 6 },
             { "at_s": 10, "do": "set_num_replicas", "deployment": { "app": "app", "deployment": "N" }, "num_replicas": 1 },
+            { "at_s": 11, "do": "deploy_version", "deployment": { "app": "app", "deployment": "G" }, "version": "v2",
+              "user_config": { "lr": 0.1 }, "num_replicas": 4, "ray_actor_options": { "num_cpus": 1 },
+              "rolling_update_percentage": 0.5, "max_surge_percent": 25, "health_check_period_s": 2,
+              "graceful_shutdown_timeout_s": 5 },
+            { "at_s": 12, "do": "drain_node", "node": "w2", "reason": "DRAIN_NODE_REASON_PREEMPTION",
+              "reason_message": "spot", "deadline_s": 30 },
+            { "at_s": 13, "do": "drain_node", "node": "w2", "reason": "DRAIN_NODE_REASON_IDLE_TERMINATION" },
             { "at_s": 60, "do": "delete_app", "app": "app" }
         ]),
     )]);
-    assert_eq!(s.actions.len(), 15);
+    assert_eq!(s.actions.len(), 18);
     assert_eq!(
         s.actions[3].kind,
         match &s.actions[3].kind {
