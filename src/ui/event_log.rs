@@ -15,11 +15,12 @@ pub enum LogCategory {
     Status,
     Cluster,
     Health,
+    Rollouts,
     Violations,
 }
 
 impl LogCategory {
-    pub const EVERY: [LogCategory; 8] = [
+    pub const EVERY: [LogCategory; 9] = [
         LogCategory::All,
         LogCategory::Faults,
         LogCategory::Replicas,
@@ -27,6 +28,7 @@ impl LogCategory {
         LogCategory::Status,
         LogCategory::Cluster,
         LogCategory::Health,
+        LogCategory::Rollouts,
         LogCategory::Violations,
     ];
 
@@ -39,6 +41,7 @@ impl LogCategory {
             LogCategory::Status => "status",
             LogCategory::Cluster => "cluster",
             LogCategory::Health => "health",
+            LogCategory::Rollouts => "rollouts",
             LogCategory::Violations => "violations",
         }
     }
@@ -52,6 +55,7 @@ impl LogCategory {
             LogCategory::Status => "Deployment and app status",
             LogCategory::Cluster => "Nodes and controller",
             LogCategory::Health => "Health checks",
+            LogCategory::Rollouts => "Upgrades and drains",
             LogCategory::Violations => "Invariant violations",
         }
     }
@@ -80,6 +84,12 @@ impl LogCategory {
                 matches!(kind, K::Node { .. } | K::Controller { .. } | K::LeakDetectionSkipped { .. })
             }
             LogCategory::Health => matches!(kind, K::HealthCheck { .. }),
+            LogCategory::Rollouts => match kind {
+                K::Rollout { .. } | K::Migration { .. } => true,
+                K::Node { change, .. } => *change == crate::model::events::NodeChange::Draining,
+                K::Action { action, .. } => action == "deploy_version" || action == "drain_node",
+                _ => false,
+            },
             LogCategory::Violations => matches!(kind, K::Violation { .. }),
         }
     }
@@ -286,5 +296,25 @@ mod tests {
             assert_eq!(LogCategory::from_id(c.id()), c);
         }
         assert_eq!(LogCategory::from_id("garbage"), LogCategory::All);
+    }
+
+    #[test]
+    fn upgrades_and_drains_have_their_own_category() {
+        use crate::app::presets::preset_by_id;
+        use crate::app::session::Session;
+        use crate::model::time::SimTime;
+        let mut s = Session::new(preset_by_id("drain-during-upgrade").unwrap().scenario().unwrap());
+        s.advance_to(SimTime::from_secs_f64(30.0));
+        let kinds: Vec<&str> = s
+            .history()
+            .known_events()
+            .iter()
+            .filter(|e| LogCategory::Rollouts.matches(&e.kind))
+            .map(|e| e.kind.name())
+            .collect();
+        for want in ["action", "node", "rollout", "migration"] {
+            assert!(kinds.contains(&want), "{want} missing from {kinds:?}");
+        }
+        assert!(!kinds.contains(&"replica_state"), "replica states stay in their own category");
     }
 }

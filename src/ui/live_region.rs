@@ -10,13 +10,19 @@ pub fn announce_priority(kind: &EventKind) -> u8 {
         K::Violation { .. } => 9,
         K::GangTeardown { .. } => 8,
         K::Controller { .. } => 7,
-        K::Node { .. } => 6,
-        K::LeakDetected { .. } => 5,
+        K::Node { .. } | K::Migration { .. } => 6,
+        K::LeakDetected { .. } | K::Rollout { .. } => 5,
         K::StartupFailure { .. } => 4,
         K::Action { .. } => 3,
         K::DeploymentStatus { .. } => 2,
         K::GangReserved { .. } => 1,
-        _ => 0,
+        // Every kind is listed, so that a new one needs a decision here.
+        K::ReplicaState { .. }
+        | K::PgState { .. }
+        | K::AppStatus { .. }
+        | K::HealthCheck { .. }
+        | K::ReservationFailed { .. }
+        | K::LeakDetectionSkipped { .. } => 0,
     }
 }
 

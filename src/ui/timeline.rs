@@ -17,6 +17,8 @@ pub enum MarkerKind {
     Fault,
     Teardown,
     Controller,
+    /// A rolling-update batch or a migration off a draining node.
+    Rollout,
     Violation,
 }
 
@@ -32,7 +34,18 @@ impl MarkerKind {
                 MarkerKind::Fault
             }
             EventKind::GangReserved { .. } => MarkerKind::Reservation,
-            _ => return None,
+            EventKind::Rollout { .. } | EventKind::Migration { .. } => MarkerKind::Rollout,
+            // Every kind is listed, so that a new one needs a decision here.
+            EventKind::Controller { change: ControllerChange::Started, .. }
+            | EventKind::Action { applied: false, .. }
+            | EventKind::ReplicaState { .. }
+            | EventKind::PgState { .. }
+            | EventKind::DeploymentStatus { .. }
+            | EventKind::AppStatus { .. }
+            | EventKind::HealthCheck { .. }
+            | EventKind::ReservationFailed { .. }
+            | EventKind::LeakDetected { .. }
+            | EventKind::LeakDetectionSkipped { .. } => return None,
         })
     }
 
@@ -42,6 +55,7 @@ impl MarkerKind {
             MarkerKind::Fault => "m-fault",
             MarkerKind::Teardown => "m-teardown",
             MarkerKind::Controller => "m-controller",
+            MarkerKind::Rollout => "m-rollout",
             MarkerKind::Violation => "m-violation",
         }
     }
@@ -52,6 +66,7 @@ impl MarkerKind {
             MarkerKind::Fault => "fault",
             MarkerKind::Teardown => "gang teardown",
             MarkerKind::Controller => "controller",
+            MarkerKind::Rollout => "rollout / migration",
             MarkerKind::Violation => "violation",
         }
     }
@@ -281,7 +296,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
             </div>
             if !props.embed {
                 <ul class="tl-legend" aria-label="Marker colours">
-                    { for [MarkerKind::Fault, MarkerKind::Teardown, MarkerKind::Reservation, MarkerKind::Controller, MarkerKind::Violation]
+                    { for [MarkerKind::Fault, MarkerKind::Teardown, MarkerKind::Reservation, MarkerKind::Controller, MarkerKind::Rollout, MarkerKind::Violation]
                         .into_iter().map(|k| html! { <li key={k.class()}><span class={classes!("tl-swatch", k.class())}></span>{ k.label() }</li> }) }
                 </ul>
             }
@@ -307,5 +322,15 @@ mod tests {
         big.advance_to(SimTime::from_secs_f64(60.0));
         let m = markers(big.history().known_events(), SimTime::from_secs_f64(60.0), 240);
         assert!(m.len() <= 5 * 241, "{}", m.len());
+    }
+
+    #[test]
+    fn rollout_batches_and_migrations_get_their_own_marker() {
+        for (id, until) in [("rolling-upgrade", 30.0), ("spot-drain", 20.0)] {
+            let mut s = Session::new(preset_by_id(id).unwrap().scenario().unwrap());
+            s.advance_to(SimTime::from_secs_f64(until));
+            let m = markers(s.history().known_events(), SimTime::from_secs_f64(until), 240);
+            assert!(m.iter().any(|m| m.kind == MarkerKind::Rollout), "{id}: {m:?}");
+        }
     }
 }
