@@ -736,42 +736,20 @@ impl Validator {
                     }
                     self.times(*times, &format!("{ap}.times"));
                 }
-                ActionKind::KillNode { node } => {
-                    let np = format!("{ap}.node");
-                    if *node == nodes.head {
-                        self.push(
-                            np,
-                            format!(
-                                "\"{node}\" is the head node, which hosts the Serve controller; killing it would \
-                                 end the whole cluster, which Gangplank does not model (use kill_controller to \
-                                 restart the controller)"
-                            ),
-                        );
-                    } else if !nodes.declared.contains_key(node) {
-                        let known: Vec<&str> = nodes.declared.keys().map(String::as_str).collect();
-                        self.push(
-                            np,
-                            format!(
-                                "no node \"{node}\" in this scenario (nodes: {}; add_node actions count)",
-                                quoted_list(&known)
-                            ),
-                        );
-                    }
-                }
+                ActionKind::KillNode { node } => self.worker_node_ref(
+                    node,
+                    &format!("{ap}.node"),
+                    nodes,
+                    "killing it would end the whole cluster, which Gangplank does not model (use kill_controller to \
+                     restart the controller)",
+                ),
                 ActionKind::AddNode { .. } | ActionKind::KillController {} => {}
                 ActionKind::FailGcsQueries { for_s } => {
                     self.positive(&format!("{ap}.for_s"), *for_s);
                 }
                 ActionKind::SetNumReplicas { deployment, num_replicas } => {
                     let d = self.deployment_ref(deployment, &format!("{ap}.deployment"), apps);
-                    let np = format!("{ap}.num_replicas");
-                    if self.replica_count(&np, *num_replicas)
-                        && let Some(g) = d.and_then(|d| d.gang_scheduling_config.as_ref())
-                        && g.gang_size >= 1
-                        && num_replicas % g.gang_size != 0
-                    {
-                        self.push(np, not_a_multiple(*num_replicas, g.gang_size));
-                    }
+                    self.target_count(&format!("{ap}.num_replicas"), *num_replicas, d);
                 }
                 ActionKind::DeleteApp { app } => {
                     self.app_ref(app, &format!("{ap}.app"), apps);
@@ -789,14 +767,7 @@ impl Validator {
                 } => {
                     let d = self.deployment_ref(deployment, &format!("{ap}.deployment"), apps);
                     if let Some(n) = num_replicas {
-                        let np = format!("{ap}.num_replicas");
-                        if self.replica_count(&np, *n)
-                            && let Some(g) = d.and_then(|d| d.gang_scheduling_config.as_ref())
-                            && g.gang_size >= 1
-                            && n % g.gang_size != 0
-                        {
-                            self.push(np, not_a_multiple(*n, g.gang_size));
-                        }
+                        self.target_count(&format!("{ap}.num_replicas"), *n, d);
                     }
                     if let Some(o) = ray_actor_options {
                         self.actor_options(o, &format!("{ap}.ray_actor_options"));
@@ -825,22 +796,7 @@ impl Validator {
                     }
                 }
                 ActionKind::DrainNode { deadline_s, node, reason, reason_message: _ } => {
-                    let np = format!("{ap}.node");
-                    if *node == nodes.head {
-                        self.push(
-                            np,
-                            format!("\"{node}\" is the head node, which hosts the Serve controller; Gangplank drains worker nodes only"),
-                        );
-                    } else if !nodes.declared.contains_key(node) {
-                        let known: Vec<&str> = nodes.declared.keys().map(String::as_str).collect();
-                        self.push(
-                            np,
-                            format!(
-                                "no node \"{node}\" in this scenario (nodes: {}; add_node actions count)",
-                                quoted_list(&known)
-                            ),
-                        );
-                    }
+                    self.worker_node_ref(node, &format!("{ap}.node"), nodes, "Gangplank drains worker nodes only");
                     if let Some(r) = reason
                         && DrainReason::parse(r).is_none()
                     {
@@ -856,6 +812,31 @@ impl Validator {
                     self.non_negative_opt(&format!("{ap}.deadline_s"), *deadline_s);
                 }
             }
+        }
+    }
+
+    /// A new replica count for deployment `d` (if it exists): a valid count, and whole gangs.
+    fn target_count(&mut self, path: &str, n: i64, d: Option<&DeploymentSpec>) {
+        if self.replica_count(path, n)
+            && let Some(g) = d.and_then(|d| d.gang_scheduling_config.as_ref())
+            && g.gang_size >= 1
+            && n % g.gang_size != 0
+        {
+            self.push(path, not_a_multiple(n, g.gang_size));
+        }
+    }
+
+    /// A node an action acts on: declared in the scenario (add_node actions count), and not the head node, which
+    /// hosts the Serve controller (`why_not_head` says what acting on it would mean).
+    fn worker_node_ref(&mut self, node: &str, path: &str, nodes: &NodeIds, why_not_head: &str) {
+        if node == nodes.head {
+            self.push(path, format!("\"{node}\" is the head node, which hosts the Serve controller; {why_not_head}"));
+        } else if !nodes.declared.contains_key(node) {
+            let known: Vec<&str> = nodes.declared.keys().map(String::as_str).collect();
+            self.push(
+                path,
+                format!("no node \"{node}\" in this scenario (nodes: {}; add_node actions count)", quoted_list(&known)),
+            );
         }
     }
 

@@ -184,14 +184,8 @@ impl DeploymentState {
         let now = cx.now();
         let pm: Vec<usize> =
             (0..self.replicas.len()).filter(|&i| self.replicas[i].state == S::PendingMigration).collect();
-        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-        for i in pm {
-            let key = if gang { gang_of(self, i).unwrap_or_default() } else { self.replicas[i].id.clone() };
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, v)) => v.push(i),
-                None => groups.push((key, vec![i])),
-            }
-        }
+        // Groups: whole gangs, or single replicas (`_choose_pending_migration_gangs_to_stop` / `_replicas_to_stop`).
+        let groups = self.group_by_gang(&pm);
         let deadline_of =
             |members: &[usize]| members.iter().filter_map(|&i| node_deadline(i)).min().unwrap_or(SimTime(u64::MAX));
         let mut to_stop: Vec<(usize, String)> = Vec::new();

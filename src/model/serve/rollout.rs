@@ -160,8 +160,8 @@ impl DeploymentState {
         v
     }
 
-    /// Outdated replicas grouped by gang (first appearance first); `None` for a non-gang deployment.
-    fn group_by_gang(&self, idxs: &[usize]) -> Vec<(String, Vec<usize>)> {
+    /// Replicas grouped by gang (first appearance first); a replica outside any gang is a group of its own.
+    pub(super) fn group_by_gang(&self, idxs: &[usize]) -> Vec<(String, Vec<usize>)> {
         let mut order: Vec<String> = Vec::new();
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for &i in idxs {
