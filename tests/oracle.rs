@@ -209,7 +209,7 @@ fn scenario_knobs(sc: &Scenario) -> BTreeMap<&'static str, Value> {
         "graceful_shutdown_wait_loop_s",
         Value::from(d.graceful_shutdown_wait_loop_s.or(t.graceful_shutdown_wait_loop_s).unwrap()),
     );
-    m.insert("num_replicas", Value::from(d.num_replicas));
+    m.insert("num_replicas", Value::from(d.fixed_replicas()));
     m.insert("gang_size", Value::from(g.gang_size));
     m.insert("gang_placement_strategy", Value::from(g.gang_placement_strategy.clone()));
     m.insert("slow_startup_warning_s", Value::from(t.slow_startup_warning_s.unwrap()));

@@ -24,9 +24,12 @@ use gangplank::model::placement::PlacementGroupState;
 use gangplank::model::resources::Resources;
 use gangplank::model::scenario::{
     Action, ActionKind, ApplicationSpec, ClusterSpec, DeploymentRef, DeploymentSpec, GangSchedulingConfig, HeadSpec,
-    NodeSpec, RayActorOptions, ReplicaRef, SCENARIO_FORMAT, Scenario, Times, TimingSpec, parse_scenario, validate,
+    NodeSpec, NumReplicas, RayActorOptions, ReplicaRef, SCENARIO_FORMAT, Scenario, Times, TimingSpec, parse_scenario,
+    validate,
 };
-use gangplank::model::serve::behaviour::{Behaviour, GangPgRemoval, LeakDetection, StartupFailureCounting};
+use gangplank::model::serve::behaviour::{
+    AutoscalingRounding, Behaviour, GangPgRemoval, GangServing, LeakDetection, StartupFailureCounting,
+};
 use gangplank::model::serve::replica::ReplicaState;
 use gangplank::model::serve::status::{ApplicationStatus, DeploymentStatus, DeploymentStatusTrigger};
 use gangplank::model::snapshot::{DeploymentView, PlacementGroupView, Snapshot};
@@ -270,13 +273,17 @@ fn fault_g(max_mult: u32, labels: bool) -> impl Strategy<Value = FaultG> {
 fn toggles_g(vary_all: bool) -> impl Strategy<Value = Behaviour> {
     let other = move |p: f64| proptest::bool::weighted(if vary_all { p } else { 0.0 });
     // `ALL[0]` is Ray 2.60's value; `true` picks the other one.
-    (any::<bool>(), other(0.2), other(0.2), other(0.2), other(0.2)).prop_map(|(a, b, c, d, e)| Behaviour {
-        leak_detection: LeakDetection::ALL[usize::from(a)],
-        gang_pg_removal: GangPgRemoval::ALL[usize::from(b)],
-        startup_failure_counting: StartupFailureCounting::ALL[usize::from(c)],
-        sweep_pending_migration: d,
-        incomplete_gang_teardown: !e,
-    })
+    (any::<bool>(), other(0.2), other(0.2), other(0.2), other(0.2), other(0.2), other(0.2)).prop_map(
+        |(a, b, c, d, e, f, g)| Behaviour {
+            leak_detection: LeakDetection::ALL[usize::from(a)],
+            gang_pg_removal: GangPgRemoval::ALL[usize::from(b)],
+            startup_failure_counting: StartupFailureCounting::ALL[usize::from(c)],
+            sweep_pending_migration: d,
+            incomplete_gang_teardown: !e,
+            gang_serving: GangServing::ALL[usize::from(f)],
+            autoscaling_rounding: AutoscalingRounding::ALL[usize::from(g)],
+        },
+    )
 }
 
 /// `roomy`: workers have at least 4 CPUs, there are at least 2, deployments ask for at most 2 gangs (or 2
@@ -364,7 +371,7 @@ fn deployment_spec(name: &str, d: &DepG) -> DeploymentSpec {
     };
     DeploymentSpec {
         name: name.to_string(),
-        num_replicas,
+        num_replicas: Some(NumReplicas::Fixed(num_replicas)),
         ray_actor_options: options,
         placement_group_strategy: strategy,
         placement_group_bundle_label_selector: d
@@ -383,6 +390,9 @@ fn deployment_spec(name: &str, d: &DepG) -> DeploymentSpec {
         user_config: None,
         rolling_update_percentage: None,
         max_surge_percent: None,
+        max_ongoing_requests: None,
+        max_queued_requests: None,
+        autoscaling_config: None,
     }
 }
 
@@ -542,6 +552,8 @@ fn build(g: &ScenarioG) -> Scenario {
         toggles: g.toggles.toggles(),
         applications,
         actions,
+        traffic: Vec::new(),
+        validation: None,
         x: None,
     }
 }
@@ -734,7 +746,7 @@ fn expected(s: &Scenario, sim: &Simulation) -> Result<Expected, String> {
     let mut all_nodes: BTreeSet<String> = e.live_nodes.keys().cloned().collect();
     for app in &s.applications {
         for d in &app.deployments {
-            e.targets.insert((app.name.clone(), d.name.clone()), d.num_replicas as u32);
+            e.targets.insert((app.name.clone(), d.name.clone()), d.fixed_replicas().unwrap_or(0) as u32);
         }
     }
     for (a, (name, applied)) in order.iter().zip(&applied) {

@@ -129,7 +129,7 @@ fn only(errors: &[ScenarioError], path: &str, words: &[&str]) {
 #[test]
 fn the_format_doc_example_is_valid() {
     let s = parse_scenario(FORMAT_DOC_EXAMPLE).unwrap_or_else(|e| panic!("{}", show(&e)));
-    assert_eq!(s.applications[0].deployments[0].num_replicas, 4);
+    assert_eq!(s.applications[0].deployments[0].fixed_replicas(), Some(4));
     assert_eq!(s.actions.len(), 1);
     assert!(validate(&s).is_ok());
 }
@@ -436,7 +436,7 @@ fn numbers_out_of_range_and_wrong_types_are_named() {
     only(
         &reject(&[(&format!("{G_PTR}/num_replicas"), json!(2.5))]),
         &format!("{G}.num_replicas"),
-        &["2.5", "whole number"],
+        &["2.5", "must be an int or \"auto\""],
     );
     let e = errors_of(r#"{"format": "gangplank.scenario/v1", "cluster": {}, "until_s": 1e999}"#);
     assert!(e[0].message.contains("out of range") && e[0].line == Some(1), "{}", e[0]);

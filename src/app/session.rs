@@ -162,6 +162,11 @@ impl Session {
         self.history.inject(&mut self.sim, &mut self.user_actions, kind);
     }
 
+    /// The callers' requests (now, and one sample per deployment per second since the start).
+    pub fn traffic(&self) -> &crate::model::traffic::Traffic {
+        self.sim.traffic()
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         self.sim.snapshot()
     }

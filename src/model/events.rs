@@ -196,6 +196,28 @@ pub enum EventKind {
         /// The draining nodes that hold them.
         nodes: Vec<String>,
     },
+    /// The autoscaler changed a deployment's target (`DeploymentState.autoscale`).
+    Autoscale {
+        app: String,
+        deployment: String,
+        from: u32,
+        to: u32,
+        /// The aggregated ongoing + queued requests the decision was based on.
+        total_num_requests: f64,
+    },
+    /// Requests failed: a replica left with requests in flight, or the callers' queues overflowed.
+    RequestsFailed {
+        app: String,
+        deployment: String,
+        /// How many (the flow model's count, rounded; at least 1).
+        requests: u64,
+        /// `actor_died` (the replica's process or node died, or it was force-stopped), `graceful_shutdown_timeout`
+        /// (in flight longer than the replica's graceful shutdown allowed), `backpressure` (`max_queued_requests`
+        /// reached: `BackPressureError`), `deployment_deleted`.
+        failure: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        replicas: Vec<String>,
+    },
     Violation {
         invariant: String,
     },
@@ -221,6 +243,8 @@ impl EventKind {
             EventKind::LeakDetectionSkipped { .. } => "leak_detection_skipped",
             EventKind::Rollout { .. } => "rollout",
             EventKind::Migration { .. } => "migration",
+            EventKind::Autoscale { .. } => "autoscale",
+            EventKind::RequestsFailed { .. } => "requests_failed",
             EventKind::Violation { .. } => "violation",
         }
     }
@@ -249,6 +273,7 @@ impl EventKind {
                 v
             }
             EventKind::DeploymentStatus { app, deployment, .. }
+            | EventKind::Autoscale { app, deployment, .. }
             | EventKind::ReservationFailed { app, deployment, .. } => {
                 vec![format!("{app}/{deployment}")]
             }
@@ -259,6 +284,11 @@ impl EventKind {
             }
             EventKind::Migration { gang_id, replicas, nodes, .. } => {
                 gang_id.iter().chain(replicas).chain(nodes).cloned().collect()
+            }
+            EventKind::RequestsFailed { app, deployment, replicas, .. } => {
+                let mut v = vec![format!("{app}/{deployment}")];
+                v.extend(replicas.iter().cloned());
+                v
             }
             _ => Vec::new(),
         }

@@ -18,6 +18,7 @@ pub mod sim;
 pub mod snapshot;
 pub mod time;
 pub mod trace;
+pub mod traffic;
 pub mod world;
 
 pub use sim::Simulation;

@@ -20,6 +20,7 @@ use crate::model::serve::status::ApplicationStatus;
 use crate::model::snapshot::Snapshot;
 use crate::model::time::{SimDuration, SimTime, fmt_secs};
 use crate::model::trace::Trace;
+use crate::model::traffic::Traffic;
 use crate::model::world::World;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -74,6 +75,8 @@ pub struct Simulation {
     /// Calls to the controller made while it is down (`serve.delete`, a scale): the callers retry them
     /// (`max_task_retries=-1`) until the restarted controller serves them, in order (`serve/calls.rs`).
     pub(crate) queued_calls: Vec<QueuedCall>,
+    /// The callers' requests (`traffic/`).
+    pub(crate) traffic: Traffic,
 }
 
 impl Simulation {
@@ -119,11 +122,9 @@ impl Simulation {
         for app in &scenario.applications {
             apps.push(AppState { name: app.name.clone(), status: ApplicationStatus::Deploying, deleting: false });
             for d in &app.deployments {
-                deployments.push(DeploymentState::new(
-                    deployment_config(&app.name, d, &timing),
-                    d.num_replicas.max(0) as u32,
-                    SimTime::ZERO,
-                ));
+                let config = deployment_config(&app.name, d, &timing);
+                let target = initial_target(&config, d);
+                deployments.push(DeploymentState::new(config, target, SimTime::ZERO));
             }
         }
         let controller = ServeController {
@@ -162,7 +163,9 @@ impl Simulation {
             checker_state: Default::default(),
             user_actions: Vec::new(),
             queued_calls: Vec::new(),
+            traffic: Traffic::default(),
         };
+        sim.traffic = Traffic::new(scenario, &sim.controller);
         for a in &scenario.actions {
             sim.queue(SimTime::from_secs_f64(a.at_s), a.kind.clone());
         }
@@ -266,6 +269,7 @@ impl Simulation {
         if t > self.now {
             self.now = t;
         }
+        self.traffic.advance_fixed(t, &mut self.controller, &mut self.log);
     }
 
     /// Advance to the next control-loop tick after now and run it (even if nothing would change).
@@ -303,6 +307,9 @@ impl Simulation {
     fn process(&mut self, t: SimTime) {
         self.steps += 1;
         let mutations_before = self.gcs.mutations;
+        // The callers' requests flow up to now with the routable sets as they were.
+        self.log.now = self.now;
+        self.traffic.advance(t, &mut self.controller, &mut self.log);
         self.now = t;
         self.log.now = t;
         self.log.tick = self.tick_of(t);
@@ -339,6 +346,8 @@ impl Simulation {
                 self.gcs.schedule(&mut self.rng, &mut self.log);
             }
         }
+        // The routers learn the new running sets (STEP 7) and the replicas that died.
+        self.traffic.refresh(&self.controller, &self.gcs, &self.behaviour, &mut self.log);
         // Invariants can only break when something changed: an event was recorded or the GCS mutated.
         if self.checker != CheckerMode::Off && (self.log.len() > before || self.gcs.mutations != mutations_before) {
             self.check_invariants();
@@ -603,7 +612,13 @@ impl Simulation {
             toggles: &self.behaviour,
             gcs_queries_fail_until: self.gcs_queries_fail_until,
             queued_calls: &self.queued_calls,
+            traffic: &self.traffic,
         }
+    }
+
+    /// The callers' requests: per deployment now, and the history (one sample per deployment per second).
+    pub fn traffic(&self) -> &Traffic {
+        &self.traffic
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -687,6 +702,25 @@ fn deployment_config(app: &str, d: &crate::model::scenario::DeploymentSpec, timi
         user_config: d.user_config.as_ref().map(|v| v.to_string()),
         rolling_update_percentage: d.rolling_update_percentage.unwrap_or(DEFAULT_ROLLING_UPDATE_PERCENTAGE),
         max_surge_percent: d.max_surge_percent.unwrap_or(0).clamp(0, 100) as u32,
+        max_ongoing_requests: d
+            .max_ongoing_requests
+            .map_or(crate::model::serve::autoscaling_config::DEFAULT_MAX_ONGOING_REQUESTS, |n| n.max(1) as u32),
+        max_queued_requests: d.max_queued_requests.unwrap_or(-1),
+        autoscaling: d.autoscaling().then(|| {
+            crate::model::serve::autoscaling_config::AutoscalingConfig::resolve(
+                d.autoscaling_config.as_ref(),
+                d.num_replicas == Some(crate::model::scenario::NumReplicas::Auto),
+            )
+        }),
+    }
+}
+
+/// A deployment's first target: its `num_replicas`, or under autoscaling Ray's `register`: `initial_replicas` if
+/// set, else `min_replicas` (`apply_bounds(0)`).
+fn initial_target(config: &DeploymentConfig, d: &crate::model::scenario::DeploymentSpec) -> u32 {
+    match &config.autoscaling {
+        Some(a) => a.apply_bounds(a.initial_replicas.unwrap_or(0)),
+        None => d.fixed_replicas().unwrap_or(1).max(0) as u32,
     }
 }
 

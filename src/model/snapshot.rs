@@ -25,6 +25,28 @@ pub struct Snapshot {
     pub violations: usize,
 }
 
+/// The deployment's traffic as of the last whole second.
+fn traffic_view(t: &crate::model::traffic::DeploymentTraffic, world: &World) -> TrafficView {
+    let last = world.traffic.samples.latest_of(t_index(world, t));
+    let n = t.routable.len();
+    TrafficView {
+        offered_rps: last.map_or(0.0, |s| s.offered_rps),
+        served_rps: last.map_or(0.0, |s| s.served_rps),
+        failed_rps: last.map_or(0.0, |s| s.failed_rps),
+        queued: t.flow.queued as f32,
+        ongoing_per_replica: if n > 0 { (t.flow.ongoing / n as f64) as f32 } else { 0.0 },
+        routable: n as u32,
+        whole_gangs: t.whole_gangs,
+        max_ongoing_requests: t.max_ongoing,
+        max_queued_requests: t.max_queued.map(|q| q as u32),
+        totals: t.totals,
+    }
+}
+
+fn t_index(world: &World, t: &crate::model::traffic::DeploymentTraffic) -> usize {
+    world.traffic.deployments.iter().position(|x| std::ptr::eq(x, t)).unwrap_or(0)
+}
+
 impl Snapshot {
     /// The world as plain data; `violations` is how many the run has recorded so far.
     pub fn of(world: &World, violations: usize) -> Snapshot {
@@ -87,6 +109,7 @@ impl Snapshot {
         let mut replicas = Vec::new();
         let mut deployments = Vec::new();
         for d in &c.deployments {
+            let traffic = world.traffic.of(&d.config.app, &d.config.name);
             let positions = world.positions(d);
             for r in &d.replicas {
                 let actor = gcs.actors.get(&r.id);
@@ -120,6 +143,10 @@ impl Snapshot {
                     since: r.since,
                     version: d.versions[r.version as usize].label.clone(),
                     outdated: r.version != d.target_version,
+                    ongoing: traffic
+                        .filter(|t| t.routable.binary_search(&r.id).is_ok())
+                        .map(|t| (t.flow.ongoing / t.routable.len().max(1) as f64) as f32),
+                    max_ongoing: d.config.max_ongoing_requests,
                 });
             }
             deployments.push(DeploymentView {
@@ -154,6 +181,28 @@ impl Snapshot {
                 rolling_update_failed: d.rolling_update_failed,
                 rollout_batch: d.rollout_size(),
                 max_surge_percent: d.config.max_surge_percent,
+                traffic: traffic.map(|t| traffic_view(t, world)),
+                autoscaling: d.autoscaling.as_ref().map(|a| {
+                    let running = d.count(&[ReplicaState::Running, ReplicaState::PendingMigration]);
+                    let gang = d.config.gang.as_ref().map_or(1, |g| g.gang_size);
+                    AutoscalingView {
+                        min_replicas: a.config.min_replicas,
+                        max_replicas: a.config.max_replicas,
+                        target_ongoing_requests: a.config.target_ongoing_requests,
+                        total_num_requests: a.last.as_ref().map_or(0.0, |l| l.total_num_requests),
+                        desired: a.last.as_ref().map_or(0.0, |l| l.desired),
+                        waiting: a
+                            .last
+                            .as_ref()
+                            .and_then(|l| l.waiting)
+                            .map(|(dir, since, delay)| (dir > 0, world.now.since(since).as_secs_f64(), delay)),
+                        explanation: a
+                            .last
+                            .as_ref()
+                            .map(|l| crate::model::serve::autoscale::explain(l, running, gang))
+                            .unwrap_or_default(),
+                    }
+                }),
             });
         }
         Snapshot {
@@ -244,6 +293,11 @@ pub struct ReplicaView {
     pub version: String,
     /// Not at the deployment's target version.
     pub outdated: bool,
+    /// Requests in flight at this replica (its share of the deployment's, routing keeping replicas evenly
+    /// loaded); `None` when the deployment has no traffic or the routers do not send to it.
+    pub ongoing: Option<f32>,
+    /// The deployment's `max_ongoing_requests` (the fill level's full mark).
+    pub max_ongoing: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -276,6 +330,44 @@ pub struct DeploymentView {
     /// `_rollout_size`: the batch a rolling update replaces at once.
     pub rollout_batch: u32,
     pub max_surge_percent: u32,
+    pub traffic: Option<TrafficView>,
+    pub autoscaling: Option<AutoscalingView>,
+}
+
+/// A deployment's requests now (the last whole second).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrafficView {
+    pub offered_rps: f32,
+    pub served_rps: f32,
+    pub failed_rps: f32,
+    /// Waiting at the callers.
+    pub queued: f32,
+    pub ongoing_per_replica: f32,
+    /// Replicas the routers send to.
+    pub routable: u32,
+    /// Gangs with every member routable.
+    pub whole_gangs: u32,
+    pub max_ongoing_requests: u32,
+    /// `None`: no limit (-1).
+    pub max_queued_requests: Option<u32>,
+    /// Since the start: offered, served, and failed by reason.
+    pub totals: crate::model::traffic::Totals,
+}
+
+/// A deployment's autoscaling config and last decision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoscalingView {
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    pub target_ongoing_requests: f64,
+    /// The aggregated ongoing + queued requests of the last decision.
+    pub total_num_requests: f64,
+    /// The replicas the policy wanted before delays and rounding.
+    pub desired: f64,
+    /// A change held back by a delay: (up?, seconds waited, the delay).
+    pub waiting: Option<(bool, f64, f64)>,
+    /// The last decision in words.
+    pub explanation: String,
 }
 
 /// Also the trace's `final.applications` (serialized there).

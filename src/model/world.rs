@@ -25,6 +25,8 @@ pub struct World<'a> {
     pub gcs_queries_fail_until: SimTime,
     /// Calls to the controller waiting for it to come back (`serve/calls.rs`).
     pub queued_calls: &'a [QueuedCall],
+    /// The callers' requests.
+    pub traffic: &'a crate::model::traffic::Traffic,
 }
 
 impl World<'_> {

@@ -244,8 +244,12 @@ pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
         since,
         version,
         outdated,
+        ongoing,
+        max_ongoing,
     } = a;
     *id == b.id
+        && *ongoing == b.ongoing
+        && *max_ongoing == b.max_ongoing
         && *state == b.state
         && *startup == b.startup
         && *consecutive_health_failures == b.consecutive_health_failures
@@ -753,6 +757,8 @@ mod tests {
             since: Default::default(),
             version: "v1".into(),
             outdated: false,
+            ongoing: None,
+            max_ongoing: 5,
         }
     }
 

@@ -138,6 +138,8 @@ pub fn kind_tag(kind: &EventKind) -> &'static str {
         EventKind::LeakDetectionSkipped { .. } => "leak",
         EventKind::Rollout { .. } => "rollout",
         EventKind::Migration { .. } => "migration",
+        EventKind::Autoscale { .. } => "autoscale",
+        EventKind::RequestsFailed { .. } => "requests failed",
         EventKind::Violation { .. } => "VIOLATION",
     }
 }

@@ -296,6 +296,8 @@ mod tests {
             since: Default::default(),
             version: "v1".into(),
             outdated: false,
+            ongoing: None,
+            max_ongoing: 5,
         }
     }
 

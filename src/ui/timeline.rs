@@ -30,11 +30,14 @@ impl MarkerKind {
             EventKind::Controller { change: ControllerChange::Crashed | ControllerChange::Recovered, .. } => {
                 MarkerKind::Controller
             }
-            EventKind::Action { applied: true, .. } | EventKind::Node { .. } | EventKind::StartupFailure { .. } => {
-                MarkerKind::Fault
-            }
+            EventKind::Action { applied: true, .. }
+            | EventKind::Node { .. }
+            | EventKind::StartupFailure { .. }
+            | EventKind::RequestsFailed { .. } => MarkerKind::Fault,
             EventKind::GangReserved { .. } => MarkerKind::Reservation,
-            EventKind::Rollout { .. } | EventKind::Migration { .. } => MarkerKind::Rollout,
+            EventKind::Rollout { .. } | EventKind::Migration { .. } | EventKind::Autoscale { .. } => {
+                MarkerKind::Rollout
+            }
             // Every kind is listed, so that a new one needs a decision here.
             EventKind::Controller { change: ControllerChange::Started, .. }
             | EventKind::Action { applied: false, .. }

@@ -74,6 +74,10 @@ pub(crate) fn friendly(msg: &str) -> String {
 
 /// ` (did you mean `x`?)` when one candidate is within a small edit distance, else empty. Case is ignored (ASCII
 /// only: the candidates are the format's own names, which are ASCII).
+/// Ray's words (`serve/deployment.py`, `serve/schema.py`) for `num_replicas` given with `autoscaling_config`.
+pub(crate) const MANUAL_NUM_REPLICAS: &str =
+    "Manually setting num_replicas is not allowed when autoscaling_config is provided.";
+
 pub(crate) fn did_you_mean(found: &str, candidates: &[&str]) -> String {
     let found_lower = found.to_ascii_lowercase();
     let best =

@@ -8,18 +8,23 @@
 //! rules, both report [`ScenarioError`]s (`error.rs`) in the words of `messages.rs`; `actions.rs` holds the action
 //! kinds and their one table of fields.
 mod actions;
+mod autoscaling;
 mod error;
 pub(crate) mod field_path;
 mod messages;
 mod parse;
 mod timing;
+mod traffic;
 mod validate;
+mod validate_load;
 
 pub use actions::{Action, ActionKind, DeploymentRef, ReplicaRef, Times};
+pub use autoscaling::{AutoscalingConfigSpec, NumReplicas};
 pub use error::ScenarioError;
 pub use messages::describe;
 pub use parse::parse_scenario;
 pub use timing::{Timing, TimingSpec};
+pub use traffic::{LOAD_SHAPES, LoadComponent, LoadStep, ServiceTimeSpec, TrafficSpec};
 pub use validate::validate;
 
 use crate::model::resources::Resources;
@@ -52,6 +57,15 @@ pub struct Scenario {
     pub applications: Vec<ApplicationSpec>,
     #[serde(default)]
     pub actions: Vec<Action>,
+    /// Offered load per deployment (requests per second over time, and how long a request takes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traffic: Vec<TrafficSpec>,
+    /// Which of Ray's two validation paths the deployments take: `"python_api"` (default: `@serve.deployment` /
+    /// `.options()`, whose `DeploymentConfig` skips the gang-multiple check under autoscaling) or `"config_file"`
+    /// (`serve deploy`'s schema, which requires `min_replicas`, `max_replicas` and `initial_replicas`, where set,
+    /// to be multiples of `gang_size`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<String>,
     /// Reserved for extensions; never interpreted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x: Option<serde_json::Value>,
@@ -106,8 +120,9 @@ pub struct ApplicationSpec {
 #[serde(deny_unknown_fields)]
 pub struct DeploymentSpec {
     pub name: String,
-    #[serde(default = "default_num_replicas")]
-    pub num_replicas: i64,
+    /// A count, or `"auto"`; left out: 1, or under `autoscaling_config` the autoscaler's choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_replicas: Option<NumReplicas>,
     #[serde(default)]
     pub ray_actor_options: RayActorOptions,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,10 +158,31 @@ pub struct DeploymentSpec {
     /// `max_surge_percent` (Ray's default 0, 0..=100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_surge_percent: Option<i64>,
+    /// `max_ongoing_requests` (Ray's default 5): requests one replica runs at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ongoing_requests: Option<i64>,
+    /// `max_queued_requests` (Ray's default -1, no limit): requests a caller queues before it rejects more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_queued_requests: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling_config: Option<AutoscalingConfigSpec>,
 }
 
-fn default_num_replicas() -> i64 {
-    1
+impl DeploymentSpec {
+    /// Ray's `is_autoscaling_configured`: `num_replicas: "auto"` or an `autoscaling_config`.
+    pub fn autoscaling(&self) -> bool {
+        self.num_replicas == Some(NumReplicas::Auto) || self.autoscaling_config.is_some()
+    }
+
+    /// The fixed replica count (1 if left out), or `None` under autoscaling.
+    pub fn fixed_replicas(&self) -> Option<i64> {
+        match self.num_replicas {
+            Some(NumReplicas::Fixed(n)) => Some(n),
+            Some(NumReplicas::Auto) => None,
+            None if self.autoscaling_config.is_some() => None,
+            None => Some(1),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -223,6 +259,13 @@ pub struct Toggles {
     /// `"periodic"`: every control-loop tick, as Ray's docs describe it (not what 2.60's code does). With it, the
     /// 2.60 leak of a recovered gang whose members were all unrecoverable (errata §8) is cleaned up at once.
     pub leak_detection: String,
+    /// `"per_replica"` (2.60): routers send requests to every RUNNING replica, so a gang serves as soon as its
+    /// first members are up (#61610). `"whole_gang"`: only gangs whose every member is RUNNING serve (#61804's
+    /// proposal, closed unmerged).
+    pub gang_serving: String,
+    /// `"always_up"` (2.60): the autoscaler rounds a decision up to whole gangs. `"up_down"`: up when scaling up,
+    /// down when scaling down (#61467 as first merged; what Ray's docs still say).
+    pub autoscaling_rounding: String,
 }
 
 impl Default for Toggles {
@@ -233,6 +276,8 @@ impl Default for Toggles {
             sweep_pending_migration: false,
             incomplete_gang_teardown: true,
             leak_detection: "at_controller_start".to_string(),
+            gang_serving: "per_replica".to_string(),
+            autoscaling_rounding: "always_up".to_string(),
         }
     }
 }

@@ -14,7 +14,9 @@ use super::{
 };
 use crate::model::cluster::DrainReason;
 use crate::model::resources::{Resources, UNITS, fmt_amount, to_units};
-use crate::model::serve::behaviour::{Choice, GangPgRemoval, LeakDetection, StartupFailureCounting};
+use crate::model::serve::behaviour::{
+    AutoscalingRounding, Choice, GangPgRemoval, GangServing, LeakDetection, StartupFailureCounting,
+};
 use std::collections::BTreeMap;
 
 /// `until_s` at most 7 days of simulated time. Time itself could go much further (microseconds in a u64), but
@@ -58,12 +60,14 @@ pub fn validate(scenario: &Scenario) -> Result<(), Vec<ScenarioError>> {
     v.timing(&scenario.timing, "timing");
     v.toggles(&scenario.toggles);
     let apps = v.applications(&scenario.applications);
+    v.autoscaling_schema_path(scenario);
+    v.traffic(&scenario.traffic, &apps);
     v.actions(scenario, &nodes, &apps);
     if v.errors.is_empty() { Ok(()) } else { Err(capped(v.errors)) }
 }
 
-struct Validator {
-    errors: Vec<ScenarioError>,
+pub(super) struct Validator {
+    pub(super) errors: Vec<ScenarioError>,
 }
 
 /// Where each node id is declared (the head, `cluster.nodes[i]`, or an `add_node` action).
@@ -73,10 +77,10 @@ struct NodeIds {
 }
 
 /// Applications by name (the first of a duplicated name), with their deployments by name.
-type Apps<'a> = BTreeMap<&'a str, BTreeMap<&'a str, &'a DeploymentSpec>>;
+pub(super) type Apps<'a> = BTreeMap<&'a str, BTreeMap<&'a str, &'a DeploymentSpec>>;
 
 impl Validator {
-    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.errors.push(ScenarioError::at(path, message));
     }
 
@@ -84,7 +88,7 @@ impl Validator {
     // Numbers
 
     /// A finite number; says so and returns false otherwise.
-    fn finite(&mut self, path: &str, x: f64) -> bool {
+    pub(super) fn finite(&mut self, path: &str, x: f64) -> bool {
         if x.is_finite() {
             return true;
         }
@@ -93,7 +97,7 @@ impl Validator {
     }
 
     /// Pydantic's PositiveFloat, as Ray uses it for seconds: finite and > 0.
-    fn positive(&mut self, path: &str, x: f64) -> bool {
+    pub(super) fn positive(&mut self, path: &str, x: f64) -> bool {
         if !self.finite(path, x) {
             return false;
         }
@@ -105,7 +109,7 @@ impl Validator {
     }
 
     /// Pydantic's NonNegativeFloat: finite and >= 0.
-    fn non_negative(&mut self, path: &str, x: f64) -> bool {
+    pub(super) fn non_negative(&mut self, path: &str, x: f64) -> bool {
         if !self.finite(path, x) {
             return false;
         }
@@ -131,7 +135,7 @@ impl Validator {
     /// A replica count (`num_replicas`, `set_num_replicas`): at least 1, as Ray 2.60 requires of `num_replicas` in
     /// `@serve.deployment`, `.options()` and the config schema (`PositiveInt`), and at most the model's limit. A
     /// negative count gets DeploymentConfig's `NonNegativeInt` message; 0 gets the schema's and the decorator's.
-    fn replica_count(&mut self, path: &str, n: i64) -> bool {
+    pub(super) fn replica_count(&mut self, path: &str, n: i64) -> bool {
         if n < 0 {
             self.push(path, format!("Input should be greater than or equal to 0 (found {n})"));
             return false;
@@ -348,6 +352,8 @@ impl Validator {
         self.choice::<GangPgRemoval>(&t.gang_pg_removal);
         self.choice::<StartupFailureCounting>(&t.startup_failure_counting);
         self.choice::<LeakDetection>(&t.leak_detection);
+        self.choice::<GangServing>(&t.gang_serving);
+        self.choice::<AutoscalingRounding>(&t.autoscaling_rounding);
     }
 
     fn choice<C: Choice>(&mut self, value: &str) {
@@ -416,7 +422,7 @@ impl Validator {
     fn deployment(&mut self, d: &DeploymentSpec, dp: &str) {
         let p = |f: &str| format!("{dp}.{f}");
         let gang = d.gang_scheduling_config.as_ref();
-        self.replica_count(&p("num_replicas"), d.num_replicas);
+        self.replicas_and_autoscaling(d, dp);
         self.actor_options(&d.ray_actor_options, &p("ray_actor_options"));
         if let Some(bundles) = &d.placement_group_bundles {
             self.bundles(d, bundles, &p("placement_group_bundles"));
@@ -556,8 +562,11 @@ impl Validator {
                     g.gang_size
                 ),
             );
-        } else if d.num_replicas >= 0 && d.num_replicas % g.gang_size != 0 {
-            self.push(format!("{dp}.num_replicas"), not_a_multiple(d.num_replicas, g.gang_size));
+        } else if let Some(n) = d.fixed_replicas().filter(|&n| n >= 0 && !d.autoscaling())
+            && n % g.gang_size != 0
+        {
+            // Ray's `DeploymentConfig` skips this check under autoscaling (errata §1).
+            self.push(format!("{dp}.num_replicas"), not_a_multiple(n, g.gang_size));
         }
         let s = g.gang_placement_strategy.as_str();
         if !GANG_STRATEGIES.contains(&s) {
@@ -817,6 +826,10 @@ impl Validator {
 
     /// A new replica count for deployment `d` (if it exists): a valid count, and whole gangs.
     fn target_count(&mut self, path: &str, n: i64, d: Option<&DeploymentSpec>) {
+        if d.is_some_and(DeploymentSpec::autoscaling) {
+            self.push(path, super::messages::MANUAL_NUM_REPLICAS);
+            return;
+        }
         if self.replica_count(path, n)
             && let Some(g) = d.and_then(|d| d.gang_scheduling_config.as_ref())
             && g.gang_size >= 1
@@ -863,11 +876,16 @@ impl Validator {
         found
     }
 
-    fn deployment_ref<'a>(&mut self, r: &DeploymentRef, path: &str, apps: &Apps<'a>) -> Option<&'a DeploymentSpec> {
+    pub(super) fn deployment_ref<'a>(
+        &mut self,
+        r: &DeploymentRef,
+        path: &str,
+        apps: &Apps<'a>,
+    ) -> Option<&'a DeploymentSpec> {
         self.named_deployment(&r.app, &r.deployment, path, apps)
     }
 
-    fn named_deployment<'a>(
+    pub(super) fn named_deployment<'a>(
         &mut self,
         app: &str,
         deployment: &str,
@@ -964,7 +982,7 @@ impl Validator {
 // Message helpers
 
 /// Ray's wording (DeploymentConfig validator).
-fn not_a_multiple(num_replicas: i64, gang_size: i64) -> String {
+pub(super) fn not_a_multiple(num_replicas: i64, gang_size: i64) -> String {
     format!("num_replicas ({num_replicas}) must be a multiple of gang_size ({gang_size}).")
 }
 
@@ -973,7 +991,7 @@ fn rank_out_of_range(rank: u32, gang_size: i64) -> String {
 }
 
 /// A number as a person writes it: `0.1`, `20`, `1e300` (never 300 digits).
-fn num(x: f64) -> String {
+pub(super) fn num(x: f64) -> String {
     if x.is_nan() {
         "NaN".to_string()
     } else if x.is_infinite() {
@@ -998,7 +1016,7 @@ fn key_path(base: &str, key: &str) -> String {
 }
 
 /// `'a' or 'b'`, `'a', 'b' or 'c'`: pydantic's way of listing allowed values.
-fn quoted_or(values: &[&str]) -> String {
+pub(super) fn quoted_or(values: &[&str]) -> String {
     let quoted: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
     match quoted.split_last() {
         None => String::new(),

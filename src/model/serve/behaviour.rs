@@ -90,6 +90,28 @@ choice! {
     }
 }
 
+choice! {
+    /// Which replicas the callers' routers send requests to.
+    GangServing, "gang_serving" {
+        /// 2.60: every RUNNING (or PENDING_MIGRATION) replica, one by one, so a gang's first members serve before
+        /// the last one is up (#61610 open; the gang-wide hold of #61804 was closed unmerged).
+        PerReplica = "per_replica",
+        /// #61804's proposal: a gang's members serve only while every member is RUNNING.
+        WholeGang = "whole_gang",
+    }
+}
+
+choice! {
+    /// How `GangSchedulingAutoscalingPolicy` rounds a decision to whole gangs.
+    AutoscalingRounding, "autoscaling_rounding" {
+        /// 2.60: always up to a multiple of gang_size (0 stays 0).
+        AlwaysUp = "always_up",
+        /// #61467 as first merged and still documented: up when scaling up, down when scaling down (release only
+        /// whole gangs).
+        UpDown = "up_down",
+    }
+}
+
 /// Every Ray-version switch of a run, typed. `Default` is Ray 2.60.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Behaviour {
@@ -102,6 +124,8 @@ pub struct Behaviour {
     /// its gang down. false: only unhealthy members trigger RESTART_GANG.
     pub incomplete_gang_teardown: bool,
     pub leak_detection: LeakDetection,
+    pub gang_serving: GangServing,
+    pub autoscaling_rounding: AutoscalingRounding,
 }
 
 impl Default for Behaviour {
@@ -112,6 +136,8 @@ impl Default for Behaviour {
             sweep_pending_migration: false,
             incomplete_gang_teardown: true,
             leak_detection: LeakDetection::default(),
+            gang_serving: GangServing::default(),
+            autoscaling_rounding: AutoscalingRounding::default(),
         }
     }
 }
@@ -125,13 +151,19 @@ impl Behaviour {
                 for sweep_pending_migration in [false, true] {
                     for incomplete_gang_teardown in [true, false] {
                         for &leak_detection in LeakDetection::ALL {
-                            out.push(Behaviour {
-                                gang_pg_removal,
-                                startup_failure_counting,
-                                sweep_pending_migration,
-                                incomplete_gang_teardown,
-                                leak_detection,
-                            });
+                            for &gang_serving in GangServing::ALL {
+                                for &autoscaling_rounding in AutoscalingRounding::ALL {
+                                    out.push(Behaviour {
+                                        gang_pg_removal,
+                                        startup_failure_counting,
+                                        sweep_pending_migration,
+                                        incomplete_gang_teardown,
+                                        leak_detection,
+                                        gang_serving,
+                                        autoscaling_rounding,
+                                    });
+                                }
+                            }
                         }
                     }
                 }
@@ -148,6 +180,8 @@ impl Behaviour {
             sweep_pending_migration: self.sweep_pending_migration,
             incomplete_gang_teardown: self.incomplete_gang_teardown,
             leak_detection: self.leak_detection.as_str().to_string(),
+            gang_serving: self.gang_serving.as_str().to_string(),
+            autoscaling_rounding: self.autoscaling_rounding.as_str().to_string(),
         }
     }
 }
@@ -162,6 +196,8 @@ impl Toggles {
             sweep_pending_migration: self.sweep_pending_migration,
             incomplete_gang_teardown: self.incomplete_gang_teardown,
             leak_detection: LeakDetection::parse(&self.leak_detection).unwrap_or_default(),
+            gang_serving: GangServing::parse(&self.gang_serving).unwrap_or_default(),
+            autoscaling_rounding: AutoscalingRounding::parse(&self.autoscaling_rounding).unwrap_or_default(),
         }
     }
 }
@@ -175,7 +211,7 @@ mod tests {
         assert_eq!(Toggles::default().resolve(), Behaviour::default());
         assert_eq!(Behaviour::default().toggles(), Toggles::default());
         let all = Behaviour::all();
-        assert_eq!(all.len(), 32);
+        assert_eq!(all.len(), 128);
         assert_eq!(all[0], Behaviour::default());
         for b in all {
             assert_eq!(b.toggles().resolve(), b);
@@ -194,5 +230,7 @@ mod tests {
         check::<GangPgRemoval>();
         check::<StartupFailureCounting>();
         check::<LeakDetection>();
+        check::<GangServing>();
+        check::<AutoscalingRounding>();
     }
 }

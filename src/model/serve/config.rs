@@ -45,6 +45,12 @@ pub struct DeploymentConfig {
     pub rolling_update_percentage: f64,
     /// `max_surge_percent` (default 0): extra replicas a rolling update may start before stopping old ones.
     pub max_surge_percent: u32,
+    /// `max_ongoing_requests` (default 5): requests one replica runs at once.
+    pub max_ongoing_requests: u32,
+    /// `max_queued_requests` (default -1, no limit): requests a caller queues before rejecting more.
+    pub max_queued_requests: i64,
+    /// `autoscaling_config` (or `num_replicas: "auto"`), resolved with Ray's defaults.
+    pub autoscaling: Option<crate::model::serve::autoscaling_config::AutoscalingConfig>,
 }
 
 impl DeploymentConfig {

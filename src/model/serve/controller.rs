@@ -102,7 +102,11 @@ impl ServeController {
         // STEP 7 (long poll) and STEP 8 (metrics) have no effect on the model.
         // STEP 9: Cleanup
         self.remove_deleted(cx);
-        // The application state manager runs after the deployment state manager in the same controller loop.
+        // The application state manager runs after the deployment state manager in the same controller loop:
+        // first each application's autoscaling decisions (`ApplicationState.autoscale`), then its status.
+        for d in &mut self.deployments {
+            d.autoscale(cx);
+        }
         self.update_app_statuses(cx);
         self.finish_recovery_if_done(cx);
         self.quiet_settled_deployments(cx);

@@ -103,13 +103,18 @@ pub struct DeploymentState {
     pub reclaim_check: bool,
     /// Counts replicas becoming RUNNING (`DeploymentReplica::running_order`).
     pub running_counter: u64,
+    /// Bumped whenever the set of RUNNING and PENDING_MIGRATION replicas changes (Ray's
+    /// `_broadcasted_replicas_set_changed`): the routers' set follows it.
+    pub broadcast_gen: u64,
+    /// The autoscaler's state, for a deployment with `autoscaling_config` (controller memory: a restarted
+    /// controller registers the deployment afresh).
+    pub autoscaling: Option<crate::model::serve::autoscaling_state::AutoscalingState>,
 }
 
 impl DeploymentState {
     pub fn new(config: DeploymentConfig, target: u32, now: SimTime) -> DeploymentState {
         let versions = vec![DeploymentVersion { label: config.code_version.clone(), config: config.clone() }];
         DeploymentState {
-            config,
             target,
             deleting: false,
             versions,
@@ -132,6 +137,9 @@ impl DeploymentState {
             check_dirty: true,
             reclaim_check: true,
             running_counter: 0,
+            broadcast_gen: 0,
+            autoscaling: config.autoscaling.clone().map(crate::model::serve::autoscaling_state::AutoscalingState::new),
+            config,
         }
     }
 

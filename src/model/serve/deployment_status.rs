@@ -131,6 +131,9 @@ impl DeploymentState {
             Internal::ManuallyIncreaseNumReplicas | Internal::ManuallyDecreaseNumReplicas => {
                 format!("num_replicas set to {}", self.target)
             }
+            Internal::AutoscaleUp | Internal::AutoscaleDown => {
+                format!("the autoscaler set the target to {} replicas", self.target)
+            }
         };
         self.emit_status(Some(from), why, cx);
         true

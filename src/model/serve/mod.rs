@@ -19,6 +19,10 @@
 //! | `health.rs`, `replica.rs` | `ActorReplicaWrapper.check_health`; `ReplicaState`, `GangContext` (`common.py`) |
 //! | `behaviour.rs` | the toggles for behaviour that changed across Ray versions, resolved once per run |
 //! | `wakeups.rs` | not in Ray: skipping loops that would change nothing |
+pub mod autoscale;
+pub mod autoscaling_config;
+pub mod autoscaling_policy;
+pub mod autoscaling_state;
 pub mod behaviour;
 pub mod calls;
 pub mod check_health;

@@ -35,6 +35,10 @@ pub enum DeploymentStatusInternalTrigger {
     ConfigUpdate,
     ManuallyIncreaseNumReplicas,
     ManuallyDecreaseNumReplicas,
+    /// The autoscaler raised the target (`AUTOSCALE_UP`).
+    AutoscaleUp,
+    /// The autoscaler lowered the target (`AUTOSCALE_DOWN`).
+    AutoscaleDown,
     ReplicaStartupFailed,
     /// A rolling update reached the start-up failure threshold (`ROLLING_UPDATE_FAILED`).
     RollingUpdateFailed,
@@ -142,9 +146,19 @@ pub fn handle_transition(
             S::Unhealthy | S::DeployFailed | S::Updating,
             E::ManuallyIncreaseNumReplicas | E::ManuallyDecreaseNumReplicas,
         ) => (S::Updating, T::ConfigUpdateStarted),
+        // Autoscaling moves HEALTHY and UPDATING deployments, and re-targets one already autoscaling; a manual
+        // scale in progress (CONFIG_UPDATE_STARTED), UNHEALTHY and DEPLOY_FAILED keep their status.
+        (S::Healthy | S::Updating, E::AutoscaleUp) => (S::Upscaling, T::Autoscaling),
+        (S::Healthy | S::Updating, E::AutoscaleDown) => (S::Downscaling, T::Autoscaling),
+        (S::Upscaling | S::Downscaling, E::AutoscaleUp | E::AutoscaleDown) if trigger == T::Autoscaling => {
+            (if event == E::AutoscaleUp { S::Upscaling } else { S::Downscaling }, T::Autoscaling)
+        }
+        (_, E::AutoscaleUp | E::AutoscaleDown) => return None,
         (_, E::Delete) => unreachable!("handled above"),
     };
-    if next == (status, trigger) { None } else { Some(next) }
+    // Re-targeting while autoscaling keeps the status but carries a new message.
+    let autoscale = matches!(event, E::AutoscaleUp | E::AutoscaleDown);
+    if next == (status, trigger) && !autoscale { None } else { Some(next) }
 }
 
 /// Application status from its deployments' statuses (Ray's `_determine_app_status`, simplified to the
@@ -205,6 +219,29 @@ mod tests {
         assert_eq!(handle_transition(S::DeployFailed, T::ReplicaStartupFailed, E::HealthCheckFailed), None);
         assert_eq!(handle_transition(S::Healthy, T::Unspecified, E::Delete), Some((S::Updating, T::Deleting)));
         assert_eq!(handle_transition(S::Updating, T::Deleting, E::Healthy), None);
+    }
+
+    #[test]
+    fn autoscaling_transitions_follow_ray_2_60() {
+        assert_eq!(
+            handle_transition(S::Healthy, T::UpscaleCompleted, E::AutoscaleUp),
+            Some((S::Upscaling, T::Autoscaling))
+        );
+        assert_eq!(
+            handle_transition(S::Upscaling, T::Autoscaling, E::AutoscaleDown),
+            Some((S::Downscaling, T::Autoscaling))
+        );
+        assert_eq!(
+            handle_transition(S::Upscaling, T::Autoscaling, E::AutoscaleUp),
+            Some((S::Upscaling, T::Autoscaling))
+        );
+        assert_eq!(handle_transition(S::Upscaling, T::ConfigUpdateStarted, E::AutoscaleUp), None);
+        assert_eq!(handle_transition(S::Unhealthy, T::HealthCheckFailed, E::AutoscaleUp), None);
+        assert_eq!(handle_transition(S::DeployFailed, T::ReplicaStartupFailed, E::AutoscaleDown), None);
+        assert_eq!(
+            handle_transition(S::Downscaling, T::Autoscaling, E::Healthy),
+            Some((S::Healthy, T::DownscaleCompleted))
+        );
     }
 
     #[test]

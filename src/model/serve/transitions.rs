@@ -94,6 +94,11 @@ impl DeploymentState {
         let from = self.replicas[idx].state;
         debug_assert!(from != to, "replica {} is already {}", self.replicas[idx].id, to.as_str());
         debug_assert!(from != ReplicaState::Stopping, "a STOPPING replica only leaves the table");
+        let broadcast = |s: ReplicaState| s == ReplicaState::Running || s == ReplicaState::PendingMigration;
+        if broadcast(from) != broadcast(to) {
+            // Ray's `_broadcasted_replicas_set_changed`: STEP 7 sends the routers a new running set.
+            self.broadcast_gen += 1;
+        }
         if to == ReplicaState::Running {
             self.membership_changed = true;
             self.running_counter += 1;

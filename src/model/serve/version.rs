@@ -5,11 +5,13 @@
 //! - **restart** (`requires_actor_restart`): the code version, `ray_actor_options`, the placement-group options,
 //!   `max_replicas_per_node` and `gang_scheduling_config`: old replicas are stopped and new ones started;
 //! - **actor reconfigure** (`requires_actor_reconfigure`, `NeedsActorReconfigure`): `user_config`,
-//!   `graceful_shutdown_wait_loop_s` (and `max_ongoing_requests`, `logging_config`, ..., which the model does not
-//!   have): `reconfigure()` is called on the running actor, which is UPDATING until it returns;
+//!   `graceful_shutdown_wait_loop_s`, `max_ongoing_requests`, `autoscaling_config` (and `logging_config`, ...,
+//!   which the model does not have): `reconfigure()` is called on the running actor, which is UPDATING until it
+//!   returns;
 //! - **reconfigure** (`NeedsReconfigure`): the health-check and shutdown timings and `max_constructor_retry_count`:
 //!   part of the version, updated on the controller's side without touching the actor;
-//! - **lightweight**: `num_replicas`, `rolling_update_percentage`, `max_surge_percent`: not part of the version.
+//! - **lightweight**: `num_replicas`, `rolling_update_percentage`, `max_surge_percent`, `max_queued_requests`: not
+//!   part of the version.
 use crate::model::serve::config::DeploymentConfig;
 
 /// A deployment version: the config a replica was started (or last reconfigured) with. The deployment keeps a
@@ -34,7 +36,10 @@ impl DeploymentVersion {
     /// Ray's `requires_actor_reconfigure`.
     pub fn requires_actor_reconfigure(&self, new: &DeploymentVersion) -> bool {
         let (a, b) = (&self.config, &new.config);
-        a.user_config != b.user_config || a.graceful_shutdown_wait_loop != b.graceful_shutdown_wait_loop
+        a.user_config != b.user_config
+            || a.graceful_shutdown_wait_loop != b.graceful_shutdown_wait_loop
+            || a.max_ongoing_requests != b.max_ongoing_requests
+            || a.autoscaling != b.autoscaling
     }
 }
 
@@ -53,6 +58,8 @@ pub fn same_version(a: &DeploymentConfig, b: &DeploymentConfig) -> bool {
     !requires_actor_restart(a, b)
         && a.user_config == b.user_config
         && a.graceful_shutdown_wait_loop == b.graceful_shutdown_wait_loop
+        && a.max_ongoing_requests == b.max_ongoing_requests
+        && a.autoscaling == b.autoscaling
         && a.health_check_period == b.health_check_period
         && a.health_check_timeout == b.health_check_timeout
         && a.graceful_shutdown_timeout == b.graceful_shutdown_timeout
@@ -80,11 +87,14 @@ pub fn changed_options(old: &DeploymentConfig, new: &DeploymentConfig) -> [Vec<&
     note(0, old.gang != new.gang, "gang_scheduling_config");
     note(1, old.user_config != new.user_config, "user_config");
     note(1, old.graceful_shutdown_wait_loop != new.graceful_shutdown_wait_loop, "graceful_shutdown_wait_loop_s");
+    note(1, old.max_ongoing_requests != new.max_ongoing_requests, "max_ongoing_requests");
+    note(1, old.autoscaling != new.autoscaling, "autoscaling_config");
     note(2, old.health_check_period != new.health_check_period, "health_check_period_s");
     note(2, old.health_check_timeout != new.health_check_timeout, "health_check_timeout_s");
     note(2, old.graceful_shutdown_timeout != new.graceful_shutdown_timeout, "graceful_shutdown_timeout_s");
     note(2, old.max_constructor_retry_count != new.max_constructor_retry_count, "max_constructor_retry_count");
     note(3, old.rolling_update_percentage != new.rolling_update_percentage, "rolling_update_percentage");
     note(3, old.max_surge_percent != new.max_surge_percent, "max_surge_percent");
+    note(3, old.max_queued_requests != new.max_queued_requests, "max_queued_requests");
     out
 }

@@ -46,7 +46,9 @@ impl ServeController {
             None => return Some(self.grid.origin),
             Some(t) => t.plus(self.grid.interval),
         };
-        if self.dirty {
+        // An autoscaled deployment's decision is made every loop (its inputs, the metrics averaged up to now and
+        // the delays, move with time).
+        if self.dirty || self.deployments.iter().any(|d| d.autoscaling.is_some() && !d.deleting) {
             return Some(earliest);
         }
         let timer = self.next_timer(gcs, timing)?;
