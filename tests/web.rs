@@ -78,6 +78,8 @@ fn member(id: &str, rank: u32, state: ReplicaState, node: Option<&str>, pg: &str
         since: SimTime::ZERO,
         version: "v1".into(),
         outdated: false,
+        ongoing: None,
+        max_ongoing: 5,
     }
 }
 
@@ -147,6 +149,8 @@ fn fixture() -> Snapshot {
             rolling_update_failed: false,
             rollout_batch: 2,
             max_surge_percent: 0,
+            traffic: None,
+            autoscaling: None,
         }],
         applications: vec![ApplicationView { name: "app".into(), status: ApplicationStatus::Deploying }],
         controller: ControllerView {
