@@ -482,6 +482,18 @@ impl Simulation {
                     .drain_node(node, reason, &message, deadline, &mut self.log)
                     .map(|text| (Some(node.clone()), text))
             }
+            ActionKind::SetTraffic { deployment, load, service_time_s } => {
+                let (app, dep) = (&deployment.app, &deployment.deployment);
+                let autoscaling = self
+                    .controller
+                    .deployments
+                    .iter()
+                    .find(|d| d.config.app == *app && d.config.name == *dep)
+                    .map(|d| (d.autoscaling.as_ref().map(|a| a.config.clone()), d.config.max_ongoing_requests, d.config.max_queued_requests, d.target));
+                self.traffic
+                    .set_load(app, dep, load, service_time_s.as_ref(), autoscaling, self.now)
+                    .map(|text| (Some(format!("{app}/{dep}")), text))
+            }
             ActionKind::SetNumReplicas { .. } | ActionKind::DeleteApp { .. } | ActionKind::DeployVersion { .. } => {
                 if !self.controller.alive {
                     self.queue_controller_call(kind);

@@ -1,6 +1,6 @@
 //! Scenario actions: timestamped faults and user commands. The UI's gestures become the same actions.
 use super::messages::unexpected;
-use super::{NodeSpec, RayActorOptions};
+use super::{LoadComponent, NodeSpec, RayActorOptions, ServiceTimeSpec};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -89,6 +89,14 @@ pub enum ActionKind {
         reason: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason_message: Option<String>,
+    },
+    /// From now on the callers offer this load to the deployment (its shapes' times are scenario times), and, if
+    /// given, requests take this long.
+    SetTraffic {
+        deployment: DeploymentRef,
+        load: Vec<LoadComponent>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service_time_s: Option<ServiceTimeSpec>,
     },
 }
 
@@ -235,6 +243,7 @@ pub(crate) const ACTION_KINDS: &[ActionKindSpec] = &[
         tag: "drain_node",
         fields: &[("deadline_s", false), ("node", true), ("reason", false), ("reason_message", false)],
     },
+    ActionKindSpec { tag: "set_traffic", fields: &[("deployment", true), ("load", true), ("service_time_s", false)] },
 ];
 
 /// The `do` tags of [`ACTION_KINDS`], in order, as serde's "unknown variant" message wants them (a `'static`
@@ -252,6 +261,7 @@ pub(crate) const VARIANTS: &[&str] = &[
     "delete_app",
     "deploy_version",
     "drain_node",
+    "set_traffic",
 ];
 
 /// One struct variant's fields, read the way serde's derive reads them (with `deny_unknown_fields`): entries in
@@ -410,6 +420,16 @@ impl ActionKind {
                 let reason_message = f.get::<Option<String>>("reason_message")?.flatten();
                 ActionKind::DrainNode { deadline_s, node: f.required(node, "node")?, reason, reason_message }
             }
+            "set_traffic" => {
+                let deployment = f.get("deployment")?;
+                let load = f.get("load")?;
+                let service_time_s = f.get::<Option<ServiceTimeSpec>>("service_time_s")?.flatten();
+                ActionKind::SetTraffic {
+                    deployment: f.required(deployment, "deployment")?,
+                    load: f.required(load, "load")?,
+                    service_time_s,
+                }
+            }
             other => unreachable!("action kind `{other}` is in ACTION_KINDS but has no arm here"),
         })
     }
@@ -429,6 +449,7 @@ impl ActionKind {
             ActionKind::DeleteApp { .. } => "delete_app",
             ActionKind::DeployVersion { .. } => "deploy_version",
             ActionKind::DrainNode { .. } => "drain_node",
+            ActionKind::SetTraffic { .. } => "set_traffic",
         }
     }
 }

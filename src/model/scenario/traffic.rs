@@ -18,6 +18,8 @@ pub struct TrafficSpec {
 /// - `constant`: `rps`;
 /// - `steps`: `steps` (`[{"at_s", "rps"}]`, each level holds until the next; 0 before the first);
 /// - `ramp`: `from_rps` until `start_s`, linearly to `to_rps` at `end_s`, then `to_rps`;
+/// - `ramps`: `points` (`[{"at_s", "rps"}]`), straight lines between them, the first level before the first point
+///   and the last after the last;
 /// - `daily`: a cosine between `min_rps` and `max_rps` over `period_s` (default 86400), highest at `peak_at_s`
 ///   (default half a period);
 /// - `bursts`: `rps` extra for `for_s` seconds every `every_s`, from `start_s` (default 0).
@@ -29,6 +31,8 @@ pub struct LoadComponent {
     pub rps: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<LoadStep>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<Vec<LoadStep>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_rps: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,4 +78,4 @@ impl Default for ServiceTimeSpec {
 }
 
 /// The load shapes, in the order the docs list them.
-pub const LOAD_SHAPES: [&str; 5] = ["constant", "steps", "ramp", "daily", "bursts"];
+pub const LOAD_SHAPES: [&str; 6] = ["constant", "steps", "ramp", "ramps", "daily", "bursts"];

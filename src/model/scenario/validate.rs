@@ -763,6 +763,14 @@ impl Validator {
                 ActionKind::DeleteApp { app } => {
                     self.app_ref(app, &format!("{ap}.app"), apps);
                 }
+                ActionKind::SetTraffic { deployment, load, service_time_s } => {
+                    self.deployment_ref(deployment, &format!("{ap}.deployment"), apps);
+                    self.load(load, &format!("{ap}.load"));
+                    if let Some(st) = service_time_s {
+                        self.positive(&format!("{ap}.service_time_s.mean"), st.mean);
+                        self.non_negative(&format!("{ap}.service_time_s.spread"), st.spread);
+                    }
+                }
                 ActionKind::DeployVersion {
                     deployment,
                     graceful_shutdown_timeout_s,

@@ -224,6 +224,7 @@ impl Validator {
             "constant" => (&["rps"], &[]),
             "steps" => (&["steps"], &[]),
             "ramp" => (&["to_rps", "end_s"], &["from_rps", "start_s"]),
+            "ramps" => (&["points"], &[]),
             "daily" => (&["max_rps"], &["min_rps", "period_s", "peak_at_s"]),
             "bursts" => (&["rps", "every_s", "for_s"], &["start_s"]),
             other => {
@@ -238,9 +239,10 @@ impl Validator {
                 return;
             }
         };
-        let present: [(&str, bool); 12] = [
+        let present: [(&str, bool); 13] = [
             ("rps", c.rps.is_some()),
             ("steps", c.steps.is_some()),
+            ("points", c.points.is_some()),
             ("from_rps", c.from_rps.is_some()),
             ("to_rps", c.to_rps.is_some()),
             ("start_s", c.start_s.is_some()),
@@ -306,15 +308,16 @@ impl Validator {
                 format!("a burst ({} s) must be shorter than its period every_s ({} s)", num(f), num(every)),
             );
         }
-        if let Some(steps) = &c.steps {
+        for (field, list) in [("steps", &c.steps), ("points", &c.points)] {
+            let Some(steps) = list else { continue };
             if steps.is_empty() {
-                self.push(p("steps"), "steps needs at least one {\"at_s\": ..., \"rps\": ...}");
+                self.push(p(field), format!("{field} needs at least one {{\"at_s\": ..., \"rps\": ...}}"));
             }
             let mut last = f64::NEG_INFINITY;
             for (i, st) in steps.iter().enumerate() {
-                let sp = format!("{cp}.steps[{i}]");
+                let sp = format!("{cp}.{field}[{i}]");
                 if self.non_negative(&format!("{sp}.at_s"), st.at_s) && st.at_s <= last {
-                    self.push(format!("{sp}.at_s"), "steps must be in time order, each later than the one before");
+                    self.push(format!("{sp}.at_s"), format!("{field} must be in time order, each later than the one before"));
                 }
                 last = st.at_s;
                 self.rate(&format!("{sp}.rps"), st.rps);

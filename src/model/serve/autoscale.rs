@@ -67,7 +67,7 @@ impl DeploymentState {
 /// target_ongoing_requests 2 = 7.1 replicas; rounded up to whole gangs of 4: 8; bounds [2, 16]".
 pub fn explain(d: &Decision, running: u32, gang: u32) -> String {
     let mut s = if d.cold_start {
-        format!("cold start: {:.1} requests waiting and no replica running, so scale up at once", d.total_num_requests)
+        "cold start: requests wait at the callers and no replica runs, so scale up at once (no upscale_delay_s)".to_string()
     } else {
         format!(
             "{:.1} ongoing + queued requests over {running} running replicas → {:.2} replicas wanted",

@@ -8,6 +8,11 @@
 //! The solution is exact for the fluid equations (`dO/dt = admitted − O/S`, the queue growing at
 //! `λ − K/S` while every slot is busy), piece by piece, so any step length gives the same numbers up to rounding.
 
+/// Less than this many requests is none.
+const DUST: f64 = 1e-3;
+/// With no arrivals, fewer requests in flight than this have finished.
+const LAST_REQUEST: f64 = 0.5;
+
 /// Requests in flight at the replicas (`ongoing`) and waiting at the callers (`queued`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct FlowState {
@@ -104,18 +109,30 @@ impl FlowState {
             self.ongoing = slots;
             left -= t_full;
         }
+        if lambda == 0.0 && self.queued == 0.0 && self.ongoing < LAST_REQUEST {
+            // No new request: the fluid's exponential tail stands for the last few requests, which finish within
+            // about a service time; under half a request left, they have.
+            out.served += self.ongoing;
+            self.ongoing = 0.0;
+        }
         self.reject_overflow(max_queued, &mut out);
         out
     }
 
     fn reject_overflow(&mut self, max_queued: Option<f64>, out: &mut FlowDelta) {
+        // Requests are whole: a fluid remainder below a thousandth of one has finished (the exponential decay never
+        // reaches zero by itself, and a metric of 1e-9 requests would count as traffic to the autoscaler).
+        if self.ongoing < DUST {
+            out.served += self.ongoing;
+            self.ongoing = 0.0;
+        }
         if let Some(m) = max_queued
             && self.queued > m
         {
             out.rejected += self.queued - m;
             self.queued = m;
         }
-        if self.queued < 1e-9 {
+        if self.queued < DUST {
             self.queued = 0.0;
         }
     }

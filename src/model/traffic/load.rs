@@ -9,6 +9,8 @@ enum Shape {
     Constant(f64),
     /// (from time, level), sorted; 0 before the first.
     Steps(Vec<(f64, f64)>),
+    /// (time, level) points, sorted; straight lines between them.
+    Ramps(Vec<(f64, f64)>),
     Ramp {
         from: f64,
         to: f64,
@@ -53,6 +55,11 @@ impl LoadProfile {
                         start: c.start_s.unwrap_or(0.0),
                         end: c.end_s?,
                     },
+                    "ramps" => {
+                        let mut v: Vec<(f64, f64)> = c.points.as_ref()?.iter().map(|s| (s.at_s, s.rps)).collect();
+                        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+                        Shape::Ramps(v)
+                    }
                     "daily" => {
                         let period = c.period_s.unwrap_or(86_400.0);
                         Shape::Daily {
@@ -107,6 +114,14 @@ impl Shape {
                     from + (to - from) * (t - start) / (end - start)
                 }
             }
+            Shape::Ramps(v) => {
+                let Some(i) = v.iter().position(|(at, _)| *at > t) else { return v.last().map_or(0.0, |p| p.1) };
+                if i == 0 {
+                    return v[0].1;
+                }
+                let ((t0, a), (t1, b)) = (v[i - 1], v[i]);
+                a + (b - a) * (t - t0) / (t1 - t0)
+            }
             Shape::Daily { min, max, period, peak_at } => {
                 min + (max - min) * (1.0 + (TAU * (t - peak_at) / period).cos()) / 2.0
             }
@@ -136,6 +151,13 @@ impl Shape {
                 let (a, b) = (t0.max(*start), t1.min(*end));
                 let during = if b > a { (self.at(a) + self.at(b)) / 2.0 * (b - a) } else { 0.0 };
                 before + during + after
+            }
+            Shape::Ramps(v) => {
+                // Piecewise linear: the trapezoid over each piece between consecutive breakpoints.
+                let mut cuts: Vec<f64> = vec![t0];
+                cuts.extend(v.iter().map(|p| p.0).filter(|&x| x > t0 && x < t1));
+                cuts.push(t1);
+                cuts.windows(2).map(|w| (self.at(w[0]) + self.at(w[1])) / 2.0 * (w[1] - w[0])).sum()
             }
             Shape::Daily { min, max, period, peak_at } => {
                 let w = TAU / period;
@@ -184,6 +206,13 @@ mod tests {
                 x.to_rps = Some(10.0);
                 x.start_s = Some(5.0);
                 x.end_s = Some(15.0);
+            }),
+            c("ramps", |x| {
+                x.points = Some(vec![
+                    LoadStep { at_s: 3.0, rps: 1.0 },
+                    LoadStep { at_s: 20.0, rps: 12.0 },
+                    LoadStep { at_s: 35.0, rps: 0.0 },
+                ])
             }),
             c("daily", |x| {
                 x.max_rps = Some(8.0);

@@ -273,6 +273,63 @@ impl Traffic {
         }
     }
 
+    /// `set_traffic`: from now on, this load (and service time) for the deployment. `known` is what the controller
+    /// knows of it (autoscaling config, max_ongoing_requests, max_queued_requests, target), `None` if it does not
+    /// track it (down, or deleted); a deployment without traffic so far gets it.
+    pub fn set_load(
+        &mut self,
+        app: &str,
+        deployment: &str,
+        load: &[crate::model::scenario::LoadComponent],
+        service: Option<&crate::model::scenario::ServiceTimeSpec>,
+        known: Option<(Option<crate::model::serve::autoscaling_config::AutoscalingConfig>, u32, i64, u32)>,
+        now: SimTime,
+    ) -> Result<String, String> {
+        let i = match self.deployments.iter().position(|d| d.app == app && d.deployment == deployment) {
+            Some(i) => i,
+            None => {
+                let Some((autoscaling, max_ongoing, max_queued, target)) = known else {
+                    return Err(format!("deployment {app}/{deployment} does not exist (or the controller that knows it is down)"));
+                };
+                self.deployments.push(DeploymentTraffic {
+                    app: app.to_string(),
+                    deployment: deployment.to_string(),
+                    profile: LoadProfile::default(),
+                    service_mean: 0.1,
+                    service_spread: 0.0,
+                    max_ongoing,
+                    max_queued: queue_limit(max_queued),
+                    flow: FlowState::default(),
+                    totals: Totals::default(),
+                    routable: Vec::new(),
+                    whole_gangs: 0,
+                    target,
+                    deleted: false,
+                    seen: None,
+                    seen_fault: 0,
+                    handle: autoscaling.as_ref().map(|a| HandleMetrics::new(a, now)),
+                    at_sample: Totals::default(),
+                    rejecting: false,
+                });
+                self.deployments.len() - 1
+            }
+        };
+        let d = &mut self.deployments[i];
+        d.profile = LoadProfile::from_spec(load);
+        if let Some(s) = service {
+            d.service_mean = s.mean;
+            d.service_spread = s.spread;
+        }
+        let t = now.as_secs_f64();
+        Ok(format!(
+            "callers now offer {}/{} {:.1} requests/s (following the new load from here), each taking {:.2} s on average",
+            app,
+            deployment,
+            d.profile.rps_at(t),
+            d.service_mean
+        ))
+    }
+
     /// The deployment's traffic, if it has any.
     pub fn of(&self, app: &str, deployment: &str) -> Option<&DeploymentTraffic> {
         self.deployments.iter().find(|d| d.app == app && d.deployment == deployment)
