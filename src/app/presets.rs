@@ -43,6 +43,9 @@ pub const PRESETS: &[Preset] = &[
     preset!("rolling-upgrade-surge"),
     preset!("spot-drain"),
     preset!("drain-during-upgrade"),
+    preset!("teardown-under-load"),
+    preset!("autoscale-ramp"),
+    preset!("scale-to-zero"),
     preset!("gang-and-non-gang"),
     preset!("big-cluster"),
 ];

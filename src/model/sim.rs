@@ -484,12 +484,17 @@ impl Simulation {
             }
             ActionKind::SetTraffic { deployment, load, service_time_s } => {
                 let (app, dep) = (&deployment.app, &deployment.deployment);
-                let autoscaling = self
-                    .controller
-                    .deployments
-                    .iter()
-                    .find(|d| d.config.app == *app && d.config.name == *dep)
-                    .map(|d| (d.autoscaling.as_ref().map(|a| a.config.clone()), d.config.max_ongoing_requests, d.config.max_queued_requests, d.target));
+                let autoscaling =
+                    self.controller.deployments.iter().find(|d| d.config.app == *app && d.config.name == *dep).map(
+                        |d| {
+                            (
+                                d.autoscaling.as_ref().map(|a| a.config.clone()),
+                                d.config.max_ongoing_requests,
+                                d.config.max_queued_requests,
+                                d.target,
+                            )
+                        },
+                    );
                 self.traffic
                     .set_load(app, dep, load, service_time_s.as_ref(), autoscaling, self.now)
                     .map(|text| (Some(format!("{app}/{dep}")), text))

@@ -529,6 +529,12 @@ mod tests {
                 #[serde(default)]
                 reason_message: Option<String>,
             },
+            SetTraffic {
+                deployment: DeploymentRef,
+                load: Vec<crate::model::scenario::LoadComponent>,
+                #[serde(default)]
+                service_time_s: Option<crate::model::scenario::ServiceTimeSpec>,
+            },
         }
     }
 
@@ -543,6 +549,8 @@ mod tests {
             ("for_s", json!(2.5)),
             ("num_replicas", json!(4)),
             ("app", json!("a")),
+            ("load", json!([{"shape": "constant", "rps": 5}])),
+            ("service_time_s", json!({"mean": 0.2})),
         ];
         let odd = [
             json!(null),
@@ -673,6 +681,7 @@ mod tests {
                 version: None,
             },
             ActionKind::DrainNode { deadline_s: None, node: String::new(), reason: None, reason_message: None },
+            ActionKind::SetTraffic { deployment: d.clone(), load: Vec::new(), service_time_s: None },
         ];
         let names: Vec<&str> = every.iter().map(ActionKind::name).collect();
         assert_eq!(names, tags);

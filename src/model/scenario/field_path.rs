@@ -347,7 +347,8 @@ pub(crate) mod testing {
     presets!("steady-pack" "steady-spread" "replica-crash" "health-check-failure" "startup-failure"
         "constructor-always-fails" "controller-restart" "controller-restart-leaked-pg" "node-failure"
         "not-enough-resources" "scale-up-down" "delete-app" "gang-and-non-gang" "big-cluster" "rolling-upgrade"
-        "rolling-upgrade-surge" "spot-drain" "drain-during-upgrade");
+        "rolling-upgrade-surge" "spot-drain" "drain-during-upgrade" "teardown-under-load" "autoscale-ramp"
+        "scale-to-zero");
 
     /// Every place in `v` (as a pointer list) and every object, for the mutations below.
     fn places(v: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {

@@ -187,6 +187,8 @@ fn field_check(tag: &str, field: &str) -> FieldCheck {
         (_, "node" | "app") => check_plain::<String>,
         (_, "for_s") => check_plain::<f64>,
         (_, "num_replicas") => check_plain::<i64>,
+        (_, "load") => check_plain::<Vec<super::LoadComponent>>,
+        (_, "service_time_s") => check_plain::<Option<super::ServiceTimeSpec>>,
         // A field added to the table without a check here is still read (and checked) by `ActionKind::from_value`.
         _ => |_, _, _| true,
     }
@@ -328,6 +330,7 @@ mod tests {
             r#"{"do":"delete_app","app":"a"}"#,
             r#"{"do":"deploy_version","deployment":{"app":"a","deployment":"d"},"version":"v2","max_surge_percent":25}"#,
             r#"{"do":"drain_node","node":"w1","deadline_s":30}"#,
+            r#"{"do":"set_traffic","deployment":{"app":"a","deployment":"d"},"load":[{"shape":"constant","rps":5}]}"#,
         ];
         assert_eq!(samples.len(), ACTION_KINDS.len());
         for (sample, spec) in samples.iter().zip(ACTION_KINDS) {

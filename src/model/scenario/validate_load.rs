@@ -317,7 +317,10 @@ impl Validator {
             for (i, st) in steps.iter().enumerate() {
                 let sp = format!("{cp}.{field}[{i}]");
                 if self.non_negative(&format!("{sp}.at_s"), st.at_s) && st.at_s <= last {
-                    self.push(format!("{sp}.at_s"), format!("{field} must be in time order, each later than the one before"));
+                    self.push(
+                        format!("{sp}.at_s"),
+                        format!("{field} must be in time order, each later than the one before"),
+                    );
                 }
                 last = st.at_s;
                 self.rate(&format!("{sp}.rps"), st.rps);

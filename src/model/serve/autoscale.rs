@@ -67,7 +67,8 @@ impl DeploymentState {
 /// target_ongoing_requests 2 = 7.1 replicas; rounded up to whole gangs of 4: 8; bounds [2, 16]".
 pub fn explain(d: &Decision, running: u32, gang: u32) -> String {
     let mut s = if d.cold_start {
-        "cold start: requests wait at the callers and no replica runs, so scale up at once (no upscale_delay_s)".to_string()
+        "cold start: requests wait at the callers and no replica runs, so scale up at once (no upscale_delay_s)"
+            .to_string()
     } else {
         format!(
             "{:.1} ongoing + queued requests over {running} running replicas → {:.2} replicas wanted",

@@ -289,7 +289,9 @@ impl Traffic {
             Some(i) => i,
             None => {
                 let Some((autoscaling, max_ongoing, max_queued, target)) = known else {
-                    return Err(format!("deployment {app}/{deployment} does not exist (or the controller that knows it is down)"));
+                    return Err(format!(
+                        "deployment {app}/{deployment} does not exist (or the controller that knows it is down)"
+                    ));
                 };
                 self.deployments.push(DeploymentTraffic {
                     app: app.to_string(),
