@@ -30,6 +30,10 @@ pub enum Invariant {
     /// The members of a gang run one version (they may differ only in options updated in place, which Ray
     /// reconfigures replica by replica).
     GangSingleVersion,
+    /// Every request offered is served, failed, queued or in flight (the traffic flow loses and invents none).
+    RequestsConserved,
+    /// An autoscaled deployment's target stays within `min_replicas`..`max_replicas`.
+    AutoscalingBounds,
     /// Ray 2.60's delayed orphan (errata §6).
     Ray260MemberStartedAfterTeardown,
     /// Ray 2.60's leaked PG of a recovered gang (errata §8).
@@ -37,7 +41,7 @@ pub enum Invariant {
 }
 
 impl Invariant {
-    pub const ALL: [Invariant; 14] = [
+    pub const ALL: [Invariant; 16] = [
         Invariant::NoOvercommit,
         Invariant::ResourceLedger,
         Invariant::PgState,
@@ -50,6 +54,8 @@ impl Invariant {
         Invariant::NoLeakedReplicaPg,
         Invariant::NoLeakedGangPg,
         Invariant::GangSingleVersion,
+        Invariant::RequestsConserved,
+        Invariant::AutoscalingBounds,
         Invariant::Ray260MemberStartedAfterTeardown,
         Invariant::Ray260UnregisteredGangPgLeak,
     ];
@@ -68,6 +74,8 @@ impl Invariant {
             Invariant::NoLeakedReplicaPg => "no_leaked_replica_pg",
             Invariant::NoLeakedGangPg => "no_leaked_gang_pg",
             Invariant::GangSingleVersion => "gang_single_version",
+            Invariant::RequestsConserved => "requests_conserved",
+            Invariant::AutoscalingBounds => "autoscaling_bounds",
             Invariant::Ray260MemberStartedAfterTeardown => "ray_2_60_member_started_after_teardown",
             Invariant::Ray260UnregisteredGangPgLeak => "ray_2_60_unregistered_gang_pg_leak",
         }
@@ -89,7 +97,9 @@ impl Invariant {
             | Invariant::NoPartialGangAfterTeardown
             | Invariant::NoLeakedReplicaPg
             | Invariant::NoLeakedGangPg
-            | Invariant::GangSingleVersion => false,
+            | Invariant::GangSingleVersion
+            | Invariant::RequestsConserved
+            | Invariant::AutoscalingBounds => false,
         }
     }
 }
@@ -190,7 +200,12 @@ pub fn check(world: &World, state: &mut CheckerState, mode: CheckerMode, audit_m
     {
         panic!("the invariant checker's change tracking missed a change at {} s: {why}", world.now.as_secs_f64());
     }
-    let found = if full || changed_fails(world, state, gate, paused) { find_full(world) } else { Vec::new() };
+    // The traffic checks are per deployment and cheap: they always run.
+    let found = if full || changed_fails(world, state, gate, paused) || !traffic_checks(world).is_empty() {
+        find_full(world)
+    } else {
+        Vec::new()
+    };
     let audit_prev = audit_on.then(|| {
         // As the caller leaves it: with the change marks cleared.
         let mut gcs = gcs.clone();
@@ -499,6 +514,53 @@ pub fn find_full(world: &World) -> Vec<Finding> {
                 let (tracked, used) = (tracked_pgs.contains(pg.name.as_str()), used.contains(pg.name.as_str()));
                 gang_pg_leak(world, pg, tracked, used, &mut out);
             }
+        }
+    }
+    out.extend(traffic_checks(world));
+    out
+}
+
+/// `requests_conserved` and `autoscaling_bounds`.
+fn traffic_checks(world: &World) -> Found {
+    let mut out = Vec::new();
+    for d in &world.traffic.deployments {
+        let t = &d.totals;
+        let accounted = t.served + t.failed() + d.flow.queued + d.flow.ongoing;
+        // Relative tolerance: the flow is summed in floating point over many steps.
+        if (t.offered - accounted).abs() > 1e-6 * t.offered.max(1.0) + 1e-6 {
+            found(
+                &mut out,
+                Invariant::RequestsConserved,
+                format!(
+                    "{}/{}: {:.3} requests offered but {:.3} accounted for (served {:.3}, failed {:.3}, queued {:.3}, in flight {:.3})",
+                    d.app,
+                    d.deployment,
+                    t.offered,
+                    accounted,
+                    t.served,
+                    t.failed(),
+                    d.flow.queued,
+                    d.flow.ongoing
+                ),
+            );
+        }
+    }
+    for d in &world.controller.deployments {
+        if let Some(a) = &d.autoscaling
+            && !d.deleting
+            && (d.target < a.config.min_replicas || d.target > a.config.max_replicas)
+        {
+            found(
+                &mut out,
+                Invariant::AutoscalingBounds,
+                format!(
+                    "{} targets {} replicas, outside min_replicas {} .. max_replicas {}",
+                    d.config.label(),
+                    d.target,
+                    a.config.min_replicas,
+                    a.config.max_replicas
+                ),
+            );
         }
     }
     out
