@@ -24,8 +24,8 @@ use gangplank::model::placement::PlacementGroupState;
 use gangplank::model::resources::Resources;
 use gangplank::model::scenario::{
     Action, ActionKind, ApplicationSpec, ClusterSpec, DeploymentRef, DeploymentSpec, GangSchedulingConfig, HeadSpec,
-    NodeSpec, NumReplicas, RayActorOptions, ReplicaRef, SCENARIO_FORMAT, Scenario, Times, TimingSpec, parse_scenario,
-    validate,
+    LoadComponent, NodeSpec, NumReplicas, RayActorOptions, ReplicaRef, SCENARIO_FORMAT, Scenario, ServiceTimeSpec,
+    Times, TimingSpec, TrafficSpec, parse_scenario, validate,
 };
 use gangplank::model::serve::behaviour::{
     AutoscalingRounding, Behaviour, GangPgRemoval, GangServing, LeakDetection, StartupFailureCounting,
@@ -552,7 +552,22 @@ fn build(g: &ScenarioG) -> Scenario {
         toggles: g.toggles.toggles(),
         applications,
         actions,
-        traffic: Vec::new(),
+        // Every deployment serves requests, so every property run also checks `requests_conserved` under every
+        // fault kind: a few requests per second of 0.3–0.9 s, by the scenario's seed.
+        traffic: deps
+            .iter()
+            .enumerate()
+            .map(|(i, (app, dep, _))| TrafficSpec {
+                app: app.clone(),
+                deployment: dep.clone(),
+                load: vec![LoadComponent {
+                    shape: "constant".to_string(),
+                    rps: Some(1.0 + ((g.seed >> (i % 8)) % 7) as f64),
+                    ..LoadComponent::default()
+                }],
+                service_time_s: ServiceTimeSpec { mean: 0.3 + ((g.seed >> 3) % 7) as f64 / 10.0, spread: 0.1 },
+            })
+            .collect(),
         validation: None,
         x: None,
     }
@@ -1252,9 +1267,16 @@ fn run_property(
 /// A settled run stays settled, and costs (next to) nothing: another simulated hour adds no event and only a
 /// handful of steps, and the state does not change.
 fn stays_settled(sim: &mut Simulation) -> Result<(), String> {
+    // Requests keep flowing through a settled cluster (the totals grow): the traffic is not part of "settled".
     let strip = |mut snap: Snapshot| {
         snap.t = Default::default();
         snap.tick = 0;
+        for d in &mut snap.deployments {
+            d.traffic = None;
+        }
+        for r in &mut snap.replicas {
+            r.ongoing = None;
+        }
         snap
     };
     let (steps, events) = (sim.steps, sim.events().len());

@@ -502,3 +502,123 @@ fn conservation_holds_at_every_sample_under_faults() {
         assert!((t.offered - 8.0 * 60.0).abs() < 1e-6, "8 requests/s for 60 s: {}", t.offered);
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A random autoscaled gang deployment on the config-file path (bounds in whole gangs), a random load (steps),
+    /// random delays and factors, and optionally replica kills and a controller restart.
+    #[derive(Clone, Debug)]
+    struct Case {
+        gang: u32,
+        min_gangs: u32,
+        extra_gangs: u32,
+        initial: Option<u32>,
+        up_delay: u32,
+        down_delay: u32,
+        factors: (u32, u32),
+        steps: Vec<(u32, u32)>,
+        faults: bool,
+        seed: u64,
+    }
+
+    fn case() -> impl Strategy<Value = Case> {
+        (
+            1u32..=3,
+            0u32..=2,
+            1u32..=3,
+            proptest::option::of(0u32..=4),
+            0u32..=6,
+            0u32..=12,
+            (2u32..=20, 2u32..=20),
+            proptest::collection::vec((0u32..=100, 0u32..=40), 1..6),
+            any::<bool>(),
+            any::<u64>(),
+        )
+            .prop_map(
+                |(gang, min_gangs, extra_gangs, initial, up_delay, down_delay, factors, steps, faults, seed)| Case {
+                    gang,
+                    min_gangs,
+                    extra_gangs,
+                    initial,
+                    up_delay,
+                    down_delay,
+                    factors,
+                    steps,
+                    faults,
+                    seed,
+                },
+            )
+    }
+
+    fn build(c: &Case) -> Scenario {
+        let (min, max) = (c.min_gangs * c.gang, (c.min_gangs + c.extra_gangs) * c.gang);
+        let mut a = json!({ "min_replicas": min, "max_replicas": max, "target_ongoing_requests": 2,
+            "upscale_delay_s": c.up_delay, "downscale_delay_s": c.down_delay, "downscale_to_zero_delay_s": c.down_delay,
+            "upscaling_factor": c.factors.0 as f64 / 10.0, "downscaling_factor": c.factors.1 as f64 / 10.0,
+            "metrics_interval_s": 1, "look_back_period_s": 4 });
+        if let Some(i) = c.initial {
+            a["initial_replicas"] = json!((min + i * c.gang).min(max));
+        }
+        let mut steps: Vec<(u32, u32)> = c.steps.clone();
+        steps.sort();
+        steps.dedup_by_key(|s| s.0);
+        let steps: Vec<Value> = steps.iter().map(|(at, rps)| json!({ "at_s": at, "rps": rps })).collect();
+        let mut actions = Vec::new();
+        if c.faults {
+            actions.push(json!({ "at_s": 45, "do": "kill_controller" }));
+            actions.push(json!({ "at_s": 70, "do": "kill_node", "node": "w2" }));
+            actions.push(json!({ "at_s": 80, "do": "add_node", "node": { "id": "w9", "resources": { "CPU": 16 } } }));
+        }
+        scenario(json!({
+            "format": "gangplank.scenario/v1", "name": "autoscaling property", "seed": c.seed, "until_s": 130,
+            "validation": "config_file",
+            "timing": { "health_check_period_s": 2 },
+            "cluster": { "head": { "resources": { "CPU": 0 } },
+                         "nodes": [ { "id": "w1", "resources": { "CPU": 16 } }, { "id": "w2", "resources": { "CPU": 16 } } ] },
+            "applications": [ { "name": "a", "deployments": [ { "name": "d", "num_replicas": "auto",
+                "ray_actor_options": { "num_cpus": 1 }, "max_ongoing_requests": 4,
+                "gang_scheduling_config": { "gang_size": c.gang, "gang_placement_strategy": "SPREAD" },
+                "autoscaling_config": a } ] } ],
+            "traffic": [ { "app": "a", "deployment": "d", "load": [ { "shape": "steps", "steps": steps } ],
+                "service_time_s": { "mean": 0.6, "spread": 0.1 } } ],
+            "actions": actions
+        }))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, .. ProptestConfig::default() })]
+
+        /// The target is always whole gangs within [min_replicas, max_replicas] (bounds in whole gangs: the
+        /// config-file path), requests balance (`requests_conserved`, checked after every step by the invariant
+        /// checker inside `run`), and without faults no gang ever runs partially.
+        #[test]
+        fn autoscaled_gangs_stay_whole_and_requests_balance(c in case()) {
+            let s = build(&c);
+            let r = run(&s, 1.0);
+            let (min, max) = (c.min_gangs * c.gang, (c.min_gangs + c.extra_gangs) * c.gang);
+            for (t, _, to) in decisions(&r.events) {
+                prop_assert!(to % c.gang == 0, "target {to} at {t} s is not whole gangs of {}", c.gang);
+                prop_assert!((min..=max).contains(&to), "target {to} at {t} s outside [{min}, {max}]");
+            }
+            for snap in &r.samples {
+                let d = &snap.deployments[0];
+                prop_assert!(d.target_num_replicas % c.gang == 0 && (min..=max).contains(&d.target_num_replicas));
+                if !c.faults {
+                    let mut per_gang: BTreeMap<String, u32> = BTreeMap::new();
+                    for rep in snap.replicas.iter().filter(|r| r.state != RS::Stopping) {
+                        if let Some(g) = &rep.gang_context {
+                            *per_gang.entry(g.gang_id.clone()).or_default() += 1;
+                        }
+                    }
+                    for (g, n) in per_gang {
+                        prop_assert_eq!(n, c.gang, "gang {} at {} s", g, snap.t.as_secs_f64());
+                    }
+                }
+            }
+            let t = r.sim.traffic().deployments[0].totals;
+            prop_assert!(t.rejected == 0.0 && t.deleted == 0.0);
+        }
+    }
+}
