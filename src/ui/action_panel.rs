@@ -5,6 +5,7 @@ use crate::model::scenario::{ActionKind, DeploymentRef, NodeSpec, ReplicaRef, Ti
 use crate::model::snapshot::Snapshot;
 use crate::ui::palette::short_pg_name;
 use crate::ui::state::Target;
+use crate::ui::traffic_form::SetTrafficForm;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -25,6 +26,11 @@ fn text_input(state: &UseStateHandle<String>) -> Callback<InputEvent> {
         state.set(v.unwrap_or_default())
     })
 }
+
+/// Ray's words when `num_replicas` is set on an autoscaled deployment (`serve/deployment.py`): why the scale
+/// control is off for one.
+pub const MANUAL_NUM_REPLICAS: &str =
+    "Manually setting num_replicas is not allowed when autoscaling_config is provided.";
 
 /// The first `wN` id no node has.
 pub fn free_node_id(snapshot: &Snapshot) -> String {
@@ -311,6 +317,7 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                 let dref = DeploymentRef { app: app.clone(), deployment: deployment.clone() };
                 let surge_text = if surge.is_empty() { d.max_surge_percent.to_string() } else { (*surge).clone() };
                 let surge_pct = surge_text.trim().parse::<i64>().ok().filter(|p| (0..=100).contains(p));
+                let autoscaled = d.autoscaling.is_some();
                 let body = html! {
                     <>
                         <p class="target-desc">
@@ -321,14 +328,18 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                             <legend>{ "Scale" }</legend>
                             <label><span>{ "num_replicas" }</span>
                                 <input type="number" min={step.to_string()} step={step.to_string()} value={wanted.clone()}
-                                    oninput={text_input(&num_replicas)} data-testid="num-replicas" />
+                                    oninput={text_input(&num_replicas)} disabled={autoscaled} data-testid="num-replicas" />
                             </label>
-                            if n.is_some() && !multiple {
+                            if autoscaled {
+                                <p class="quiet" data-testid="scale-disabled-reason">{ MANUAL_NUM_REPLICAS }</p>
+                            } else if n.is_some() && !multiple {
                                 <p class="form-error">{ format!("Must be a multiple of gang_size ({step}).") }</p>
                             }
                             { action_button(format!("Set num_replicas to {}", wanted.trim()), "set-replicas",
-                                n.filter(|_| multiple).map(|v| ActionKind::SetNumReplicas { deployment: dref.clone(), num_replicas: v }), inject) }
+                                n.filter(|_| multiple && !autoscaled).map(|v| ActionKind::SetNumReplicas { deployment: dref.clone(), num_replicas: v }), inject) }
                         </fieldset>
+                        <SetTrafficForm deployment={dref.clone()} offered_rps={d.traffic.as_ref().map(|t| t.offered_rps)}
+                            disabled={d.deleting} on_inject={inject.clone()} />
                         <fieldset>
                             <legend>{ "Version" }</legend>
                             <p class="target-desc" data-testid="target-version">
@@ -450,5 +461,18 @@ mod tests {
         };
         assert_eq!(version.as_deref(), Some("v4"));
         assert!(num_replicas.is_none() && user_config.is_none() && max_surge_percent.is_none());
+    }
+
+    #[test]
+    fn the_scale_control_s_reason_is_ray_s_refusal_as_the_scenario_validator_words_it() {
+        use crate::app::presets::preset_by_id;
+        use crate::model::scenario::{Action, validate};
+        let mut scenario = preset_by_id("autoscale-ramp").unwrap().scenario().unwrap();
+        let dref = DeploymentRef { app: "llm".into(), deployment: "Model".into() };
+        scenario
+            .actions
+            .push(Action { at_s: 5.0, kind: ActionKind::SetNumReplicas { deployment: dref, num_replicas: 4 } });
+        let errors = validate(&scenario).expect_err("num_replicas on an autoscaled deployment is refused");
+        assert!(errors.iter().any(|e| e.to_string().contains(MANUAL_NUM_REPLICAS)), "{errors:?}");
     }
 }

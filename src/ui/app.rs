@@ -224,6 +224,9 @@ pub fn app() -> Html {
                     <crate::ui::timeline::Timeline session={state.session.clone()} now={state.now} events_total={state.events_total}
                         user_actions={state.user_actions} playing={state.playing} on_travel={on_travel}
                         on_step_tick={tl_tick} on_step_event={tl_event} on_toggle_play={tl_play} {embed} />
+                    <crate::ui::traffic_chart::TrafficChart session={state.session.clone()} now={state.now}
+                        events_total={state.events_total} user_actions={state.user_actions} snapshot={snap.clone()}
+                        highlight={state.highlight.clone()} />
                     <PendingTray snapshot={snap.clone()} highlight={state.highlight.clone()}
                         gang_hues={state.gang_hues.clone()} on_target={on_target.clone()} />
                     <Legend />

@@ -8,6 +8,7 @@ use crate::ui::layout::{
 };
 use crate::ui::node_card::{NodeCard, card_frame};
 use crate::ui::palette::short_id;
+use crate::ui::replica_token::shown_ongoing;
 use crate::ui::state::{Target, Teardown};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -184,7 +185,7 @@ impl GhostMemory {
 /// A replica as a node card draws it: without the fields it does not draw (`position` among the deployment's
 /// gangs shifts for every other gang when one is torn down, which would re-render every card and token).
 pub fn card_replica(r: &ReplicaView) -> ReplicaView {
-    ReplicaView { position: 0, ..r.clone() }
+    ReplicaView { position: 0, ongoing: shown_ongoing(r.ongoing), ..r.clone() }
 }
 
 /// Work units of node cards redrawn per frame while playing: a card costs [`CARD_COST`] plus one per changed
@@ -224,8 +225,8 @@ struct CardInput {
     slice: CardSlice,
 }
 
-/// Whether a card would draw replicas `a` and `b` the same: equal in every field but `position` (see
-/// [`card_replica`]). Spelled out field by field so that a field added to the model's view is a compile error here.
+/// Whether a card would draw replicas `a` and `b` the same: equal in every field but `position`, and `ongoing` to
+/// the tenth of a request the token shows (see [`card_replica`]). Spelled out field by field so that a field added to the model's view is a compile error here.
 pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
     let ReplicaView {
         id,
@@ -248,7 +249,7 @@ pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
         max_ongoing,
     } = a;
     *id == b.id
-        && *ongoing == b.ongoing
+        && shown_ongoing(*ongoing) == shown_ongoing(b.ongoing)
         && *max_ongoing == b.max_ongoing
         && *state == b.state
         && *startup == b.startup
@@ -772,6 +773,12 @@ mod tests {
         assert!(!drawn_alike(&a, &stopping));
         let failing = ReplicaView { consecutive_health_failures: 1, ..a.clone() };
         assert!(!drawn_alike(&a, &failing));
+        // Load: a token shows requests in flight to a tenth, so a card is not redrawn for a hundredth.
+        let busy = ReplicaView { ongoing: Some(3.21), ..a.clone() };
+        assert!(drawn_alike(&busy, &ReplicaView { ongoing: Some(3.18), ..a.clone() }));
+        assert!(!drawn_alike(&busy, &ReplicaView { ongoing: Some(3.3), ..a.clone() }));
+        assert!(!drawn_alike(&busy, &a), "routable or not is drawn");
+        assert_eq!(card_replica(&busy).ongoing, Some(3.2));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Narration: the model's events as sentences, newest first, filterable. Selecting one highlights what it
 //! touched and shows what caused it.
 use crate::model::events::{Event, EventKind};
+use crate::model::serve::status::{DeploymentStatus, DeploymentStatusTrigger};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -16,11 +17,12 @@ pub enum LogCategory {
     Cluster,
     Health,
     Rollouts,
+    Traffic,
     Violations,
 }
 
 impl LogCategory {
-    pub const EVERY: [LogCategory; 9] = [
+    pub const EVERY: [LogCategory; 10] = [
         LogCategory::All,
         LogCategory::Faults,
         LogCategory::Replicas,
@@ -29,6 +31,7 @@ impl LogCategory {
         LogCategory::Cluster,
         LogCategory::Health,
         LogCategory::Rollouts,
+        LogCategory::Traffic,
         LogCategory::Violations,
     ];
 
@@ -42,6 +45,7 @@ impl LogCategory {
             LogCategory::Cluster => "cluster",
             LogCategory::Health => "health",
             LogCategory::Rollouts => "rollouts",
+            LogCategory::Traffic => "traffic",
             LogCategory::Violations => "violations",
         }
     }
@@ -56,6 +60,7 @@ impl LogCategory {
             LogCategory::Cluster => "Nodes and controller",
             LogCategory::Health => "Health checks",
             LogCategory::Rollouts => "Upgrades and drains",
+            LogCategory::Traffic => "Traffic and autoscaling",
             LogCategory::Violations => "Invariant violations",
         }
     }
@@ -90,9 +95,30 @@ impl LogCategory {
                 K::Action { action, .. } => action == "deploy_version" || action == "drain_node",
                 _ => false,
             },
+            LogCategory::Traffic => match kind {
+                K::Autoscale { .. } | K::RequestsFailed { .. } => true,
+                K::DeploymentStatus { to, .. } => {
+                    matches!(to, DeploymentStatus::Upscaling | DeploymentStatus::Downscaling) || autoscale_trigger(kind)
+                }
+                K::Action { action, .. } => action == "set_traffic",
+                _ => false,
+            },
             LogCategory::Violations => matches!(kind, K::Violation { .. }),
         }
     }
+}
+
+/// A deployment status change that closes an autoscaling step (`UPSCALE_COMPLETED`, `DOWNSCALE_COMPLETED`).
+fn autoscale_trigger(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::DeploymentStatus {
+            status_trigger: DeploymentStatusTrigger::UpscaleCompleted
+                | DeploymentStatusTrigger::DownscaleCompleted
+                | DeploymentStatusTrigger::Autoscaling,
+            ..
+        }
+    )
 }
 
 /// The selected event, with the event that caused it (if any).
@@ -318,5 +344,27 @@ mod tests {
             assert!(kinds.contains(&want), "{want} missing from {kinds:?}");
         }
         assert!(!kinds.contains(&"replica_state"), "replica states stay in their own category");
+    }
+
+    #[test]
+    fn traffic_and_autoscaling_have_their_own_category() {
+        use crate::app::presets::preset_by_id;
+        use crate::app::session::Session;
+        use crate::model::time::SimTime;
+        let kinds = |id: &str, until: f64| {
+            let mut s = Session::new(preset_by_id(id).unwrap().scenario().unwrap());
+            s.advance_to(SimTime::from_secs_f64(until));
+            s.history()
+                .known_events()
+                .iter()
+                .filter(|e| LogCategory::Traffic.matches(&e.kind))
+                .map(|e| e.kind.name())
+                .collect::<Vec<&str>>()
+        };
+        let ramp = kinds("autoscale-ramp", 70.0);
+        assert!(ramp.contains(&"autoscale") && ramp.contains(&"deployment_status"), "{ramp:?}");
+        let teardown = kinds("teardown-under-load", 25.0);
+        assert!(teardown.contains(&"requests_failed"), "{teardown:?}");
+        assert!(!teardown.contains(&"replica_state") && !teardown.contains(&"gang_teardown"), "{teardown:?}");
     }
 }

@@ -2,6 +2,7 @@
 //! one reducer ([`state`]); geometry ([`layout`]) and looks ([`palette`]) are pure and tested natively.
 pub mod action_panel;
 pub mod app;
+pub mod chart_series;
 pub mod cluster_view;
 pub mod controls;
 pub mod event_log;
@@ -23,6 +24,9 @@ pub mod state;
 pub mod status_panel;
 pub mod storage;
 pub mod timeline;
+pub mod traffic_chart;
+pub mod traffic_form;
+pub mod traffic_status;
 pub mod violation_banner;
 
 pub use app::App;

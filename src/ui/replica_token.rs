@@ -27,6 +27,23 @@ pub fn shows_version(r: &ReplicaView) -> bool {
     r.outdated || r.version != "v1"
 }
 
+/// Requests in flight at a replica as its token shows them: to a tenth of a request (a node card is redrawn only
+/// when this changes, not for every hundredth of a request the flow moves).
+pub fn shown_ongoing(ongoing: Option<f32>) -> Option<f32> {
+    ongoing.map(|o| if o.is_finite() { (o.max(0.0) * 10.0).round() / 10.0 } else { 0.0 })
+}
+
+/// "3.2 of 5 requests in flight", for a replica the routers send to.
+pub fn load_words(r: &ReplicaView) -> Option<String> {
+    shown_ongoing(r.ongoing).map(|o| format!("{o:.1} of {} requests in flight", r.max_ongoing))
+}
+
+/// How full a replica is: ongoing / max_ongoing_requests, from 0 to 1.
+pub fn load_level(r: &ReplicaView) -> Option<f64> {
+    shown_ongoing(r.ongoing)
+        .map(|o| if r.max_ongoing == 0 { 0.0 } else { (o as f64 / r.max_ongoing as f64).clamp(0.0, 1.0) })
+}
+
 /// The sentence a screen reader (and the tooltip) gives for a replica.
 pub fn describe_replica(r: &ReplicaView) -> String {
     let mut s = format!("Replica {} of {}/{}, {}", r.id, r.app, r.deployment, r.state.as_str());
@@ -49,6 +66,9 @@ pub fn describe_replica(r: &ReplicaView) -> String {
     }
     if r.consecutive_health_failures > 0 {
         s.push_str(&format!(", {} failed health checks in a row", r.consecutive_health_failures));
+    }
+    if let Some(load) = load_words(r) {
+        s.push_str(&format!(", {load}"));
     }
     s
 }
@@ -142,6 +162,20 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             </g>
         }
     });
+    // Load: a thin gauge left of the token, filled from the bottom to ongoing / max_ongoing_requests.
+    let load_mark = load_level(r).map(|level| {
+        let (x, top, h) = (cx - rr - 11.0, cy - rr, 2.0 * rr);
+        let fill = level * h;
+        html! {
+            <g class={classes!("load", (level >= 0.8).then_some("high"), (level >= 0.999).then_some("full"))}
+                data-load={format!("{level:.2}")}>
+                <title>{ load_words(r).unwrap_or_default() }</title>
+                <rect class="load-track" x={x.to_string()} y={top.to_string()} width="4" height={h.to_string()} rx="1.5" />
+                <rect class="load-fill" x={x.to_string()} y={format!("{:.1}", top + h - fill)} width="4"
+                    height={format!("{fill:.1}")} rx="1.5" />
+            </g>
+        }
+    });
     html! {
         <g class={classes} role="button" tabindex="0" aria-label={label.clone()}
             data-replica={r.id.clone()} data-state={r.state.as_str()}
@@ -156,6 +190,7 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             { dead_mark }
             { hc_mark }
             { version_mark }
+            { load_mark }
             <text class="state-label" x={cx.to_string()} y={(cy + rr + 13.0).to_string()} text-anchor="middle">
                 { format!("{} {}", replica_state_label(r.state), short_id(&r.id, 4)) }
             </text>

@@ -88,8 +88,9 @@ pub struct UiState {
     /// The clock (the snapshot's own `t` may be older: see `snapshot`).
     pub now: SimTime,
     pub tick: u64,
-    /// `Session::version` when `snapshot` was taken.
-    snapshot_version: Option<(u64, u64)>,
+    /// `Session::version` when `snapshot` was taken, and how many traffic samples there were (a sample changes the
+    /// deployments' request rates without any other step of the model).
+    snapshot_version: Option<((u64, u64), usize)>,
     pub events_total: usize,
     pub filter_category: LogCategory,
     pub filter_text: String,
@@ -314,10 +315,11 @@ impl UiState {
         self.user_actions = session.user_actions().len();
         self.now = session.now();
         self.tick = session.tick();
-        if self.snapshot_version == Some(session.version()) {
+        let version = (session.version(), session.traffic().samples.len());
+        if self.snapshot_version == Some(version) {
             return;
         }
-        self.snapshot_version = Some(session.version());
+        self.snapshot_version = Some(version);
         let snapshot = session.snapshot();
         // Hues in order of first appearance: consecutive gangs always differ.
         let unseen: Vec<&String> = snapshot

@@ -1,4 +1,5 @@
-//! Applications and deployments: status, trigger, message, target vs running, failure counters.
+//! Applications and deployments: status, trigger, message, target vs running, failure counters; traffic and
+//! autoscaling (`traffic_status.rs`).
 use crate::model::snapshot::{DeploymentView, Snapshot};
 use crate::ui::palette::{application_status_tone, deployment_status_tone};
 use crate::ui::state::Target;
@@ -60,6 +61,7 @@ fn deployment_row(d: &DeploymentView, hl: bool, on_target: &Callback<Target>) ->
                     <span class="count-migrating" data-testid="pending-migration">{ format!(" · {} PENDING_MIGRATION", d.pending_migration) }</span>
                 }
             </div>
+            { crate::ui::traffic_status::traffic_block(d) }
             <div class="dep-meta">
                 { format!("{gang} · start-up failures {}/{} · gang restarts {}", d.failure_count, d.failure_threshold, d.gang_restarts) }
             </div>

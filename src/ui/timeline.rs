@@ -19,6 +19,8 @@ pub enum MarkerKind {
     Controller,
     /// A rolling-update batch or a migration off a draining node.
     Rollout,
+    /// The autoscaler changed a deployment's target.
+    Scaling,
     Violation,
 }
 
@@ -35,9 +37,8 @@ impl MarkerKind {
             | EventKind::StartupFailure { .. }
             | EventKind::RequestsFailed { .. } => MarkerKind::Fault,
             EventKind::GangReserved { .. } => MarkerKind::Reservation,
-            EventKind::Rollout { .. } | EventKind::Migration { .. } | EventKind::Autoscale { .. } => {
-                MarkerKind::Rollout
-            }
+            EventKind::Rollout { .. } | EventKind::Migration { .. } => MarkerKind::Rollout,
+            EventKind::Autoscale { .. } => MarkerKind::Scaling,
             // Every kind is listed, so that a new one needs a decision here.
             EventKind::Controller { change: ControllerChange::Started, .. }
             | EventKind::Action { applied: false, .. }
@@ -59,6 +60,7 @@ impl MarkerKind {
             MarkerKind::Teardown => "m-teardown",
             MarkerKind::Controller => "m-controller",
             MarkerKind::Rollout => "m-rollout",
+            MarkerKind::Scaling => "m-scaling",
             MarkerKind::Violation => "m-violation",
         }
     }
@@ -70,6 +72,7 @@ impl MarkerKind {
             MarkerKind::Teardown => "gang teardown",
             MarkerKind::Controller => "controller",
             MarkerKind::Rollout => "rollout / migration",
+            MarkerKind::Scaling => "autoscaling",
             MarkerKind::Violation => "violation",
         }
     }
@@ -299,7 +302,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
             </div>
             if !props.embed {
                 <ul class="tl-legend" aria-label="Marker colours">
-                    { for [MarkerKind::Fault, MarkerKind::Teardown, MarkerKind::Reservation, MarkerKind::Controller, MarkerKind::Rollout, MarkerKind::Violation]
+                    { for [MarkerKind::Fault, MarkerKind::Teardown, MarkerKind::Reservation, MarkerKind::Controller, MarkerKind::Rollout, MarkerKind::Scaling, MarkerKind::Violation]
                         .into_iter().map(|k| html! { <li key={k.class()}><span class={classes!("tl-swatch", k.class())}></span>{ k.label() }</li> }) }
                 </ul>
             }
@@ -335,5 +338,14 @@ mod tests {
             let m = markers(s.history().known_events(), SimTime::from_secs_f64(until), 240);
             assert!(m.iter().any(|m| m.kind == MarkerKind::Rollout), "{id}: {m:?}");
         }
+    }
+
+    #[test]
+    fn autoscaling_decisions_get_their_own_marker() {
+        let mut s = Session::new(preset_by_id("autoscale-ramp").unwrap().scenario().unwrap());
+        s.advance_to(SimTime::from_secs_f64(70.0));
+        let m = markers(s.history().known_events(), SimTime::from_secs_f64(70.0), 240);
+        assert!(m.iter().any(|m| m.kind == MarkerKind::Scaling), "{m:?}");
+        assert!(!m.iter().any(|m| m.kind == MarkerKind::Rollout), "an autoscale is not a rollout: {m:?}");
     }
 }
