@@ -785,3 +785,241 @@ async fn the_scenario_picker_names_a_scenario_that_is_no_preset_as_yours() {
     assert_eq!(select.value(), "spot-drain");
     assert!(root2.query_selector("option[value='']").unwrap().is_none());
 }
+
+// ---- traffic and autoscaling ------------------------------------------------------------------------------
+
+use gangplank::model::snapshot::{AutoscalingView, TrafficView};
+use gangplank::model::traffic::{Totals, TrafficSample};
+use gangplank::ui::chart_series::{Limits, chart_data};
+use gangplank::ui::traffic_chart::{ChartPlot, ChartPlotProps, TrafficChart, TrafficChartProps};
+
+fn traffic_view(served: f32, failed: f32, whole_gangs: u32, totals: Totals) -> TrafficView {
+    TrafficView {
+        offered_rps: 16.0,
+        served_rps: served,
+        failed_rps: failed,
+        queued: 0.0,
+        ongoing_per_replica: 3.2,
+        routable: 2,
+        whole_gangs,
+        max_ongoing_requests: 5,
+        max_queued_requests: None,
+        totals,
+    }
+}
+
+/// The fixture's deployment serving 16 requests/s, its gang of two RUNNING replicas with 3.2 requests in flight
+/// each; with `autoscaling`, autoscaled between 2 and 8 and waiting to upscale.
+fn traffic_fixture(autoscaling: bool) -> Snapshot {
+    let mut s = fixture();
+    for r in s.replicas.iter_mut().filter(|r| r.state == ReplicaState::Running) {
+        r.ongoing = Some(3.2);
+    }
+    let d = &mut s.deployments[0];
+    d.traffic =
+        Some(traffic_view(16.0, 0.0, 1, Totals { offered: 200.0, served: 197.0, died: 3.0, ..Default::default() }));
+    d.gang_restarts = 1;
+    d.autoscaling = autoscaling.then(|| AutoscalingView {
+        min_replicas: 2,
+        max_replicas: 8,
+        target_ongoing_requests: 2.0,
+        total_num_requests: 6.4,
+        desired: 3.2,
+        waiting: Some((true, 1.8, 3.0)),
+        explanation: "6.4 requests / target_ongoing_requests 2 = 3.2 replicas, rounded up to whole gangs: 4".into(),
+    });
+    s
+}
+
+fn session_at(preset: &str, t_s: f64) -> gangplank::ui::state::SessionCell {
+    let scenario = gangplank::app::presets::preset_by_id(preset).unwrap().scenario().unwrap();
+    let mut s = gangplank::app::session::Session::new(scenario);
+    s.advance_to(SimTime::from_secs_f64(t_s));
+    gangplank::ui::state::SessionCell(Rc::new(RefCell::new(s)))
+}
+
+fn sample(t_s: u64, offered: f32, failed: f32, replicas: u32) -> TrafficSample {
+    TrafficSample {
+        t: SimTime::from_secs_f64(t_s as f64),
+        deployment: 0,
+        offered_rps: offered,
+        served_rps: offered - failed,
+        failed_rps: failed,
+        queued: 0.0,
+        ongoing_per_replica: 1.0,
+        replicas,
+        target: 4,
+        whole_gangs: replicas / 2,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_chart_draws_its_lines_from_the_samples_on_the_time_axis() {
+    // 30 s of 8 requests/s, two failed at 20 s while a gang was down.
+    let samples: Vec<TrafficSample> =
+        (1..=30).map(|t| if t == 20 { sample(t, 8.0, 2.0, 2) } else { sample(t, 8.0, 0.0, 4) }).collect();
+    let end = SimTime::from_secs_f64(60.0);
+    let limits = Limits { max_ongoing: 5.0, target_ongoing: Some(2.0), max_replicas: Some(8) };
+    let data = chart_data(&samples, end, 600.0, limits);
+    let root = new_root();
+    let props = ChartPlotProps {
+        data: Rc::new(data),
+        markers: Rc::new(vec![(200.0, "m-fault", "fault at 20.00 s: replica killed".to_string())]),
+        limits,
+        end,
+        gangs: true,
+    };
+    yew::Renderer::<ChartPlot>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let points = q(&root, "polyline.tc-served").get_attribute("points").unwrap();
+    assert_eq!(points.split(' ').count(), 30, "one point a sample: {points}");
+    assert!(points.starts_with("10.0,") && points.ends_with(&format!("300.0,{:.1}", 56.0 - 8.0 / 8.0 * 44.0)));
+    // The failure is one red spike at 20 s (x = 200 of 600 for 60 s), nothing elsewhere.
+    assert_eq!(q(&root, "path.tc-failed").get_attribute("d").unwrap().matches('M').count(), 1);
+    assert!(q(&root, "path.tc-failed").get_attribute("d").unwrap().starts_with("M200.0 56.0V"));
+    // Steps for the replicas, the autoscaler's target and the ceiling as level lines, the marker with its tooltip.
+    assert!(root.query_selector("polyline.tc-routable").unwrap().is_some());
+    assert!(root.query_selector("polyline.tc-gangs").unwrap().is_some());
+    assert!(text(&root, ".tc-target-ongoing").contains("target_ongoing_requests 2"));
+    assert!(text(&root, ".tc-max").contains("max_ongoing_requests 5"));
+    assert!(text(&root, "line.tc-marker.m-fault").contains("replica killed"));
+    assert!(root.text_content().unwrap().contains("replicas (0–8)"));
+}
+
+#[wasm_bindgen_test]
+async fn the_chart_is_hidden_without_traffic_and_sums_up_a_run_with_it() {
+    let root = new_root();
+    let session = session_at("steady-pack", 10.0);
+    let now = session.0.borrow().now();
+    let snapshot = Rc::new(session.0.borrow().snapshot());
+    let props =
+        TrafficChartProps { session, now, events_total: 0, user_actions: 0, snapshot, highlight: Rc::default() };
+    yew::Renderer::<TrafficChart>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert!(root.query_selector("[data-testid=traffic-chart]").unwrap().is_none(), "{}", root.inner_html());
+
+    let root = new_root();
+    let session = session_at("teardown-under-load", 25.0);
+    let (now, events) = (session.0.borrow().now(), session.0.borrow().events().len());
+    let snapshot = Rc::new(session.0.borrow().snapshot());
+    let props =
+        TrafficChartProps { session, now, events_total: events, user_actions: 0, snapshot, highlight: Rc::default() };
+    yew::Renderer::<TrafficChart>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let label = q(&root, "[data-testid=traffic-plot]").get_attribute("aria-label").unwrap();
+    assert!(label.starts_with("roomy/Model at 25 s: offered 8 req/s"), "{label}");
+    assert!(label.contains("4 of 4 replicas routable, 2 whole gangs"), "{label}");
+    assert_eq!(q(&root, "[data-testid=traffic-plot]").get_attribute("role").as_deref(), Some("img"));
+    // Two deployments: a selector, and the 25 samples of the first drawn; the kill shows as a red spike.
+    assert_eq!(root.query_selector_all("[data-testid=traffic-deployment] option").unwrap().length(), 2);
+    assert_eq!(q(&root, ".tc-svg").get_attribute("data-samples").as_deref(), Some("25"));
+    assert!(!q(&root, "path.tc-failed").get_attribute("d").unwrap().is_empty(), "failures at the kill");
+    assert!(root.query_selector("line.tc-marker.m-teardown").unwrap().is_some());
+    assert!(text(&root, ".tc-legend").contains("whole gangs"));
+}
+
+#[wasm_bindgen_test]
+async fn a_replica_token_fills_to_its_load_with_a_tooltip() {
+    let root = new_root();
+    yew::Renderer::<ClusterView>::with_root_and_props(
+        root.clone(),
+        cluster_props(traffic_fixture(false), &[], Rc::default()),
+    )
+    .render();
+    settle().await;
+    let load = q(&root, "[data-replica=rank0aaa] .load");
+    assert_eq!(load.get_attribute("data-load").as_deref(), Some("0.64"));
+    assert_eq!(text(&root, "[data-replica=rank0aaa] .load title"), "3.2 of 5 requests in flight");
+    assert!(
+        q(&root, "[data-replica=rank0aaa]")
+            .get_attribute("aria-label")
+            .unwrap()
+            .contains("3.2 of 5 requests in flight")
+    );
+    // The fill is 64 % of the gauge's height.
+    let track: f64 = q(&root, "[data-replica=rank0aaa] .load-track").get_attribute("height").unwrap().parse().unwrap();
+    let fill: f64 = q(&root, "[data-replica=rank0aaa] .load-fill").get_attribute("height").unwrap().parse().unwrap();
+    assert!((fill / track - 0.64).abs() < 0.01, "{fill} of {track}");
+    // A replica the routers do not send to has no gauge.
+    assert!(root.query_selector("[data-replica=wait0ccc] .load").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_status_panel_says_traffic_failures_zero_downtime_and_the_autoscaler_s_decision() {
+    let root = new_root();
+    let props = StatusPanelProps {
+        snapshot: Rc::new(traffic_fixture(true)),
+        highlight: Rc::default(),
+        on_target: Callback::noop(),
+    };
+    yew::Renderer::<StatusPanel>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert_eq!(
+        text(&root, "[data-testid=traffic-line]"),
+        "offered 16.0 req/s · served 16.0 · failed 0 · queued 0 · 1 whole gang serving"
+    );
+    // A gang restart is under way (2 of 4 running) and one gang still serves.
+    assert_eq!(text(&root, "[data-testid=zero-downtime]"), "zero downtime: traffic kept flowing on 1 gang");
+    assert_eq!(text(&root, "[data-testid=requests-failed]"), "3 requests failed since the start (actor died 3)");
+    assert!(text(&root, "[data-testid=autoscaling-line]").starts_with(
+        "autoscaling 2–8 · target_ongoing_requests 2 · last decision: 6.4 requests / target_ongoing_requests 2"
+    ));
+    assert_eq!(text(&root, "[data-testid=autoscaling-waiting]"), "upscale in 1.2 s (delay 3 s)");
+
+    // Without traffic or autoscaling, none of it.
+    let root = new_root();
+    let props =
+        StatusPanelProps { snapshot: Rc::new(fixture()), highlight: Rc::default(), on_target: Callback::noop() };
+    yew::Renderer::<StatusPanel>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    for id in ["traffic-line", "zero-downtime", "requests-failed", "autoscaling-line"] {
+        assert!(root.query_selector(&format!("[data-testid={id}]")).unwrap().is_none(), "{id}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_action_panel_sets_traffic_and_refuses_manual_scaling_when_autoscaled() {
+    let target = Target::Deployment { app: "app".into(), deployment: "G".into() };
+    let (root, injected) = action_panel(target.clone(), traffic_fixture(true));
+    settle().await;
+    let replicas = q(&root, "[data-testid=num-replicas]");
+    assert!(replicas.has_attribute("disabled"));
+    assert!(q(&root, "button.act[data-testid=set-replicas]").has_attribute("disabled"));
+    assert_eq!(
+        text(&root, "[data-testid=scale-disabled-reason]"),
+        "Manually setting num_replicas is not allowed when autoscaling_config is provided."
+    );
+    // The rate starts at the offered load; a new one is sent as a constant load.
+    let rps: web_sys::HtmlInputElement = wasm_bindgen::JsCast::dyn_into(q(&root, "[data-testid=traffic-rps]")).unwrap();
+    assert_eq!(rps.value(), "16");
+    rps.set_value("24.5");
+    fire(&rps, "input");
+    settle().await;
+    let set = q(&root, "button.act[data-testid=set-traffic]");
+    assert_eq!(set.text_content().unwrap(), "Set traffic to 24.5 req/s");
+    click(&set);
+    match injected.borrow().as_slice() {
+        [ActionKind::SetTraffic { deployment, load, service_time_s: None }] => {
+            assert_eq!((deployment.app.as_str(), deployment.deployment.as_str()), ("app", "G"));
+            assert_eq!((load.len(), load[0].shape.as_str(), load[0].rps), (1, "constant", Some(24.5)));
+        }
+        other => panic!("expected one SetTraffic, got {other:?}"),
+    }
+    // Not a rate: said inline, and nothing can be sent.
+    for bad in ["-3", "1e9", "many"] {
+        rps.set_value(bad);
+        fire(&rps, "input");
+        settle().await;
+        assert_eq!(
+            text(&root, "[data-testid=traffic-rps-error]"),
+            "Requests per second is a number from 0 to 10,000,000."
+        );
+        assert!(q(&root, "button.act[data-testid=set-traffic]").has_attribute("disabled"), "{bad}");
+    }
+
+    // A deployment without autoscaling keeps its scale control.
+    let (root, _) = action_panel(target, traffic_fixture(false));
+    settle().await;
+    assert!(!q(&root, "[data-testid=num-replicas]").has_attribute("disabled"));
+    assert!(root.query_selector("[data-testid=scale-disabled-reason]").unwrap().is_none());
+}

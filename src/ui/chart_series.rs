@@ -88,12 +88,15 @@ pub fn step_points(cols: &[(f64, f64)], top: f64) -> String {
     s
 }
 
+/// Shortest spike drawn (px): a failure of a request or two on an axis of hundreds stays visible.
+pub const MIN_SPIKE: f64 = 6.0;
+
 /// A path of one vertical bar per column whose value is above zero (failures: a spike, and nothing drawn while
-/// nothing fails).
+/// nothing fails), at least [`MIN_SPIKE`] high.
 pub fn spike_path(cols: &[(f64, f64)], top: f64) -> String {
     let mut s = String::new();
     for (x, v) in cols.iter().filter(|c| c.1 > 0.0) {
-        s.push_str(&format!("M{x:.1} {PANEL_H:.1}V{:.1}", y_of(*v, top).min(PANEL_H - 1.5)));
+        s.push_str(&format!("M{x:.1} {PANEL_H:.1}V{:.1}", y_of(*v, top).min(PANEL_H - MIN_SPIKE)));
     }
     s
 }
