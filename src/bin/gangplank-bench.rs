@@ -63,10 +63,16 @@ enum Load {
     Upgrade,
     /// Every 30 s a node drains (preemption, 20 s deadline) and a replacement node joins 25 s later.
     Drain,
+    /// The faults, with traffic on every deployment (a daily curve compressed into the hour, plus bursts).
+    Traffic,
+    /// The traffic, and two deployments of each application autoscaled (the gangs of 4 in whole gangs).
+    Autoscale,
 }
 
 fn workload(units: usize, until_s: f64, load: Load) -> Scenario {
-    let faults = load == Load::Faults;
+    let faults = matches!(load, Load::Faults | Load::Traffic | Load::Autoscale);
+    let traffic = matches!(load, Load::Traffic | Load::Autoscale);
+    let autoscale = load == Load::Autoscale;
     let nodes: Vec<Value> = (1..=units * NODES_PER_UNIT)
         .map(|i| json!({ "id": format!("w{i:05}"), "resources": { "CPU": 16, "GPU": 4 } }))
         .collect();
@@ -78,6 +84,11 @@ fn workload(units: usize, until_s: f64, load: Load) -> Scenario {
                     let mut d = json!({ "name": name, "num_replicas": n, "ray_actor_options": { "num_cpus": 1 } });
                     if let Some(g) = gang {
                         d["gang_scheduling_config"] = json!({ "gang_size": g, "gang_placement_strategy": strategy });
+                    }
+                    if autoscale && (*name == "pack4" || *name == "plain") {
+                        d.as_object_mut().unwrap().remove("num_replicas");
+                        d["autoscaling_config"] = json!({ "min_replicas": n / 2, "max_replicas": n,
+                            "initial_replicas": n, "upscale_delay_s": 30, "downscale_delay_s": 120 });
                     }
                     d
                 })
@@ -157,6 +168,24 @@ fn workload(units: usize, until_s: f64, load: Load) -> Scenario {
         Load::Faults => ", a fault every 30 s",
         Load::Upgrade => ", a new version every 60 s",
         Load::Drain => ", a node drained every 30 s",
+        Load::Traffic => ", a fault every 30 s, traffic on every deployment",
+        Load::Autoscale => ", a fault every 30 s, traffic, two autoscaled deployments per application",
+    };
+    // Each deployment's callers: a daily curve compressed into the hour (one peak), plus a burst every 5 minutes;
+    // 200 replicas × 5 slots of 0.5 s requests serve 2,000 requests/s, so the peak (1,200) fits.
+    let traffic: Vec<Value> = if traffic {
+        (0..units)
+            .flat_map(|a| {
+                DEPLOYMENTS.iter().map(move |(name, ..)| {
+                    json!({ "app": format!("app{a:02}"), "deployment": name,
+                        "load": [ { "shape": "daily", "min_rps": 100, "max_rps": 1000, "period_s": 3600 },
+                                  { "shape": "bursts", "rps": 200, "every_s": 300, "for_s": 20 } ],
+                        "service_time_s": { "mean": 0.5, "spread": 0.1 } })
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
     let text = json!({
         "format": "gangplank.scenario/v1",
@@ -166,6 +195,7 @@ fn workload(units: usize, until_s: f64, load: Load) -> Scenario {
         "cluster": { "head": { "resources": { "CPU": 0 } }, "nodes": nodes },
         "applications": applications,
         "actions": actions,
+        "traffic": traffic,
     })
     .to_string();
     match parse_scenario(&text) {
@@ -201,6 +231,8 @@ fn case(name: &str) -> Option<(usize, Load, CheckerMode)> {
         "steady" => Load::Steady,
         "upgrade" => Load::Upgrade,
         "drain" => Load::Drain,
+        "traffic" => Load::Traffic,
+        "autoscale" => Load::Autoscale,
         _ => return None,
     };
     let checker = match rest {
@@ -234,7 +266,14 @@ fn run_one(name: &str) -> ExitCode {
         "nodes": units * NODES_PER_UNIT,
         "replicas": units * REPLICAS_PER_UNIT,
         "faults": faults == Load::Faults,
-        "load": match faults { Load::Steady => "steady", Load::Faults => "faults", Load::Upgrade => "upgrade", Load::Drain => "drain" },
+        "load": match faults {
+            Load::Steady => "steady",
+            Load::Faults => "faults",
+            Load::Upgrade => "upgrade",
+            Load::Drain => "drain",
+            Load::Traffic => "traffic",
+            Load::Autoscale => "autoscale",
+        },
         "actions": s.actions.len(),
         "invariant_checks": checker != CheckerMode::Off,
         "checker": match checker {
@@ -362,7 +401,16 @@ fn main() -> ExitCode {
         "ticks",
         "peak MiB"
     );
-    let mut cases = vec!["1x-steady", "1x-faults", "10x-steady", "10x-faults", "10x-upgrade", "10x-drain"];
+    let mut cases = vec![
+        "1x-steady",
+        "1x-faults",
+        "10x-steady",
+        "10x-faults",
+        "10x-upgrade",
+        "10x-drain",
+        "10x-traffic",
+        "10x-autoscale",
+    ];
     if quick {
         cases = vec!["1x-steady", "1x-faults"];
     }

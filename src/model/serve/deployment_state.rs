@@ -103,9 +103,10 @@ pub struct DeploymentState {
     pub reclaim_check: bool,
     /// Counts replicas becoming RUNNING (`DeploymentReplica::running_order`).
     pub running_counter: u64,
-    /// Bumped whenever the set of RUNNING and PENDING_MIGRATION replicas changes (Ray's
-    /// `_broadcasted_replicas_set_changed`): the routers' set follows it.
-    pub broadcast_gen: u64,
+    /// Every change of the set of RUNNING and PENDING_MIGRATION replicas (Ray's `_broadcasted_replicas_set_changed`),
+    /// in order: (replica, joined). The routers' set follows it (`traffic/routing.rs` reads it from where it left
+    /// off). Controller memory: a restarted controller starts a new one.
+    pub broadcast_changes: Vec<(String, bool)>,
     /// The autoscaler's state, for a deployment with `autoscaling_config` (controller memory: a restarted
     /// controller registers the deployment afresh).
     pub autoscaling: Option<crate::model::serve::autoscaling_state::AutoscalingState>,
@@ -137,7 +138,7 @@ impl DeploymentState {
             check_dirty: true,
             reclaim_check: true,
             running_counter: 0,
-            broadcast_gen: 0,
+            broadcast_changes: Vec::new(),
             autoscaling: config.autoscaling.clone().map(crate::model::serve::autoscaling_state::AutoscalingState::new),
             config,
         }

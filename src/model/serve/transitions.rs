@@ -97,7 +97,7 @@ impl DeploymentState {
         let broadcast = |s: ReplicaState| s == ReplicaState::Running || s == ReplicaState::PendingMigration;
         if broadcast(from) != broadcast(to) {
             // Ray's `_broadcasted_replicas_set_changed`: STEP 7 sends the routers a new running set.
-            self.broadcast_gen += 1;
+            self.broadcast_changes.push((self.replicas[idx].id.clone(), broadcast(to)));
         }
         if to == ReplicaState::Running {
             self.membership_changed = true;

@@ -73,9 +73,12 @@ pub struct DeploymentTraffic {
     /// The deployment's target as last seen (for the chart).
     pub target: u32,
     pub deleted: bool,
-    /// (controller incarnation, broadcast generation) of the set last read, and the deployment's GCS fault
-    /// generation then.
+    /// (controller incarnation, how many of its `broadcast_changes`) the set last read, and the deployment's GCS
+    /// fault generation then.
     pub(crate) seen: Option<(u32, u64)>,
+    /// Routable members per gang id, and the gang (id, size) of each routable gang member.
+    pub(crate) gang_members: std::collections::BTreeMap<String, u32>,
+    pub(crate) member_gang: std::collections::BTreeMap<String, (String, u32)>,
     pub(crate) seen_fault: u64,
     pub handle: Option<HandleMetrics>,
     /// Totals at the last sample (rates are per sample period).
@@ -124,6 +127,8 @@ impl Traffic {
                 deleted: false,
                 seen: None,
                 seen_fault: 0,
+                gang_members: Default::default(),
+                member_gang: Default::default(),
                 handle: d.autoscaling.as_ref().map(|a| HandleMetrics::new(&a.config, SimTime::ZERO)),
                 at_sample: Totals::default(),
                 rejecting: false,
@@ -309,6 +314,8 @@ impl Traffic {
                     deleted: false,
                     seen: None,
                     seen_fault: 0,
+                    gang_members: Default::default(),
+                    member_gang: Default::default(),
                     handle: autoscaling.as_ref().map(|a| HandleMetrics::new(a, now)),
                     at_sample: Totals::default(),
                     rejecting: false,

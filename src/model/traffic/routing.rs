@@ -19,9 +19,9 @@ use crate::model::gcs::Gcs;
 use crate::model::log::EventLog;
 use crate::model::serve::behaviour::{Behaviour, GangServing};
 use crate::model::serve::controller::ServeController;
-use crate::model::serve::deployment_state::DeploymentState;
+use crate::model::serve::deployment_state::{DeploymentReplica, DeploymentState};
 use crate::model::serve::replica::ReplicaState;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How a replica left the routable set.
 enum Leave {
@@ -37,43 +37,89 @@ pub(super) fn refresh(
     b: &Behaviour,
     log: &mut EventLog,
 ) {
-    let live = |id: &String| gcs.actors.get(id).is_some_and(|a| a.alive && !a.unreachable);
+    let live = |id: &str| gcs.actors.get(id).is_some_and(|a| a.alive && !a.unreachable);
     let fault = gcs.fault_gen(&d.app, &d.deployment);
     let state = controller
         .alive
         .then(|| controller.deployments.iter().find(|s| s.config.app == d.app && s.config.name == d.deployment))
         .flatten();
     let broadcasting = controller.alive && !controller.recovering;
-    let next: Option<Vec<String>> = match state {
+    // Final membership of the replicas whose membership may have changed.
+    let mut touched: BTreeMap<&str, bool> = BTreeMap::new();
+    match state {
         Some(s) if broadcasting => {
             d.target = s.target;
             d.max_ongoing = s.config.max_ongoing_requests;
             d.max_queued = super::queue_limit(s.config.max_queued_requests);
-            let key = (controller.incarnation, s.broadcast_gen);
-            if d.seen != Some(key) || d.seen_fault != fault {
-                d.seen = Some(key);
-                Some(broadcast_set(s, b.gang_serving).into_iter().filter(live).collect())
-            } else {
-                None
+            let changes = &s.broadcast_changes;
+            match d.seen {
+                Some((inc, seen)) if inc == controller.incarnation && seen as usize == changes.len() => {}
+                // One by one (2.60): only what changed since the last look.
+                Some((inc, seen)) if inc == controller.incarnation && b.gang_serving == GangServing::PerReplica => {
+                    for (id, joined) in &changes[seen as usize..] {
+                        touched.insert(id.as_str(), *joined);
+                    }
+                }
+                // A new controller's first broadcast, or whole gangs: the whole set.
+                _ => {
+                    let set: BTreeSet<&str> =
+                        broadcast_set(s, b.gang_serving).into_iter().map(|r| r.id.as_str()).collect();
+                    for id in &d.routable {
+                        touched.insert(id.as_str(), set.contains(id.as_str()));
+                    }
+                    for id in set {
+                        touched.insert(id, true);
+                    }
+                }
             }
+            d.seen = Some((controller.incarnation, changes.len() as u64));
         }
         None if broadcasting && !d.deleted => {
             // STEP 9 removed it: the routers get a tombstone and fail fast.
             d.deleted = true;
-            Some(Vec::new())
+            for id in &d.routable {
+                touched.insert(id.as_str(), false);
+            }
         }
-        _ if d.seen_fault != fault => Some(d.routable.iter().filter(|id| live(id)).cloned().collect()),
-        _ => None,
-    };
+        _ => {}
+    }
+    // Actors die only with a fault, which moves the deployment's fault generation: a request to a dead replica
+    // fails and the router drops it.
+    if d.seen_fault != fault {
+        for id in &d.routable {
+            if !live(id) {
+                touched.insert(id.as_str(), false);
+            }
+        }
+    }
     d.seen_fault = fault;
-    let Some(mut next) = next else { return };
-    next.sort();
-    if next == d.routable {
+    let mut leaving: Vec<String> = Vec::new();
+    let mut joining: Vec<String> = Vec::new();
+    for (id, member) in touched {
+        let was = d.routable.binary_search_by(|x| x.as_str().cmp(id)).is_ok();
+        if was && !member {
+            leaving.push(id.to_string());
+        } else if !was && member && live(id) {
+            joining.push(id.to_string());
+        }
+    }
+    if leaving.is_empty() && joining.is_empty() {
         return;
     }
     let before = d.routable.len();
     let share = if before > 0 { d.flow.ongoing / before as f64 } else { 0.0 };
-    let leaving: Vec<String> = d.routable.iter().filter(|id| next.binary_search(id).is_err()).cloned().collect();
+    for id in &leaving {
+        if let Ok(i) = d.routable.binary_search(id) {
+            d.routable.remove(i);
+        }
+        gang_count(d, gcs, id, -1);
+    }
+    for id in joining {
+        if let Err(i) = d.routable.binary_search(&id) {
+            gang_count(d, gcs, &id, 1);
+            d.routable.insert(i, id);
+        }
+    }
     let (mut died, mut late, mut died_ids, mut late_ids) = (0.0, 0.0, Vec::new(), Vec::new());
     for id in &leaving {
         match how_it_left(id, state, gcs) {
@@ -95,8 +141,6 @@ pub(super) fn refresh(
     d.flow.ongoing = (d.flow.ongoing - share * leaving.len() as f64).max(0.0);
     d.totals.died += died;
     d.totals.shutdown += late;
-    d.routable = next;
-    d.whole_gangs = whole_gangs(&d.routable, gcs);
     for (count, failure, ids, why) in [
         (died, "actor_died", died_ids, "their replica's process died or was force-stopped (ActorDiedError)"),
         (
@@ -129,10 +173,10 @@ pub(super) fn refresh(
 }
 
 /// What STEP 7 broadcasts.
-fn broadcast_set(s: &DeploymentState, mode: GangServing) -> Vec<String> {
+fn broadcast_set(s: &DeploymentState, mode: GangServing) -> Vec<&DeploymentReplica> {
     let serving = |st: ReplicaState| st == ReplicaState::Running || st == ReplicaState::PendingMigration;
     match mode {
-        GangServing::PerReplica => s.replicas.iter().filter(|r| serving(r.state)).map(|r| r.id.clone()).collect(),
+        GangServing::PerReplica => s.replicas.iter().filter(|r| serving(r.state)).collect(),
         GangServing::WholeGang => {
             let mut by_gang: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
             for r in &s.replicas {
@@ -149,7 +193,6 @@ fn broadcast_set(s: &DeploymentState, mode: GangServing) -> Vec<String> {
                 .filter(|r| {
                     r.gang_context.as_ref().is_none_or(|g| by_gang.get(g.gang_id.as_str()).is_some_and(|e| e.0 == e.1))
                 })
-                .map(|r| r.id.clone())
                 .collect()
         }
     }
@@ -190,15 +233,29 @@ fn normal_cdf(z: f64) -> f64 {
     if z >= 0.0 { 0.5 * (1.0 + erf) } else { 0.5 * (1.0 - erf) }
 }
 
-/// Gangs with every member in the routable set.
-fn whole_gangs(routable: &[String], gcs: &Gcs) -> u32 {
-    let mut by_gang: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
-    for id in routable {
-        if let Some(g) = gcs.actors.get(id).and_then(|a| a.gang_context.as_ref()) {
-            by_gang.entry(g.gang_id.as_str()).or_insert((0, g.world_size)).0 += 1;
-        }
+/// Keep the count of routable members per gang (and of whole gangs) as replica `id` joins (+1) or leaves (-1). The
+/// gang is read from the actor when it joins and remembered (a dead actor may be gone from the GCS when it leaves).
+fn gang_count(d: &mut DeploymentTraffic, gcs: &Gcs, id: &str, delta: i32) {
+    let gang = if delta > 0 {
+        let Some(g) = gcs.actors.get(id).and_then(|a| a.gang_context.as_ref()) else { return };
+        d.member_gang.insert(id.to_string(), (g.gang_id.clone(), g.world_size));
+        (g.gang_id.clone(), g.world_size)
+    } else {
+        let Some(g) = d.member_gang.remove(id) else { return };
+        g
+    };
+    let e = d.gang_members.entry(gang.0.clone()).or_insert(0);
+    let was_whole = *e == gang.1;
+    *e = e.saturating_add_signed(delta);
+    let whole = *e == gang.1;
+    if *e == 0 {
+        d.gang_members.remove(&gang.0);
     }
-    by_gang.values().filter(|(n, size)| n == size).count() as u32
+    match (was_whole, whole) {
+        (false, true) => d.whole_gangs += 1,
+        (true, false) => d.whole_gangs -= 1,
+        _ => {}
+    }
 }
 
 #[cfg(test)]
