@@ -13,6 +13,9 @@
 //! | `deployment_status.rs`, `status.rs` | `check_curr_status`; `DeploymentStatusInfo.handle_transition` (`common.py`) |
 //! | `transitions.rs` | `_stop_replica`, `record_replica_startup_failure`, replica state changes |
 //! | `scheduler.rs` | `DeploymentScheduler` (`deployment_scheduler.py`): `_prepare_gangs_for_deployment`, `_get_replicas_to_stop` |
+//! | `autoscaling_config.rs` | `AutoscalingConfig` (`serve/config.py`), its defaults and `handle_num_replicas_auto` |
+//! | `autoscaling_policy.rs` | `replica_queue_length_autoscaling_policy` and its wrappers (`autoscaling_policy.py`), `GangSchedulingAutoscalingPolicy` |
+//! | `autoscaling_state.rs`, `autoscale.rs` | `DeploymentAutoscalingState` (`autoscaling_state.py`); `DeploymentState.autoscale` |
 //! | `recovery.rs` | `_recover_from_checkpoint`, `_detect_and_remove_leaked_placement_groups` |
 //! | `calls.rs` | the controller's RPCs (`controller.py`); while it is down the callers retry (`max_task_retries=-1`) |
 //! | `ctx.rs` | what a step may touch besides the controller: GCS, event log, RNG, timings, toggles |
