@@ -873,10 +873,12 @@ async fn the_chart_draws_its_lines_from_the_samples_on_the_time_axis() {
     settle().await;
     let points = q(&root, "polyline.tc-served").get_attribute("points").unwrap();
     assert_eq!(points.split(' ').count(), 30, "one point a sample: {points}");
-    assert!(points.starts_with("10.0,") && points.ends_with(&format!("300.0,{:.1}", 56.0 - 8.0 / 8.0 * 44.0)));
+    // 8 requests/s on an axis whose top is 8: at the top of the plot, under the 12 px of headroom for its label.
+    assert!(points.starts_with("10.0,") && points.ends_with("300.0,12.0"), "{points}");
     // The failure is one red spike at 20 s (x = 200 of 600 for 60 s), nothing elsewhere.
     assert_eq!(q(&root, "path.tc-failed").get_attribute("d").unwrap().matches('M').count(), 1);
     assert!(q(&root, "path.tc-failed").get_attribute("d").unwrap().starts_with("M200.0 56.0V"));
+    assert_eq!(text(&root, ".tc-failed-label"), "2 failed/s");
     // Steps for the replicas, the autoscaler's target and the ceiling as level lines, the marker with its tooltip.
     assert!(root.query_selector("polyline.tc-routable").unwrap().is_some());
     assert!(root.query_selector("polyline.tc-gangs").unwrap().is_some());

@@ -141,6 +141,8 @@ pub struct ChartData {
     pub ongoing_top: f64,
     pub samples: usize,
     pub latest: Option<TrafficSample>,
+    /// The highest failure spike (x, requests/s), labelled on the chart.
+    pub failed_peak: Option<(f64, f64)>,
 }
 
 /// Limits a deployment's panels show as lines: `max_ongoing_requests` (the ongoing panel's ceiling),
@@ -161,11 +163,17 @@ pub fn chart_data(samples: &[TrafficSample], end: SimTime, width: f64, limits: L
     let ongoing_top = ongoing_max.max(limits.max_ongoing).max(limits.target_ongoing.unwrap_or(0.0)).max(1.0);
     let rate = |f: fn(&TrafficSample) -> f32| columns(samples, |s| f(s) as f64, end, width, Fold::Max);
     let level = |f: fn(&TrafficSample) -> u32| columns(samples, |s| f(s) as f64, end, width, Fold::Last);
+    let failed = rate(|s| s.failed_rps);
+    let failed_peak = failed
+        .iter()
+        .copied()
+        .filter(|c| c.1 > 0.0)
+        .fold(None, |best: Option<(f64, f64)>, c| if best.is_some_and(|b| b.1 >= c.1) { best } else { Some(c) });
     ChartData {
         width,
         offered: line_points(&rate(|s| s.offered_rps), rate_top),
         served: line_points(&rate(|s| s.served_rps), rate_top),
-        failed: spike_path(&rate(|s| s.failed_rps), rate_top),
+        failed: spike_path(&failed, rate_top),
         target: step_points(&level(|s| s.target), replica_top),
         routable: step_points(&level(|s| s.replicas), replica_top),
         gangs: step_points(&level(|s| s.whole_gangs), replica_top),
@@ -175,6 +183,7 @@ pub fn chart_data(samples: &[TrafficSample], end: SimTime, width: f64, limits: L
         ongoing_top,
         samples: samples.len(),
         latest: samples.last().copied(),
+        failed_peak,
     }
 }
 
@@ -232,6 +241,8 @@ mod tests {
         assert!(cols.iter().any(|c| c.1 == 7.0), "the one-second spike survives the folding");
         let data = chart_data(&s, SimTime(3600 * 1_000_000), 300.0, Limits { max_ongoing: 5.0, ..Default::default() });
         assert_eq!(data.failed.matches('M').count(), 1, "one spike: {}", data.failed);
+        let (x, v) = data.failed_peak.unwrap();
+        assert!((x - 1801.0 / 12.0).abs() < 1e-9 && v == 7.0, "the spike is labelled where it is: {x} {v}");
         assert!(data.served.split(' ').count() <= 301);
         assert_eq!(data.rate_top, 10.0);
         assert_eq!(data.replica_top, 4.0);

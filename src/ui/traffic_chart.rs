@@ -203,6 +203,14 @@ pub fn chart_plot(props: &ChartPlotProps) -> Html {
             { line("tc-offered", &d.offered) }
             { line("tc-served", &d.served) }
             <path class="tc-failed" d={d.failed.clone()} />
+            if let Some((x, v)) = d.failed_peak {
+                // The highest spike says how many failed: a request or two is a short bar on a big axis.
+                <text class="tc-failed-label" x={format!("{:.1}", if x > w - 70.0 { x - 4.0 } else { x + 4.0 })}
+                    y={format!("{:.1}", (y_of(v, d.rate_top) + 4.0).clamp(HEADROOM + 8.0, PANEL_H - 8.0))}
+                    text-anchor={if x > w - 70.0 { "end" } else { "start" }}>
+                    { format!("{} failed/s", fmt_num(v)) }
+                </text>
+            }
         </>
     };
     let replicas = html! {
