@@ -11,7 +11,9 @@
 use gangplank::model::Simulation;
 use gangplank::model::invariants::CheckerMode;
 use gangplank::model::scenario::{Scenario, Toggles, parse_scenario};
-use gangplank::model::serve::behaviour::{Behaviour, GangPgRemoval, LeakDetection, StartupFailureCounting};
+use gangplank::model::serve::behaviour::{
+    AutoscalingRounding, Behaviour, GangPgRemoval, GangServing, LeakDetection, StartupFailureCounting,
+};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
@@ -158,7 +160,16 @@ fn random_scenario(seed: u64) -> Result<Scenario, String> {
             if g.chance(20) {
                 d["max_constructor_retry_count"] = json!(1 + g.below(3));
             }
-            deps.push((app.clone(), name, gang, n));
+            // Some deployments autoscale (whole gangs of the same sizes), with short delays so it happens.
+            let autoscaled = g.chance(20);
+            if autoscaled {
+                d.as_object_mut().unwrap().remove("num_replicas");
+                let unit = gang.unwrap_or(1);
+                d["autoscaling_config"] = json!({ "min_replicas": unit * g.below(2), "max_replicas": unit * (1 + g.below(3)),
+                    "upscale_delay_s": g.below(4), "downscale_delay_s": g.below(6), "metrics_interval_s": 1,
+                    "look_back_period_s": 3 });
+            }
+            deps.push((app.clone(), name, gang, if autoscaled { 0 } else { n }));
             ds.push(d);
         }
         apps.push(json!({ "name": app, "deployments": ds }));
@@ -195,6 +206,9 @@ fn random_scenario(seed: u64) -> Result<Scenario, String> {
             }
             7 => json!({ "at_s": at, "do": "kill_controller" }),
             8 => json!({ "at_s": at, "do": "fail_gcs_queries", "for_s": 0.2 + g.below(30) as f64 / 10.0 }),
+            // An autoscaled deployment (listed with 0 replicas) refuses a manual scale: change its traffic instead.
+            9 if n == 0 => json!({ "at_s": at, "do": "set_traffic", "deployment": { "app": app, "deployment": dep },
+                "load": [ { "shape": "constant", "rps": g.below(40) } ] }),
             9 => json!({ "at_s": at, "do": "set_num_replicas", "deployment": { "app": app, "deployment": dep },
                 "num_replicas": gang.unwrap_or(1) * (1 + g.below(3)) }),
             11 => {
@@ -219,6 +233,16 @@ fn random_scenario(seed: u64) -> Result<Scenario, String> {
         };
         actions.push(a);
     }
+    // Every deployment serves requests (so requests_conserved is checked by both checkers).
+    let traffic: Vec<Value> = deps
+        .iter()
+        .map(|(app, dep, ..)| {
+            json!({ "app": app, "deployment": dep,
+                "load": [ { "shape": "bursts", "rps": 1 + g.below(20), "every_s": 5 + g.below(10), "for_s": 2 },
+                          { "shape": "constant", "rps": g.below(10) } ],
+                "service_time_s": { "mean": 0.2 + g.below(10) as f64 / 10.0, "spread": 0.1 } })
+        })
+        .collect();
     // Half the runs: a controller crash while the first gangs start: members placed but not initialized are unrecoverable at the
     // restart and their PGs leak (a Ray 2.60 flaw the checker reports), so the checkers have violations to agree on.
     let early_crash = g.chance(50);
@@ -247,9 +271,12 @@ fn random_scenario(seed: u64) -> Result<Scenario, String> {
             "sweep_pending_migration": g.chance(50),
             "incomplete_gang_teardown": g.chance(70),
             "leak_detection": g.pick(LeakDetection::ALL).as_str(),
+            "gang_serving": g.pick(GangServing::ALL).as_str(),
+            "autoscaling_rounding": g.pick(AutoscalingRounding::ALL).as_str(),
         },
         "applications": apps,
         "actions": actions,
+        "traffic": traffic,
     })
     .to_string();
     parse_scenario(&text).map_err(|e| format!("random scenario {seed} is invalid: {e:?}\n{text}"))

@@ -161,10 +161,13 @@ fn a_scenario_with_every_action_kind_is_valid() {
             { "at_s": 12, "do": "drain_node", "node": "w2", "reason": "DRAIN_NODE_REASON_PREEMPTION",
               "reason_message": "spot", "deadline_s": 30 },
             { "at_s": 13, "do": "drain_node", "node": "w2", "reason": "DRAIN_NODE_REASON_IDLE_TERMINATION" },
+            { "at_s": 14, "do": "set_traffic", "deployment": { "app": "app", "deployment": "G" },
+              "load": [ { "shape": "daily", "min_rps": 2, "max_rps": 20, "period_s": 600 } ],
+              "service_time_s": { "mean": 0.3, "spread": 0.05 } },
             { "at_s": 60, "do": "delete_app", "app": "app" }
         ]),
     )]);
-    assert_eq!(s.actions.len(), 18);
+    assert_eq!(s.actions.len(), 19);
     assert_eq!(
         s.actions[3].kind,
         match &s.actions[3].kind {
