@@ -331,7 +331,7 @@ mod tests {
     }
 
     fn arb_action() -> impl Strategy<Value = crate::model::scenario::Action> {
-        (0u32..100_000, 0u8..5, 0u32..100_000).prop_map(|(at, k, x)| {
+        (0u32..100_000, 0u8..6, 0u32..100_000).prop_map(|(at, k, x)| {
             let kind = match k {
                 0 => ActionKind::KillController {},
                 1 => ActionKind::FailGcsQueries { for_s: f64::from(x) / 1000.0 },
@@ -351,6 +351,16 @@ mod tests {
                     rolling_update_percentage: None,
                     user_config: (x % 2 == 0).then(|| serde_json::json!({ "k": x })),
                     version: Some(format!("v{}", x % 9 + 2)),
+                },
+                4 => ActionKind::SetTraffic {
+                    deployment: crate::model::scenario::DeploymentRef { app: "app".into(), deployment: "G".into() },
+                    load: vec![crate::model::scenario::LoadComponent {
+                        shape: "constant".into(),
+                        rps: Some(f64::from(x) / 100.0),
+                        ..Default::default()
+                    }],
+                    service_time_s: (x % 2 == 0)
+                        .then(|| crate::model::scenario::ServiceTimeSpec { mean: 0.25, spread: f64::from(x % 5) / 10.0 }),
                 },
                 _ => ActionKind::KillNode { node: format!("node-{}", at % 7) },
             };
