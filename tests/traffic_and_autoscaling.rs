@@ -622,3 +622,32 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_new_version_of_an_autoscaled_deployment_keeps_its_target_and_keeps_autoscaling() {
+    // Ray registers the deployment again on deploy: with no initial_replicas the target stays; the rolling update
+    // replaces whole gangs; the autoscaler keeps deciding afterwards (the load drop at 75 s still scales down).
+    let s = ramp_mirror(|v| {
+        v["actions"] = json!([ { "at_s": 40, "do": "deploy_version", "deployment": { "app": "A", "deployment": "Ramp" },
+            "version": "v2" } ]);
+    });
+    let r = run(&s, 0.5);
+    let at_60 = r.samples.iter().find(|s| s.t.as_secs_f64() >= 60.0).unwrap();
+    assert_eq!(at_60.deployments[0].target_num_replicas, 4);
+    assert!(at_60.replicas.iter().all(|r| r.version == "v2"), "{:?}", at_60.replicas);
+    assert!(decisions(&r.events).iter().any(|(t, from, to)| *t > 75.0 && (*from, *to) == (4, 2)));
+    // A manual scale is refused at run time too (a link or saved session may carry one).
+    let mut sim = Simulation::new(&s);
+    sim.run_until(SimTime::from_secs_f64(5.0));
+    sim.schedule(
+        SimTime::from_secs_f64(5.0),
+        gangplank::model::scenario::ActionKind::SetNumReplicas {
+            deployment: gangplank::model::scenario::DeploymentRef { app: "A".into(), deployment: "Ramp".into() },
+            num_replicas: 6,
+        },
+    );
+    sim.run_until(SimTime::from_secs_f64(6.0));
+    let skipped =
+        sim.events().iter().rev().find(|e| matches!(&e.kind, EventKind::Action { applied: false, .. })).unwrap();
+    assert!(skipped.reason.contains("Manually setting num_replicas is not allowed"), "{}", skipped.reason);
+}

@@ -46,6 +46,9 @@ impl ActionKind {
 
 /// A replica count Ray accepts for this deployment: at least 1 and, for a gang deployment, whole gangs.
 fn valid_target(d: &DeploymentState, n: i64) -> Result<u32, String> {
+    if d.autoscaling.is_some() {
+        return Err("Manually setting num_replicas is not allowed when autoscaling_config is provided.".to_string());
+    }
     // Ray refuses 0 (`PositiveInt`); scaling to zero is autoscaling's business (`min_replicas: 0`).
     let n =
         u32::try_from(n).ok().filter(|&n| n >= 1).ok_or_else(|| format!("num_replicas ({n}) must be at least 1"))?;
@@ -137,7 +140,19 @@ impl ServeController {
         if let Some(s) = graceful_shutdown_timeout_s {
             c.graceful_shutdown_timeout = SimDuration::from_secs_f64(*s);
         }
+        // An autoscaled deployment is registered again (`DeploymentAutoscalingState.register`): a changed config
+        // starts from initial_replicas if set, else keeps its target; bounds apply; the policy state starts afresh.
+        let target = match &d.autoscaling {
+            Some(a) if num_replicas.is_none() => {
+                let changed = c != d.config;
+                a.config.apply_bounds(if changed { a.config.initial_replicas.unwrap_or(target) } else { target })
+            }
+            _ => target,
+        };
         let text = d.deploy(c, target, cx)?;
+        if let Some(a) = &mut d.autoscaling {
+            a.policy_state = Default::default();
+        }
         self.update_app_statuses(cx);
         self.dirty = true;
         Ok((Some(format!("{app}/{dep}")), text))
