@@ -256,14 +256,10 @@ impl Traffic {
                         replicas: Vec::new(),
                     },
                     format!(
-                        "requests to {}/{} are being rejected (BackPressureError): {} routable replicas × \
-                         max_ongoing_requests {} are busy and {limit:.0} requests already wait at the callers \
-                         (max_queued_requests); {:.0} rejected in the last second",
-                        d.app,
-                        d.deployment,
-                        d.routable.len(),
-                        d.max_ongoing,
-                        rejected
+                        "{rejected:.0} requests to {}/{} were rejected in the last second (BackPressureError): every \
+                         request slot (max_ongoing_requests {} per replica) was busy and {limit:.0} requests \
+                         (max_queued_requests) already waited at the callers",
+                        d.app, d.deployment, d.max_ongoing
                     ),
                 );
             }
