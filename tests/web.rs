@@ -808,12 +808,12 @@ fn traffic_view(served: f32, failed: f32, whole_gangs: u32, totals: Totals) -> T
     }
 }
 
-/// The fixture's deployment serving 16 requests/s, its gang of two RUNNING replicas with 3.2 requests in flight
+/// The fixture's deployment serving 16 requests/s, its gang of two RUNNING replicas with 3.5 requests in flight
 /// each; with `autoscaling`, autoscaled between 2 and 8 and waiting to upscale.
 fn traffic_fixture(autoscaling: bool) -> Snapshot {
     let mut s = fixture();
     for r in s.replicas.iter_mut().filter(|r| r.state == ReplicaState::Running) {
-        r.ongoing = Some(3.2);
+        r.ongoing = Some(3.5);
     }
     let d = &mut s.deployments[0];
     d.traffic =
@@ -930,18 +930,18 @@ async fn a_replica_token_fills_to_its_load_with_a_tooltip() {
     .render();
     settle().await;
     let load = q(&root, "[data-replica=rank0aaa] .load");
-    assert_eq!(load.get_attribute("data-load").as_deref(), Some("0.64"));
-    assert_eq!(text(&root, "[data-replica=rank0aaa] .load title"), "3.2 of 5 requests in flight");
+    assert_eq!(load.get_attribute("data-load").as_deref(), Some("0.70"));
+    assert_eq!(text(&root, "[data-replica=rank0aaa] .load title"), "3.5 of 5 requests in flight");
     assert!(
         q(&root, "[data-replica=rank0aaa]")
             .get_attribute("aria-label")
             .unwrap()
-            .contains("3.2 of 5 requests in flight")
+            .contains("3.5 of 5 requests in flight")
     );
-    // The fill is 64 % of the gauge's height.
+    // The fill is 70 % of the gauge's height.
     let track: f64 = q(&root, "[data-replica=rank0aaa] .load-track").get_attribute("height").unwrap().parse().unwrap();
     let fill: f64 = q(&root, "[data-replica=rank0aaa] .load-fill").get_attribute("height").unwrap().parse().unwrap();
-    assert!((fill / track - 0.64).abs() < 0.01, "{fill} of {track}");
+    assert!((fill / track - 0.70).abs() < 0.01, "{fill} of {track}");
     // A replica the routers do not send to has no gauge.
     assert!(root.query_selector("[data-replica=wait0ccc] .load").unwrap().is_none());
 }

@@ -185,7 +185,7 @@ impl GhostMemory {
 /// A replica as a node card draws it: without the fields it does not draw (`position` among the deployment's
 /// gangs shifts for every other gang when one is torn down, which would re-render every card and token).
 pub fn card_replica(r: &ReplicaView) -> ReplicaView {
-    ReplicaView { position: 0, ongoing: shown_ongoing(r.ongoing), ..r.clone() }
+    ReplicaView { position: 0, ongoing: shown_ongoing(r.ongoing, r.max_ongoing), ..r.clone() }
 }
 
 /// Work units of node cards redrawn per frame while playing: a card costs [`CARD_COST`] plus one per changed
@@ -226,7 +226,7 @@ struct CardInput {
 }
 
 /// Whether a card would draw replicas `a` and `b` the same: equal in every field but `position`, and `ongoing` to
-/// the tenth of a request the token shows (see [`card_replica`]). Spelled out field by field so that a field added to the model's view is a compile error here.
+/// the step the token shows it in (see [`card_replica`], `replica_token::load_step`). Spelled out field by field so that a field added to the model's view is a compile error here.
 pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
     let ReplicaView {
         id,
@@ -249,7 +249,7 @@ pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
         max_ongoing,
     } = a;
     *id == b.id
-        && shown_ongoing(*ongoing) == shown_ongoing(b.ongoing)
+        && shown_ongoing(*ongoing, *max_ongoing) == shown_ongoing(b.ongoing, b.max_ongoing)
         && *max_ongoing == b.max_ongoing
         && *state == b.state
         && *startup == b.startup
@@ -773,12 +773,16 @@ mod tests {
         assert!(!drawn_alike(&a, &stopping));
         let failing = ReplicaView { consecutive_health_failures: 1, ..a.clone() };
         assert!(!drawn_alike(&a, &failing));
-        // Load: a token shows requests in flight to a tenth, so a card is not redrawn for a hundredth.
+        // Load: a token shows requests in flight in twentieths of max_ongoing_requests (5: quarters), so a card is
+        // not redrawn for a smaller move.
         let busy = ReplicaView { ongoing: Some(3.21), ..a.clone() };
-        assert!(drawn_alike(&busy, &ReplicaView { ongoing: Some(3.18), ..a.clone() }));
-        assert!(!drawn_alike(&busy, &ReplicaView { ongoing: Some(3.3), ..a.clone() }));
+        assert!(drawn_alike(&busy, &ReplicaView { ongoing: Some(3.3), ..a.clone() }));
+        assert!(!drawn_alike(&busy, &ReplicaView { ongoing: Some(3.4), ..a.clone() }));
         assert!(!drawn_alike(&busy, &a), "routable or not is drawn");
-        assert_eq!(card_replica(&busy).ongoing, Some(3.2));
+        assert_eq!(card_replica(&busy).ongoing, Some(3.25));
+        assert_eq!(crate::ui::replica_token::load_words(&card_replica(&busy)).unwrap(), "3.25 of 5 requests in flight");
+        let big = ReplicaView { ongoing: Some(3.21), max_ongoing: 1, ..a.clone() };
+        assert_eq!(card_replica(&big).ongoing, Some(3.2), "a tenth of a request is the finest step");
     }
 
     #[test]

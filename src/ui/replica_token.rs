@@ -27,20 +27,31 @@ pub fn shows_version(r: &ReplicaView) -> bool {
     r.outdated || r.version != "v1"
 }
 
-/// Requests in flight at a replica as its token shows them: to a tenth of a request (a node card is redrawn only
-/// when this changes, not for every hundredth of a request the flow moves).
-pub fn shown_ongoing(ongoing: Option<f32>) -> Option<f32> {
-    ongoing.map(|o| if o.is_finite() { (o.max(0.0) * 10.0).round() / 10.0 } else { 0.0 })
+/// The step a token shows its load in: a twentieth of `max_ongoing_requests` (1.5 px of the 30 px gauge), and no
+/// finer than a tenth of a request. A node card is redrawn only when a replica's shown load changes, so at 1,000
+/// replicas the flow's every small move does not redraw every card.
+pub fn load_step(max_ongoing: u32) -> f32 {
+    (max_ongoing as f32 / 20.0).max(0.1)
 }
 
-/// "3.2 of 5 requests in flight", for a replica the routers send to.
+/// Requests in flight at a replica as its token shows them (see [`load_step`]).
+pub fn shown_ongoing(ongoing: Option<f32>, max_ongoing: u32) -> Option<f32> {
+    let step = load_step(max_ongoing);
+    ongoing.map(|o| if o.is_finite() { (o.max(0.0) / step).round() * step } else { 0.0 })
+}
+
+/// "3.5 of 5 requests in flight", for a replica the routers send to.
 pub fn load_words(r: &ReplicaView) -> Option<String> {
-    shown_ongoing(r.ongoing).map(|o| format!("{o:.1} of {} requests in flight", r.max_ongoing))
+    shown_ongoing(r.ongoing, r.max_ongoing).map(|o| {
+        let n = format!("{o:.2}");
+        let n = n.trim_end_matches('0').trim_end_matches('.');
+        format!("{n} of {} requests in flight", r.max_ongoing)
+    })
 }
 
 /// How full a replica is: ongoing / max_ongoing_requests, from 0 to 1.
 pub fn load_level(r: &ReplicaView) -> Option<f64> {
-    shown_ongoing(r.ongoing)
+    shown_ongoing(r.ongoing, r.max_ongoing)
         .map(|o| if r.max_ongoing == 0 { 0.0 } else { (o as f64 / r.max_ongoing as f64).clamp(0.0, 1.0) })
 }
 
