@@ -118,23 +118,26 @@ test('teardown-under-load: a few in-flight requests fail, and the surviving gang
 test('Set traffic in the action panel changes the offered load the page shows', async () => {
   const { page, problems } = await load('teardown-under-load');
   await playTo(page, 10);
-  const roomy = deployment(page, 'roomy/Model');
-  assert.match(await roomy.locator('[data-testid=traffic-line]').textContent(), /^offered 8\.0 req\/s/);
-  await roomy.getByRole('button', { name: 'Actions for deployment roomy/Model' }).click();
+  const offered = async (key) => Number((await deployment(page, key).locator('[data-testid=traffic-line]').textContent())
+    .match(/^offered ([\d.]+) req\/s/)[1]);
+  const [before, other] = [await offered('roomy/Model'), await offered('tight/Model')];
+  const wanted = before + 12;
+  await deployment(page, 'roomy/Model').getByRole('button', { name: 'Actions for deployment roomy/Model' }).click();
   const rps = page.locator('[data-testid=traffic-rps]');
+  assert.equal(Number(await rps.inputValue()), before, 'the field starts at the offered load');
   // A rate out of range is said inline and cannot be sent.
   await rps.fill('-5');
   assert.equal(await page.locator('[data-testid=traffic-rps-error]').textContent(),
     'Requests per second is a number from 0 to 10,000,000.');
   assert.ok(await page.locator('[data-testid=set-traffic]').isDisabled());
-  await rps.fill('20');
+  await rps.fill(String(wanted));
+  assert.equal(await page.locator('[data-testid=traffic-rps-error]').count(), 0);
   await page.click('[data-testid=set-traffic]');
   await page.waitForSelector('[data-testid=action-panel]', { state: 'detached' });
   await playTo(page, 14);
-  assert.match(await roomy.locator('[data-testid=traffic-line]').textContent(), /^offered 20\.0 req\/s/);
-  assert.match(await chartLabel(page), /offered 20 req\/s/);
-  // The other deployment is untouched.
-  assert.match(await deployment(page, 'tight/Model').locator('[data-testid=traffic-line]').textContent(), /^offered 8\.0 req\/s/);
+  assert.equal(await offered('roomy/Model'), wanted);
+  assert.match(await chartLabel(page), new RegExp(`^roomy/Model at 1\\d s: offered ${wanted} req/s`));
+  assert.equal(await offered('tight/Model'), other, 'the other deployment is untouched');
   await screenshot(page, 'traffic-4-set-traffic');
   expectNoProblems(problems);
 });
