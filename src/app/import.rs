@@ -359,8 +359,10 @@ mod tests {
                         rps: Some(f64::from(x) / 100.0),
                         ..Default::default()
                     }],
-                    service_time_s: (x % 2 == 0)
-                        .then(|| crate::model::scenario::ServiceTimeSpec { mean: 0.25, spread: f64::from(x % 5) / 10.0 }),
+                    service_time_s: (x % 2 == 0).then(|| crate::model::scenario::ServiceTimeSpec {
+                        mean: 0.25,
+                        spread: f64::from(x % 5) / 10.0,
+                    }),
                 },
                 _ => ActionKind::KillNode { node: format!("node-{}", at % 7) },
             };
