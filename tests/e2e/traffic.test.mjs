@@ -112,6 +112,17 @@ test('teardown-under-load: a few in-flight requests fail, and the surviving gang
   await page.selectOption('[data-testid=traffic-deployment]', 'tight/Model');
   assert.match(await chartLabel(page), /^tight\/Model at /);
   await screenshot(page, 'traffic-3-after-restart');
+  // The chart is scrubbed with the timeline: back to 10 s it shows ten samples and the numbers of then.
+  const samples = () => page.getAttribute('.tc-svg', 'data-samples').then(Number);
+  assert.equal(await samples(), Math.floor(await clock(page)), 'one sample a simulated second');
+  await page.focus('[data-testid=scrubber]');
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => document.querySelector('.tc-svg').dataset.samples === '0');
+  assert.equal(await chartLabel(page), 'tight/Model: no traffic sample yet');
+  for (let i = 0; i < 100; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelector('.tc-svg').dataset.samples === '10');
+  assert.match(await chartLabel(page), /^tight\/Model at 10 s: .*failed 0; 4 of 4 replicas routable, 2 whole gangs;/);
+  assert.equal(await page.getAttribute('.tc-svg path.tc-failed', 'd'), '', 'no failure before the kill');
   expectNoProblems(problems);
 });
 
@@ -139,5 +150,15 @@ test('Set traffic in the action panel changes the offered load the page shows', 
   assert.match(await chartLabel(page), new RegExp(`^roomy/Model at 1\\d s: offered ${wanted} req/s`));
   assert.equal(await offered('tight/Model'), other, 'the other deployment is untouched');
   await screenshot(page, 'traffic-4-set-traffic');
+  expectNoProblems(problems);
+});
+
+test('a scenario without traffic has no chart and no load gauges', async () => {
+  const { page, problems } = await load('steady-pack');
+  await playTo(page, 5);
+  assert.equal(await page.locator('[data-testid=traffic-chart]').count(), 0);
+  assert.equal(await page.locator('.cluster-svg .load').count(), 0);
+  assert.ok((await page.locator('.cluster-svg [data-replica]').count()) > 0);
+  assert.equal(await page.locator('[data-testid=traffic-line]').count(), 0);
   expectNoProblems(problems);
 });
