@@ -199,8 +199,8 @@ pub fn summary(name: &str, latest: Option<&TrafficSample>, gangs: bool) -> Strin
         String::new()
     };
     format!(
-        "{name} at {} s: offered {} req/s, served {}, failed {}; {} of {} replicas routable{gangs}; {} requests in \
-         flight per replica, {} queued",
+        "{name} at {} s: offered {} req/s, served {}, failed {}; {} of {} replicas routable{gangs}; in flight per \
+         replica {}, queued {}",
         fmt_num(s.t.as_secs_f64()),
         fmt_num(s.offered_rps as f64),
         fmt_num(s.served_rps as f64),
@@ -290,7 +290,7 @@ mod tests {
         assert_eq!(
             summary("app/Model", Some(&s), true),
             "app/Model at 20 s: offered 16 req/s, served 16, failed 0; 4 of 4 replicas routable, 2 whole gangs; \
-             1.5 requests in flight per replica, 0 queued"
+             in flight per replica 1.5, queued 0"
         );
         assert!(!summary("app/Model", Some(&s), false).contains("gang"));
         assert_eq!(summary("a/b", None, true), "a/b: no traffic sample yet");
