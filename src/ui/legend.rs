@@ -45,6 +45,16 @@ pub fn legend() -> Html {
                 <li><span>{ "A small pill at a replica's lower right is its deployment version (v2): dark for the target version, dashed and pale for an outdated one still serving during a rolling update. It appears once a deployment has more than its first version v1." }</span></li>
                 <li><span>{ "A node card with an amber dashed border says DRAINING, why (preemption, idle termination) and when it is killed: it takes nothing new and its replicas move away." }</span></li>
                 <li><span>{ "A red ✕ badge: the actor process is dead but the controller has not noticed yet. An orange !n badge: n failed health checks in a row." }</span></li>
+                <li>
+                    <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
+                        <g class="replica gang-member hue-0 st-running">
+                            <circle class="body" r="12" cx="4" />
+                            <g class="load"><rect class="load-track" x="-16" y="-12" width="4" height="24" rx="1.5" />
+                                <rect class="load-fill" x="-16" y="2" width="4" height="10" rx="1.5" /></g>
+                        </g>
+                    </svg>
+                    <span>{ "The thin gauge left of a replica: its requests in flight out of max_ongoing_requests (hover for the numbers); amber from 80 %, red when full. Only replicas the routers send to have one. The chart under the timeline shows the deployment's requests, replicas and load over time." }</span>
+                </li>
             </ul>
         </details>
     }
