@@ -138,6 +138,7 @@ impl Simulation {
             dirty: true,
             // The applications are deployed at t = 0; the controller's next loop, one interval later, acts on it.
             last_tick: Some(SimTime::ZERO),
+            last_autoscale: None,
             last_recovery_at: None,
             crashed_at: None,
             leak_exempt: Default::default(),
@@ -254,7 +255,8 @@ impl Simulation {
             .then_some(self.gcs_queries_fail_until);
         let tick =
             self.controller.next_tick_at(&self.gcs, &self.timing).map(|t| self.controller.grid.ceil(t.max(self.now)));
-        [action, gcs, restart, tick, queries_back].into_iter().flatten().min()
+        let autoscale = self.controller.next_autoscale_at().map(|t| self.controller.grid.ceil(t.max(self.now)));
+        [action, gcs, restart, tick, queries_back, autoscale].into_iter().flatten().min()
     }
 
     /// Process everything up to and including `t`, then stand at `t`.
@@ -344,6 +346,9 @@ impl Simulation {
                 self.controller.update(&mut cx);
                 self.ticks += 1;
                 self.gcs.schedule(&mut self.rng, &mut self.log);
+            } else if self.controller.next_autoscale_at().map(|x| self.controller.grid.ceil(x.max(t))) == Some(t) {
+                let mut cx = ctx!(self);
+                self.controller.autoscale_only(&mut cx);
             }
         }
         // The routers learn the new running sets (STEP 7) and the replicas that died.

@@ -35,6 +35,8 @@ pub struct ServeController {
     /// The last tick changed something, so the next one must run.
     pub dirty: bool,
     pub last_tick: Option<SimTime>,
+    /// The last loop that ran only the autoscaler (`autoscale_only`).
+    pub last_autoscale: Option<SimTime>,
     pub last_recovery_at: Option<SimTime>,
     /// When it last died (its replicas' user callables initialized only while it was alive, see `recovery.rs`).
     pub crashed_at: Option<SimTime>,
@@ -111,6 +113,21 @@ impl ServeController {
         self.finish_recovery_if_done(cx);
         self.quiet_settled_deployments(cx);
         self.last_tick = Some(cx.now());
+        if cx.changed || cx.log.len() > before {
+            self.dirty = true;
+        }
+    }
+
+    /// A loop in which only the autoscaler has work (see `next_autoscale_at`): the application state manager's
+    /// autoscaling and statuses. A changed target makes the next loop a full one.
+    pub fn autoscale_only(&mut self, cx: &mut Ctx) {
+        let before = cx.log.len();
+        cx.changed = false;
+        for d in &mut self.deployments {
+            d.autoscale(cx);
+        }
+        self.update_app_statuses(cx);
+        self.last_autoscale = Some(cx.now());
         if cx.changed || cx.log.len() > before {
             self.dirty = true;
         }

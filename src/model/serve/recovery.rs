@@ -37,6 +37,7 @@ impl ServeController {
         self.restart_at = None;
         self.grid = TickGrid { origin: now, interval: cx.timing.control_loop_interval };
         self.last_tick = None;
+        self.last_autoscale = None;
         self.last_recovery_at = Some(now);
         cx.log.push(
             EventKind::Controller { change: ControllerChange::Started, incarnation: self.incarnation },

@@ -46,13 +46,26 @@ impl ServeController {
             None => return Some(self.grid.origin),
             Some(t) => t.plus(self.grid.interval),
         };
-        // An autoscaled deployment's decision is made every loop (its inputs, the metrics averaged up to now and
-        // the delays, move with time).
-        if self.dirty || self.deployments.iter().any(|d| d.autoscaling.is_some() && !d.deleting) {
+        if self.dirty {
             return Some(earliest);
         }
         let timer = self.next_timer(gcs, timing)?;
         Some(self.grid.ceil(timer).max(earliest))
+    }
+
+    /// When the autoscaler next decides: every loop while a deployment autoscales (its inputs, the metrics averaged
+    /// up to now and the delays, move with time). A loop that only the autoscaler needs runs just the application
+    /// state manager's autoscaling ([`ServeController::autoscale_only`]): the deployment state manager's steps
+    /// would change nothing in it.
+    pub fn next_autoscale_at(&self) -> Option<SimTime> {
+        if !self.alive || !self.deployments.iter().any(|d| d.autoscaling.is_some() && !d.deleting) {
+            return None;
+        }
+        let last = match (self.last_tick, self.last_autoscale) {
+            (Some(a), Some(b)) => a.max(b),
+            (a, b) => a.or(b)?,
+        };
+        Some(last.plus(self.grid.interval))
     }
 
     /// When the controller next needs to run if nothing else happens: the earliest timer of any replica of a
