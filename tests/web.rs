@@ -921,7 +921,7 @@ async fn the_chart_is_hidden_without_traffic_and_sums_up_a_run_with_it() {
 }
 
 #[wasm_bindgen_test]
-async fn a_replica_token_fills_to_its_load_with_a_tooltip() {
+async fn routable_replicas_get_a_load_gauge_filled_to_their_deployments_level() {
     let root = new_root();
     yew::Renderer::<ClusterView>::with_root_and_props(
         root.clone(),
@@ -929,21 +929,18 @@ async fn a_replica_token_fills_to_its_load_with_a_tooltip() {
     )
     .render();
     settle().await;
-    let load = q(&root, "[data-replica=rank0aaa] .load");
-    assert_eq!(load.get_attribute("data-load").as_deref(), Some("0.70"));
-    assert_eq!(text(&root, "[data-replica=rank0aaa] .load title"), "3.5 of 5 requests in flight");
-    assert!(
-        q(&root, "[data-replica=rank0aaa]")
-            .get_attribute("aria-label")
-            .unwrap()
-            .contains("3.5 of 5 requests in flight")
-    );
-    // The fill is 70 % of the gauge's height.
-    let track: f64 = q(&root, "[data-replica=rank0aaa] .load-track").get_attribute("height").unwrap().parse().unwrap();
-    let fill: f64 = q(&root, "[data-replica=rank0aaa] .load-fill").get_attribute("height").unwrap().parse().unwrap();
-    assert!((fill / track - 0.70).abs() < 0.01, "{fill} of {track}");
-    // A replica the routers do not send to has no gauge.
-    assert!(root.query_selector("[data-replica=wait0ccc] .load").unwrap().is_none());
+    // The gauges live in their own layer, one level per deployment (3.5 of 5 in flight: 0.70), one gauge per
+    // routable replica drawn in a card.
+    let g = q(&root, "[data-testid=load-layer] [data-deployment]");
+    assert_eq!(g.get_attribute("data-level").as_deref(), Some("0.700"));
+    assert_eq!(g.get_attribute("data-gauges").as_deref(), Some("2"));
+    // Each fill is 70 % of its track: the paths' bounding boxes (two gauges side by side, same heights).
+    let fill = q(&root, "[data-testid=load-layer] .load-fill").get_bounding_client_rect().height();
+    let track = q(&root, "[data-testid=load-layer] .load-track").get_bounding_client_rect().height();
+    assert!(track > 0.0 && (fill / track - 0.70).abs() < 0.05, "{fill} of {track}");
+    // Tokens are not redrawn for load: they do not carry it.
+    assert!(root.query_selector("[data-replica=rank0aaa] .load").unwrap().is_none());
+    // Replicas the routers do not send to (the STARTING gang) have none: 2 gauges, not 4.
 }
 
 #[wasm_bindgen_test]

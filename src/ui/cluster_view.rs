@@ -8,7 +8,6 @@ use crate::ui::layout::{
 };
 use crate::ui::node_card::{NodeCard, card_frame};
 use crate::ui::palette::short_id;
-use crate::ui::replica_token::shown_ongoing;
 use crate::ui::state::{Target, Teardown};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -185,7 +184,8 @@ impl GhostMemory {
 /// A replica as a node card draws it: without the fields it does not draw (`position` among the deployment's
 /// gangs shifts for every other gang when one is torn down, which would re-render every card and token).
 pub fn card_replica(r: &ReplicaView) -> ReplicaView {
-    ReplicaView { position: 0, ongoing: shown_ongoing(r.ongoing, r.max_ongoing), ..r.clone() }
+    // The load is drawn by the load layer (`load_layer.rs`), not by the card.
+    ReplicaView { position: 0, ongoing: None, ..r.clone() }
 }
 
 /// Work units of node cards redrawn per frame while playing: a card costs [`CARD_COST`] plus one per changed
@@ -226,7 +226,7 @@ struct CardInput {
 }
 
 /// Whether a card would draw replicas `a` and `b` the same: equal in every field but `position`, and `ongoing` to
-/// the step the token shows it in (see [`card_replica`], `replica_token::load_step`). Spelled out field by field so that a field added to the model's view is a compile error here.
+/// whether it is routable (its load is drawn by the load layer, `load_layer.rs`). Spelled out field by field so that a field added to the model's view is a compile error here.
 pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
     let ReplicaView {
         id,
@@ -249,7 +249,7 @@ pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
         max_ongoing,
     } = a;
     *id == b.id
-        && shown_ongoing(*ongoing, *max_ongoing) == shown_ongoing(b.ongoing, b.max_ongoing)
+        && ongoing.is_some() == b.ongoing.is_some()
         && *max_ongoing == b.max_ongoing
         && *state == b.state
         && *startup == b.startup
@@ -410,6 +410,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         }
     };
     let (scene_w, scene_h) = (scene.width, scene.height);
+    let load_gauges = crate::ui::load_layer::gauges(snap, &scene.replica_centres);
     let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
     let memory = use_mut_ref(GhostMemory::default);
     let centres = &scene.replica_centres;
@@ -719,6 +720,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     <g class="cards">{ cards }</g>
                     <g class="gang-labels">{ link_labels }</g>
                 </svg>
+                <crate::ui::load_layer::LoadLayer gauges={load_gauges} viewbox={viewbox.clone()} />
                 <svg class={classes!("cluster-overlay", calm.then_some("calm"))} viewBox={viewbox}
                     preserveAspectRatio="xMinYMin meet">
                     { ghost_html }
@@ -773,16 +775,10 @@ mod tests {
         assert!(!drawn_alike(&a, &stopping));
         let failing = ReplicaView { consecutive_health_failures: 1, ..a.clone() };
         assert!(!drawn_alike(&a, &failing));
-        // Load: a token shows requests in flight in twentieths of max_ongoing_requests (5: quarters), so a card is
-        // not redrawn for a smaller move.
+        // Load: drawn by the load layer, so no card is redrawn when it moves.
         let busy = ReplicaView { ongoing: Some(3.21), ..a.clone() };
-        assert!(drawn_alike(&busy, &ReplicaView { ongoing: Some(3.3), ..a.clone() }));
-        assert!(!drawn_alike(&busy, &ReplicaView { ongoing: Some(3.4), ..a.clone() }));
-        assert!(!drawn_alike(&busy, &a), "routable or not is drawn");
-        assert_eq!(card_replica(&busy).ongoing, Some(3.25));
-        assert_eq!(crate::ui::replica_token::load_words(&card_replica(&busy)).unwrap(), "3.25 of 5 requests in flight");
-        let big = ReplicaView { ongoing: Some(3.21), max_ongoing: 1, ..a.clone() };
-        assert_eq!(card_replica(&big).ongoing, Some(3.2), "a tenth of a request is the finest step");
+        assert!(drawn_alike(&busy, &ReplicaView { ongoing: Some(4.9), ..a.clone() }));
+        assert_eq!(card_replica(&busy).ongoing, None);
     }
 
     #[test]

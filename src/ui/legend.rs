@@ -49,11 +49,11 @@ pub fn legend() -> Html {
                     <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
                         <g class="replica gang-member hue-0 st-running">
                             <circle class="body" r="12" cx="4" />
-                            <g class="load"><rect class="load-track" x="-16" y="-12" width="4" height="24" rx="1.5" />
+                            <g class="load legend-load"><rect class="load-track" x="-16" y="-12" width="4" height="24" rx="1.5" />
                                 <rect class="load-fill" x="-16" y="2" width="4" height="10" rx="1.5" /></g>
                         </g>
                     </svg>
-                    <span>{ "The thin gauge left of a replica: its requests in flight out of max_ongoing_requests (hover for the numbers); amber from 80 %, red when full. Only replicas the routers send to have one. The chart under the timeline shows the deployment's requests, replicas and load over time." }</span>
+                    <span>{ "The thin gauge left of a replica: its requests in flight out of max_ongoing_requests; amber from 80 %, red when full. Only replicas the routers send to have one, and a deployment's replicas share its load evenly, so they show one level (the numbers are in the status panel). The chart under the timeline shows the deployment's requests, replicas and load over time." }</span>
                 </li>
             </ul>
         </details>

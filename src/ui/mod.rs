@@ -12,6 +12,7 @@ pub mod help_overlay;
 pub mod layout;
 pub mod legend;
 pub mod live_region;
+pub mod load_layer;
 pub mod node_card;
 pub mod palette;
 pub mod panic;

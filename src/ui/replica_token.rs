@@ -27,34 +27,6 @@ pub fn shows_version(r: &ReplicaView) -> bool {
     r.outdated || r.version != "v1"
 }
 
-/// The step a token shows its load in: a twentieth of `max_ongoing_requests` (1.5 px of the 30 px gauge), and no
-/// finer than a tenth of a request. A node card is redrawn only when a replica's shown load changes, so at 1,000
-/// replicas the flow's every small move does not redraw every card.
-pub fn load_step(max_ongoing: u32) -> f32 {
-    (max_ongoing as f32 / 20.0).max(0.1)
-}
-
-/// Requests in flight at a replica as its token shows them (see [`load_step`]).
-pub fn shown_ongoing(ongoing: Option<f32>, max_ongoing: u32) -> Option<f32> {
-    let step = load_step(max_ongoing);
-    ongoing.map(|o| if o.is_finite() { (o.max(0.0) / step).round() * step } else { 0.0 })
-}
-
-/// "3.5 of 5 requests in flight", for a replica the routers send to.
-pub fn load_words(r: &ReplicaView) -> Option<String> {
-    shown_ongoing(r.ongoing, r.max_ongoing).map(|o| {
-        let n = format!("{o:.2}");
-        let n = n.trim_end_matches('0').trim_end_matches('.');
-        format!("{n} of {} requests in flight", r.max_ongoing)
-    })
-}
-
-/// How full a replica is: ongoing / max_ongoing_requests, from 0 to 1.
-pub fn load_level(r: &ReplicaView) -> Option<f64> {
-    shown_ongoing(r.ongoing, r.max_ongoing)
-        .map(|o| if r.max_ongoing == 0 { 0.0 } else { (o as f64 / r.max_ongoing as f64).clamp(0.0, 1.0) })
-}
-
 /// The sentence a screen reader (and the tooltip) gives for a replica.
 pub fn describe_replica(r: &ReplicaView) -> String {
     let mut s = format!("Replica {} of {}/{}, {}", r.id, r.app, r.deployment, r.state.as_str());
@@ -77,9 +49,6 @@ pub fn describe_replica(r: &ReplicaView) -> String {
     }
     if r.consecutive_health_failures > 0 {
         s.push_str(&format!(", {} failed health checks in a row", r.consecutive_health_failures));
-    }
-    if let Some(load) = load_words(r) {
-        s.push_str(&format!(", {load}"));
     }
     s
 }
@@ -173,20 +142,6 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             </g>
         }
     });
-    // Load: a thin gauge left of the token, filled from the bottom to ongoing / max_ongoing_requests.
-    let load_mark = load_level(r).map(|level| {
-        let (x, top, h) = (cx - rr - 11.0, cy - rr, 2.0 * rr);
-        let fill = level * h;
-        html! {
-            <g class={classes!("load", (level >= 0.8).then_some("high"), (level >= 0.999).then_some("full"))}
-                data-load={format!("{level:.2}")}>
-                <title>{ load_words(r).unwrap_or_default() }</title>
-                <rect class="load-track" x={x.to_string()} y={top.to_string()} width="4" height={h.to_string()} rx="1.5" />
-                <rect class="load-fill" x={x.to_string()} y={format!("{:.1}", top + h - fill)} width="4"
-                    height={format!("{fill:.1}")} rx="1.5" />
-            </g>
-        }
-    });
     html! {
         <g class={classes} role="button" tabindex="0" aria-label={label.clone()}
             data-replica={r.id.clone()} data-state={r.state.as_str()}
@@ -201,7 +156,6 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             { dead_mark }
             { hc_mark }
             { version_mark }
-            { load_mark }
             <text class="state-label" x={cx.to_string()} y={(cy + rr + 13.0).to_string()} text-anchor="middle">
                 { format!("{} {}", replica_state_label(r.state), short_id(&r.id, 4)) }
             </text>

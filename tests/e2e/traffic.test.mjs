@@ -70,9 +70,11 @@ test('autoscale-ramp: the load climbs, the autoscaler adds whole gangs up to 8 a
   }));
   assert.equal(chart.length, bar.length);
   chart.forEach((x, i) => assert.ok(Math.abs(x - bar[i]) < 0.2, `chart marker at ${x}% vs bar at ${bar[i]}%`));
-  // Tokens show their load.
-  const title = await page.locator('.cluster-svg [data-replica] .load title').first().textContent();
-  assert.match(title, /^\d+(\.\d+)? of 5 requests in flight$/);
+  // Routable replicas show their load: one gauge each, at their deployment's level.
+  const gauges = await page.locator('[data-testid=load-layer] [data-deployment="llm/Model"]');
+  assert.ok(Number(await gauges.getAttribute('data-gauges')) >= 8);
+  const level = Number(await gauges.getAttribute('data-level'));
+  assert.ok(level > 0 && level <= 1, `load level ${level}`);
   // The log's traffic filter lists the autoscaler's decisions.
   await page.selectOption('.log-filters select', 'traffic');
   const tags = await page.locator('.events li .ev-tag').allTextContents();
@@ -157,7 +159,7 @@ test('a scenario without traffic has no chart and no load gauges', async () => {
   const { page, problems } = await load('steady-pack');
   await playTo(page, 5);
   assert.equal(await page.locator('[data-testid=traffic-chart]').count(), 0);
-  assert.equal(await page.locator('.cluster-svg .load').count(), 0);
+  assert.equal(await page.locator('[data-testid=load-layer]').count(), 0);
   assert.ok((await page.locator('.cluster-svg [data-replica]').count()) > 0);
   assert.equal(await page.locator('[data-testid=traffic-line]').count(), 0);
   expectNoProblems(problems);
