@@ -352,7 +352,7 @@ impl Simulation {
             }
         }
         // The routers learn the new running sets (STEP 7) and the replicas that died.
-        self.traffic.refresh(&self.controller, &self.gcs, &self.behaviour, &mut self.log);
+        self.traffic.refresh(&mut self.controller, &self.gcs, &self.behaviour, &mut self.log);
         // Invariants can only break when something changed: an event was recorded or the GCS mutated.
         if self.checker != CheckerMode::Off && (self.log.len() > before || self.gcs.mutations != mutations_before) {
             self.check_invariants();

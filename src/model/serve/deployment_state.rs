@@ -104,8 +104,8 @@ pub struct DeploymentState {
     /// Counts replicas becoming RUNNING (`DeploymentReplica::running_order`).
     pub running_counter: u64,
     /// Every change of the set of RUNNING and PENDING_MIGRATION replicas (Ray's `_broadcasted_replicas_set_changed`),
-    /// in order: (replica, joined). The routers' set follows it (`traffic/routing.rs` reads it from where it left
-    /// off). Controller memory: a restarted controller starts a new one.
+    /// in order since the last broadcast: (replica, joined). The routers' set follows it (`traffic/routing.rs`), and
+    /// the broadcast empties it. Controller memory: a restarted controller starts a new one.
     pub broadcast_changes: Vec<(String, bool)>,
     /// The autoscaler's state, for a deployment with `autoscaling_config` (controller memory: a restarted
     /// controller registers the deployment afresh).

@@ -267,10 +267,25 @@ impl Traffic {
         }
     }
 
-    /// After the model's work at a wakeup: bring every routable set up to date (see `routing.rs`).
-    pub fn refresh(&mut self, controller: &ServeController, gcs: &Gcs, behaviour: &Behaviour, log: &mut EventLog) {
+    /// After the model's work at a wakeup: bring every routable set up to date (see `routing.rs`). The routers
+    /// have then received the controller's broadcast: its change lists are emptied (Ray resets
+    /// `_broadcasted_replicas_set_changed` once it has broadcast), so they stay short in a long run.
+    pub fn refresh(&mut self, controller: &mut ServeController, gcs: &Gcs, behaviour: &Behaviour, log: &mut EventLog) {
         for d in &mut self.deployments {
             routing::refresh(d, controller, gcs, behaviour, log);
+        }
+        if controller.alive && !controller.recovering {
+            let incarnation = controller.incarnation;
+            for d in &mut self.deployments {
+                if let Some((inc, seen)) = &mut d.seen
+                    && *inc == incarnation
+                {
+                    *seen = 0;
+                }
+            }
+            for d in &mut controller.deployments {
+                d.broadcast_changes.clear();
+            }
         }
     }
 

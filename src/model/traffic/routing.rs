@@ -55,7 +55,11 @@ pub(super) fn refresh(
             match d.seen {
                 Some((inc, seen)) if inc == controller.incarnation && seen as usize == changes.len() => {}
                 // One by one (2.60): only what changed since the last look.
-                Some((inc, seen)) if inc == controller.incarnation && b.gang_serving == GangServing::PerReplica => {
+                Some((inc, seen))
+                    if inc == controller.incarnation
+                        && seen as usize <= changes.len()
+                        && b.gang_serving == GangServing::PerReplica =>
+                {
                     for (id, joined) in &changes[seen as usize..] {
                         touched.insert(id.as_str(), *joined);
                     }
