@@ -931,7 +931,7 @@ async fn routable_replicas_get_a_load_gauge_filled_to_their_deployments_level() 
     settle().await;
     // The gauges live in their own layer, one level per deployment (3.5 of 5 in flight: 0.70), one gauge per
     // routable replica drawn in a card.
-    let g = q(&root, "[data-testid=load-layer] [data-deployment]");
+    let g = q(&root, "[data-testid=load-layer] [data-load-deployment]");
     assert_eq!(g.get_attribute("data-level").as_deref(), Some("0.700"));
     assert_eq!(g.get_attribute("data-gauges").as_deref(), Some("2"));
     // Each fill is 70 % of its track: the paths' bounding boxes (two gauges side by side, same heights).

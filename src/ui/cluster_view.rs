@@ -226,7 +226,7 @@ struct CardInput {
 }
 
 /// Whether a card would draw replicas `a` and `b` the same: equal in every field but `position`, and `ongoing` to
-/// whether it is routable (its load is drawn by the load layer, `load_layer.rs`). Spelled out field by field so that a field added to the model's view is a compile error here.
+/// its load (drawn by the load layer, `load_layer.rs`). Spelled out field by field so that a field added to the model's view is a compile error here.
 pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
     let ReplicaView {
         id,
@@ -245,11 +245,11 @@ pub fn drawn_alike(a: &ReplicaView, b: &ReplicaView) -> bool {
         since,
         version,
         outdated,
-        ongoing,
+        // The load is drawn by the load layer (`load_layer.rs`), not by the card.
+        ongoing: _,
         max_ongoing,
     } = a;
     *id == b.id
-        && ongoing.is_some() == b.ongoing.is_some()
         && *max_ongoing == b.max_ongoing
         && *state == b.state
         && *startup == b.startup

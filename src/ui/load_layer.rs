@@ -94,7 +94,7 @@ pub fn load_layer(props: &LoadLayerProps) -> Html {
             { for props.gauges.iter().map(|g| {
                 let tone = if g.level >= 0.999 { "full" } else if g.level >= 0.8 { "high" } else { "ok" };
                 html! {
-                    <g key={g.key.clone()} class={classes!("load", tone)} data-deployment={g.key.clone()}
+                    <g key={g.key.clone()} class={classes!("load", tone)} data-load-deployment={g.key.clone()}
                         data-level={format!("{:.3}", g.level)} data-gauges={g.at.len().to_string()}>
                         <Tracks at={g.at.clone()} />
                         <path class="load-fill" d={rects(&g.at, g.level)} />

@@ -71,7 +71,7 @@ test('autoscale-ramp: the load climbs, the autoscaler adds whole gangs up to 8 a
   assert.equal(chart.length, bar.length);
   chart.forEach((x, i) => assert.ok(Math.abs(x - bar[i]) < 0.2, `chart marker at ${x}% vs bar at ${bar[i]}%`));
   // Routable replicas show their load: one gauge each, at their deployment's level.
-  const gauges = await page.locator('[data-testid=load-layer] [data-deployment="llm/Model"]');
+  const gauges = await page.locator('[data-testid=load-layer] [data-load-deployment="llm/Model"]');
   assert.ok(Number(await gauges.getAttribute('data-gauges')) >= 8);
   const level = Number(await gauges.getAttribute('data-level'));
   assert.ok(level > 0 && level <= 1, `load level ${level}`);
