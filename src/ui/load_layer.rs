@@ -10,8 +10,9 @@ use crate::model::snapshot::Snapshot;
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
-/// The level is shown in steps of 1/40 (0.75 px of the 30 px gauge), so a tiny move of the flow redraws nothing.
-const STEPS: f64 = 40.0;
+/// The level is shown in tenths (3 px of the 30 px gauge): the layer is repainted whole when a fill changes, so
+/// a small move of the flow must redraw nothing.
+const STEPS: f64 = 10.0;
 /// The gauge's width and its offset left of the token's centre, in scene units.
 const W: f64 = 4.0;
 const LEFT: f64 = 11.0;
@@ -23,7 +24,7 @@ pub struct DeploymentGauges {
     pub key: String,
     /// Token centres of its routable replicas.
     pub at: Vec<(f64, f64)>,
-    /// In flight per replica / max_ongoing_requests, in steps of 1/40.
+    /// In flight per replica / max_ongoing_requests, in tenths.
     pub level: f64,
 }
 
