@@ -26,8 +26,8 @@ pub struct Snapshot {
 }
 
 /// The deployment's traffic as of the last whole second.
-fn traffic_view(t: &crate::model::traffic::DeploymentTraffic, world: &World) -> TrafficView {
-    let last = world.traffic.samples.latest_of(t_index(world, t));
+fn traffic_view(index: usize, t: &crate::model::traffic::DeploymentTraffic, world: &World) -> TrafficView {
+    let last = world.traffic.samples.latest_of(index);
     let n = t.routable.len();
     TrafficView {
         offered_rps: last.map_or(0.0, |s| s.offered_rps),
@@ -41,10 +41,6 @@ fn traffic_view(t: &crate::model::traffic::DeploymentTraffic, world: &World) -> 
         max_queued_requests: t.max_queued.map(|q| q as u32),
         totals: t.totals,
     }
-}
-
-fn t_index(world: &World, t: &crate::model::traffic::DeploymentTraffic) -> usize {
-    world.traffic.deployments.iter().position(|x| std::ptr::eq(x, t)).unwrap_or(0)
 }
 
 impl Snapshot {
@@ -109,7 +105,8 @@ impl Snapshot {
         let mut replicas = Vec::new();
         let mut deployments = Vec::new();
         for d in &c.deployments {
-            let traffic = world.traffic.of(&d.config.app, &d.config.name);
+            let indexed = world.traffic.of(&d.config.app, &d.config.name);
+            let traffic = indexed.map(|(_, t)| t);
             let positions = world.positions(d);
             for r in &d.replicas {
                 let actor = gcs.actors.get(&r.id);
@@ -181,7 +178,7 @@ impl Snapshot {
                 rolling_update_failed: d.rolling_update_failed,
                 rollout_batch: d.rollout_size(),
                 max_surge_percent: d.config.max_surge_percent,
-                traffic: traffic.map(|t| traffic_view(t, world)),
+                traffic: indexed.map(|(i, t)| traffic_view(i, t, world)),
                 autoscaling: d.autoscaling.as_ref().map(|a| {
                     let running = d.count(&[ReplicaState::Running, ReplicaState::PendingMigration]);
                     let gang = d.config.gang.as_ref().map_or(1, |g| g.gang_size);

@@ -767,8 +767,7 @@ impl Validator {
                     self.deployment_ref(deployment, &format!("{ap}.deployment"), apps);
                     self.load(load, &format!("{ap}.load"));
                     if let Some(st) = service_time_s {
-                        self.positive(&format!("{ap}.service_time_s.mean"), st.mean);
-                        self.non_negative(&format!("{ap}.service_time_s.spread"), st.spread);
+                        self.service_time(st, &format!("{ap}.service_time_s"));
                     }
                 }
                 ActionKind::DeployVersion {

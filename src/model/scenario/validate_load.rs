@@ -4,7 +4,10 @@
 //! `initial_replicas` to be multiples of `gang_size` when `num_replicas` is `"auto"`), `max_ongoing_requests`,
 //! `max_queued_requests`, the scenario's `validation` path and its `traffic`.
 use super::validate::{Apps, Validator, num, quoted_or};
-use super::{AutoscalingConfigSpec, DeploymentSpec, LOAD_SHAPES, LoadComponent, NumReplicas, Scenario, TrafficSpec};
+use super::{
+    AutoscalingConfigSpec, DeploymentSpec, LOAD_SHAPES, LoadComponent, NumReplicas, Scenario, ServiceTimeSpec,
+    TrafficSpec,
+};
 use crate::model::scenario::messages::{MANUAL_NUM_REPLICAS, did_you_mean};
 use crate::model::serve::autoscaling_config::AggregationFunction;
 use std::collections::BTreeSet;
@@ -203,9 +206,14 @@ impl Validator {
                 );
             }
             self.load(&t.load, &format!("{tp}.load"));
-            self.positive(&format!("{tp}.service_time_s.mean"), t.service_time_s.mean);
-            self.non_negative(&format!("{tp}.service_time_s.spread"), t.service_time_s.spread);
+            self.service_time(&t.service_time_s, &format!("{tp}.service_time_s"));
         }
+    }
+
+    /// A service time: a positive mean and a non-negative spread.
+    pub(super) fn service_time(&mut self, st: &ServiceTimeSpec, path: &str) {
+        self.positive(&format!("{path}.mean"), st.mean);
+        self.non_negative(&format!("{path}.spread"), st.spread);
     }
 
     /// A load: a non-empty list of components, each with the fields its shape needs and no others.

@@ -82,10 +82,6 @@ impl LoadProfile {
         LoadProfile { shapes }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.shapes.is_empty()
-    }
-
     /// Requests per second at `t` (seconds).
     pub fn rps_at(&self, t: f64) -> f64 {
         self.shapes.iter().map(|s| s.at(t)).sum::<f64>().max(0.0)

@@ -98,6 +98,43 @@ pub struct Traffic {
     tick_interval: SimDuration,
 }
 
+impl DeploymentTraffic {
+    /// A deployment's traffic before anything flowed: no load yet, nothing routable, limits as the controller knows
+    /// them, and a handle recording autoscaling metrics from `now` if the deployment autoscales.
+    fn new(
+        app: &str,
+        deployment: &str,
+        max_ongoing: u32,
+        max_queued_requests: i64,
+        target: u32,
+        autoscaling: Option<&crate::model::serve::autoscaling_config::AutoscalingConfig>,
+        now: SimTime,
+    ) -> DeploymentTraffic {
+        DeploymentTraffic {
+            app: app.to_string(),
+            deployment: deployment.to_string(),
+            profile: LoadProfile::default(),
+            service_mean: 0.1,
+            service_spread: 0.0,
+            max_ongoing,
+            max_queued: queue_limit(max_queued_requests),
+            flow: FlowState::default(),
+            totals: Totals::default(),
+            routable: Vec::new(),
+            whole_gangs: 0,
+            target,
+            deleted: false,
+            seen: None,
+            seen_fault: 0,
+            gang_members: Default::default(),
+            member_gang: Default::default(),
+            handle: autoscaling.map(|a| HandleMetrics::new(a, now)),
+            at_sample: Totals::default(),
+            rejecting: false,
+        }
+    }
+}
+
 impl Traffic {
     /// Traffic for the scenario's `traffic` entries, plus a silent handle for every autoscaled deployment without
     /// one (its metrics read zero, as in Ray when no request has come).
@@ -108,31 +145,20 @@ impl Traffic {
             if spec.is_none() && d.autoscaling.is_none() {
                 continue;
             }
-            let (profile, mean, spread) = spec.map_or((LoadProfile::default(), 0.1, 0.0), |t| {
-                (LoadProfile::from_spec(&t.load), t.service_time_s.mean, t.service_time_s.spread)
-            });
-            deployments.push(DeploymentTraffic {
-                app: d.config.app.clone(),
-                deployment: d.config.name.clone(),
-                profile,
-                service_mean: mean,
-                service_spread: spread,
-                max_ongoing: d.config.max_ongoing_requests,
-                max_queued: queue_limit(d.config.max_queued_requests),
-                flow: FlowState::default(),
-                totals: Totals::default(),
-                routable: Vec::new(),
-                whole_gangs: 0,
-                target: d.target,
-                deleted: false,
-                seen: None,
-                seen_fault: 0,
-                gang_members: Default::default(),
-                member_gang: Default::default(),
-                handle: d.autoscaling.as_ref().map(|a| HandleMetrics::new(&a.config, SimTime::ZERO)),
-                at_sample: Totals::default(),
-                rejecting: false,
-            });
+            let mut t = DeploymentTraffic::new(
+                &d.config.app,
+                &d.config.name,
+                d.config.max_ongoing_requests,
+                d.config.max_queued_requests,
+                d.target,
+                d.autoscaling.as_ref().map(|a| &a.config),
+                SimTime::ZERO,
+            );
+            if let Some(spec) = spec {
+                t.profile = LoadProfile::from_spec(&spec.load);
+                (t.service_mean, t.service_spread) = (spec.service_time_s.mean, spec.service_time_s.spread);
+            }
+            deployments.push(t);
         }
         Traffic {
             deployments,
@@ -141,10 +167,6 @@ impl Traffic {
             samples: SampleLog::default(),
             tick_interval: controller.grid.interval,
         }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.deployments.is_empty()
     }
 
     /// Integrate up to `t` (a model wakeup), stopping at every sample boundary and handle timer on the way.
@@ -309,28 +331,15 @@ impl Traffic {
                         "deployment {app}/{deployment} does not exist (or the controller that knows it is down)"
                     ));
                 };
-                self.deployments.push(DeploymentTraffic {
-                    app: app.to_string(),
-                    deployment: deployment.to_string(),
-                    profile: LoadProfile::default(),
-                    service_mean: 0.1,
-                    service_spread: 0.0,
+                self.deployments.push(DeploymentTraffic::new(
+                    app,
+                    deployment,
                     max_ongoing,
-                    max_queued: queue_limit(max_queued),
-                    flow: FlowState::default(),
-                    totals: Totals::default(),
-                    routable: Vec::new(),
-                    whole_gangs: 0,
+                    max_queued,
                     target,
-                    deleted: false,
-                    seen: None,
-                    seen_fault: 0,
-                    gang_members: Default::default(),
-                    member_gang: Default::default(),
-                    handle: autoscaling.as_ref().map(|a| HandleMetrics::new(a, now)),
-                    at_sample: Totals::default(),
-                    rejecting: false,
-                });
+                    autoscaling.as_ref(),
+                    now,
+                ));
                 self.deployments.len() - 1
             }
         };
@@ -350,9 +359,9 @@ impl Traffic {
         ))
     }
 
-    /// The deployment's traffic, if it has any.
-    pub fn of(&self, app: &str, deployment: &str) -> Option<&DeploymentTraffic> {
-        self.deployments.iter().find(|d| d.app == app && d.deployment == deployment)
+    /// The deployment's traffic, if it has any, with its index (the samples' `deployment`).
+    pub fn of(&self, app: &str, deployment: &str) -> Option<(usize, &DeploymentTraffic)> {
+        self.deployments.iter().enumerate().find(|(_, d)| d.app == app && d.deployment == deployment)
     }
 }
 

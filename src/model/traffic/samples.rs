@@ -61,21 +61,4 @@ impl SampleLog {
             .chain(self.sealed.iter().rev().flat_map(|c| c.iter().rev()))
             .find(|s| s.deployment as usize == i)
     }
-
-    /// The most recent sample of each deployment.
-    pub fn latest(&self, deployments: usize) -> Vec<Option<TrafficSample>> {
-        let mut out = vec![None; deployments];
-        let mut left = deployments;
-        for s in self.open.iter().rev().chain(self.sealed.iter().rev().flat_map(|c| c.iter().rev())) {
-            let slot = &mut out[s.deployment as usize];
-            if slot.is_none() {
-                *slot = Some(*s);
-                left -= 1;
-                if left == 0 {
-                    break;
-                }
-            }
-        }
-        out
-    }
 }
