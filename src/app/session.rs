@@ -8,6 +8,7 @@ use crate::app::history::History;
 use crate::model::Simulation;
 use crate::model::events::Event;
 use crate::model::invariants::Violation;
+use crate::model::placement_explain::PlacementExplanation;
 use crate::model::scenario::{Action, ActionKind, Scenario};
 use crate::model::snapshot::Snapshot;
 use crate::model::time::{SimDuration, SimTime};
@@ -169,6 +170,16 @@ impl Session {
 
     pub fn snapshot(&self) -> Snapshot {
         self.sim.snapshot()
+    }
+
+    /// Why a placement group (name or id) is placed where it is, or why it waits (`model::placement_explain`).
+    pub fn explain_placement(&self, pg: &str) -> Option<PlacementExplanation> {
+        self.sim.explain_placement(pg)
+    }
+
+    /// Why a replica's actor is where it is, or why it waits: its placement group, or its own request.
+    pub fn explain_replica(&self, replica_id: &str) -> Option<PlacementExplanation> {
+        self.sim.explain_replica(replica_id)
     }
 
     pub fn events(&self) -> &[Event] {

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod invariants;
 pub mod log;
 pub mod placement;
+pub mod placement_explain;
 pub mod placement_index;
 pub mod resources;
 pub mod scenario;

@@ -647,6 +647,17 @@ impl Simulation {
         Snapshot::of(&self.world(), self.violations.len())
     }
 
+    /// Why the placement group `pg` (its name or id) is where it is, or why it waits: per node, need against free,
+    /// labels, the strategy's constraint and a verdict (`placement_explain`). `None` if the GCS has no such group.
+    pub fn explain_placement(&self, pg: &str) -> Option<crate::model::placement_explain::PlacementExplanation> {
+        crate::model::placement_explain::explain_pg(&self.gcs, pg, self.events())
+    }
+
+    /// The same for a replica: its placement group, or its actor's own request (`placement_explain`).
+    pub fn explain_replica(&self, replica_id: &str) -> Option<crate::model::placement_explain::PlacementExplanation> {
+        crate::model::placement_explain::explain_replica(&self.world(), replica_id, self.events())
+    }
+
     /// The run so far in the public trace format.
     pub fn trace(&self) -> Trace {
         // The scenario with the user's actions folded in (stable by time), so the trace alone replays.
