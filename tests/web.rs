@@ -381,6 +381,8 @@ async fn pending_tray_shows_the_waiting_pg_with_its_reason_and_replicas() {
         highlight: Rc::default(),
         gang_hues: Rc::default(),
         on_target: Callback::from(move |x: Target| t.borrow_mut().push(x)),
+        explained: None,
+        on_explain: Callback::noop(),
     };
     yew::Renderer::<PendingTray>::with_root_and_props(root.clone(), props).render();
     settle().await;
@@ -436,6 +438,7 @@ async fn event_log_lists_newest_first_and_selects_on_click() {
         category: LogCategory::Faults,
         text: String::new(),
         selected: None,
+        chain: Rc::default(),
         on_select: Callback::from(move |x: Option<u64>| s.borrow_mut().push(x)),
         on_category: Callback::noop(),
         on_text: Callback::noop(),
@@ -1022,3 +1025,145 @@ async fn the_action_panel_sets_traffic_and_refuses_manual_scaling_when_autoscale
     assert!(!q(&root, "[data-testid=num-replicas]").has_attribute("disabled"));
     assert!(root.query_selector("[data-testid=scale-disabled-reason]").unwrap().is_none());
 }
+
+// ===== Placement explanation (issue 13: "Explain every placement") =====
+
+/// The explanation of the waiting gang's placement group in the not-enough-resources preset at 3 s.
+fn pending_explanation() -> Rc<gangplank::model::placement_explain::PlacementExplanation> {
+    let cell = session_at("not-enough-resources", 3.0);
+    let session = cell.0.borrow();
+    let snap = session.snapshot();
+    let pg = snap.placement_groups.iter().find(|p| p.state == PlacementGroupState::Pending).expect("a gang waits");
+    Rc::new(session.explain_placement(&pg.name).expect("explained"))
+}
+
+#[wasm_bindgen_test]
+async fn the_placement_panel_is_a_captioned_table_with_a_verdict_per_node_and_a_summary() {
+    use gangplank::ui::placement_panel::{PlacementPanel, PlacementPanelProps};
+    let e = pending_explanation();
+    let closed = Rc::new(RefCell::new(0));
+    let c = closed.clone();
+    let props = PlacementPanelProps {
+        explanation: e.clone(),
+        chain: Rc::default(),
+        on_close: Callback::from(move |_| *c.borrow_mut() += 1),
+        on_select_event: Callback::noop(),
+    };
+    let root = new_root();
+    yew::Renderer::<PlacementPanel>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert!(text(&root, "h2").starts_with("Placement of placement group SERVE_GANG::app_G_1_"));
+    assert_eq!(text(&root, "[data-testid=placement-summary]"), e.summary);
+    assert!(e.summary.starts_with("Not enough free resources"), "{}", e.summary);
+    assert!(text(&root, "table caption").starts_with("Every node against placement group"));
+    // Column headers: the node, each resource (needs / free), labels, verdict; one row per node, headed by its id.
+    let heads: Vec<String> = (0..root.query_selector_all("thead th").unwrap().length())
+        .map(|i| root.query_selector_all("thead th").unwrap().get(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(heads.len(), 4, "{heads:?}");
+    assert_eq!(heads[0], "Node");
+    assert!(heads[1].starts_with("CPU") && heads[1].contains("needs / free now"), "{heads:?}");
+    assert_eq!(heads[3], "Verdict");
+    assert_eq!(root.query_selector_all("tbody tr").unwrap().length(), 2);
+    assert_eq!(q(&root, "tbody tr[data-node=w1] th").get_attribute("scope").as_deref(), Some("row"));
+    assert_eq!(text(&root, "tbody tr[data-node=w1] td.pe-res"), "1 / 0");
+    let verdict = text(&root, "tr[data-node=w1] [data-testid=placement-verdict]");
+    assert_eq!(verdict, "✗ does not fit: CPU: needs 1, free 0");
+    assert!(q(&root, "tr[data-node=w1] .pe-mark").get_attribute("aria-hidden").is_some());
+    // The table scrolls inside the panel, and the scroller is reachable by keyboard.
+    let scroller = q(&root, ".pe-scroll");
+    assert_eq!(scroller.get_attribute("tabindex").as_deref(), Some("0"));
+    let close = q(&root, "button[aria-label='Close the placement explanation']");
+    click(&close);
+    assert_eq!(*closed.borrow(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn the_placement_panel_shows_a_placed_group_s_scores_and_its_chain() {
+    use gangplank::ui::placement_panel::{PlacementPanel, PlacementPanelProps};
+    let cell = session_at("steady-pack", 3.0);
+    let (e, last) = {
+        let session = cell.0.borrow();
+        let snap = session.snapshot();
+        let pg = snap.placement_groups.iter().find(|p| p.state == PlacementGroupState::Created).unwrap().clone();
+        let last = session.events().iter().rev().find(|ev| ev.kind.touches().contains(&pg.name)).unwrap().clone();
+        (Rc::new(session.explain_placement(&pg.name).unwrap()), last)
+    };
+    let chain = gangplank::ui::state::PlacementChain {
+        last: Some(last.clone()),
+        origin: None,
+        seqs: BTreeSet::from([last.seq]),
+    };
+    let selected = Rc::new(RefCell::new(Vec::new()));
+    let s = selected.clone();
+    let props = PlacementPanelProps {
+        explanation: e.clone(),
+        chain: Rc::new(chain),
+        on_close: Callback::noop(),
+        on_select_event: Callback::from(move |seq: u64| s.borrow_mut().push(seq)),
+    };
+    let root = new_root();
+    yew::Renderer::<PlacementPanel>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert!(text(&root, "[data-testid=placement-summary]").starts_with("Placed (PACK)"));
+    assert!(text(&root, "thead").contains("Score") && text(&root, "thead").contains("Bundles here"));
+    let holder = e.nodes.iter().find(|n| !n.holds.is_empty()).unwrap();
+    let row = q(&root, &format!("tr[data-node={}]", holder.node));
+    assert!(row.class_list().contains("holds"));
+    assert_eq!(text(&row, ".pe-holds"), "0, 1");
+    assert_eq!(text(&row, ".pe-score"), "0.50");
+    assert!(text(&root, ".pe-notes").contains("given back"));
+    // The chain: the event that last changed the group, which selects it in the log.
+    click(&q(&root, "[data-testid=chain-last]"));
+    assert_eq!(*selected.borrow(), vec![last.seq]);
+}
+
+#[wasm_bindgen_test]
+async fn the_pending_tray_opens_the_explanation_by_its_accessible_name_and_the_log_marks_the_chain() {
+    let explained = Rc::new(RefCell::new(Vec::new()));
+    let x = explained.clone();
+    let props = PendingTrayProps {
+        snapshot: Rc::new(fixture()),
+        highlight: Rc::default(),
+        gang_hues: Rc::default(),
+        on_target: Callback::noop(),
+        explained: Some(gangplank::ui::state::PlacementSubject::Pg(PENDING_PG.into())),
+        on_explain: Callback::from(move |pg: String| x.borrow_mut().push(pg)),
+    };
+    let root = new_root();
+    yew::Renderer::<PendingTray>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let button = q(&root, &format!("button[aria-label='Explain placement of {PENDING_PG}']"));
+    assert_eq!(button.get_attribute("aria-pressed").as_deref(), Some("true"));
+    click(&button);
+    assert_eq!(*explained.borrow(), vec![PENDING_PG.to_string()]);
+
+    let ev = |seq: u64| Event {
+        seq,
+        t: SimTime::from_secs_f64(seq as f64),
+        tick: seq * 10,
+        kind: EventKind::Action { action: "kill_node".into(), applied: true, queued: false, target: Some("w1".into()) },
+        reason: format!("event {seq}"),
+        cause: None,
+    };
+    let chain = gangplank::ui::state::PlacementChain { last: Some(ev(2)), origin: None, seqs: BTreeSet::from([2]) };
+    let props = EventLogProps {
+        log: Rc::new(vec![ev(2), ev(1)]),
+        matching: 2,
+        total: 2,
+        category: LogCategory::All,
+        text: String::new(),
+        selected: None,
+        chain: Rc::new(chain),
+        on_select: Callback::noop(),
+        on_category: Callback::noop(),
+        on_text: Callback::noop(),
+    };
+    let root = new_root();
+    yew::Renderer::<EventLog>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let marked = root.query_selector_all("li.event.chain").unwrap();
+    assert_eq!(marked.length(), 1);
+    assert!(q(&root, "li[data-chain=true]").text_content().unwrap().contains("event 2"));
+}
+// ===== end of placement explanation =====

@@ -585,19 +585,26 @@ fn pending_summary(
     let names = resource_names(requests);
     let free = cluster_free(cluster);
     let enough_in_total = free.covers(&need);
-    let total_words = if enough_in_total {
-        format!(
-            "The cluster has enough free resources in total ({} free, {} needed), but ",
-            amounts(&free, &names),
-            amounts(&need, &names)
-        )
-    } else {
-        let short: Vec<String> = names
-            .iter()
-            .filter(|k| free.get(k) < need.get(k))
-            .map(|k| format!("{k}: {} needed, {} free in the whole cluster", amount(need.get(k)), amount(free.get(k))))
-            .collect();
-        format!("Not enough free resources in the cluster ({}); and ", short.join("; "))
+    // "The cluster has enough ... in total, but <what fails>" or "Not enough ...: <shortfall>. <What fails>".
+    let lead = |rest: String| -> String {
+        if enough_in_total {
+            format!(
+                "The cluster has enough free resources in total ({} free, {} needed), but {rest}",
+                amounts(&free, &names),
+                amounts(&need, &names)
+            )
+        } else {
+            let short: Vec<String> = names
+                .iter()
+                .filter(|k| free.get(k) < need.get(k))
+                .map(|k| format!("{k}: {} needed, {} free", amount(need.get(k)), amount(free.get(k))))
+                .collect();
+            let mut rest = rest;
+            if let Some(c) = rest.get(0..1) {
+                rest.replace_range(0..1, &c.to_uppercase());
+            }
+            format!("Not enough free resources on the schedulable nodes ({}). {rest}", short.join("; "))
+        }
     };
     // A selector no schedulable node satisfies explains everything by itself.
     for (ri, r) in requests.iter().enumerate() {
@@ -635,25 +642,25 @@ fn pending_summary(
                 .max_by_key(|r| (r.free.magnitude(), std::cmp::Reverse(r.node.clone())))
                 .map(|r| format!("{} on {}", r.free.describe(), r.node))
                 .unwrap_or_default();
-            format!(
-                "{total_words}no single node can hold all {n} bundles together ({}), as STRICT_PACK needs; the most \
-                 free on one node is {best}.",
+            lead(format!(
+                "no single node can hold all {n} bundles together ({}), as STRICT_PACK needs; the most free on one \
+                 node is {best}.",
                 need.describe()
-            )
+            ))
         }
         PlacementStrategy::StrictSpread => {
             let able = nodes.iter().filter(|r| r.verdict.fits).count();
             if able < n {
-                format!(
-                    "{total_words}STRICT_SPREAD needs {n} distinct nodes, one per bundle, and only {able} node{} can \
-                     take a bundle.",
+                lead(format!(
+                    "STRICT_SPREAD needs {n} distinct nodes, one per bundle, and only {able} node{} can take a \
+                     bundle.",
                     if able == 1 { "" } else { "s" }
-                )
+                ))
             } else {
-                format!(
-                    "{total_words}STRICT_SPREAD needs {n} distinct nodes: {able} nodes can take a bundle, but not one \
-                     each of these bundle shapes at once."
-                )
+                lead(format!(
+                    "STRICT_SPREAD needs {n} distinct nodes: {able} nodes can take a bundle, but not one each of these \
+                     bundle shapes at once."
+                ))
             }
         }
         PlacementStrategy::Pack | PlacementStrategy::Spread => {
@@ -663,14 +670,18 @@ fn pending_summary(
                 .map(|(ri, r)| (r, ri))
                 .find(|(_, ri)| !nodes.iter().any(|row| row.requests[*ri].fits))
             {
-                format!("{total_words}no single node has room for {} ({}).", r.label, r.resources.describe())
+                let what = if r.bundles.len() == 1 {
+                    format!("{} ({})", r.label, r.resources.describe())
+                } else {
+                    format!("even one of {} ({} each)", r.label, r.resources.describe())
+                };
+                lead(format!("no single node has room for {what}."))
             } else {
                 let can: u32 = nodes.iter().flat_map(|row| row.requests.iter().map(|f| f.capacity)).sum();
-                format!(
-                    "{total_words}the nodes have room for only {can} of the {n} bundles at once; {} places all of \
-                     them or none.",
+                lead(format!(
+                    "the nodes have room for only {can} of the {n} bundles at once; {} places all of them or none.",
                     pg.strategy.as_str()
-                )
+                ))
             }
         }
     }

@@ -13,7 +13,8 @@ use crate::ui::legend::Legend;
 use crate::ui::live_region::LiveRegion;
 use crate::ui::panic::install_panic_hook;
 use crate::ui::pending_tray::PendingTray;
-use crate::ui::state::{Target, Travel, UiAction, UiState};
+use crate::ui::placement_panel::PlacementPanel;
+use crate::ui::state::{PlacementSubject, Target, Travel, UiAction, UiState};
 use crate::ui::status_panel::StatusPanel;
 use crate::ui::storage::query_param;
 use crate::ui::violation_banner::ViolationBanner;
@@ -191,6 +192,11 @@ pub fn app() -> Html {
     let on_faults = use_callback((), move |_: (), _| d.dispatch(UiAction::SetTarget(Some(Target::Cluster))));
     let d = dispatcher.clone();
     let on_help = use_callback((), move |_: (), _| d.dispatch(UiAction::ToggleHelp));
+    let d = dispatcher.clone();
+    let on_explain =
+        use_callback((), move |pg: String, _| d.dispatch(UiAction::SelectPlacement(Some(PlacementSubject::Pg(pg)))));
+    let d = dispatcher.clone();
+    let on_close_placement = use_callback((), move |_: (), _| d.dispatch(UiAction::SelectPlacement(None)));
 
     let (tl_tick, tl_event, tl_play) = (on_step_tick.clone(), on_step_event.clone(), on_toggle_play.clone());
     // On a phone the "what to watch" text starts folded, so the cluster is on the first screen.
@@ -219,8 +225,12 @@ pub fn app() -> Html {
                     <ContextProvider<Progressive> context={Progressive(state.playing)}>
                         <ClusterView snapshot={snap.clone()} highlight={state.highlight.clone()} target={state.target.clone()}
                             gang_hues={state.gang_hues.clone()} teardowns={state.teardowns.clone()}
-                            on_target={on_target.clone()} on_select_event={on_select_event} />
+                            on_target={on_target.clone()} on_select_event={on_select_event.clone()} />
                     </ContextProvider<Progressive>>
+                    if let Some(p) = &state.placement {
+                        <PlacementPanel explanation={p.clone()} chain={state.placement_chain.clone()}
+                            on_close={on_close_placement} on_select_event={on_select_event.clone()} />
+                    }
                     <crate::ui::timeline::Timeline session={state.session.clone()} now={state.now} events_total={state.events_total}
                         user_actions={state.user_actions} playing={state.playing} on_travel={on_travel}
                         on_step_tick={tl_tick} on_step_event={tl_event} on_toggle_play={tl_play} {embed} />
@@ -228,7 +238,8 @@ pub fn app() -> Html {
                         events_total={state.events_total} user_actions={state.user_actions} snapshot={snap.clone()}
                         highlight={state.highlight.clone()} />
                     <PendingTray snapshot={snap.clone()} highlight={state.highlight.clone()}
-                        gang_hues={state.gang_hues.clone()} on_target={on_target.clone()} />
+                        gang_hues={state.gang_hues.clone()} on_target={on_target.clone()}
+                        explained={state.selected_placement.clone()} {on_explain} />
                     <Legend />
                 </section>
                 <aside class="side-pane">
@@ -236,7 +247,8 @@ pub fn app() -> Html {
                     <StatusPanel snapshot={snap.clone()} highlight={state.highlight.clone()} on_target={on_target} />
                     <EventLog log={state.log.clone()} matching={state.log_matching} total={state.events_total}
                         category={state.filter_category} text={state.filter_text.clone()}
-                        selected={state.selected_event.clone()} {on_select} {on_category} {on_text} />
+                        selected={state.selected_event.clone()} chain={state.placement_chain.clone()}
+                        {on_select} {on_category} {on_text} />
                 </aside>
             </main>
             if let Some(t) = &state.target {

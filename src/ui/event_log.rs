@@ -138,6 +138,9 @@ pub struct EventLogProps {
     pub text: String,
     #[prop_or_default]
     pub selected: Option<Rc<SelectedEvent>>,
+    /// The chain of the replica or placement group the placement panel explains (issue 13): its rows are marked.
+    #[prop_or_default]
+    pub chain: Rc<crate::ui::state::PlacementChain>,
     pub on_select: Callback<Option<u64>>,
     pub on_category: Callback<LogCategory>,
     pub on_text: Callback<String>,
@@ -170,12 +173,13 @@ pub fn kind_tag(kind: &EventKind) -> &'static str {
     }
 }
 
-fn row(e: &Event, detail: Option<Html>, on_select: &Callback<Option<u64>>) -> Html {
+fn row(e: &Event, detail: Option<Html>, chain: bool, on_select: &Callback<Option<u64>>) -> Html {
     let seq = e.seq;
     let selected = detail.is_some();
     let onclick = on_select.reform(move |_: MouseEvent| if selected { None } else { Some(seq) });
     html! {
-        <li key={e.seq.to_string()} class={classes!("event", format!("k-{}", e.kind.name()), selected.then_some("selected"))}>
+        <li key={e.seq.to_string()} class={classes!("event", format!("k-{}", e.kind.name()), selected.then_some("selected"), chain.then_some("chain"))}
+            data-chain={chain.then_some("true")}>
             <button type="button" aria-pressed={selected.to_string()} {onclick} data-seq={e.seq.to_string()}>
                 <span class="ev-time">{ format!("{:.2} s", e.t.as_secs_f64()) }</span>
                 <span class="ev-tag">{ kind_tag(&e.kind) }</span>
@@ -306,7 +310,7 @@ pub fn event_log(props: &EventLogProps) -> Html {
                 } }
             </p>
             <ol class="events" reversed=true>
-                { for props.log.iter().map(|e| row(e, (Some(e.seq) == selected_seq).then(|| detail.clone().unwrap_or_default()), &props.on_select)) }
+                { for props.log.iter().map(|e| row(e, (Some(e.seq) == selected_seq).then(|| detail.clone().unwrap_or_default()), props.chain.seqs.contains(&e.seq), &props.on_select)) }
             </ol>
         </section>
     }

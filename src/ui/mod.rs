@@ -18,6 +18,7 @@ pub mod palette;
 pub mod panic;
 pub mod pending_tray;
 pub mod perf;
+pub mod placement_panel;
 pub mod replica_token;
 pub mod scenario_picker;
 pub mod share_panel;

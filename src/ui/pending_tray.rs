@@ -3,7 +3,7 @@ use crate::model::placement::PlacementGroupState;
 use crate::model::resources::Resources;
 use crate::model::snapshot::{ReplicaView, Snapshot};
 use crate::ui::palette::{pg_state_tone, replica_state_label, short_id};
-use crate::ui::state::Target;
+use crate::ui::state::{PlacementSubject, Target};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -16,6 +16,12 @@ pub struct PendingTrayProps {
     #[prop_or_default]
     pub gang_hues: Rc<BTreeMap<String, u8>>,
     pub on_target: Callback<Target>,
+    /// What the placement panel explains now (its tray entry shows as pressed).
+    #[prop_or_default]
+    pub explained: Option<PlacementSubject>,
+    /// "Explain placement" on a waiting placement group (its name).
+    #[prop_or_default]
+    pub on_explain: Callback<String>,
 }
 
 /// At most this many waiting placement groups are listed (a big cluster starts with hundreds waiting for one
@@ -98,6 +104,17 @@ pub fn pending_tray(props: &PendingTrayProps) -> Html {
                     <p class="pending-reason" data-testid="pending-reason">
                         { pg.pending_reason.clone().unwrap_or_else(|| "waiting for the GCS to place it".to_string()) }
                     </p>
+                    {{
+                        let name = pg.name.clone();
+                        let open = props.explained == Some(PlacementSubject::Pg(pg.name.clone()));
+                        let onclick = props.on_explain.reform(move |_: MouseEvent| name.clone());
+                        html! {
+                            <button type="button" class="small explain" aria-pressed={open.to_string()}
+                                aria-label={format!("Explain placement of {}", pg.name)} data-testid="explain-pg" {onclick}>
+                                { "Why is it waiting?" }
+                            </button>
+                        }
+                    }}
                     if !members.is_empty() {
                         <ul class="chips" aria-label="Replicas waiting in this placement group">
                             { for members.iter().map(|r| chip(r, hue, &props.on_target)) }

@@ -5,6 +5,7 @@ use crate::app::presets::{DEFAULT_PRESET_ID, preset_by_id};
 use crate::app::session::Session;
 use crate::model::events::{Event, EventKind, TeardownCause};
 use crate::model::invariants::Violation;
+use crate::model::placement_explain::PlacementExplanation;
 use crate::model::scenario::{ActionKind, Scenario};
 use crate::model::snapshot::Snapshot;
 use crate::model::time::{SimDuration, SimTime};
@@ -61,6 +62,32 @@ pub enum Target {
     Cluster,
 }
 
+/// What the placement panel explains (issue 13): a placement group (by name) or a replica (by id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlacementSubject {
+    Pg(String),
+    Replica(String),
+}
+
+impl PlacementSubject {
+    pub fn id(&self) -> &str {
+        match self {
+            PlacementSubject::Pg(id) | PlacementSubject::Replica(id) => id,
+        }
+    }
+}
+
+/// The chain of the explained replica or placement group: the event that last changed it (a controller step or a
+/// GCS decision), and the event that started that one (its `cause`, followed to the first: usually the fault).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlacementChain {
+    pub last: Option<Event>,
+    /// The first cause of `last`, when it has one.
+    pub origin: Option<Event>,
+    /// Every event of the chain (`last` and its causes), for the log to mark.
+    pub seqs: BTreeSet<u64>,
+}
+
 /// The latest teardown of a gang, so the view can say why its members are stopping.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Teardown {
@@ -102,6 +129,12 @@ pub struct UiState {
     /// Ids (replicas, gangs, PGs, nodes, `app/deployment`, apps) the selected event touches.
     pub highlight: Rc<BTreeSet<String>>,
     pub teardowns: Rc<BTreeMap<String, Teardown>>,
+    /// The placement panel's subject (issue 13), its explanation now and its chain.
+    pub selected_placement: Option<PlacementSubject>,
+    pub placement: Option<Rc<PlacementExplanation>>,
+    pub placement_chain: Rc<PlacementChain>,
+    /// How many events the chain has looked at (it only scans new ones after that).
+    chain_scanned: usize,
     /// Gang id → hue index, given in order of first appearance so that neighbours differ.
     pub gang_hues: Rc<BTreeMap<String, u8>>,
     pub violations: Rc<Vec<Violation>>,
@@ -136,6 +169,8 @@ pub enum UiAction {
     Inject(ActionKind),
     SetTarget(Option<Target>),
     SelectEvent(Option<u64>),
+    /// Open (or close) the placement explanation of a placement group or a replica.
+    SelectPlacement(Option<PlacementSubject>),
     SetFilterCategory(LogCategory),
     SetFilterText(String),
     ToggleHelp,
@@ -216,6 +251,10 @@ impl UiState {
             selected_event: None,
             highlight: Rc::new(BTreeSet::new()),
             teardowns: Rc::new(BTreeMap::new()),
+            selected_placement: None,
+            placement: None,
+            placement_chain: Rc::new(PlacementChain::default()),
+            chain_scanned: 0,
             gang_hues: Rc::new(BTreeMap::new()),
             violations: Rc::new(Vec::new()),
             target: None,
@@ -281,6 +320,10 @@ impl UiState {
             self.selected_event = None;
             self.highlight = Rc::new(BTreeSet::new());
             self.announcement.clear();
+            self.selected_placement = None;
+            self.placement = None;
+            self.placement_chain = Rc::new(PlacementChain::default());
+            self.chain_scanned = 0;
         }
         let new_events = &events[self.events_total..];
         if !new_events.is_empty() {
@@ -340,6 +383,91 @@ impl UiState {
         }
         if !same_scene(&self.snapshot, &snapshot) {
             self.snapshot = Rc::new(snapshot);
+        }
+        if self.selected_placement.is_some() {
+            // An event selected since keeps its own highlight.
+            let rehighlight = self.selected_event.is_none();
+            self.update_placement(&session, rehighlight);
+        }
+    }
+
+    /// Re-explain the selected placement after the model changed: the explanation, the chain (scanning only the
+    /// events not seen yet) and the highlight.
+    fn update_placement(&mut self, session: &Session, rehighlight: bool) {
+        let Some(subject) = self.selected_placement.clone() else { return };
+        let explanation = match &subject {
+            PlacementSubject::Pg(name) => session.explain_placement(name),
+            PlacementSubject::Replica(id) => session.explain_replica(id),
+        };
+        if self.placement.as_deref() != explanation.as_ref() {
+            self.placement = explanation.map(Rc::new);
+        }
+        let events = session.events();
+        let id = subject.id();
+        let newest = events[self.chain_scanned.min(events.len())..]
+            .iter()
+            .rev()
+            .find(|e| e.kind.touches().iter().any(|t| t == id));
+        self.chain_scanned = events.len();
+        if let Some(last) = newest {
+            let find = |seq: u64| {
+                events.get(seq as usize).filter(|e| e.seq == seq).or_else(|| events.iter().find(|e| e.seq == seq))
+            };
+            let mut seqs = BTreeSet::from([last.seq]);
+            let mut origin = None;
+            let mut at = last;
+            while let Some(c) = at.cause.and_then(find) {
+                if !seqs.insert(c.seq) {
+                    break;
+                }
+                origin = Some(c);
+                at = c;
+            }
+            self.placement_chain = Rc::new(PlacementChain { last: Some(last.clone()), origin: origin.cloned(), seqs });
+        }
+        let highlight = self.placement_highlight(&subject);
+        if rehighlight && *self.highlight != highlight {
+            self.highlight = Rc::new(highlight);
+        }
+    }
+
+    /// What the placement panel's subject lights up: itself, its gang (every member), its placement group (its
+    /// bundles' slots and its tray entry) and the replicas in that group, and what the fault that started its
+    /// chain touched.
+    fn placement_highlight(&self, subject: &PlacementSubject) -> BTreeSet<String> {
+        let snap = &self.snapshot;
+        let mut ids = BTreeSet::from([subject.id().to_string()]);
+        let pg_name = match subject {
+            PlacementSubject::Pg(name) => Some(name.clone()),
+            PlacementSubject::Replica(id) => {
+                let r = snap.replicas.iter().find(|r| r.id == *id);
+                ids.extend(r.and_then(|r| r.gang_context.as_ref()).map(|g| g.gang_id.clone()));
+                r.and_then(|r| r.pg_name.clone())
+            }
+        };
+        if let Some(pg) = pg_name.as_ref().and_then(|n| snap.placement_groups.iter().find(|p| p.name == *n)) {
+            ids.insert(pg.name.clone());
+            ids.extend(pg.gang_id.clone());
+            ids.extend(pg.bundles.iter().filter_map(|b| b.replica.clone()));
+        }
+        if let Some(origin) = self.placement_chain.origin.as_ref().or(self.placement_chain.last.as_ref()) {
+            ids.extend(origin.kind.touches());
+        }
+        ids
+    }
+
+    /// Open the placement panel on `subject`, or close it (`None`): the highlight goes back to the selected event's.
+    pub(crate) fn select_placement(&mut self, subject: Option<PlacementSubject>) {
+        self.selected_placement = subject;
+        self.placement_chain = Rc::new(PlacementChain::default());
+        self.chain_scanned = 0;
+        if self.selected_placement.is_some() {
+            let session = self.session.0.clone();
+            self.update_placement(&session.borrow(), true);
+        } else {
+            self.placement = None;
+            let seq = self.selected_event.as_ref().map(|e| e.event.seq);
+            self.select_event(seq);
         }
     }
 
@@ -539,10 +667,15 @@ impl Reducible for UiState {
                 st.with_session(|s| s.inject(kind));
             }
             UiAction::SetTarget(t) => {
+                // Selecting a replica also explains where it is (or why it waits).
+                if let Some(Target::Replica(id)) = &t {
+                    st.select_placement(Some(PlacementSubject::Replica(id.clone())));
+                }
                 st.target = t;
                 st.help_open = false;
             }
             UiAction::SelectEvent(seq) => st.select_event(seq),
+            UiAction::SelectPlacement(subject) => st.select_placement(subject),
             UiAction::SetFilterCategory(c) => {
                 st.filter_category = c;
                 let session = st.session.0.clone();
@@ -565,6 +698,8 @@ impl Reducible for UiState {
                     st.help_open = false;
                 } else if st.target.is_some() {
                     st.target = None;
+                } else if st.selected_placement.is_some() {
+                    st.select_placement(None);
                 } else {
                     st.select_event(None);
                 }
@@ -599,6 +734,7 @@ fn empty_scenario() -> Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::placement::PlacementGroupState;
 
     fn reduce(st: Rc<UiState>, a: UiAction) -> Rc<UiState> {
         st.reduce(a)
@@ -803,6 +939,31 @@ mod tests {
         assert_eq!(st.now, SimTime::from_secs_f64(4.9));
         let st = st.reduce(UiAction::Travel(Travel::JumpToEvent(seq)));
         assert_eq!(st.selected_event.as_ref().map(|e| e.event.seq), Some(seq));
+    }
+
+    #[test]
+    fn selecting_a_placement_explains_it_highlights_its_chain_and_escape_closes_it() {
+        let st = Rc::new(UiState::for_preset("not-enough-resources"));
+        let st = st.reduce(UiAction::SetSpeedExp(1.0));
+        let st = frame(st.reduce(UiAction::TogglePlay), 600.0).reduce(UiAction::Pause); // 6 s: one gang waits
+        let pg = st.snapshot.placement_groups.iter().find(|p| p.state == PlacementGroupState::Pending).unwrap().clone();
+        let st = st.reduce(UiAction::SelectPlacement(Some(PlacementSubject::Pg(pg.name.clone()))));
+        let e = st.placement.clone().expect("explained");
+        assert!(e.summary.starts_with("Not enough free resources"), "{}", e.summary);
+        assert!(st.highlight.contains(&pg.name) && st.highlight.contains(pg.gang_id.as_ref().unwrap()));
+        // Its chain: the event that last touched it (its creation) is in the chain.
+        let last = st.placement_chain.last.clone().expect("an event touched the group");
+        assert!(last.kind.touches().contains(&pg.name));
+        // Selecting a replica (its action panel) explains that replica too.
+        let member = st.snapshot.replicas.iter().find(|r| r.pg_name.as_ref() == Some(&pg.name)).unwrap().id.clone();
+        let st = st.reduce(UiAction::SetTarget(Some(Target::Replica(member.clone()))));
+        assert_eq!(st.selected_placement, Some(PlacementSubject::Replica(member.clone())));
+        assert!(st.placement.as_ref().unwrap().title.contains(&member));
+        // Escape closes the action panel first, then the explanation (and its highlight).
+        let st = st.reduce(UiAction::Dismiss);
+        assert!(st.target.is_none() && st.placement.is_some());
+        let st = st.reduce(UiAction::Dismiss);
+        assert!(st.placement.is_none() && st.highlight.is_empty());
     }
 
     #[test]
