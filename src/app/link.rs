@@ -3,6 +3,7 @@
 //!
 //! Format: `#g1.<base64url(deflate(JSON))>`, where `g1` is the link version. Presets are referenced by name,
 //! so their links stay short; other scenarios are inlined.
+use crate::app::compare::Variant;
 use crate::model::scenario::{Action, Scenario, ScenarioError, parse_scenario};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -35,6 +36,22 @@ pub struct SharedSession {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view: Option<serde_json::Value>,
 }
+
+/// A link's whole payload: the session and, for a comparison, its variant B.
+///
+/// On the wire `compare` is one more optional key of the session's JSON object (`"compare": {"label": …,
+/// "changes": [...]}`, a [`Variant`]); a link without it is a plain session, so every older link still decodes.
+/// (It is kept beside [`SharedSession`] rather than inside it so code that builds a `SharedSession` field by
+/// field needs no change.)
+#[derive(Clone, Debug, PartialEq)]
+pub struct SharedLink {
+    pub session: SharedSession,
+    /// Variant B of a comparison: the changes to the session's scenario (or a whole other scenario).
+    pub compare: Option<Variant>,
+}
+
+/// The payload key of [`SharedLink::compare`].
+const COMPARE_KEY: &str = "compare";
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinkError {
@@ -75,12 +92,31 @@ impl fmt::Display for LinkError {
 /// Encode a session as a fragment (`g1.…`, without the `#`).
 pub fn encode(session: &SharedSession) -> String {
     let json = serde_json::to_vec(session).expect("a session always serializes");
-    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    pack(&json)
+}
+
+fn pack(json: &[u8]) -> String {
+    let packed = miniz_oxide::deflate::compress_to_vec(json, 9);
     format!("{LINK_VERSION}.{}", base64url::encode(&packed))
 }
 
-/// Decode a full URL, a `#fragment`, or the bare payload.
+/// Encode a session with its comparison, if any (without one, the same text as [`encode`]).
+pub fn encode_link(link: &SharedLink) -> String {
+    let Some(variant) = &link.compare else { return encode(&link.session) };
+    let mut v = serde_json::to_value(&link.session).expect("a session always serializes");
+    v.as_object_mut()
+        .expect("a session is an object")
+        .insert(COMPARE_KEY.to_string(), serde_json::to_value(variant).expect("a variant serializes"));
+    pack(v.to_string().as_bytes())
+}
+
+/// Decode a full URL, a `#fragment`, or the bare payload (a comparison in it is left out: see [`decode_link`]).
 pub fn decode(link: &str) -> Result<SharedSession, LinkError> {
+    decode_link(link).map(|l| l.session)
+}
+
+/// Decode a link with its comparison, if it has one.
+pub fn decode_link(link: &str) -> Result<SharedLink, LinkError> {
     let fragment = link.trim();
     let fragment = match fragment.rfind('#') {
         Some(i) => &fragment[i + 1..],
@@ -106,7 +142,19 @@ pub fn decode(link: &str) -> Result<SharedSession, LinkError> {
         .map_err(|e| LinkError::Corrupt(format!("invalid base64url ({e})")))?;
     let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_DECODED_BYTES)
         .map_err(|e| LinkError::Corrupt(format!("the compressed data does not inflate ({:?})", e.status)))?;
-    let session: SharedSession = serde_json::from_slice(&json).map_err(|e| LinkError::BadPayload(e.to_string()))?;
+    // Only a payload with a comparison goes through a Value (the plain path keeps serde's messages with positions).
+    let mut compare = None;
+    let session: SharedSession = match serde_json::from_slice::<serde_json::Value>(&json) {
+        Ok(serde_json::Value::Object(mut map)) if map.contains_key(COMPARE_KEY) => {
+            let v = map.remove(COMPARE_KEY).expect("checked");
+            compare = Some(
+                serde_json::from_value::<Variant>(v)
+                    .map_err(|e| LinkError::BadPayload(format!("its comparison: {e}")))?,
+            );
+            serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| LinkError::BadPayload(e.to_string()))?
+        }
+        _ => serde_json::from_slice(&json).map_err(|e| LinkError::BadPayload(e.to_string()))?,
+    };
     if session.preset.is_some() == session.scenario.is_some() {
         return Err(LinkError::BadPayload("it must name exactly one of a preset or a scenario".to_string()));
     }
@@ -116,7 +164,7 @@ pub fn decode(link: &str) -> Result<SharedSession, LinkError> {
             session.cursor_s
         )));
     }
-    Ok(session)
+    Ok(SharedLink { session, compare })
 }
 
 /// Turn a decoded session into a runnable scenario: the preset or inlined scenario, the seed override, and the
@@ -247,6 +295,36 @@ mod tests {
         let url = format!("https://example.org/gangplank/#{}", encode(&s));
         assert_eq!(decode(&url).unwrap(), s);
         assert!(encode(&s).len() < 80, "{}", encode(&s));
+    }
+
+    #[test]
+    fn a_comparison_round_trips_and_an_old_link_still_decodes() {
+        use crate::app::compare::Change;
+        let compare = Variant::new(
+            "spread",
+            vec![
+                Change::Strategy { app: "app".into(), deployment: "G".into(), strategy: "SPREAD".into() },
+                Change::Seed { seed: 9 },
+                Change::Toggle { name: "sweep_pending_migration".into(), value: true.into() },
+            ],
+        );
+        let link = SharedLink { session: session(), compare: Some(compare) };
+        let text = encode_link(&link);
+        assert_eq!(decode_link(&format!("https://example.org/#{text}")).unwrap(), link);
+        // The plain decoder reads the session of a comparison link.
+        assert_eq!(decode(&text).unwrap(), session());
+        // Without a comparison the link is exactly the old one.
+        let plain = SharedLink { session: session(), compare: None };
+        assert_eq!(encode_link(&plain), encode(&session()));
+        // A link made before comparisons existed (gangplank-cli link --preset replica-crash).
+        let old = decode_link("#g1.ASkA1v97InByZXNldCI6InJlcGxpY2EtY3Jhc2giLCJjdXJzb3JfcyI6MC4wfQ").unwrap();
+        assert_eq!(old.compare, None);
+        assert_eq!(old.session.preset.as_deref(), Some("replica-crash"));
+        // A damaged comparison says so.
+        let mut v = serde_json::to_value(session()).unwrap();
+        v["compare"] = serde_json::json!({ "changes": [{ "change": "warp" }] });
+        let bad = pack(v.to_string().as_bytes());
+        assert!(matches!(decode_link(&bad), Err(LinkError::BadPayload(m)) if m.contains("comparison")));
     }
 
     #[test]

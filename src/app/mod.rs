@@ -4,12 +4,14 @@
 //! timestamped actions. The current [`crate::model::Simulation`] is only a cache of "that description, advanced to
 //! now"; it can always be rebuilt from the description. [`presets`] is the one list of bundled scenarios;
 //! [`link`] encodes a session into a share link and [`perfetto`] exports a run as a Chrome / Perfetto trace.
+pub mod compare;
 pub mod history;
 pub mod import;
 pub mod link;
 pub mod perfetto;
 pub mod presets;
 pub mod session;
+pub mod sweep;
 
 pub use presets::{PRESETS, Preset};
 pub use session::Session;

@@ -8,6 +8,7 @@
 //!    and 8, PACK and SPREAD, plus plain replicas), with a fault every 30 s and without faults.
 //! 2. Scaling: the faulty workload at 1×, 2×, 4× and 8× the 100-node size, with the ratio between sizes.
 //! 3. Seek: running a 10-minute 100-node scenario from scratch to a random point.
+//! 4. Seed sweep (issue 13): `sweep-200`, a preset with its fault over 200 seeds, stepped as the page steps it.
 //!
 //! Options: `--quick` (fewer sizes, for a smoke test), `--no-invariants` (also measure with the invariant checker
 //! off), `--scenario CASE` (print a case's scenario, e.g. `1x-faults`, to run with gangplank-cli), `--one CASE`
@@ -244,8 +245,54 @@ fn case(name: &str) -> Option<(usize, Load, CheckerMode)> {
     Some((units, faults, checker))
 }
 
+/// The seed sweep case (issue 13): a preset with its fault over 200 seeds, stepped the way the page steps it
+/// (at most [`SWEEP_STEP_BUDGET`] model wakeups per call), with runs per second and the slowest step.
+const SWEEP_CASE: &str = "sweep-200";
+const SWEEP_PRESET: &str = "replica-crash";
+const SWEEP_STEP_BUDGET: usize = 200;
+
+fn run_sweep() -> ExitCode {
+    use gangplank::app::sweep::Sweep;
+    let s = gangplank::app::presets::preset_by_id(SWEEP_PRESET).expect("the preset").scenario().expect("valid");
+    let runs = 200;
+    let mut sweep = Sweep::new(&s, &[], runs);
+    let start = Instant::now();
+    let (mut calls, mut longest) = (0u64, 0f64);
+    loop {
+        let t = Instant::now();
+        let done = sweep.step(SWEEP_STEP_BUDGET);
+        longest = longest.max(t.elapsed().as_secs_f64());
+        calls += 1;
+        if done {
+            break;
+        }
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let summary = sweep.summary();
+    let line = json!({
+        "bench": "sweep",
+        "case": SWEEP_CASE,
+        "preset": SWEEP_PRESET,
+        "runs": runs,
+        "wall_s": round(wall, 4),
+        "runs_per_s": round(runs as f64 / wall, 1),
+        "wakeups": sweep.wakeups(),
+        "step_budget_wakeups": SWEEP_STEP_BUDGET,
+        "step_calls": calls,
+        "longest_step_ms": round(longest * 1000.0, 3),
+        "healthy": summary.outcomes[0].runs,
+        "recovery_median_s": summary.recovery.as_ref().map(|d| d.median),
+        "peak_rss_kib": peak_rss_kib(),
+    });
+    println!("{line}");
+    ExitCode::SUCCESS
+}
+
 /// Run one throughput case here and print its JSON line.
 fn run_one(name: &str) -> ExitCode {
+    if name == SWEEP_CASE {
+        return run_sweep();
+    }
     let Some((units, faults, checker)) = case(name) else {
         eprintln!("unknown case {name}");
         return ExitCode::from(2);
@@ -465,6 +512,19 @@ fn main() -> ExitCode {
             ratio.map(|r| format!("{r:.2}")).unwrap_or_else(|| "-".to_string())
         );
     }
+
+    println!("\n== Seed sweep: {SWEEP_PRESET} over 200 seeds, {SWEEP_STEP_BUDGET} wakeups per step (issue 13)");
+    let v = child(SWEEP_CASE);
+    println!("{v}");
+    println!("{:<10} {:>8} {:>10} {:>10} {:>16}", "case", "runs", "wall s", "runs/s", "longest step ms");
+    println!(
+        "{:<10} {:>8} {:>10.3} {:>10.1} {:>16.3}",
+        SWEEP_CASE,
+        u(&v, "runs"),
+        f(&v, "wall_s"),
+        f(&v, "runs_per_s"),
+        f(&v, "longest_step_ms")
+    );
 
     println!("\n== Seek: a 10-minute 100-node / 1,000-replica run with faults, from scratch to a random point");
     let seeks = seek(if quick { 3 } else { 10 });

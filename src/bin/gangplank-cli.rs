@@ -12,7 +12,12 @@ const USAGE: &str = "usage:
   gangplank-cli run FILE [--trace OUT] [--quiet] [--stats]
                                                     run FILE to its until_s, print events, write the trace
   gangplank-cli validate FILE                      check a scenario only
-  gangplank-cli link (FILE | --preset NAME)        print the share-link fragment for a scenario";
+  gangplank-cli link (FILE | --preset NAME)        print the share-link fragment for a scenario
+  gangplank-cli compare (A | --preset NAME) (B | --preset NAME) [--seeds N] [--markdown]
+                                                    run both to their ends and print the difference table;
+                                                    with --seeds, also sweep N seeds of each
+  gangplank-cli sweep (FILE | --preset NAME) [--seeds N]
+                                                    run N seeds (default 200): recovery times and outcomes";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -20,6 +25,8 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("validate") => validate(&args[1..]),
         Some("link") => make_link(&args[1..]),
+        Some("compare") => compare_cmd(&args[1..]),
+        Some("sweep") => sweep_cmd(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -222,4 +229,89 @@ fn run(args: &[String]) -> ExitCode {
         }
         ExitCode::from(1)
     }
+}
+
+/// A scenario named on the command line: `FILE` or `--preset NAME` (from `args[*i]`, advancing `i`).
+fn scenario_arg(args: &[String], i: &mut usize) -> Result<Scenario, ExitCode> {
+    if args[*i] == "--preset" {
+        *i += 1;
+        let Some(name) = args.get(*i) else {
+            eprintln!("--preset needs a name\n{USAGE}");
+            return Err(ExitCode::from(2));
+        };
+        return match gangplank::app::presets::preset_by_id(name) {
+            Some(p) => Ok(p.scenario().expect("presets are valid")),
+            None => {
+                let names: Vec<&str> = gangplank::app::presets::PRESETS.iter().map(|p| p.id).collect();
+                eprintln!("no preset named {name:?}; presets: {}", names.join(", "));
+                Err(ExitCode::from(2))
+            }
+        };
+    }
+    load(&args[*i]).map(|(_, s)| s)
+}
+
+/// `compare A B [--seeds N] [--markdown]` and `sweep FILE [--seeds N]`: the scenarios and options.
+fn compare_args(args: &[String], want: usize) -> Result<(Vec<Scenario>, Option<u32>, bool), ExitCode> {
+    let (mut scenarios, mut seeds, mut markdown) = (Vec::new(), None, false);
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--seeds" => {
+                i += 1;
+                match args.get(i).and_then(|n| n.parse::<u32>().ok()).filter(|n| *n > 0) {
+                    Some(n) => seeds = Some(n),
+                    None => {
+                        eprintln!("--seeds needs a number of seeds (at least 1)\n{USAGE}");
+                        return Err(ExitCode::from(2));
+                    }
+                }
+            }
+            "--markdown" => markdown = true,
+            a if a == "--preset" || !a.starts_with('-') => scenarios.push(scenario_arg(args, &mut i)?),
+            other => {
+                eprintln!("unexpected argument {other:?}\n{USAGE}");
+                return Err(ExitCode::from(2));
+            }
+        }
+        i += 1;
+    }
+    if scenarios.len() != want {
+        eprintln!("expected {want} scenario(s), found {}\n{USAGE}", scenarios.len());
+        return Err(ExitCode::from(2));
+    }
+    Ok((scenarios, seeds, markdown))
+}
+
+fn compare_cmd(args: &[String]) -> ExitCode {
+    let (scenarios, seeds, markdown) = match compare_args(args, 2) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let (a, b) = (&scenarios[0], &scenarios[1]);
+    let c = gangplank::app::compare::compare(a, &[], b, &[]);
+    print!("{}", if markdown { c.to_markdown() } else { c.to_text() });
+    if let Some(n) = seeds {
+        for (name, s) in [("A", a), ("B", b)] {
+            let mut sweep = gangplank::app::sweep::Sweep::new(s, &[], n);
+            sweep.run_all();
+            println!("\n== {name}: {} over {n} seeds from seed {}", s.name, s.seed);
+            print!("{}", sweep.summary().to_text());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn sweep_cmd(args: &[String]) -> ExitCode {
+    let (scenarios, seeds, _) = match compare_args(args, 1) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let s = &scenarios[0];
+    let n = seeds.unwrap_or(gangplank::app::sweep::DEFAULT_SEEDS);
+    let mut sweep = gangplank::app::sweep::Sweep::new(s, &[], n);
+    sweep.run_all();
+    println!("{}: {n} seeds from seed {}", s.name, s.seed);
+    print!("{}", sweep.summary().to_text());
+    ExitCode::SUCCESS
 }
