@@ -4,6 +4,7 @@
 //! same content as a share link), a trace (`gangplank.trace/v1`, whose scenario is loaded) or a share link in a
 //! text file. Anything else is refused with a message that says what is wrong and where: line and column for
 //! JSON syntax, field paths for scenario errors. A refused import changes nothing.
+use crate::app::config_import::{self, Note, SourceFile};
 use crate::app::link::{self, SharedSession};
 use crate::app::presets::preset_by_id;
 use crate::app::session::Session;
@@ -22,6 +23,8 @@ pub struct Imported {
     pub session: SharedSession,
     /// What the file was, for the message ("scenario", "saved session", ...).
     pub kind: &'static str,
+    /// For a Serve config / KubeRay manifest: what was kept without simulating it, ignored by Ray, or assumed.
+    pub notes: Vec<Note>,
 }
 
 /// Refuse a file by its size alone (called before reading it).
@@ -63,8 +66,48 @@ fn errors_text(errors: &[crate::model::scenario::ScenarioError]) -> String {
     format!("{}{more}", shown.join("; "))
 }
 
+/// Read imported files: one Gangplank file (scenario, saved session, trace, link), or Ray's own files (a Serve
+/// config and / or a KubeRay manifest, in one or several files), whose missing part comes from `base` (the current
+/// scenario). The message of a refusal lists every problem, with file, line and column.
+pub fn import_files(files: &[(String, String)], base: Option<&Scenario>) -> Result<Imported, String> {
+    for (name, text) in files {
+        check_size(name, text.len() as u64)?;
+    }
+    let configs = files.iter().filter(|(_, t)| config_import::looks_like_config(t)).count();
+    match files {
+        [] => Err("no file given.".into()),
+        [(name, text)] if configs == 0 => import(name, text),
+        _ if configs < files.len() => Err(format!(
+            "import Gangplank files one at a time; several files together must all be Ray Serve configs or \
+             KubeRay manifests (not: {}).",
+            files
+                .iter()
+                .filter(|(_, t)| !config_import::looks_like_config(t))
+                .map(|(n, _)| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => {
+            let sources: Vec<SourceFile> = files.iter().map(|(name, text)| SourceFile { name, text }).collect();
+            let got = config_import::import_files(&sources, base).map_err(|problems| {
+                format!(
+                    "{} problem{} in your file{}:\n{}",
+                    problems.len(),
+                    if problems.len() == 1 { "" } else { "s" },
+                    if files.len() == 1 { "" } else { "s" },
+                    config_import::problems_text(&problems, 12)
+                )
+            })?;
+            Ok(Imported { session: scenario_session(&got.scenario), kind: "Ray config", notes: got.notes })
+        }
+    }
+}
+
 /// Read an imported file's text. The session it yields has been checked: it resolves to a valid scenario.
 pub fn import(name: &str, text: &str) -> Result<Imported, String> {
+    if config_import::looks_like_config(text) {
+        return import_files(&[(name.to_string(), text.to_string())], None);
+    }
     check_size(name, text.len() as u64)?;
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
@@ -75,7 +118,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, String> {
         if trimmed.starts_with("g1.") || trimmed.contains("#g") || trimmed.starts_with("http") {
             let session = link::decode(trimmed).map_err(|e| format!("\"{name}\": {e}"))?;
             check_resolves(name, &session)?;
-            return Ok(Imported { session, kind: "share link" });
+            return Ok(Imported { session, kind: "share link", notes: Vec::new() });
         }
     }
     let value: Value = serde_json::from_str(trimmed).map_err(|e| {
@@ -109,13 +152,13 @@ pub fn import(name: &str, text: &str) -> Result<Imported, String> {
                 return Err(format!("\"{name}\": a saved session names exactly one of a preset or a scenario."));
             }
             check_resolves(name, &session)?;
-            Ok(Imported { session, kind: "saved session" })
+            Ok(Imported { session, kind: "saved session", notes: Vec::new() })
         }
         Some(crate::model::trace::TRACE_FORMAT) => {
             let scenario = obj.get("scenario").ok_or_else(|| format!("\"{name}\" is a trace without its scenario."))?;
             let scenario = parse_scenario(&scenario.to_string())
                 .map_err(|e| format!("\"{name}\" is a trace whose scenario is invalid: {}", errors_text(&e)))?;
-            Ok(Imported { session: scenario_session(&scenario), kind: "trace (its scenario)" })
+            Ok(Imported { session: scenario_session(&scenario), kind: "trace (its scenario)", notes: Vec::new() })
         }
         Some(f) if f.starts_with("gangplank.") && f != "gangplank.scenario/v1" => Err(format!(
             "\"{name}\" has format \"{f}\", which this version cannot import (it reads gangplank.scenario/v1, \
@@ -128,7 +171,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, String> {
         _ => {
             let scenario = parse_scenario(trimmed)
                 .map_err(|e| format!("\"{name}\" is not a valid scenario: {}", errors_text(&e)))?;
-            Ok(Imported { session: scenario_session(&scenario), kind: "scenario" })
+            Ok(Imported { session: scenario_session(&scenario), kind: "scenario", notes: Vec::new() })
         }
     }
 }

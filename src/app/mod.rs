@@ -5,6 +5,8 @@
 //! now"; it can always be rebuilt from the description. [`presets`] is the one list of bundled scenarios;
 //! [`link`] encodes a session into a share link and [`perfetto`] exports a run as a Chrome / Perfetto trace.
 pub mod compare;
+pub mod config_import;
+pub mod edit;
 pub mod history;
 pub mod import;
 pub mod link;

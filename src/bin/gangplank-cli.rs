@@ -9,8 +9,13 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   gangplank-cli run --link 'URL-or-fragment' [--trace OUT] [--quiet] [--stats]
                                                     replay a share link from the app
-  gangplank-cli run FILE [--trace OUT] [--quiet] [--stats]
+  gangplank-cli run FILE... [--trace OUT] [--quiet] [--stats]
                                                     run FILE to its until_s, print events, write the trace
+                                                    (FILE: a scenario, or Serve config / KubeRay files to import)
+  gangplank-cli import FILE... [-o OUT] [--base SCENARIO]
+                                                    a Ray Serve config and/or a KubeRay RayCluster / RayService
+                                                    manifest (YAML or JSON) as a scenario; what they leave out
+                                                    comes from --base
   gangplank-cli validate FILE                      check a scenario only
   gangplank-cli link (FILE | --preset NAME)        print the share-link fragment for a scenario
   gangplank-cli compare (A | --preset NAME) (B | --preset NAME) [--seeds N] [--markdown]
@@ -24,6 +29,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("validate") => validate(&args[1..]),
+        Some("import") => import(&args[1..]),
         Some("link") => make_link(&args[1..]),
         Some("compare") => compare_cmd(&args[1..]),
         Some("sweep") => sweep_cmd(&args[1..]),
@@ -38,17 +44,103 @@ fn main() -> ExitCode {
     }
 }
 
-/// Read and validate a scenario file; on failure the message is on stderr and the caller exits 2.
+/// Read and validate a scenario file; on failure the message is on stderr and the caller exits 2. A Ray Serve config
+/// or a KubeRay manifest (YAML or JSON) is imported into a scenario first (see `import`).
 fn load(path: &str) -> Result<(String, Scenario), ExitCode> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        eprintln!("{path}: cannot read: {e}");
-        ExitCode::from(2)
-    })?;
+    let text = read_text(path)?;
+    if gangplank::app::config_import::looks_like_config(&text) {
+        let scenario = import_configs(&[path.to_string()], None)?;
+        let text = serde_json::to_string_pretty(&scenario).expect("a scenario serializes");
+        return Ok((text, scenario));
+    }
     match parse_scenario(&text) {
         Ok(s) => Ok((text, s)),
         Err(errors) => {
             report(path, &errors);
             Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn read_text(path: &str) -> Result<String, ExitCode> {
+    std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("{path}: cannot read: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// Import Serve configs / KubeRay manifests (what they leave out comes from `base`); notes go to stderr.
+fn import_configs(paths: &[String], base: Option<&Scenario>) -> Result<Scenario, ExitCode> {
+    use gangplank::app::config_import::{SourceFile, import_files, problems_text};
+    let texts: Vec<String> = paths.iter().map(|p| read_text(p)).collect::<Result<_, _>>()?;
+    let files: Vec<SourceFile> = paths.iter().zip(&texts).map(|(name, text)| SourceFile { name, text }).collect();
+    match import_files(&files, base) {
+        Ok(imported) => {
+            eprintln!("imported: {}", imported.summary);
+            for n in &imported.notes {
+                eprintln!("  {n}");
+            }
+            Ok(imported.scenario)
+        }
+        Err(problems) => {
+            eprintln!("import rejected ({} problem{}):", problems.len(), if problems.len() == 1 { "" } else { "s" });
+            eprintln!("{}", problems_text(&problems, 50));
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `import FILE... [-o OUT] [--base SCENARIO]`: write the scenario a Serve config and / or a KubeRay manifest make.
+fn import(args: &[String]) -> ExitCode {
+    let mut files = Vec::new();
+    let mut out = None;
+    let mut base = None;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "-o" | "--out" => {
+                i += 1;
+                out = args.get(i).cloned();
+            }
+            "--base" => {
+                i += 1;
+                base = args.get(i).cloned();
+            }
+            f if !f.starts_with('-') => files.push(f.to_string()),
+            other => {
+                eprintln!("unexpected argument {other:?}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+        i += 1;
+    }
+    if files.is_empty() {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    let base = match base.map(|b| load(&b)).transpose() {
+        Ok(b) => b.map(|(_, s)| s),
+        Err(code) => return code,
+    };
+    let scenario = match import_configs(&files, base.as_ref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let text = serde_json::to_string_pretty(&scenario).expect("a scenario serializes");
+    match out {
+        Some(o) => match std::fs::write(&o, text + "\n") {
+            Ok(()) => {
+                eprintln!("wrote {o}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{o}: cannot write: {e}");
+                ExitCode::from(2)
+            }
+        },
+        None => {
+            println!("{text}");
+            ExitCode::SUCCESS
         }
     }
 }
@@ -127,6 +219,7 @@ fn run(args: &[String]) -> ExitCode {
     let mut quiet = false;
     let mut stats = false;
     let mut link: Option<String> = None;
+    let mut more: Vec<String> = Vec::new();
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
@@ -152,7 +245,13 @@ fn run(args: &[String]) -> ExitCode {
                     }
                 }
             }
-            other if path.is_none() && !other.starts_with('-') => path = Some(other.to_string()),
+            other if !other.starts_with('-') => {
+                if path.is_some() {
+                    more.push(other.to_string());
+                } else {
+                    path = Some(other.to_string());
+                }
+            }
             other => {
                 eprintln!("unexpected argument {other:?}\n{USAGE}");
                 return ExitCode::from(2);
@@ -185,6 +284,13 @@ fn run(args: &[String]) -> ExitCode {
                     eprintln!("link rejected: {e}");
                     return ExitCode::from(2);
                 }
+            }
+        }
+        (Some(path), None) if !more.is_empty() => {
+            let all: Vec<String> = std::iter::once(path.clone()).chain(more).collect();
+            match import_configs(&all, None) {
+                Ok(s) => (s, None),
+                Err(code) => return code,
             }
         }
         (Some(path), None) => match load(path) {

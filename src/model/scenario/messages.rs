@@ -78,7 +78,7 @@ pub(crate) fn friendly(msg: &str) -> String {
 pub(crate) const MANUAL_NUM_REPLICAS: &str =
     "Manually setting num_replicas is not allowed when autoscaling_config is provided.";
 
-pub(crate) fn did_you_mean(found: &str, candidates: &[&str]) -> String {
+pub fn did_you_mean(found: &str, candidates: &[&str]) -> String {
     let found_lower = found.to_ascii_lowercase();
     let best =
         candidates.iter().map(|c| (edit_distance(&found_lower, &c.to_ascii_lowercase()), *c)).min_by_key(|(d, _)| *d);

@@ -21,7 +21,7 @@ mod validate_load;
 pub use actions::{Action, ActionKind, DeploymentRef, ReplicaRef, Times};
 pub use autoscaling::{AutoscalingConfigSpec, NumReplicas};
 pub use error::ScenarioError;
-pub use messages::describe;
+pub use messages::{describe, did_you_mean};
 pub use parse::parse_scenario;
 pub use timing::{Timing, TimingSpec};
 pub use traffic::{LOAD_SHAPES, LoadComponent, LoadStep, ServiceTimeSpec, TrafficSpec};
