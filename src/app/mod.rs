@@ -12,6 +12,7 @@ pub mod import;
 pub mod link;
 pub mod perfetto;
 pub mod presets;
+pub mod report;
 pub mod session;
 pub mod sweep;
 
