@@ -154,7 +154,7 @@ pub fn node_groups<'a>(nodes: impl Iterator<Item = &'a NodeSpec>) -> Vec<(String
     }
     // A group named after its first node's id reads better as "w1 … w4".
     for (name, nodes) in &mut groups {
-        if nodes.len() > 1 && nodes[0].labels.get("ray.io/node-group").is_none() {
+        if nodes.len() > 1 && !nodes[0].labels.contains_key("ray.io/node-group") {
             *name = format!("{} … {}", nodes[0].id, nodes[nodes.len() - 1].id);
         }
     }
