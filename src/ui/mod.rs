@@ -30,6 +30,11 @@ pub mod traffic_chart;
 pub mod traffic_form;
 pub mod traffic_status;
 pub mod violation_banner;
+// ===== workbench (issue 13: bring your own config, edit in the page, exports) =====
+pub mod cluster_svg;
+pub mod workbench_draft;
+pub mod workbench_state;
+// ===== end workbench =====
 
 pub use app::App;
 pub use cluster_view::{ClusterView, ClusterViewProps};

@@ -12,6 +12,7 @@ use crate::model::time::{SimDuration, SimTime};
 use crate::ui::event_log::{LogCategory, SelectedEvent};
 use crate::ui::live_region::announce_priority;
 use crate::ui::palette::{GANG_HUES, format_clock};
+use crate::ui::workbench_state::{Workbench, WorkbenchAction}; // workbench (issue 13)
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -148,6 +149,8 @@ pub struct UiState {
     /// New events not in `log` yet (see [`LOG_REFRESH_MS`]), and when `log` was last built (wall-clock ms).
     log_dirty: bool,
     log_built_ms: f64,
+    /// The workbench (issue 13): its open panel, the last import, the setup before an edit.
+    pub workbench: Rc<Workbench>,
 }
 
 pub enum UiAction {
@@ -178,6 +181,8 @@ pub enum UiAction {
     Dismiss,
     /// Time travel and sharing (issue 5): seek, step back, undo, open a shared session.
     Travel(Travel),
+    /// The workbench (issue 13): import a Ray config, apply an edit, undo it, open or close its panels.
+    Workbench(WorkbenchAction),
 }
 
 /// A time-travel or sharing gesture (one `UiAction::Travel`).
@@ -264,6 +269,7 @@ impl UiState {
             behind: SimDuration(0),
             log_dirty: false,
             log_built_ms: f64::NEG_INFINITY,
+            workbench: Rc::new(Workbench::default()),
         };
         st.refresh();
         st
@@ -609,6 +615,81 @@ impl UiState {
     }
 }
 
+// ===== workbench (issue 13): import, apply an edit, undo it =====
+impl UiState {
+    fn open(&mut self, (preset_id, scenario, shared): crate::ui::workbench_state::Opening, notice: String) {
+        self.travel(Travel::Open { preset_id, scenario: Box::new(scenario), shared: Box::new(shared), notice });
+    }
+
+    /// A workbench gesture: the session changes only for a successful import, an applied edit or its undo.
+    pub fn workbench_action(&mut self, a: WorkbenchAction) {
+        use crate::ui::workbench_state::{Panel, apply_edit, applied_message, import};
+        let mut wb = (*self.workbench).clone();
+        match a {
+            WorkbenchAction::Show(panel) => wb.panel = panel,
+            WorkbenchAction::Import(files) => {
+                self.playing = false;
+                let base = self.session.0.borrow().scenario().clone();
+                match import(files, &base) {
+                    Ok((opening, outcome)) => {
+                        let notice = outcome.headline.clone();
+                        self.open(opening, notice);
+                        wb = Workbench { import: Some(Rc::new(outcome)), ..Workbench::default() };
+                    }
+                    Err(outcome) => {
+                        self.announcement = outcome.headline.clone();
+                        wb.import = Some(Rc::new(outcome));
+                    }
+                }
+                wb.panel = Some(Panel::Import);
+            }
+            WorkbenchAction::Apply(edited) => {
+                self.playing = false;
+                let got = apply_edit(
+                    &self.session.0.borrow(),
+                    &self.preset_id,
+                    self.view_settings(),
+                    *edited,
+                    wb.undo.clone(),
+                );
+                match got {
+                    Ok((opening, previous, dropped)) => {
+                        let message = applied_message(opening.2.actions.len(), dropped.len());
+                        self.open(opening, message.clone());
+                        wb = Workbench {
+                            undo: Some(Rc::new(previous)),
+                            dropped: Rc::new(dropped),
+                            message: Some(message),
+                            import: wb.import,
+                            panel: None,
+                        };
+                    }
+                    Err(e) => wb.message = Some(format!("The edit could not be applied: {e}")),
+                }
+            }
+            WorkbenchAction::UndoEdit => {
+                let Some(previous) = wb.undo.clone() else { return };
+                let shared = previous.shared.clone();
+                let preset_id = shared.preset.clone().filter(|p| preset_by_id(p).is_some()).unwrap_or_default();
+                match crate::app::import::base_scenario(&shared) {
+                    Ok(scenario) => {
+                        let message = format!("Edit undone: back to \"{}\".", previous.name);
+                        self.open((preset_id, scenario, shared), message.clone());
+                        wb = Workbench {
+                            undo: previous.before.clone(),
+                            message: Some(message),
+                            import: wb.import,
+                            ..Workbench::default()
+                        };
+                    }
+                    Err(e) => wb.message = Some(format!("The setup before the edit could not be opened: {e}")),
+                }
+            }
+        }
+        self.workbench = Rc::new(wb);
+    }
+}
+// ===== end workbench =====
 impl Reducible for UiState {
     type Action = UiAction;
 
@@ -693,8 +774,11 @@ impl Reducible for UiState {
                 }
             }
             UiAction::Travel(t) => st.travel(t),
+            UiAction::Workbench(a) => st.workbench_action(a),
             UiAction::Dismiss => {
-                if st.help_open {
+                if st.workbench.panel.is_some() {
+                    st.workbench_action(WorkbenchAction::Show(None));
+                } else if st.help_open {
                     st.help_open = false;
                 } else if st.target.is_some() {
                     st.target = None;
