@@ -134,14 +134,15 @@ fn setup(out: &mut String, s: &Scenario) {
     out.push('\n');
 }
 
-/// Nodes by group: the `ray.io/node-group` label when there is one (as KubeRay sets it), else identical resources
-/// and labels. Groups in order of their first node.
+/// Nodes by group: the `ray.io/node-group` label when there is one (as KubeRay sets it) and the same resources, else
+/// identical resources and labels. Groups in order of their first node.
 pub fn node_groups<'a>(nodes: impl Iterator<Item = &'a NodeSpec>) -> Vec<(String, Vec<&'a NodeSpec>)> {
     let mut groups: Vec<(String, Vec<&NodeSpec>)> = Vec::new();
     let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
     for n in nodes {
+        // Within a KubeRay group, nodes can differ (a TPU slice's first host has `TPU-<type>-head`): one row each.
         let (key, name) = match n.labels.get("ray.io/node-group") {
-            Some(g) => (format!("group:{g}"), g.clone()),
+            Some(g) => (format!("group:{g}:{:?}", n.resources), g.clone()),
             None => (format!("{:?}{:?}", n.resources, n.labels), n.id.clone()),
         };
         match by_key.get(&key) {

@@ -16,6 +16,7 @@ const USAGE: &str = "usage:
                                                     a Ray Serve config and/or a KubeRay RayCluster / RayService
                                                     manifest (YAML or JSON) as a scenario; what they leave out
                                                     comes from --base
+  gangplank-cli report FILE... [--at S]           the Markdown report of a run at S seconds (default: its end)
   gangplank-cli validate FILE                      check a scenario only
   gangplank-cli link (FILE | --preset NAME)        print the share-link fragment for a scenario
   gangplank-cli compare (A | --preset NAME) (B | --preset NAME) [--seeds N] [--markdown]
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("validate") => validate(&args[1..]),
         Some("import") => import(&args[1..]),
+        Some("report") => report_md(&args[1..]),
         Some("link") => make_link(&args[1..]),
         Some("compare") => compare_cmd(&args[1..]),
         Some("sweep") => sweep_cmd(&args[1..]),
@@ -88,6 +90,52 @@ fn import_configs(paths: &[String], base: Option<&Scenario>) -> Result<Scenario,
             Err(ExitCode::from(2))
         }
     }
+}
+
+/// `report FILE... [--at S]`: the Markdown report of the run (scenario or Ray files) at `S` (default: the end).
+fn report_md(args: &[String]) -> ExitCode {
+    let mut files = Vec::new();
+    let mut at = None;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--at" => {
+                i += 1;
+                match args.get(i).and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite() && *v >= 0.0) {
+                    Some(v) => at = Some(v),
+                    None => {
+                        eprintln!("--at needs a time in seconds, 0 or more\n{USAGE}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            f if !f.starts_with('-') => files.push(f.to_string()),
+            other => {
+                eprintln!("unexpected argument {other:?}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+        i += 1;
+    }
+    let scenario = match files.as_slice() {
+        [] => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+        [one] => match load(one) {
+            Ok((_, s)) => s,
+            Err(code) => return code,
+        },
+        many => match import_configs(many, None) {
+            Ok(s) => s,
+            Err(code) => return code,
+        },
+    };
+    let until = at.unwrap_or(scenario.until_s);
+    let mut session = gangplank::app::Session::new(scenario);
+    session.advance_to(gangplank::model::time::SimTime::from_secs_f64(until));
+    print!("{}", gangplank::app::report::markdown(&session, None, None));
+    ExitCode::SUCCESS
 }
 
 /// `import FILE... [-o OUT] [--base SCENARIO]`: write the scenario a Serve config and / or a KubeRay manifest make.

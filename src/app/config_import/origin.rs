@@ -67,21 +67,25 @@ impl Origin {
         }
     }
 
+    /// `path` as the user reads it: with the embedding field in front (`spec.serveConfigV2 → applications[0]`).
+    fn shown(&self, path: &str) -> String {
+        if path.is_empty() {
+            self.shown_prefix.trim_end_matches(" → ").to_string()
+        } else {
+            format!("{}{path}", self.shown_prefix)
+        }
+    }
+
     /// A problem at `path` (the path inside this document).
     pub fn problem(&self, path: &str, message: impl Into<String>) -> Problem {
-        Problem {
-            file: self.file.clone(),
-            path: format!("{}{path}", self.shown_prefix),
-            pos: self.position(path),
-            message: message.into(),
-        }
+        Problem { file: self.file.clone(), path: self.shown(path), pos: self.position(path), message: message.into() }
     }
 
     /// A note at `path`.
     pub fn note(&self, path: &str, kind: NoteKind, text: impl Into<String>) -> Note {
         Note {
             file: self.file.clone(),
-            path: format!("{}{path}", self.shown_prefix),
+            path: self.shown(path),
             line: self.position(path).map(|p| p.line),
             kind,
             text: text.into(),
