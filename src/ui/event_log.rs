@@ -140,7 +140,7 @@ pub struct EventLogProps {
     pub selected: Option<Rc<SelectedEvent>>,
     /// The chain of the replica or placement group the placement panel explains (issue 13): its rows are marked.
     #[prop_or_default]
-    pub chain: Rc<crate::ui::state::PlacementChain>,
+    pub chain: Rc<crate::ui::placement_panel::PlacementChain>,
     pub on_select: Callback<Option<u64>>,
     pub on_category: Callback<LogCategory>,
     pub on_text: Callback<String>,

@@ -5,10 +5,21 @@
 use crate::model::events::Event;
 use crate::model::placement_explain::{FreeBasis, NodeRow, PlacementExplanation, Subject};
 use crate::model::resources::{UNITS, fmt_amount};
-use crate::ui::state::PlacementChain;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// The chain of the explained replica or placement group: the event that last changed it (a controller step or a
+/// GCS decision), and the event that started that one (its `cause`, followed to the first: usually the fault).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlacementChain {
+    pub last: Option<Event>,
+    /// The first cause of `last`, when it has one.
+    pub origin: Option<Event>,
+    /// Every event of the chain (`last` and its causes), for the log to mark.
+    pub seqs: BTreeSet<u64>,
+}
 
 #[derive(Properties, PartialEq)]
 pub struct PlacementPanelProps {
@@ -130,7 +141,7 @@ pub fn placement_panel(props: &PlacementPanelProps) -> Html {
         .resources
         .iter()
         .map(|r| {
-            html! { <th scope="col" key={r.clone()}>{ r.clone() }<span class="pe-sub">{ format!("needs / {free_word}") }</span></th> }
+            html! { <th scope="col" key={r.clone()}>{ r.clone() }<span class="pe-sub">{ "needs / free" }</span></th> }
         })
         .collect::<Html>();
     let rows = e
@@ -154,6 +165,7 @@ pub fn placement_panel(props: &PlacementPanelProps) -> Html {
                             <span class="pe-sub pe-unsched">{ why.split(':').next().unwrap_or(why).to_string() }</span>
                         }
                     </th>
+                    { verdict_cell(row) }
                     { for e.resources.iter().map(|r| resource_cell(row, r, many)) }
                     { labels_cell(row) }
                     if show_holds {
@@ -164,7 +176,6 @@ pub fn placement_panel(props: &PlacementPanelProps) -> Html {
                             <span class="pe-amount">{ if f.score >= 0.0 { format!("{:.2}", f.score) } else { "−1".to_string() } }</span>
                         }) }</td>
                     }
-                    { verdict_cell(row) }
                 </tr>
             }
         })
@@ -211,11 +222,11 @@ pub fn placement_panel(props: &PlacementPanelProps) -> Html {
                         <thead>
                             <tr>
                                 <th scope="col">{ "Node" }</th>
+                                <th scope="col">{ "Verdict" }</th>
                                 { header }
                                 <th scope="col">{ "Labels" }</th>
                                 if show_holds { <th scope="col">{ "Bundles here" }</th> }
                                 if placed_pg { <th scope="col">{ "Score" }<span class="pe-sub">{ "LeastResourceScorer" }</span></th> }
-                                <th scope="col">{ "Verdict" }</th>
                             </tr>
                         </thead>
                         <tbody>{ rows }</tbody>

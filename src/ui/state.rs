@@ -12,6 +12,8 @@ use crate::model::time::{SimDuration, SimTime};
 use crate::ui::event_log::{LogCategory, SelectedEvent};
 use crate::ui::live_region::announce_priority;
 use crate::ui::palette::{GANG_HUES, format_clock};
+/// Defined beside the panel that draws it (the event log marks it too, and `state` imports the log).
+pub use crate::ui::placement_panel::PlacementChain;
 use crate::ui::workbench_state::{Workbench, WorkbenchAction}; // workbench (issue 13)
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -76,17 +78,6 @@ impl PlacementSubject {
             PlacementSubject::Pg(id) | PlacementSubject::Replica(id) => id,
         }
     }
-}
-
-/// The chain of the explained replica or placement group: the event that last changed it (a controller step or a
-/// GCS decision), and the event that started that one (its `cause`, followed to the first: usually the fault).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PlacementChain {
-    pub last: Option<Event>,
-    /// The first cause of `last`, when it has one.
-    pub origin: Option<Event>,
-    /// Every event of the chain (`last` and its causes), for the log to mark.
-    pub seqs: BTreeSet<u64>,
 }
 
 /// The latest teardown of a gang, so the view can say why its members are stopping.
