@@ -1167,3 +1167,158 @@ async fn the_pending_tray_opens_the_explanation_by_its_accessible_name_and_the_l
     assert!(q(&root, "li[data-chain=true]").text_content().unwrap().contains("event 2"));
 }
 // ===== end of placement explanation =====
+// ===== workbench (issue 13: import your Ray config, edit the setup) =====
+mod workbench {
+    use super::{click, fire, new_root, q, settle, text};
+    use gangplank::app::config_import::{Note, NoteKind};
+    use gangplank::app::presets::preset_by_id;
+    use gangplank::model::scenario::Scenario;
+    use gangplank::ui::import_dialog::{Files, ImportDialog, ImportDialogProps, ImportNotes, ImportNotesProps};
+    use gangplank::ui::workbench_editor::{WorkbenchEditor, WorkbenchEditorProps};
+    use gangplank::ui::workbench_state::ImportOutcome;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+    use yew::Callback;
+
+    fn set_value(el: &web_sys::Element, value: &str) {
+        if let Some(i) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+            i.set_value(value);
+        }
+        fire(el, "change");
+    }
+
+    fn note(kind: NoteKind, line: usize, path: &str, text: &str) -> Note {
+        Note { file: "serve.yaml".into(), path: path.into(), line: Some(line), kind, text: text.into() }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_refused_import_lists_every_problem_and_keeps_the_pasted_text() {
+        let imported = Rc::new(RefCell::new(Vec::<Files>::new()));
+        let i = imported.clone();
+        let outcome = ImportOutcome {
+            ok: false,
+            headline: "Import refused: 1 problem in your file. Your session is unchanged.".into(),
+            problems: vec![
+                "pasted-1.yaml:7:23: applications[0].deployments[0].num_replicas: num_replicas (3) must be a multiple of \
+                 gang_size (2)."
+                    .into(),
+            ],
+            notes: vec![],
+        };
+        let props = ImportDialogProps {
+            outcome: Some(Rc::new(outcome)),
+            base_name: "Replica crash".into(),
+            pastes: Rc::new(vec!["applications: []".into()]),
+            on_pastes: Callback::noop(),
+            on_import: Callback::from(move |f: Files| i.borrow_mut().push(f)),
+            on_close: Callback::noop(),
+        };
+        let root = new_root();
+        yew::Renderer::<ImportDialog>::with_root_and_props(root.clone(), props).render();
+        settle().await;
+        assert_eq!(q(&root, "[role=dialog]").get_attribute("aria-modal").as_deref(), Some("true"));
+        let picker = q(&root, "input[aria-label='Choose Ray config files']");
+        assert!(picker.has_attribute("multiple"));
+        let alert = text(&root, "[role=alert]");
+        assert!(alert.contains("pasted-1.yaml:7:23:") && alert.contains("must be a multiple of gang_size (2)."), "{alert}");
+        let pasted = q(&root, "textarea").dyn_into::<web_sys::HtmlTextAreaElement>().unwrap();
+        assert_eq!(pasted.value(), "applications: []", "the pasted text is still there");
+        let import = root.query_selector_all("button").unwrap();
+        let import = (0..import.length())
+            .filter_map(|k| import.get(k))
+            .find(|b| b.text_content().as_deref() == Some("Import pasted text"))
+            .unwrap()
+            .dyn_into::<web_sys::Element>()
+            .unwrap();
+        click(&import);
+        assert_eq!(
+            *imported.borrow(),
+            vec![Ok(vec![("pasted-1.yaml".to_string(), "applications: []".to_string())])]
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_notes_are_grouped_by_kind_with_file_and_line() {
+        let notes = vec![
+            note(NoteKind::NotSimulated, 8, "applications[0].route_prefix", "kept: not simulated"),
+            note(NoteKind::IgnoredByRay, 26, "applications[0].deployments[0].num_replica", "did you mean `num_replicas`?"),
+            note(NoteKind::NotSimulated, 9, "applications[0].import_path", "kept"),
+        ];
+        let root = new_root();
+        yew::Renderer::<ImportNotes>::with_root_and_props(root.clone(), ImportNotesProps { notes: Rc::new(notes) })
+            .render();
+        settle().await;
+        let heads: Vec<String> = {
+            let l = root.query_selector_all("h3").unwrap();
+            (0..l.length()).map(|k| l.get(k).unwrap().text_content().unwrap()).collect()
+        };
+        assert_eq!(heads, ["ignored by Ray (1)", "not simulated (2)"]);
+        let first = text(&root, "section li");
+        assert!(first.starts_with("serve.yaml:26 applications[0].deployments[0].num_replica: did you mean"), "{first}");
+    }
+
+    fn editor(scenario: Scenario) -> (web_sys::Element, Rc<RefCell<Vec<Scenario>>>) {
+        let applied = Rc::new(RefCell::new(Vec::new()));
+        let a = applied.clone();
+        let props = WorkbenchEditorProps {
+            scenario: Rc::new(scenario),
+            on_apply: Callback::from(move |s: Scenario| a.borrow_mut().push(s)),
+            on_close: Callback::noop(),
+        };
+        let root = new_root();
+        yew::Renderer::<WorkbenchEditor>::with_root_and_props(root.clone(), props).render();
+        (root, applied)
+    }
+
+    fn button(root: &web_sys::Element, label: &str) -> web_sys::Element {
+        let l = root.query_selector_all("button").unwrap();
+        (0..l.length())
+            .filter_map(|k| l.get(k))
+            .find(|b| b.text_content().as_deref() == Some(label))
+            .unwrap_or_else(|| panic!("no button {label}"))
+            .dyn_into()
+            .unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_editor_shows_ray_s_message_at_the_field_and_applies_only_a_valid_setup() {
+        let scenario = preset_by_id("replica-crash").unwrap().scenario().unwrap();
+        let (root, applied) = editor(scenario.clone());
+        settle().await;
+        assert!(button(&root, "Apply and start a new run").has_attribute("disabled"), "nothing changed yet");
+        let gang = q(&root, "input[aria-label='gang_size of app/G']");
+        set_value(&gang, "3");
+        settle().await;
+        assert_eq!(gang.get_attribute("aria-invalid").as_deref(), Some("true"));
+        let field = gang.parent_element().unwrap();
+        assert!(text(&field, ".wb-err").contains("must be a multiple of gang_size (3)"), "{}", field.inner_html());
+        assert!(button(&root, "Apply and start a new run").has_attribute("disabled"), "Apply stays off while there are problems");
+        assert!(text(&root, "[data-testid=editor-summary]").starts_with("1 problem"));
+        // Fixed: a group of three nodes becomes four, with a fresh id.
+        set_value(&gang, "2");
+        set_value(&q(&root, "input[aria-label='Nodes in group w']"), "4");
+        settle().await;
+        let apply = button(&root, "Apply and start a new run");
+        assert!(!apply.has_attribute("disabled"));
+        click(&apply);
+        let got = applied.borrow();
+        assert_eq!(got.len(), 1);
+        let ids: Vec<&str> = got[0].cluster.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["w1", "w2", "w3", "w4"]);
+        assert_eq!(got[0].applications, scenario.applications);
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_editor_offers_every_toggle_with_its_explanation() {
+        let (root, _) = editor(preset_by_id("replica-crash").unwrap().scenario().unwrap());
+        settle().await;
+        let toggles = root.query_selector_all(".wb-toggle").unwrap();
+        assert_eq!(toggles.length(), 7);
+        let pg = q(&root, "select[aria-label='gang_pg_removal']").dyn_into::<web_sys::HtmlSelectElement>().unwrap();
+        assert_eq!(pg.value(), "last_member");
+        assert!(text(&root, ".wb-toggle").contains("#66221"));
+    }
+}
+// ===== end of workbench =====

@@ -32,7 +32,12 @@ pub mod traffic_status;
 pub mod violation_banner;
 // ===== workbench (issue 13: bring your own config, edit in the page, exports) =====
 pub mod cluster_svg;
+pub mod download;
+pub mod export_menu;
+pub mod import_dialog;
+pub mod workbench_bar;
 pub mod workbench_draft;
+pub mod workbench_editor;
 pub mod workbench_state;
 // ===== end workbench =====
 

@@ -1,13 +1,13 @@
 //! Share and save: copy a link to this exact moment, import a file (picker or drag and drop anywhere on the
 //! page), export the scenario (with your actions folded in), the trace and a Perfetto trace, and named saved
 //! sessions (save, rename, delete, open). A failed import changes nothing and says what is wrong and where.
-use crate::app::import::{self, check_size, export_scenario};
+use crate::app::import::{self, export_scenario};
 use crate::app::link;
 use crate::app::perfetto;
+use crate::ui::download::{download, file_stem, files_of, read_files};
 use crate::ui::state::{UiAction, UiState};
+use crate::ui::workbench_state::{Panel, WorkbenchAction};
 use crate::ui::storage::{SavedEntry, load_saved, open_link, open_shared, shared_of_state, store_saved};
-use std::cell::RefCell;
-use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::js_sys;
@@ -25,62 +25,38 @@ fn url_with_fragment(fragment: &str) -> String {
     format!("{base}#{fragment}")
 }
 
-fn download(name: &str, mime: &str, content: &str) {
-    let blob = gloo::file::Blob::new_with_options(content, Some(mime));
-    let url = gloo::file::ObjectUrl::from(blob);
-    let doc = gloo::utils::document();
-    if let Ok(a) = doc.create_element("a").map(|a| a.unchecked_into::<web_sys::HtmlAnchorElement>()) {
-        a.set_href(&url);
-        a.set_download(name);
-        a.set_attribute("hidden", "").ok();
-        if let Some(body) = doc.body() {
-            let _ = body.append_child(&a);
-            a.click();
-            let _ = body.remove_child(&a);
-        }
-    }
-    // Keep the object URL alive until the download has started.
-    gloo::timers::callback::Timeout::new(5_000, move || drop(url)).forget();
-}
-
-fn file_stem(st: &UiState) -> String {
-    let base = if st.preset_id.is_empty() { st.scenario_name.as_str() } else { st.preset_id.as_str() };
-    let clean: String = base
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '-' })
-        .collect();
-    format!("gangplank-{}-{:.1}s", clean.trim_matches('-'), st.now.as_secs_f64())
-}
-
 type Message = Option<(bool, String)>;
 
-/// Read `file` (after checking its size) and open it; failures go to `message` and change nothing.
-fn import_file(
-    file: web_sys::File,
-    reader: Rc<RefCell<Option<gloo::file::callbacks::FileReader>>>,
-    message: UseStateSetter<Message>,
-    dispatcher: UseReducerDispatcher<UiState>,
-) {
-    let name = file.name();
-    if let Err(e) = check_size(&name, file.size() as u64) {
-        message.set(Some((false, format!("Import refused: {} Your session is unchanged.", sentence(&e)))));
-        return;
-    }
-    let gfile = gloo::file::File::from(file);
-    let task = gloo::file::callbacks::read_as_text(&gfile, move |res| {
-        let result = res
-            .map_err(|e| format!("\"{name}\" could not be read: {e}"))
-            .and_then(|text| import::import(&name, &text))
-            .and_then(|got| open_shared(got.session, format!("Imported the {} \"{name}\".", got.kind)));
+/// Read every file (after checking their sizes) and open them: Ray's own files (Serve configs, KubeRay manifests)
+/// go to the workbench's import (issue 13: over the current scenario, with its notes); a Gangplank file opens here.
+/// Failures go to `message` and change nothing.
+fn import_all(files: Vec<web_sys::File>, message: UseStateSetter<Message>, dispatcher: UseReducerDispatcher<UiState>) {
+    let done = Callback::from(move |res: Result<Vec<(String, String)>, String>| {
+        let texts = match res {
+            Ok(t) => t,
+            Err(e) => {
+                message.set(Some((false, format!("Import refused: {} Your session is unchanged.", sentence(&e)))));
+                return;
+            }
+        };
+        if texts.iter().any(|(_, t)| crate::app::config_import::looks_like_config(t)) {
+            message.set(None);
+            dispatcher.dispatch(UiAction::Workbench(WorkbenchAction::Import(Ok(texts))));
+            return;
+        }
+        let names: Vec<String> = texts.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+        let result = import::import_files(&texts, None).and_then(|got| {
+            open_shared(got.session, format!("Imported the {} {}.", got.kind, names.join(", ")))
+        });
         match result {
             Ok(t) => {
-                message.set(Some((true, format!("Imported \"{name}\"."))));
+                message.set(Some((true, format!("Imported {}.", names.join(", ")))));
                 dispatcher.dispatch(UiAction::Travel(t));
             }
             Err(e) => message.set(Some((false, format!("Import failed: {} Your session is unchanged.", sentence(&e))))),
         }
     });
-    *reader.borrow_mut() = Some(task);
+    read_files(files, done);
 }
 
 #[component(SharePanel)]
@@ -90,13 +66,11 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
     let saved = use_state(load_saved);
     let save_name = use_state(String::new);
     let renaming = use_state(|| None::<usize>);
-    let reader: Rc<RefCell<Option<gloo::file::callbacks::FileReader>>> = use_mut_ref(|| None);
     let dragging = use_state(|| false);
     let dispatcher = props.state.dispatcher();
 
     // Drag and drop anywhere on the page.
     {
-        let reader = reader.clone();
         let message = message.setter();
         let dragging = dragging.setter();
         let dispatcher = dispatcher.clone();
@@ -113,14 +87,9 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
             let drop = gloo::events::EventListener::new_with_options(&doc, "drop", opts, move |e| {
                 e.prevent_default();
                 dragging.set(false);
-                let file = e
-                    .dyn_ref::<web_sys::DragEvent>()
-                    .and_then(|e| e.data_transfer())
-                    .and_then(|dt| dt.files())
-                    .and_then(|f| f.get(0));
-                if let Some(file) = file {
-                    import_file(file, reader.clone(), message.clone(), dispatcher.clone());
-                }
+                // Every dropped file (a Serve config and a cluster manifest together, say).
+                let files = files_of(e.dyn_ref::<web_sys::DragEvent>().and_then(|e| e.data_transfer()).and_then(|dt| dt.files()));
+                import_all(files, message.clone(), dispatcher.clone());
             });
             move || drop_all((over, leave, drop))
         });
@@ -158,15 +127,12 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
         })
     };
     let on_pick = {
-        let reader = reader.clone();
         let message = message.setter();
         let dispatcher = dispatcher.clone();
         Callback::from(move |e: Event| {
             let input = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
             if let Some(input) = input {
-                if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                    import_file(file, reader.clone(), message.clone(), dispatcher.clone());
-                }
+                import_all(files_of(input.files()), message.clone(), dispatcher.clone());
                 input.set_value("");
             }
         })
@@ -301,9 +267,11 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
                 <button type="button" class="primary" onclick={on_copy} data-testid="copy-link">{ "Copy link" }</button>
                 <label class="button file-button">
                     { "Import…" }
-                    <input type="file" accept=".json,application/json,.txt,text/plain" onchange={on_pick}
+                    <input type="file" multiple=true accept=".json,application/json,.txt,text/plain,.yaml,.yml" onchange={on_pick}
                         data-testid="import-file" aria-label="Import a scenario, saved session or trace file" />
                 </label>
+                <button type="button" onclick={{ let d = dispatcher.clone(); Callback::from(move |_: MouseEvent| d.dispatch(UiAction::Workbench(WorkbenchAction::Show(Some(Panel::Import))))) }}
+                    data-testid="share-import-config">{ "Import your Ray config…" }</button>
                 <button type="button" onclick={on_export_scenario} data-testid="export-scenario"
                     title="The scenario with your injected faults folded in">{ "Scenario JSON" }</button>
                 <button type="button" onclick={on_export_trace} data-testid="export-trace">{ "Trace JSON" }</button>
@@ -323,7 +291,7 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
                 <p class={classes!("share-msg", (!ok).then_some("bad"))} role={if *ok { "status" } else { "alert" }}
                     data-testid="share-message">{ m.clone() }</p>
             }
-            <p class="quiet drop-hint">{ "Or drop a scenario file anywhere on the page." }</p>
+            <p class="quiet drop-hint">{ "Or drop files anywhere on the page: a scenario, or a Serve config with a cluster manifest." }</p>
             <details class="saved" data-testid="saved-sessions">
                 <summary>{ format!("Saved sessions ({})", saved.as_ref().map(|l| l.len()).unwrap_or(0)) }</summary>
                 <form class="save-form" onsubmit={on_save}>

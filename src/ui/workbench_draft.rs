@@ -252,6 +252,16 @@ fn stem_of(draft: &Value, group: &NodeGroup) -> String {
     }
 }
 
+/// The id after `last` in its series: `w3` → `w4`, `gpu-2` → `gpu-3` (skipping ids in `taken`); `head` → `head-1`.
+pub fn next_id(taken: &BTreeSet<String>, last: &str) -> String {
+    let digits = last.len() - last.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (prefix, n) = last.split_at(last.len() - digits);
+    match n.parse::<u64>() {
+        Ok(n) => (n + 1..).map(|k| format!("{prefix}{k}")).find(|id| !taken.contains(id)).expect("an unused id"),
+        Err(_) => fresh_id(taken, last),
+    }
+}
+
 /// Give `group` `count` nodes: copies of its last node with fresh ids, or its last nodes removed. A group keeps at
 /// least one node (remove the group to remove them all).
 pub fn set_group_count(draft: &mut Value, group: &NodeGroup, count: usize) {
@@ -267,11 +277,12 @@ pub fn set_group_count(draft: &mut Value, group: &NodeGroup, count: usize) {
     } else if count > have {
         let Some(&last) = group.nodes.last() else { return };
         let template = nodes(draft)[last].clone();
-        let stem = stem_of(draft, group);
+        let mut prev = template.get("id").and_then(Value::as_str).unwrap_or("node").to_string();
         let mut taken = all_ids(draft);
         let mut new = Vec::new();
         for _ in have..count {
-            let id = fresh_id(&taken, &stem);
+            let id = next_id(&taken, &prev);
+            prev = id.clone();
             taken.insert(id.clone());
             let mut n = template.clone();
             n["id"] = json!(id);
@@ -422,6 +433,8 @@ mod tests {
         set_group_count(&mut v, &g[0], 4);
         let ids: Vec<&str> = nodes(&v).iter().map(|n| n["id"].as_str().unwrap()).collect();
         assert_eq!(ids, ["gpu-1", "gpu-2", "gpu-3", "gpu-4", "w1", "tpu-a", "tpu-b"]);
+        assert_eq!(next_id(&BTreeSet::from(["w4".to_string()]), "w3"), "w5");
+        assert_eq!(next_id(&BTreeSet::new(), "head"), "head-1");
         let g = node_groups(&v);
         set_group_count(&mut v, &g[2], 1);
         assert_eq!(node_groups(&v)[2].nodes.len(), 1);
