@@ -1167,6 +1167,138 @@ async fn the_pending_tray_opens_the_explanation_by_its_accessible_name_and_the_l
     assert!(q(&root, "li[data-chain=true]").text_content().unwrap().contains("event 2"));
 }
 // ===== end of placement explanation =====
+
+// ===== Compare two variants (issue 13) =====
+
+/// A state of `preset` with run B open (the variant given), as the page's reducer makes it.
+fn compared(preset: &str, variant: gangplank::app::compare::Variant) -> Rc<gangplank::ui::state::UiState> {
+    use gangplank::ui::state::{CompareGesture, UiAction, UiState};
+    use yew::Reducible;
+    let st = Rc::new(UiState::for_preset(preset));
+    let st = st.reduce(UiAction::StepEvent);
+    let st = st.reduce(UiAction::Compare(CompareGesture::Open(variant)));
+    assert!(st.compare.is_some(), "run B opened: {:?}", st.error);
+    st
+}
+
+fn spread() -> gangplank::app::compare::Variant {
+    use gangplank::app::compare::{Change, Variant};
+    Variant::new("", vec![Change::Strategy { app: "app".into(), deployment: "G".into(), strategy: "SPREAD".into() }])
+}
+
+#[wasm_bindgen_test]
+async fn the_compare_view_shows_run_a_beside_run_b_and_only_a_without_a_comparison() {
+    use gangplank::ui::compare_view::{CompareClusters, CompareClustersProps};
+    let st = compared("replica-crash", spread());
+    let props = CompareClustersProps {
+        children: yew::html! { <p id="run-a-view">{ "A's view" }</p> },
+        pane: st.compare.clone(),
+        label_a: "Replica crash (seed 7)".into(),
+    };
+    let root = new_root();
+    yew::Renderer::<CompareClusters>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let regions = root.query_selector_all("section.compare-run").unwrap();
+    assert_eq!(regions.length(), 2);
+    assert_eq!(
+        q(&root, "section.compare-run").get_attribute("aria-label").as_deref(),
+        Some("Run A: Replica crash (seed 7)")
+    );
+    let b = q(&root, "[data-testid=compare-run-b]");
+    assert_eq!(b.get_attribute("aria-label").as_deref(), Some("Run B: app/G strategy SPREAD (seed 7)"));
+    assert!(b.query_selector(".cluster-svg").unwrap().is_some(), "B has its own cluster view");
+    assert!(root.query_selector("#run-a-view").unwrap().is_some(), "A's view is the page's own");
+    // Without a comparison: only A's view, no frame around it.
+    let props = CompareClustersProps {
+        children: yew::html! { <p id="only-a">{ "A" }</p> },
+        pane: None,
+        label_a: String::new(),
+    };
+    let root = new_root();
+    yew::Renderer::<CompareClusters>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert!(root.query_selector("section.compare-run").unwrap().is_none());
+    assert!(root.query_selector("#only-a").unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn run_b_follows_the_clock_and_the_injected_faults_of_run_a() {
+    use gangplank::model::time::SimTime;
+    use gangplank::ui::state::{Travel, UiAction};
+    use yew::Reducible;
+    let st = compared("steady-pack", spread());
+    let st = st.reduce(UiAction::Travel(Travel::Seek(SimTime::from_secs_f64(6.0))));
+    let st = st.reduce(UiAction::Inject(ActionKind::KillController {}));
+    let pane = st.compare.clone().unwrap();
+    let side = pane.side.borrow();
+    assert_eq!(side.session().now(), SimTime::from_secs_f64(6.0));
+    assert_eq!(side.session().user_actions().len(), 1, "B got the same fault");
+    assert!(!pane.snapshot.controller.alive, "B's controller is dead too");
+}
+
+#[wasm_bindgen_test]
+async fn the_difference_table_is_a_captioned_table_measured_without_blocking() {
+    use gangplank::ui::compare_view::{CompareTable, CompareTableProps};
+    let st = compared("replica-crash", spread());
+    let props = CompareTableProps {
+        pane: st.compare.clone(),
+        session: st.session.clone(),
+        user_actions: st.user_actions,
+        seed: st.seed,
+    };
+    let root = new_root();
+    yew::Renderer::<CompareTable>::with_root_and_props(root.clone(), props).render();
+    let mut waited = 0;
+    while root.query_selector("table.compare-table").unwrap().is_none() {
+        TimeoutFuture::new(20).await;
+        waited += 1;
+        assert!(waited < 500, "the table arrives: {}", root.inner_html());
+    }
+    assert!(text(&root, "caption").starts_with("Run A (Replica crash: RESTART_GANG (seed 7)) against run B"));
+    let heads: Vec<String> =
+        (0..5).map(|i| root.query_selector_all("thead th").unwrap().item(i).unwrap().text_content().unwrap()).collect();
+    assert_eq!(heads, ["Metric", "A", "B", "B − A", "Better"]);
+    let rows = root.query_selector_all("tbody th[scope=row]").unwrap();
+    let names: Vec<String> = (0..rows.length()).map(|i| rows.item(i).unwrap().text_content().unwrap()).collect();
+    assert!(names.contains(&"gang teardowns".to_string()), "{names:?}");
+    assert!(names.iter().any(|n| n.starts_with("recovery after kill_replica app/G gang 0 rank 0")), "{names:?}");
+}
+
+#[wasm_bindgen_test]
+async fn many_seeds_runs_in_slices_and_links_each_outcome_to_a_seed() {
+    use gangplank::ui::sweep_panel::{SweepPanel, SweepPanelProps};
+    let scenario = gangplank::app::presets::preset_by_id("replica-crash").unwrap().scenario().unwrap();
+    let loaded = Rc::new(RefCell::new(Vec::new()));
+    let l = loaded.clone();
+    let props = SweepPanelProps {
+        scenario: Rc::new(scenario),
+        actions: Rc::new(Vec::new()),
+        on_load_seed: Callback::from(move |s: u64| l.borrow_mut().push(s)),
+    };
+    let root = new_root();
+    yew::Renderer::<SweepPanel>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let input: web_sys::HtmlInputElement =
+        wasm_bindgen::JsCast::dyn_into(q(&root, "[data-testid=sweep-seeds]")).unwrap();
+    input.set_value("6");
+    fire(&input, "input");
+    settle().await;
+    assert_eq!(text(&root, "[data-testid=sweep-run]"), "Run 6 seeds");
+    click(&q(&root, "[data-testid=sweep-run]"));
+    let mut waited = 0;
+    while root.query_selector("[data-testid=sweep-results]").unwrap().is_none() {
+        TimeoutFuture::new(20).await;
+        waited += 1;
+        assert!(waited < 500, "the sweep ends: {}", root.inner_html());
+    }
+    assert_eq!(text(&root, "table.sweep-outcomes caption"), "Outcomes over 6 seeds");
+    assert_eq!(text(&root, "tr[data-outcome='HEALTHY at the end'] td"), "6");
+    assert!(text(&root, "[data-testid=sweep-longest-frame]").ends_with(" ms"));
+    assert_eq!(root.query_selector_all("[data-testid=sweep-histogram] rect").unwrap().length(), 10);
+    click(&q(&root, "button[aria-label='Load seed 7 (HEALTHY at the end)']"));
+    assert_eq!(*loaded.borrow(), vec![7]);
+}
+// ===== end of compare =====
 // ===== workbench (issue 13: import your Ray config, edit the setup) =====
 mod workbench {
     use super::{click, fire, new_root, q, settle, text};

@@ -242,6 +242,15 @@ impl Variant {
         self.changes.iter().map(Change::describe).collect::<Vec<_>>().join(", ")
     }
 
+    /// The name with the run's seed, unless a change already names it: `app/G strategy SPREAD (seed 7)`.
+    pub fn label_with_seed(&self, seed: u64) -> String {
+        if self.label.is_empty() && self.changes.iter().any(|c| matches!(c, Change::Seed { .. })) {
+            self.name()
+        } else {
+            format!("{} (seed {seed})", self.name())
+        }
+    }
+
     /// The scenario with every change applied, validated as a scenario file is. The scenario's own actions that
     /// name a deployment, application or node the changed scenario lacks are left out and listed in `skipped`.
     pub fn apply(&self, base: &Scenario) -> Result<Applied, String> {
@@ -1141,19 +1150,172 @@ pub fn compare_labelled(
     label_b: &str,
     b: &Scenario,
     b_actions: &[Action],
-    mut skipped: Vec<Skipped>,
+    skipped: Vec<Skipped>,
 ) -> Comparison {
-    let (kept, static_skips) = plan_actions(b, b_actions, &[]);
-    skipped.extend(static_skips);
-    let ma = MetricsRun::run(a, a_actions);
-    let mb = MetricsRun::run(b, &kept);
-    Comparison::of(label_a, ma, label_b, mb, skipped)
+    let mut job = CompareJob::new(label_a, a, a_actions, label_b, b, b_actions, skipped);
+    while !job.step(usize::MAX / 2) {}
+    job.finish()
+}
+
+/// A comparison in progress: both runs played a bounded slice at a time (for the browser), then the table.
+pub struct CompareJob {
+    label_a: String,
+    label_b: String,
+    a: MetricsRun,
+    b: MetricsRun,
+    skipped: Vec<Skipped>,
+}
+
+impl CompareJob {
+    /// B gets `b_actions` less those naming what B lacks (listed as skipped, after `skipped`).
+    pub fn new(
+        label_a: &str,
+        a: &Scenario,
+        a_actions: &[Action],
+        label_b: &str,
+        b: &Scenario,
+        b_actions: &[Action],
+        mut skipped: Vec<Skipped>,
+    ) -> CompareJob {
+        let (kept, static_skips) = plan_actions(b, b_actions, &[]);
+        skipped.extend(static_skips);
+        CompareJob {
+            label_a: label_a.to_string(),
+            label_b: label_b.to_string(),
+            a: MetricsRun::new(a, a_actions),
+            b: MetricsRun::new(b, &kept),
+            skipped,
+        }
+    }
+
+    /// The job for a variant of the base run.
+    pub fn for_variant(base: &Scenario, actions: &[Action], variant: &Variant) -> Result<CompareJob, String> {
+        let applied = variant.apply(base)?;
+        let label_b = variant.label_with_seed(applied.scenario.seed);
+        Ok(CompareJob::new(&run_label(base), base, actions, &label_b, &applied.scenario, actions, applied.skipped))
+    }
+
+    /// At most `budget` model wakeups of work (A first, then B). Returns whether both runs are over.
+    pub fn step(&mut self, budget: usize) -> bool {
+        if !self.a.done() {
+            self.a.step(budget);
+        } else if !self.b.done() {
+            self.b.step(budget);
+        }
+        self.a.done() && self.b.done()
+    }
+
+    /// 0..=1: simulated time played over both runs' ends.
+    pub fn progress(&self) -> f64 {
+        let total = (self.a.end().0 + self.b.end().0).max(1) as f64;
+        ((self.a.now().0.min(self.a.end().0) + self.b.now().0.min(self.b.end().0)) as f64 / total).min(1.0)
+    }
+
+    /// Play what is left and build the table.
+    pub fn finish(self) -> Comparison {
+        let (a, b) = (self.a.finish(), self.b.finish());
+        Comparison::of(&self.label_a, a, &self.label_b, b, self.skipped)
+    }
 }
 
 /// Compare the base run with the variant of it: B is the base scenario with the variant's changes and the same
 /// user actions.
 pub fn compare_variant(base: &Scenario, actions: &[Action], variant: &Variant) -> Result<Comparison, String> {
-    let applied = variant.apply(base)?;
-    let label_b = format!("{} (seed {})", variant.name(), applied.scenario.seed);
-    Ok(compare_labelled(&run_label(base), base, actions, &label_b, &applied.scenario, actions, applied.skipped))
+    let mut job = CompareJob::for_variant(base, actions, variant)?;
+    while !job.step(usize::MAX / 2) {}
+    Ok(job.finish())
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Side by side (the page)
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Run B of a comparison, played beside the user's session (run A) on one clock: it follows A's scenario (the
+/// variant is applied again when A's scenario or seed changes), A's user actions (those B can take; the others are
+/// listed in [`CompareSide::skipped`]) and A's time (forward by playing on, backward by seeking).
+pub struct CompareSide {
+    variant: Variant,
+    base: Scenario,
+    session: crate::app::Session,
+    /// The scenario's own actions the variant left out, and A's user actions B lacks the target of.
+    scenario_skipped: Vec<Skipped>,
+    user_skipped: Vec<Skipped>,
+    /// A's user actions as last followed.
+    a_actions: Vec<Action>,
+}
+
+impl CompareSide {
+    /// Open variant B of session A, at A's time.
+    pub fn open(a: &crate::app::Session, variant: Variant) -> Result<CompareSide, String> {
+        let applied = variant.apply(a.scenario())?;
+        let mut side = CompareSide {
+            variant,
+            base: a.scenario().clone(),
+            session: crate::app::Session::new(applied.scenario),
+            scenario_skipped: applied.skipped,
+            user_skipped: Vec::new(),
+            a_actions: Vec::new(),
+        };
+        side.follow(a)?;
+        Ok(side)
+    }
+
+    /// Catch up with A: its scenario, user actions and time.
+    pub fn follow(&mut self, a: &crate::app::Session) -> Result<(), String> {
+        let mut rebuild = false;
+        if a.scenario() != &self.base {
+            let applied = self.variant.apply(a.scenario())?;
+            self.base = a.scenario().clone();
+            self.scenario_skipped = applied.skipped;
+            self.session.load(applied.scenario);
+            rebuild = true;
+        }
+        if rebuild || a.user_actions() != self.a_actions.as_slice() {
+            self.a_actions = a.user_actions().to_vec();
+            let (kept, skipped) = plan_actions(self.session.scenario(), &self.a_actions, &[]);
+            self.user_skipped = skipped;
+            let scenario = self.session.scenario().clone();
+            self.session.load_with_actions(scenario, kept, a.now());
+            return Ok(());
+        }
+        let t = a.now();
+        if t > self.session.now() {
+            self.session.advance_to(t);
+        } else if t < self.session.now() {
+            self.session.seek(t);
+        }
+        Ok(())
+    }
+
+    pub fn session(&self) -> &crate::app::Session {
+        &self.session
+    }
+
+    pub fn variant(&self) -> &Variant {
+        &self.variant
+    }
+
+    /// What B's column is called.
+    pub fn label(&self) -> String {
+        self.variant.label_with_seed(self.session.seed())
+    }
+
+    /// The actions B does not get (the scenario's own, then the user's).
+    pub fn skipped(&self) -> Vec<Skipped> {
+        self.scenario_skipped.iter().chain(&self.user_skipped).cloned().collect()
+    }
+
+    /// The difference table's job for the runs as they stand (A's scenario and user actions, and B).
+    pub fn job(&self) -> CompareJob {
+        let b = self.session.scenario();
+        CompareJob::new(
+            &run_label(&self.base),
+            &self.base,
+            &self.a_actions,
+            &self.label(),
+            b,
+            &self.a_actions,
+            self.scenario_skipped.clone(),
+        )
+    }
 }

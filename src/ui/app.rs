@@ -224,11 +224,15 @@ pub fn app() -> Html {
             </details>
             <main class="workspace">
                 <section id="cluster" class="cluster-pane" aria-label="Cluster view" tabindex="-1">
+                    // Compare (issue 13): with a comparison open, run B's cluster view beside this one.
+                    <crate::ui::compare_view::CompareClusters pane={state.compare.clone()}
+                        label_a={crate::app::compare::run_label(state.session.0.borrow().scenario())}>
                     <ContextProvider<Progressive> context={Progressive(state.playing)}>
                         <ClusterView snapshot={snap.clone()} highlight={state.highlight.clone()} target={state.target.clone()}
                             gang_hues={state.gang_hues.clone()} teardowns={state.teardowns.clone()}
                             on_target={on_target.clone()} on_select_event={on_select_event.clone()} />
                     </ContextProvider<Progressive>>
+                    </crate::ui::compare_view::CompareClusters>
                     if let Some(p) = &state.placement {
                         <PlacementPanel explanation={p.clone()} chain={state.placement_chain.clone()}
                             on_close={on_close_placement} on_select_event={on_select_event.clone()} />
@@ -243,9 +247,12 @@ pub fn app() -> Html {
                         gang_hues={state.gang_hues.clone()} on_target={on_target.clone()}
                         explained={state.selected_placement.clone()} {on_explain} />
                     <Legend />
+                    <crate::ui::compare_view::CompareTable pane={state.compare.clone()} session={state.session.clone()}
+                        user_actions={state.user_actions} seed={state.seed} />
                 </section>
                 <aside class="side-pane">
                     <crate::ui::share_panel::SharePanel state={state.clone()} />
+                    <crate::ui::compare_form::ComparePanel state={state.clone()} />
                     <StatusPanel snapshot={snap.clone()} highlight={state.highlight.clone()} on_target={on_target} />
                     <EventLog log={state.log.clone()} matching={state.log_matching} total={state.events_total}
                         category={state.filter_category} text={state.filter_text.clone()}

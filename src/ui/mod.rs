@@ -30,6 +30,11 @@ pub mod traffic_chart;
 pub mod traffic_form;
 pub mod traffic_status;
 pub mod violation_banner;
+// ===== compare (issue 13: compare two variants, many seeds) =====
+pub mod compare_form;
+pub mod compare_view;
+pub mod sweep_panel;
+// ===== end compare =====
 // ===== workbench (issue 13: bring your own config, edit in the page, exports) =====
 pub mod cluster_svg;
 pub mod download;

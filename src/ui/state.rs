@@ -1,5 +1,6 @@
 //! UI state and its reducer. Every gesture is a [`UiAction`]; the reducer forwards time and model actions to the
 //! [`Session`] and refreshes the views the components draw. No scheduling logic lives here.
+use crate::app::compare::{CompareSide, Skipped, Variant}; // compare (issue 13)
 use crate::app::link::SharedSession;
 use crate::app::presets::{DEFAULT_PRESET_ID, preset_by_id};
 use crate::app::session::Session;
@@ -140,6 +141,8 @@ pub struct UiState {
     /// New events not in `log` yet (see [`LOG_REFRESH_MS`]), and when `log` was last built (wall-clock ms).
     log_dirty: bool,
     log_built_ms: f64,
+    /// Run B of a comparison (issue 13), beside this session on its clock.
+    pub compare: Option<ComparePane>,
     /// The workbench (issue 13): its open panel, the last import, the setup before an edit.
     pub workbench: Rc<Workbench>,
 }
@@ -172,6 +175,8 @@ pub enum UiAction {
     Dismiss,
     /// Time travel and sharing (issue 5): seek, step back, undo, open a shared session.
     Travel(Travel),
+    /// Compare two variants (issue 13): open run B, close it, load a seed of a sweep.
+    Compare(CompareGesture),
     /// The workbench (issue 13): import a Ray config, apply an edit, undo it, open or close its panels.
     Workbench(WorkbenchAction),
 }
@@ -260,6 +265,7 @@ impl UiState {
             behind: SimDuration(0),
             log_dirty: false,
             log_built_ms: f64::NEG_INFINITY,
+            compare: None,
             workbench: Rc::new(Workbench::default()),
         };
         st.refresh();
@@ -681,6 +687,120 @@ impl UiState {
     }
 }
 // ===== end workbench =====
+// ===== compare (issue 13: compare two variants) =====
+/// A comparison gesture (one `UiAction::Compare`).
+pub enum CompareGesture {
+    /// Open run B: this session with the variant's changes.
+    Open(Variant),
+    Close,
+    /// Load a seed a sweep found, with the user's actions, from time zero.
+    LoadSeed(u64),
+}
+
+/// Run B of a comparison as the page draws it: the side (`app::compare::CompareSide`) and its snapshot.
+#[derive(Clone)]
+pub struct ComparePane {
+    pub side: Rc<RefCell<CompareSide>>,
+    pub snapshot: Rc<Snapshot>,
+    pub label: String,
+    pub skipped: Rc<Vec<Skipped>>,
+    /// B's `Session::version` and traffic samples when `snapshot` was taken.
+    version: ((u64, u64), usize),
+}
+
+impl PartialEq for ComparePane {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.side, &other.side)
+            && Rc::ptr_eq(&self.snapshot, &other.snapshot)
+            && self.label == other.label
+            && self.skipped == other.skipped
+    }
+}
+
+impl ComparePane {
+    fn of(side: CompareSide) -> ComparePane {
+        let mut pane = ComparePane {
+            side: Rc::new(RefCell::new(side)),
+            snapshot: Rc::new(Snapshot::default()),
+            label: String::new(),
+            skipped: Rc::new(Vec::new()),
+            version: ((u64::MAX, 0), 0),
+        };
+        pane.refresh();
+        pane
+    }
+
+    /// Re-read B after it followed A (a new snapshot only when something besides the clock changed).
+    fn refresh(&mut self) {
+        let side = self.side.borrow();
+        let b = side.session();
+        let version = (b.version(), b.traffic().samples.len());
+        if version != self.version {
+            self.version = version;
+            let snapshot = b.snapshot();
+            if !same_scene(&self.snapshot, &snapshot) {
+                self.snapshot = Rc::new(snapshot);
+            }
+        }
+        let label = side.label();
+        if label != self.label {
+            self.label = label;
+        }
+        let skipped = side.skipped();
+        if *self.skipped != skipped {
+            self.skipped = Rc::new(skipped);
+        }
+    }
+}
+
+impl UiState {
+    fn compare_gesture(&mut self, g: CompareGesture) {
+        match g {
+            CompareGesture::Open(variant) => {
+                let opened = CompareSide::open(&self.session.0.borrow(), variant);
+                match opened {
+                    Ok(side) => {
+                        let pane = ComparePane::of(side);
+                        self.announcement = format!("Comparing with {}.", pane.label);
+                        self.compare = Some(pane);
+                    }
+                    Err(e) => self.error = Some(format!("The comparison could not start: {e}")),
+                }
+            }
+            CompareGesture::Close => {
+                self.compare = None;
+                self.announcement = "Comparison closed.".to_string();
+            }
+            CompareGesture::LoadSeed(seed) => {
+                self.playing = false;
+                self.target = None;
+                self.with_session(|s| {
+                    let mut scenario = s.scenario().clone();
+                    scenario.seed = seed;
+                    let actions = s.user_actions().to_vec();
+                    s.load_with_actions(scenario, actions, SimTime::ZERO);
+                });
+                self.seed = seed;
+                self.announcement = format!("Loaded seed {seed} with your actions, at time zero.");
+            }
+        }
+    }
+
+    /// Run B follows this session: its scenario, actions and clock (after every gesture and frame).
+    fn follow_compare(&mut self) {
+        let Some(pane) = &mut self.compare else { return };
+        let followed = pane.side.borrow_mut().follow(&self.session.0.borrow());
+        match followed {
+            Ok(()) => pane.refresh(),
+            Err(e) => {
+                self.error = Some(format!("The comparison was closed: {e}"));
+                self.compare = None;
+            }
+        }
+    }
+}
+// ===== end compare =====
+
 impl Reducible for UiState {
     type Action = UiAction;
 
@@ -765,6 +885,7 @@ impl Reducible for UiState {
                 }
             }
             UiAction::Travel(t) => st.travel(t),
+            UiAction::Compare(g) => st.compare_gesture(g),
             UiAction::Workbench(a) => st.workbench_action(a),
             UiAction::Dismiss => {
                 if st.workbench.panel.is_some() {
@@ -780,6 +901,7 @@ impl Reducible for UiState {
                 }
             }
         }
+        st.follow_compare();
         if st.log_dirty && !st.playing {
             // Paused: the log shows everything up to now.
             let session = st.session.0.clone();
