@@ -202,6 +202,7 @@ fn scalar_text(v: &Value) -> String {
         }
         Value::String(s) => {
             let plain_ok = !s.is_empty()
+                && s != "<<"
                 && s.trim() == s
                 && !s.starts_with([
                     '-', '?', ':', '!', '&', '*', '|', '>', '%', '@', '`', '#', '\'', '"', '{', '[', '~',
@@ -210,10 +211,7 @@ fn scalar_text(v: &Value) -> String {
                 && !s.contains(" #")
                 && !s.contains(['\n', '\t', '{', '}', '[', ']', ',', '\\'])
                 && !s.ends_with(':')
-                && super::yaml::load_all(&format!("k: {s}\n"))
-                    .ok()
-                    .and_then(|d| d.first().map(|d| d.value["k"] == Value::String(s.clone())))
-                    .unwrap_or(false);
+                && super::yaml::resolve_plain(s) == Value::String(s.clone());
             if plain_ok { s.clone() } else { serde_json::to_string(s).expect("a string serializes") }
         }
         Value::Object(_) => "{}".into(),
@@ -237,6 +235,38 @@ mod tests {
         let back = super::super::yaml::load_all(&text).unwrap();
         assert_eq!(back[0].value, v, "{text}");
         assert!(text.starts_with("applications:\n  - name: llm\n"), "{text}");
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e30f64..1e30).prop_map(Value::from),
+            "[ -~\\n\\t]{0,12}".prop_map(Value::from),
+            prop::sample::select(vec![
+                "yes", "No", "0o17", "017", "1e3", "1_000", "1:30", ".5", "~", "- x", "a: b", "#", "..."
+            ])
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map("([a-z_<:# -]{1,8}|<<)", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Whatever the value, PyYAML-style reading of the export gives it back.
+        #[test]
+        fn any_value_round_trips(v in value()) {
+            let text = to_yaml(&json!({ "k": v }));
+            let back = super::super::yaml::load_all(&text).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}\n{text}")))?;
+            proptest::prop_assert_eq!(&back[0].value["k"], &v, "{}", text);
+        }
     }
 
     #[test]

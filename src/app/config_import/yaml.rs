@@ -86,8 +86,20 @@ fn pos_of(span: &Span) -> Pos {
 
 /// A collection being built: its path, its value so far, and (for a mapping) the key waiting for its value.
 enum Open {
-    Seq { path: String, items: Vec<Value>, anchor: usize },
-    Map { path: String, map: Map<String, Value>, key: Option<String>, merged: Vec<Map<String, Value>>, anchor: usize },
+    Seq {
+        path: String,
+        items: Vec<Value>,
+        anchor: usize,
+    },
+    Map {
+        path: String,
+        map: Map<String, Value>,
+        key: Option<String>,
+        /// The waiting key is a plain `<<` (a merge key; a quoted one is an ordinary key, as in PyYAML).
+        merge: bool,
+        merged: Vec<Map<String, Value>>,
+        anchor: usize,
+    },
 }
 
 /// Read every document of `text`.
@@ -111,6 +123,7 @@ pub fn load_all(text: &str) -> Result<Vec<Doc>, YamlError> {
             Some(Open::Map { path, key: None, .. }) => (path.clone(), true),
             Some(Open::Map { path, key: Some(k), .. }) => (key_path(path, k), false),
         };
+        let mut plain_merge = false;
         let finished: Option<(Value, usize)> = match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
@@ -137,6 +150,7 @@ pub fn load_all(text: &str) -> Result<Vec<Doc>, YamlError> {
                 Some((v, 0))
             }
             Event::Scalar(text, style, anchor, tag) => {
+                plain_merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
                 Some((resolve_scalar(&text, style, tag.as_deref(), here)?, anchor))
             }
             Event::SequenceStart(anchor, _) => {
@@ -156,7 +170,7 @@ pub fn load_all(text: &str) -> Result<Vec<Doc>, YamlError> {
                 if !is_key {
                     doc.positions.insert(path.clone(), here);
                 }
-                stack.push(Open::Map { path, map: Map::new(), key: None, merged: Vec::new(), anchor });
+                stack.push(Open::Map { path, map: Map::new(), key: None, merge: false, merged: Vec::new(), anchor });
                 None
             }
             Event::SequenceEnd => match stack.pop() {
@@ -187,13 +201,13 @@ pub fn load_all(text: &str) -> Result<Vec<Doc>, YamlError> {
         if anchor != 0 {
             anchors.insert(anchor, value.clone());
         }
-        attach(&mut stack, &mut doc, value, here)?;
+        attach(&mut stack, &mut doc, value, here, plain_merge)?;
     }
     Ok(docs)
 }
 
 /// Put a finished value where it belongs: into the open collection, or as the document.
-fn attach(stack: &mut [Open], doc: &mut Doc, value: Value, here: Pos) -> Result<(), YamlError> {
+fn attach(stack: &mut [Open], doc: &mut Doc, value: Value, here: Pos, plain_merge: bool) -> Result<(), YamlError> {
     match stack.last_mut() {
         None => doc.value = value,
         Some(Open::Seq { path, items, .. }) => {
@@ -202,7 +216,8 @@ fn attach(stack: &mut [Open], doc: &mut Doc, value: Value, here: Pos) -> Result<
             }
             items.push(value);
         }
-        Some(Open::Map { key: key @ None, .. }) => {
+        Some(Open::Map { key: key @ None, merge, .. }) => {
+            *merge = plain_merge;
             *key = Some(match value {
                 Value::String(s) => s,
                 Value::Null => "null".to_string(),
@@ -216,9 +231,9 @@ fn attach(stack: &mut [Open], doc: &mut Doc, value: Value, here: Pos) -> Result<
                 }
             });
         }
-        Some(Open::Map { path, map, key: key @ Some(_), merged, .. }) => {
+        Some(Open::Map { path, map, key: key @ Some(_), merge, merged, .. }) => {
             let k = key.take().expect("matched Some");
-            if k == "<<" {
+            if std::mem::take(merge) {
                 match value {
                     Value::Object(m) => merged.push(m),
                     Value::Array(list) if list.iter().all(Value::is_object) => {
@@ -275,14 +290,18 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>, here: Pos) 
     if style != ScalarStyle::Plain {
         return Ok(Value::String(text.to_string()));
     }
-    let t: &str = text;
+    Ok(resolve_plain(text))
+}
+
+/// What a plain (unquoted) scalar means to PyYAML's `SafeLoader`.
+pub fn resolve_plain(t: &str) -> Value {
     if matches!(t, "" | "~" | "null" | "Null" | "NULL") {
-        return Ok(Value::Null);
+        return Value::Null;
     }
     if let Some(b) = resolve_bool(t) {
-        return Ok(Value::Bool(b));
+        return Value::Bool(b);
     }
-    Ok(resolve_int(t).or_else(|| resolve_float(t)).unwrap_or_else(|| Value::String(t.to_string())))
+    resolve_int(t).or_else(|| resolve_float(t)).unwrap_or_else(|| Value::String(t.to_string()))
 }
 
 fn resolve_bool(t: &str) -> Option<bool> {
