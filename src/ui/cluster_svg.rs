@@ -176,7 +176,13 @@ fn node_frame(s: &mut String, n: &NodeView, h: f64) {
         None => (n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "), "#55555f", "400"),
     };
     if !right.0.is_empty() {
-        let text: String = right.0.chars().take(34).collect();
+        // What fits beside the name (about 9 px a character of the name, 5.6 of the labels).
+        let room = ((CARD_W - 2.0 * PAD - 12.0 - 9.0 * n.id.chars().count() as f64) / 5.6).max(4.0) as usize;
+        let text: String = if right.0.chars().count() > room {
+            format!("{}…", right.0.chars().take(room - 1).collect::<String>())
+        } else {
+            right.0.clone()
+        };
         let _ = write!(
             s,
             "<text x=\"{}\" y=\"20\" text-anchor=\"end\" font-size=\"{}\" font-weight=\"{}\" fill=\"{}\">{}</text>",
@@ -199,7 +205,7 @@ fn node_frame(s: &mut String, n: &NodeView, h: f64) {
 fn resource_bar(s: &mut String, n: &NodeView, k: &str, y: f64) {
     let total = n.resources.get(k).max(1) as f64;
     let track_x = PAD + 62.0;
-    let track_w = CARD_W - track_x - PAD - 70.0;
+    let track_w = CARD_W - track_x - PAD - 104.0;
     let frac = |v: i64| (v.max(0) as f64 / total).min(1.0) * track_w;
     let name: String = k.chars().take(10).collect();
     let _ = write!(
@@ -208,16 +214,30 @@ fn resource_bar(s: &mut String, n: &NodeView, k: &str, y: f64) {
          <rect x=\"{track_x}\" y=\"{by}\" width=\"{track_w}\" height=\"10\" rx=\"2\" fill=\"#efeff3\" stroke=\"#b5b5c0\"/>\
          <rect x=\"{track_x}\" y=\"{by}\" width=\"{rw:.1}\" height=\"10\" rx=\"2\" fill=\"#a6cbe6\"/>\
          <rect x=\"{track_x}\" y=\"{by}\" width=\"{uw:.1}\" height=\"10\" rx=\"2\" fill=\"#0b4f8a\"/>\
-         <text x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\" font-size=\"10\" fill=\"#55555f\">{used} / {tot}</text>",
+         <text x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\" font-size=\"10\" fill=\"#55555f\">used {used} · rsv {rsv} / {tot}</text>",
         ty = y + 14.0,
         by = y + 5.0,
         name = esc(&name),
         rw = frac(n.reserved.get(k)),
         uw = frac(n.used.get(k)),
         tx = CARD_W - PAD,
-        used = fmt_amount(n.reserved.get(k)),
-        tot = fmt_amount(n.resources.get(k)),
+        used = amount(k, n.used.get(k)),
+        rsv = amount(k, n.reserved.get(k)),
+        tot = amount(k, n.resources.get(k)),
     );
+}
+
+/// An amount as the bar says it: memory (bytes) in GiB, the rest as Ray counts them.
+fn amount(resource: &str, units: i64) -> String {
+    if resource == "memory" || resource == "object_store_memory" {
+        let gib = units as f64 / crate::model::resources::to_units(1.0) as f64 / (1u64 << 30) as f64;
+        return if gib == 0.0 {
+            "0".into()
+        } else {
+            format!("{gib:.3}").trim_end_matches('0').trim_end_matches('.').to_string() + "G"
+        };
+    }
+    fmt_amount(units)
 }
 
 fn token(s: &mut String, r: &ReplicaView, (hue, ink): (&str, &str)) {

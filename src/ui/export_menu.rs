@@ -1,11 +1,14 @@
 //! "Export" (issue 13, "Take the answer to the design doc"): the setup back as a Ray Serve config (merged over the
 //! imported one, so the fields Gangplank does not simulate come back too) and as a scenario file, and the cluster
-//! view at this moment as SVG and as PNG (the SVG drawn on a canvas at twice its size).
+//! view at this moment as SVG and as PNG (the SVG drawn on a canvas at twice its size), and a Markdown report (the
+//! setup, the key events with their causes, and the comparison table when one is open).
 use crate::app::config_import::serve_config_yaml;
 use crate::app::import::export_scenario;
+use crate::app::link;
 use crate::ui::cluster_svg::cluster_svg;
 use crate::ui::download::{download, download_url, file_stem};
 use crate::ui::state::UiState;
+use crate::ui::storage::shared_of_state;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -57,6 +60,21 @@ pub fn download_png(svg: &str, name: String, scale: f64) {
     img.set_src(&url);
 }
 
+/// The open comparison's table (Markdown), measured to the end now (the comparison view measures it in slices; a
+/// report is asked for once).
+fn comparison_markdown(st: &UiState) -> Option<String> {
+    let pane = st.compare.as_ref()?;
+    let mut job = pane.side.borrow().job();
+    while !job.step(50_000) {}
+    Some(job.finish().to_markdown())
+}
+
+/// The page's address with this moment's share link.
+fn link_here(st: &UiState) -> String {
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    format!("{}#{}", href.split('#').next().unwrap_or_default(), link::encode(&shared_of_state(st)))
+}
+
 fn title_of(st: &UiState) -> String {
     format!("{} at {:.1} s", st.scenario_name, st.now.as_secs_f64())
 }
@@ -76,6 +94,15 @@ pub fn export_menu(props: &ExportMenuProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let text = export_scenario(&st.session.0.borrow());
             download(&format!("{}.scenario.json", file_stem(&st)), "application/json", &text);
+        })
+    };
+    let on_report = {
+        let st = st.clone();
+        Callback::from(move |_: MouseEvent| {
+            let comparison = comparison_markdown(&st);
+            let link = link_here(&st);
+            let text = crate::app::report::markdown(&st.session.0.borrow(), Some(&link), comparison.as_deref());
+            download(&format!("{}.report.md", file_stem(&st)), "text/markdown", &text);
         })
     };
     let on_svg = {
@@ -100,6 +127,8 @@ pub fn export_menu(props: &ExportMenuProps) -> Html {
                     title="The applications as a Ray Serve config, over the one you imported">{ "Serve config (YAML)" }</button>
                 <button type="button" onclick={on_scenario} aria-label="Export scenario JSON"
                     title="The scenario with your injected actions folded in">{ "Scenario (JSON)" }</button>
+                <button type="button" onclick={on_report} aria-label="Export Markdown report"
+                    title="The setup, the key events with their causes, and the comparison if one is open">{ "Markdown report" }</button>
                 <button type="button" onclick={on_svg} aria-label="Export cluster view as SVG">{ "Cluster view (SVG)" }</button>
                 <button type="button" onclick={on_png} aria-label="Export cluster view as PNG">{ "Cluster view (PNG)" }</button>
             </div>

@@ -192,9 +192,9 @@ pub struct ImportNotesProps {
 /// What a kind of note means, in a sentence.
 pub fn kind_heading(kind: NoteKind) -> &'static str {
     match kind {
-        NoteKind::IgnoredByRay => "Ignored by Ray: not a field Ray 2.60 reads (often a typo)",
-        NoteKind::NotSimulated => "Not simulated: kept, and exported back, but it does not change the run",
-        NoteKind::Assumption => "Assumed: what the files do not say, and Gangplank chose",
+        NoteKind::IgnoredByRay => "Not a field Ray 2.60 reads: Ray ignores it (often a typo).",
+        NoteKind::NotSimulated => "Kept, and exported back, but it does not change the run.",
+        NoteKind::Assumption => "What the files do not say, and Gangplank chose.",
     }
 }
 

@@ -25,8 +25,11 @@ pub struct WorkbenchEditorProps {
     pub on_close: Callback<()>,
 }
 
-/// The model's behaviour toggles: field, values (Ray 2.60's first; empty for a yes/no toggle) and what it does.
-pub const TOGGLES: [(&str, fn() -> Vec<&'static str>, &str); 7] = [
+/// A toggle: its field, its values (Ray 2.60's first; none for a yes/no toggle) and what it does.
+pub type ToggleRow = (&'static str, fn() -> Vec<&'static str>, &'static str);
+
+/// The model's behaviour toggles.
+pub const TOGGLES: [ToggleRow; 7] = [
     (
         "gang_pg_removal",
         <GangPgRemoval as Choice>::names,
@@ -132,6 +135,20 @@ fn checked(e: &Event) -> bool {
     e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).is_some_and(|i| i.checked())
 }
 
+/// A field name that may break after its dots and underscores (`ray_actor_options.num_cpus` in a narrow column).
+fn breakable(name: &str) -> Html {
+    let mut parts = Vec::new();
+    let mut chunk = String::new();
+    for c in name.chars() {
+        chunk.push(c);
+        if c == '.' || c == '_' {
+            parts.push(html! { <>{ std::mem::take(&mut chunk) }<wbr /></> });
+        }
+    }
+    parts.push(html! { { chunk } });
+    parts.into_iter().collect()
+}
+
 fn field_id(path: &str) -> String {
     path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
 }
@@ -186,7 +203,7 @@ impl Ctx {
         };
         html! {
             <div class={classes!("wb-field", (!errors.is_empty()).then_some("invalid"))}>
-                <label for={id.clone()}>{ label.to_string() }</label>
+                <label for={id.clone()}>{ breakable(label) }</label>
                 <input id={id.clone()} type="text" inputmode="decimal" {value} {onchange} placeholder={placeholder.to_string()}
                     aria-label={aria.to_string()} aria-invalid={(!errors.is_empty()).to_string()}
                     aria-describedby={(!errors.is_empty()).then(|| format!("{id}-err"))} data-path={path.to_string()} />
@@ -214,7 +231,7 @@ impl Ctx {
         }
         html! {
             <div class={classes!("wb-field", (!errors.is_empty()).then_some("invalid"))}>
-                <label for={id.clone()}>{ label.to_string() }</label>
+                <label for={id.clone()}>{ breakable(label) }</label>
                 <select id={id.clone()} {onchange} aria-label={aria.to_string()} aria-invalid={(!errors.is_empty()).to_string()}
                     aria-describedby={(!errors.is_empty()).then(|| format!("{id}-err"))} data-path={path.to_string()}>
                     if let Some(d) = default_label {
@@ -251,7 +268,7 @@ impl Ctx {
         };
         html! {
             <div class={classes!("wb-field", "wide", (!errors.is_empty()).then_some("invalid"))}>
-                <label for={id.clone()}>{ label.to_string() }</label>
+                <label for={id.clone()}>{ breakable(label) }</label>
                 <input id={id.clone()} type="text" {value} {onchange}
                     placeholder="name=value, name=value" aria-label={aria.to_string()}
                     aria-invalid={(!errors.is_empty()).to_string()} aria-describedby={(!errors.is_empty()).then(|| format!("{id}-err"))} />

@@ -86,7 +86,7 @@ pub fn import(
         let headline = if problems.is_empty() {
             "Import refused. Your session is unchanged.".to_string()
         } else {
-            format!("Import refused: {} Your session is unchanged.", first.trim_end_matches(':'))
+            format!("Import refused: {}. Your session is unchanged.", first.trim_end_matches(':'))
         };
         let problems = if problems.is_empty() { vec![first] } else { problems };
         ImportOutcome { ok: false, headline, problems, notes: Vec::new() }
@@ -112,6 +112,9 @@ pub fn import(
     Ok(((preset_id, scenario, shared), outcome))
 }
 
+/// What applying an edit gives: the session to open, the setup before, the actions dropped with their reasons.
+pub type Applied = (Opening, Previous, Vec<(Action, String)>);
+
 /// A new run of `edited` with the user's actions carried over, the view at the same moment. Returns what to open,
 /// the setup to go back to, and the actions dropped with their reasons.
 pub fn apply_edit(
@@ -120,7 +123,7 @@ pub fn apply_edit(
     view: Value,
     edited: Scenario,
     before: Option<Rc<Previous>>,
-) -> Result<(Opening, Previous, Vec<(Action, String)>), String> {
+) -> Result<Applied, String> {
     let previous = shared_of(session, preset_id, Some(view.clone()));
     let carried = carry_actions(&edited, session.user_actions());
     let mut shared = shared_of(&Session::new(edited), "", Some(view));

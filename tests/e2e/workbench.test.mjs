@@ -1,0 +1,165 @@
+// The design-review workbench (issue 13), driven like a user by accessible names: import a Serve config and a
+// KubeRay RayCluster through the file picker and see the gangs land and the notes; paste a bad Serve config and
+// read Ray's message with its line and column while the session stays; edit the gang size and a node group's
+// count, apply, see the new run, undo; export the Serve config, the cluster view as SVG and PNG.
+// Screenshots go to screenshots/workbench-*.png: open them and look.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { useApp, screenshot, expectNoProblems, ROOT } from './harness.mjs';
+
+const app = useApp();
+const FIXTURES = path.join(ROOT, 'tests', 'config_import');
+const fixture = (name) => path.join(FIXTURES, name);
+
+const clock = (page) => page.locator('[data-testid=clock] .clock-t').textContent().then(parseFloat);
+const watchTitle = (page) => page.locator('details.watch summary').textContent();
+
+async function load(route = '?preset=replica-crash') {
+  const { page, problems } = await app.open(route);
+  await page.waitForSelector('.app .cluster-svg');
+  return { page, problems };
+}
+
+/** Plays at 10^`exp` × until the clock reads `t` seconds, then pauses. */
+async function playTo(page, t, exp = 1) {
+  await page.locator('[data-testid=speed]').fill(String(exp));
+  await page.click('[data-testid=play]');
+  await page.waitForFunction(
+    (t) => parseFloat(document.querySelector('[data-testid=clock] .clock-t').textContent) >= t, t,
+    { timeout: 60_000, polling: 'raf' });
+  await page.click('[data-testid=play]');
+}
+
+async function importGangs(page) {
+  await page.getByRole('button', { name: 'Import your Ray config', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Import your Ray config' });
+  await dialog.waitFor();
+  await dialog.getByLabel('Choose Ray config files').setInputFiles([fixture('serve-gangs.yaml'), fixture('raycluster-gpu.yaml')]);
+  await dialog.getByRole('status').filter({ hasText: 'Imported' }).waitFor();
+  return dialog;
+}
+
+test('a Serve config and a RayCluster imported together: the gangs land, the notes say what was not simulated', async () => {
+  const { page, problems } = await load();
+  const dialog = await importGangs(page);
+  const status = await dialog.getByRole('status').first().textContent();
+  assert.match(status, /Imported Serve config from serve-gangs\.yaml \(2 applications\); RayCluster gpu-cluster from raycluster-gpu\.yaml/);
+  // Notes grouped by kind, each with its file and line.
+  const ignored = dialog.getByRole('region', { name: /^ignored by Ray \(1\)$/ });
+  assert.match(await ignored.textContent(), /serve-gangs\.yaml:26 applications\[0\]\.deployments\[0\]\.num_replica: .*did you mean `num_replicas`\?/);
+  assert.match(await dialog.getByRole('region', { name: /^not simulated/ }).textContent(), /serve-gangs\.yaml:9 applications\[0\]\.import_path/);
+  assert.match(await dialog.getByRole('region', { name: /^assumed/ }).textContent(), /raycluster-gpu\.yaml:40 .*starts at replicas = 2/);
+  await page.getByRole('button', { name: 'Close the import dialog' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.match(await watchTitle(page), /RayCluster gpu-cluster/);
+  assert.equal(await clock(page), 0);
+  // The gangs land: both LLMServer gangs RUNNING on the A100 nodes.
+  await playTo(page, 15);
+  const llm = page.locator('[data-deployment="llm/LLMServer"]');
+  assert.equal(await llm.locator('[data-testid=running-vs-target]').textContent(), '4 / 4 running');
+  assert.ok(await page.getByRole('button', { name: /^Node gpu-a100-1, alive/ }).count() === 1);
+  // The notes can be opened again later.
+  await page.getByRole('button', { name: /^Import notes \(\d+\)$/ }).click();
+  const notes = page.getByRole('dialog', { name: 'Notes from your import' });
+  assert.match(await notes.textContent(), /did you mean `num_replicas`/);
+  await page.keyboard.press('Escape');
+  await notes.waitFor({ state: 'detached' });
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('a pasted Serve config Ray would refuse: its message with line and column, the session and the text kept', async () => {
+  const { page, problems } = await load();
+  await playTo(page, 3);
+  const before = { t: await clock(page), title: await watchTitle(page) };
+  await page.getByRole('button', { name: 'Import your Ray config', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Import your Ray config' });
+  const bad = fs.readFileSync(fixture('bad-gang.yaml'), 'utf8');
+  await dialog.getByLabel('Paste a Serve config or KubeRay manifest').fill(bad);
+  await dialog.getByRole('button', { name: 'Import pasted text' }).click();
+  const alert = dialog.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(),
+    /pasted-1\.yaml:6:\d+: applications\[0\]\.deployments\[0\]\.num_replicas: num_replicas \(3\) must be a multiple of gang_size \(2\)\./);
+  assert.match(await alert.textContent(), /Your session is unchanged/);
+  assert.equal(await dialog.getByLabel('Paste a Serve config or KubeRay manifest').inputValue(), bad, 'the pasted text is kept');
+  await page.getByRole('button', { name: 'Close the import dialog' }).click();
+  assert.deepEqual({ t: await clock(page), title: await watchTitle(page) }, before, 'the session is as it was');
+  // Reopened, the text is still there.
+  await page.getByRole('button', { name: 'Import your Ray config', exact: true }).click();
+  assert.equal(await page.getByLabel('Paste a Serve config or KubeRay manifest').inputValue(), bad);
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('edit the gang size and a node group, apply a new run, undo it; export the Serve config and the view', async () => {
+  const { page, problems } = await load();
+  await importGangs(page);
+  await page.getByRole('button', { name: 'Close the import dialog' }).click();
+  await playTo(page, 5);
+  const t0 = await clock(page);
+  await page.getByRole('button', { name: 'Edit setup' }).click();
+  const editor = page.getByRole('dialog', { name: 'Edit setup' });
+  const gang = editor.getByLabel('gang_size of llm/LLMServer');
+  assert.equal(await gang.inputValue(), '2');
+  const apply = editor.getByRole('button', { name: 'Apply and start a new run' });
+  // A gang size that does not divide num_replicas: Ray's words at the field, Apply off.
+  await gang.fill('3');
+  await gang.press('Tab');
+  const field = gang.locator('xpath=..');
+  assert.match(await field.locator('.wb-err').textContent(), /num_replicas \(4\) must be a multiple of gang_size \(3\)\./);
+  assert.equal(await gang.getAttribute('aria-invalid'), 'true');
+  assert.ok(await apply.isDisabled());
+  await gang.fill('4');
+  await gang.press('Tab');
+  const count = editor.getByLabel('Nodes in group gpu-a100');
+  assert.equal(await count.inputValue(), '3');
+  await count.fill('4');
+  await count.press('Tab');
+  assert.match(await editor.locator('.wb-group[data-group=gpu-a100] .wb-ids').textContent(), /gpu-a100-4/);
+  assert.ok(await apply.isEnabled());
+  await apply.click();
+  await editor.waitFor({ state: 'detached' });
+  assert.match(await page.getByTestId('workbench-message').textContent(), /^Edit applied: a new run/);
+  assert.equal(await clock(page), t0, 'the new run is shown at the same moment');
+  assert.equal(await page.getByRole('button', { name: /^Node gpu-a100-4, alive/ }).count(), 1);
+  await playTo(page, 15);
+  assert.equal(await page.locator('[data-deployment="llm/LLMServer"] [data-testid=running-vs-target]').textContent(), '4 / 4 running');
+
+  // The Serve config, exported: the edited gang size, over the imported file (route_prefix kept).
+  await page.getByText('Export', { exact: true }).click();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export Serve config (YAML)' }).click()]);
+  const yaml = fs.readFileSync(await dl.path(), 'utf8');
+  assert.match(dl.suggestedFilename(), /\.serve\.yaml$/);
+  assert.match(yaml, /gang_size: 4/);
+  assert.match(yaml, /route_prefix: \/llm/);
+  assert.match(yaml, /name: LLMServer/);
+  // The Markdown report: the setup and the key events, with a link to this moment.
+  const [mdDl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export Markdown report' }).click()]);
+  const md = fs.readFileSync(await mdDl.path(), 'utf8');
+  assert.match(md, /^# RayCluster gpu-cluster/);
+  assert.match(md, /LLMServer/);
+  assert.match(md, /\[Open this moment in Gangplank\]\(http:\/\/127\.0\.0\.1:\d+\/[^)]*#g1\./);
+  // The cluster view as SVG and PNG.
+  const [svgDl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export cluster view as SVG' }).click()]);
+  const svg = fs.readFileSync(await svgDl.path(), 'utf8');
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.match(svg, /data-node="gpu-a100-4"/);
+  assert.match(svg, />RUN</);
+  const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export cluster view as PNG' }).click()]);
+  const png = fs.readFileSync(await pngDl.path());
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  assert.ok(png.readUInt32BE(16) >= 2 * 600, `drawn at 2x: ${png.readUInt32BE(16)} px wide`);
+
+  // Undo returns to the imported setup: its scenario, actions and cursor.
+  await page.getByRole('button', { name: 'Undo edit' }).click();
+  assert.match(await page.getByTestId('workbench-message').textContent(), /^Edit undone/);
+  assert.equal(await page.getByRole('button', { name: /^Node gpu-a100-4, alive/ }).count(), 0);
+  assert.equal(await clock(page), t0, 'back at the moment the edit was applied');
+  await page.getByRole('button', { name: 'Edit setup' }).click();
+  assert.equal(await page.getByLabel('gang_size of llm/LLMServer').inputValue(), '2');
+  expectNoProblems(problems);
+  await page.close();
+});
