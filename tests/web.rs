@@ -1454,3 +1454,210 @@ mod workbench {
     }
 }
 // ===== end of workbench =====
+
+// ===== hover (issue 13): hovering highlights a chain; a bundle slot explains its group =====
+mod hover {
+    use super::*;
+    use gangplank::ui::hover::{Gestures, Hovered, hover_of};
+    use gangplank::ui::placement_panel::PlacementChain;
+    use yew::{ContextProvider, Html, Properties, component, html, use_state};
+
+    type Log<T> = Rc<RefCell<Vec<T>>>;
+
+    #[derive(Properties, PartialEq)]
+    struct HostProps {
+        snapshot: Rc<Snapshot>,
+        events: Rc<Vec<Event>>,
+        hovers: Log<Option<Hovered>>,
+        explained: Log<String>,
+    }
+
+    /// The cluster and the log as the app hosts them: with its gestures, and a hover that lights what the app's
+    /// reducer would (`hover_of`), the empty selection coming back on leave.
+    #[component(Host)]
+    fn host(p: &HostProps) -> Html {
+        let hovered = use_state(|| None::<Rc<gangplank::ui::hover::Hover>>);
+        let on_hover = {
+            let (hovered, log, snap, events) =
+                (hovered.clone(), p.hovers.clone(), p.snapshot.clone(), p.events.clone());
+            Callback::from(move |h: Option<Hovered>| {
+                log.borrow_mut().push(h.clone());
+                hovered.set(h.map(|s| Rc::new(hover_of(&snap, &events, s))));
+            })
+        };
+        let on_explain = {
+            let log = p.explained.clone();
+            Callback::from(move |pg: String| log.borrow_mut().push(pg))
+        };
+        let highlight = hovered.as_ref().map(|h| h.highlight.clone()).unwrap_or_default();
+        let chain: Rc<PlacementChain> = hovered.as_ref().map(|h| h.chain.clone()).unwrap_or_default();
+        let mut log: Vec<Event> = (*p.events).clone();
+        log.reverse();
+        html! {
+            <ContextProvider<Gestures> context={Gestures { on_hover, on_explain }}>
+                <ClusterView snapshot={p.snapshot.clone()} {highlight} gang_hues={Rc::new(BTreeMap::new())}
+                    on_target={Callback::noop()} on_select_event={Callback::noop()} />
+                <EventLog log={Rc::new(log)} matching={p.events.len()} total={p.events.len()} category={LogCategory::All}
+                    text={String::new()} selected={None} {chain} on_select={Callback::noop()}
+                    on_category={Callback::noop()} on_text={Callback::noop()} />
+            </ContextProvider<Gestures>>
+        }
+    }
+
+    /// A fault (a replica killed by the user) and the teardown of its gang that it caused.
+    fn fault_and_teardown() -> Vec<Event> {
+        vec![
+            Event {
+                seq: 0,
+                t: SimTime::from_secs_f64(10.0),
+                tick: 100,
+                kind: EventKind::Action {
+                    action: "kill_replica".into(),
+                    applied: true,
+                    queued: false,
+                    target: Some("rank0aaa".into()),
+                },
+                reason: "you killed rank0aaa".into(),
+                cause: None,
+            },
+            Event {
+                seq: 1,
+                t: SimTime::from_secs_f64(10.1),
+                tick: 101,
+                kind: EventKind::GangTeardown {
+                    app: "app".into(),
+                    deployment: "G".into(),
+                    gang_id: GANG.into(),
+                    members: vec!["rank0aaa".into(), "rank1bbb".into()],
+                    cause: TeardownCause::ActorCrashed,
+                    failed_member: Some("rank0aaa".into()),
+                },
+                reason: "gang torn down".into(),
+                cause: Some(0),
+            },
+        ]
+    }
+
+    fn mount(snapshot: Snapshot) -> (web_sys::Element, Log<Option<Hovered>>, Log<String>) {
+        let (hovers, explained) = (Log::default(), Log::default());
+        let props = HostProps {
+            snapshot: Rc::new(snapshot),
+            events: Rc::new(fault_and_teardown()),
+            hovers: hovers.clone(),
+            explained: explained.clone(),
+        };
+        let root = new_root();
+        yew::Renderer::<Host>::with_root_and_props(root.clone(), props).render();
+        (root, hovers, explained)
+    }
+
+    /// mouseenter, mouseleave, focus and blur do not bubble.
+    fn pointer(el: &web_sys::Element, kind: &str) {
+        let init = web_sys::MouseEventInit::new();
+        let e = web_sys::MouseEvent::new_with_mouse_event_init_dict(kind, &init).unwrap();
+        el.dispatch_event(&e).unwrap();
+    }
+
+    fn focus_event(el: &web_sys::Element, kind: &str) {
+        el.dispatch_event(&web_sys::Event::new(kind).unwrap()).unwrap();
+    }
+
+    fn lit(root: &web_sys::Element, selector: &str) -> bool {
+        q(root, selector).class_list().contains("hl")
+    }
+
+    #[wasm_bindgen_test]
+    async fn hovering_a_token_lights_its_gang_mate_and_bundles_and_leaving_puts_them_out() {
+        let (root, hovers, _) = mount(fixture());
+        settle().await;
+        assert!(!lit(&root, "[data-replica=rank1bbb]"));
+        pointer(&q(&root, "[data-replica=rank0aaa]"), "mouseenter");
+        settle().await;
+        assert_eq!(*hovers.borrow(), vec![Some(Hovered::Replica("rank0aaa".into()))]);
+        assert!(lit(&root, "[data-replica=rank1bbb]"), "its gang mate");
+        assert!(lit(&root, "[data-slot='pgaaaa#0']") && lit(&root, "[data-slot='pgaaaa#1']"), "its bundles");
+        // Its chain in the log: the last event that touched it (the teardown) and the fault that started it.
+        let chain: Vec<String> = (0..2)
+            .map(|s| q(&root, &format!("button[data-seq='{s}']")).parent_element().unwrap().class_name())
+            .collect();
+        assert!(chain.iter().all(|c| c.contains("chain")), "{chain:?}");
+        assert!(!q(&root, "[data-node=w3]").class_list().contains("hl"));
+        pointer(&q(&root, "[data-replica=rank0aaa]"), "mouseleave");
+        settle().await;
+        assert_eq!(hovers.borrow().last(), Some(&None));
+        assert!(!lit(&root, "[data-replica=rank1bbb]") && !lit(&root, "[data-slot='pgaaaa#1']"));
+        assert!(root.query_selector(".events li.chain").unwrap().is_none());
+        // Keyboard users get the same through focus.
+        focus_event(&q(&root, "[data-replica=rank1bbb]"), "focus");
+        settle().await;
+        assert!(lit(&root, "[data-replica=rank0aaa]"));
+        focus_event(&q(&root, "[data-replica=rank1bbb]"), "blur");
+        settle().await;
+        assert!(!lit(&root, "[data-replica=rank0aaa]"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_bundle_slot_even_an_empty_one_is_a_named_button_that_explains_its_group() {
+        // rank1bbb is gone: its bundle stays reserved, waiting for its replica.
+        let mut snap = fixture();
+        snap.replicas.retain(|r| r.id != "rank1bbb");
+        snap.placement_groups[0].bundles[1].replica = None;
+        let (root, hovers, explained) = mount(snap);
+        settle().await;
+        let slot = q(&root, "[data-slot='pgaaaa#1'] .slot-hit");
+        assert_eq!(slot.get_attribute("role").as_deref(), Some("button"));
+        assert_eq!(slot.get_attribute("tabindex").as_deref(), Some("0"));
+        assert_eq!(
+            slot.get_attribute("aria-label").unwrap(),
+            format!("Bundle 1 of PG {PG} on w1: reserved, no replica in it. Explain its placement")
+        );
+        assert!(q(&root, "[data-slot='pgaaaa#1']").class_list().contains("empty"));
+        click(&slot);
+        key(&slot, "Enter");
+        assert_eq!(*explained.borrow(), vec![PG.to_string(), PG.to_string()]);
+        // The slot's button is its frame; the token is drawn over it, a separate button.
+        let filled = q(&root, "[data-slot='pgaaaa#0'] .slot-hit");
+        assert_eq!(filled.tag_name(), "rect");
+        assert!(filled.query_selector("[data-replica]").unwrap().is_none());
+        assert!(
+            filled.get_attribute("aria-label").unwrap().ends_with("on w1: replica rank0aaa. Explain its placement")
+        );
+        // Hovering the empty slot lights its group: the other bundle and the replica in it.
+        pointer(&slot, "mouseenter");
+        settle().await;
+        assert_eq!(hovers.borrow().last(), Some(&Some(Hovered::Pg(PG.into()))));
+        assert!(lit(&root, "[data-replica=rank0aaa]") && lit(&root, "[data-slot='pgaaaa#0']"));
+        pointer(&slot, "mouseleave");
+        settle().await;
+        assert!(!lit(&root, "[data-replica=rank0aaa]"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn hovering_a_log_row_marks_its_chain_and_lights_what_it_touched() {
+        let (root, hovers, _) = mount(fixture());
+        settle().await;
+        let row = q(&root, "button[data-seq='1']");
+        pointer(&row, "mouseenter");
+        settle().await;
+        assert_eq!(hovers.borrow().last(), Some(&Some(Hovered::Event(1))));
+        let marked = root.query_selector_all(".events li.chain").unwrap();
+        assert_eq!(marked.length(), 2, "the teardown and the fault that caused it");
+        assert!(lit(&root, "[data-replica=rank0aaa]") && lit(&root, "[data-replica=rank1bbb]"));
+        focus_event(&row, "blur");
+        settle().await;
+        assert!(root.query_selector(".events li.chain").unwrap().is_none());
+        assert!(!lit(&root, "[data-replica=rank1bbb]"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn without_the_app_s_gestures_slots_are_not_buttons() {
+        // Run B's cluster in a comparison: nothing to explain or highlight there.
+        let root = new_root();
+        yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), cluster_props(fixture(), &[], Rc::default()))
+            .render();
+        settle().await;
+        assert!(root.query_selector(".slot-hit").unwrap().is_none());
+        assert!(root.query_selector("[data-slot='pgaaaa#0'] .slot-frame").unwrap().is_some());
+    }
+}
+// ===== end of hover =====

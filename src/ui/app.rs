@@ -197,6 +197,12 @@ pub fn app() -> Html {
         use_callback((), move |pg: String, _| d.dispatch(UiAction::SelectPlacement(Some(PlacementSubject::Pg(pg)))));
     let d = dispatcher.clone();
     let on_close_placement = use_callback((), move |_: (), _| d.dispatch(UiAction::SelectPlacement(None)));
+    // ===== hover (issue 13): hovering highlights a chain; a bundle slot explains its group =====
+    let d = dispatcher.clone();
+    let on_hover = use_callback((), move |h: Option<crate::ui::hover::Hovered>, _| d.dispatch(UiAction::Hover(h)));
+    let gestures = crate::ui::hover::Gestures { on_hover, on_explain: on_explain.clone() };
+    let (shown_highlight, shown_chain) = (state.shown_highlight(), state.shown_chain());
+    // ===== end hover =====
 
     let (tl_tick, tl_event, tl_play) = (on_step_tick.clone(), on_step_event.clone(), on_toggle_play.clone());
     // On a phone the "what to watch" text starts folded, so the cluster is on the first screen.
@@ -228,9 +234,11 @@ pub fn app() -> Html {
                     <crate::ui::compare_view::CompareClusters pane={state.compare.clone()}
                         label_a={crate::app::compare::run_label(state.session.0.borrow().scenario())}>
                     <ContextProvider<Progressive> context={Progressive(state.playing)}>
-                        <ClusterView snapshot={snap.clone()} highlight={state.highlight.clone()} target={state.target.clone()}
+                    <ContextProvider<crate::ui::hover::Gestures> context={gestures.clone()}>
+                        <ClusterView snapshot={snap.clone()} highlight={shown_highlight.clone()} target={state.target.clone()}
                             gang_hues={state.gang_hues.clone()} teardowns={state.teardowns.clone()}
                             on_target={on_target.clone()} on_select_event={on_select_event.clone()} />
+                    </ContextProvider<crate::ui::hover::Gestures>>
                     </ContextProvider<Progressive>>
                     </crate::ui::compare_view::CompareClusters>
                     if let Some(p) = &state.placement {
@@ -243,7 +251,7 @@ pub fn app() -> Html {
                     <crate::ui::traffic_chart::TrafficChart session={state.session.clone()} now={state.now}
                         events_total={state.events_total} user_actions={state.user_actions} snapshot={snap.clone()}
                         highlight={state.highlight.clone()} />
-                    <PendingTray snapshot={snap.clone()} highlight={state.highlight.clone()}
+                    <PendingTray snapshot={snap.clone()} highlight={shown_highlight.clone()}
                         gang_hues={state.gang_hues.clone()} on_target={on_target.clone()}
                         explained={state.selected_placement.clone()} {on_explain} />
                     <Legend />
@@ -254,10 +262,12 @@ pub fn app() -> Html {
                     <crate::ui::share_panel::SharePanel state={state.clone()} />
                     <crate::ui::compare_form::ComparePanel state={state.clone()} />
                     <StatusPanel snapshot={snap.clone()} highlight={state.highlight.clone()} on_target={on_target} />
+                    <ContextProvider<crate::ui::hover::Gestures> context={gestures}>
                     <EventLog log={state.log.clone()} matching={state.log_matching} total={state.events_total}
                         category={state.filter_category} text={state.filter_text.clone()}
-                        selected={state.selected_event.clone()} chain={state.placement_chain.clone()}
+                        selected={state.selected_event.clone()} chain={shown_chain}
                         {on_select} {on_category} {on_text} />
+                    </ContextProvider<crate::ui::hover::Gestures>>
                 </aside>
             </main>
             if let Some(t) = &state.target {

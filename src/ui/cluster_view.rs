@@ -307,10 +307,46 @@ pub fn card_slice(
         Some(Target::Replica(id)) if replicas.iter().any(|r| r.id == *id) => props.target.clone(),
         _ => None,
     };
-    // The highlight is usually empty; when it is not, the card keeps the shared set (selections are rare gestures).
-    let highlight = if props.highlight.is_empty() { EMPTY_SET.with(Rc::clone) } else { props.highlight.clone() };
+    let highlight = card_highlight(n, l, replicas, &props.highlight);
     let now = crate::ui::node_card::shown_drain(n).and_then(|d| d.deadline).map(|_| props.snapshot.t);
     CardSlice { highlight, target, gang_hues: Rc::new(gang_hues), teardowns: Rc::new(teardowns), now }
+}
+
+/// The highlighted ids a card draws: its node, its bundles' groups and gangs, its replicas and their gangs. A
+/// hover or a selection elsewhere leaves the card's set (and so its props) equal, and only the cards whose
+/// highlighted ids changed are redrawn. Usually the highlight is empty: then every card shares one empty set.
+pub fn card_highlight(
+    n: &crate::model::snapshot::NodeView,
+    l: &crate::ui::layout::NodeLayout,
+    replicas: &[&ReplicaView],
+    highlight: &BTreeSet<String>,
+) -> Rc<BTreeSet<String>> {
+    if highlight.is_empty() {
+        return EMPTY_SET.with(Rc::clone);
+    }
+    let mut mine: Option<BTreeSet<String>> = None;
+    let mut check = |id: &str| {
+        if highlight.contains(id) && !mine.as_ref().is_some_and(|m| m.contains(id)) {
+            mine.get_or_insert_with(BTreeSet::new).insert(id.to_string());
+        }
+    };
+    check(&n.id);
+    for b in l.slots.iter().filter_map(|s| s.bundle.as_ref()) {
+        check(&b.pg_name);
+        if let Some(g) = &b.gang_id {
+            check(g);
+        }
+    }
+    for r in replicas {
+        check(&r.id);
+        if let Some(g) = &r.gang_context {
+            check(&g.gang_id);
+        }
+    }
+    match mine {
+        Some(m) => Rc::new(m),
+        None => EMPTY_SET.with(Rc::clone),
+    }
 }
 
 fn wall_now_ms() -> f64 {
@@ -379,6 +415,8 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
 
     let snap = &props.snapshot;
     let progressive = use_context::<Progressive>().unwrap_or_default().0;
+    // Hover and explain (issue 13): given by the app for its own run only.
+    let gestures = use_context::<crate::ui::hover::Gestures>();
     let shown_cards = use_mut_ref(BTreeMap::<String, Rc<CardInput>>::new);
     let redraw = use_state(|| 0u32);
     let pending_frame = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
@@ -563,7 +601,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         replicas={c.replicas.clone()} controller={c.controller.clone()}
                         highlight={c.slice.highlight.clone()} target={c.slice.target.clone()}
                         gang_hues={c.slice.gang_hues.clone()} teardowns={c.slice.teardowns.clone()} now={c.slice.now}
-                        on_target={props.on_target.clone()} />
+                        on_target={props.on_target.clone()} gestures={gestures.clone()} />
                 };
                 card_frame(&n.id, x, y, h.max(c.layout.h), calm, card)
             })
@@ -779,6 +817,40 @@ mod tests {
         let busy = ReplicaView { ongoing: Some(3.21), ..a.clone() };
         assert!(drawn_alike(&busy, &ReplicaView { ongoing: Some(4.9), ..a.clone() }));
         assert_eq!(card_replica(&busy).ongoing, None);
+    }
+
+    #[test]
+    fn a_card_gets_only_the_highlighted_ids_it_draws_so_a_hover_redraws_only_its_gang_s_cards() {
+        let scenario = crate::app::presets::preset_by_id("big-cluster").unwrap().scenario().unwrap();
+        let mut session = crate::app::session::Session::new(scenario);
+        session.advance_to(SimTime::from_secs_f64(20.0));
+        let snap = session.snapshot();
+        let scene = layout(&snap, 8, &mut LayoutMemory::default(), 0.0);
+        let r = snap.replicas.iter().find(|r| r.node.is_some() && r.gang_context.is_some()).unwrap();
+        let gang = r.gang_context.as_ref().unwrap().gang_id.clone();
+        // What a hover on `r` lights: itself, its gang and its group.
+        let hl: BTreeSet<String> = [r.id.clone(), gang.clone(), r.pg_name.clone().unwrap()].into();
+        let gang_nodes: BTreeSet<&str> = snap
+            .replicas
+            .iter()
+            .filter(|m| m.gang_context.as_ref().is_some_and(|g| g.gang_id == gang))
+            .filter_map(|m| m.node.as_deref())
+            .collect();
+        let none = BTreeSet::new();
+        let mut lit = 0;
+        for (n, l) in snap.nodes.iter().zip(&scene.nodes) {
+            let live: Vec<&ReplicaView> = snap.replicas.iter().filter(|r| r.node.as_ref() == Some(&n.id)).collect();
+            let mine = card_highlight(n, l, &live, &hl);
+            assert_eq!(mine.is_empty(), !gang_nodes.contains(n.id.as_str()), "{}: {mine:?}", n.id);
+            assert!(mine.iter().all(|id| hl.contains(id)));
+            if mine.is_empty() {
+                // Another node's card gets the one shared empty set, as with no highlight at all: equal props.
+                assert!(Rc::ptr_eq(&mine, &card_highlight(n, l, &live, &none)));
+            } else {
+                lit += 1;
+            }
+        }
+        assert!(lit >= 1 && lit < snap.nodes.len() / 4, "{lit} of {} cards change on this hover", snap.nodes.len());
     }
 
     #[test]

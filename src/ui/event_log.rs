@@ -173,14 +173,19 @@ pub fn kind_tag(kind: &EventKind) -> &'static str {
     }
 }
 
-fn row(e: &Event, detail: Option<Html>, chain: bool, on_select: &Callback<Option<u64>>) -> Html {
+type Hovering<'a> = Option<&'a Callback<Option<crate::ui::hover::Hovered>>>;
+
+fn row(e: &Event, detail: Option<Html>, chain: bool, on_select: &Callback<Option<u64>>, on_hover: Hovering) -> Html {
     let seq = e.seq;
     let selected = detail.is_some();
     let onclick = on_select.reform(move |_: MouseEvent| if selected { None } else { Some(seq) });
+    // Hovering or focusing a row highlights its chain (issue 13).
+    let h = crate::ui::hover::hover_handlers(on_hover, crate::ui::hover::Hovered::Event(seq));
     html! {
         <li key={e.seq.to_string()} class={classes!("event", format!("k-{}", e.kind.name()), selected.then_some("selected"), chain.then_some("chain"))}
             data-chain={chain.then_some("true")}>
-            <button type="button" aria-pressed={selected.to_string()} {onclick} data-seq={e.seq.to_string()}>
+            <button type="button" aria-pressed={selected.to_string()} {onclick} data-seq={e.seq.to_string()}
+                onmouseenter={h.enter} onmouseleave={h.leave} onfocus={h.focus} onblur={h.blur}>
                 <span class="ev-time">{ format!("{:.2} s", e.t.as_secs_f64()) }</span>
                 <span class="ev-tag">{ kind_tag(&e.kind) }</span>
                 <span class="ev-reason">{ e.reason.clone() }</span>
@@ -216,6 +221,8 @@ fn reveal_element(el: &web_sys::Element) {
 #[component(EventLog)]
 pub fn event_log(props: &EventLogProps) -> Html {
     let selected_seq = props.selected.as_ref().map(|s| s.event.seq);
+    let gestures = use_context::<crate::ui::hover::Gestures>();
+    let on_hover = gestures.as_ref().map(|g| &g.on_hover);
     let on_category = props.on_category.reform(|e: Event_| {
         let v = e
             .target()
@@ -310,7 +317,7 @@ pub fn event_log(props: &EventLogProps) -> Html {
                 } }
             </p>
             <ol class="events" reversed=true>
-                { for props.log.iter().map(|e| row(e, (Some(e.seq) == selected_seq).then(|| detail.clone().unwrap_or_default()), props.chain.seqs.contains(&e.seq), &props.on_select)) }
+                { for props.log.iter().map(|e| row(e, (Some(e.seq) == selected_seq).then(|| detail.clone().unwrap_or_default()), props.chain.seqs.contains(&e.seq), &props.on_select, on_hover)) }
             </ol>
         </section>
     }

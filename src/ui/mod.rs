@@ -9,6 +9,7 @@ pub mod event_log;
 pub mod footer;
 pub mod header;
 pub mod help_overlay;
+pub mod hover; // hover highlights its chain (issue 13)
 pub mod layout;
 pub mod legend;
 pub mod live_region;

@@ -4,6 +4,7 @@ use crate::model::cluster::{DrainReason, NodeDrain};
 use crate::model::resources::fmt_amount;
 use crate::model::snapshot::{ControllerView, NodeView, ReplicaView};
 use crate::model::time::SimTime;
+use crate::ui::hover::{Gestures, Hovered, hover_handlers};
 use crate::ui::layout::{BAR_H, CARD_W, HEADER_H, NodeLayout, PAD, SLOT_H, SLOT_W, SlotLayout};
 use crate::ui::palette::short_pg_name;
 use crate::ui::replica_token::ReplicaToken;
@@ -31,6 +32,9 @@ pub struct NodeCardProps {
     /// cards keep equal props while the clock runs.
     #[prop_or_default]
     pub now: Option<SimTime>,
+    /// Hovering a token or a bundle slot highlights its chain; a bundle slot explains its group (issue 13).
+    #[prop_or_default]
+    pub gestures: Option<Gestures>,
 }
 
 /// The drain reason in a word or two.
@@ -312,6 +316,7 @@ fn slot(s: &SlotLayout, replica: Option<&ReplicaView>, props: &NodeCardProps) ->
         ),
         None => ("no PG".to_string(), "An actor placed on the node outside any placement group".to_string()),
     };
+    let on_hover = props.gestures.as_ref().map(|g| &g.on_hover);
     let token = replica.map(|r| {
         let teardown = r.gang_context.as_ref().is_some_and(|g| props.teardowns.contains_key(&g.gang_id))
             && r.state == crate::model::serve::replica::ReplicaState::Stopping;
@@ -320,21 +325,61 @@ fn slot(s: &SlotLayout, replica: Option<&ReplicaView>, props: &NodeCardProps) ->
         html! {
             <ReplicaToken replica={r.clone()} hue={hue} highlighted={hl}
                 selected={props.target == Some(Target::Replica(r.id.clone()))}
-                teardown={teardown} on_target={props.on_target.clone()} />
+                teardown={teardown} on_target={props.on_target.clone()} on_hover={on_hover.cloned()} />
         }
     });
     html! {
         <g key={s.key.clone()} class={classes} style={format!("transform: translate({}px, {}px)", s.x, s.y)}
             data-slot={s.key.clone()}>
-            <rect class="slot-frame" width={SLOT_W.to_string()} height={SLOT_H.to_string()} rx="5">
-                <title>{ title }</title>
-            </rect>
+            { slot_frame(s, replica, props, title) }
             <text class="slot-tag" x={(SLOT_W / 2.0).to_string()} y="11" text-anchor="middle">{ tag }</text>
             if replica.is_none() && s.bundle.is_some() {
                 <text class="slot-free" x={(SLOT_W / 2.0).to_string()} y="44" text-anchor="middle">{ "reserved" }</text>
             }
             { token.unwrap_or_default() }
         </g>
+    }
+}
+
+/// The accessible name of a bundle slot: "Bundle 2 of PG SERVE_GANG::… on w3", and what is in it.
+pub fn describe_bundle(pg_name: &str, index: usize, node: &str, replica: Option<&str>) -> String {
+    let inside = match replica {
+        Some(r) => format!("replica {r}"),
+        None => "reserved, no replica in it".to_string(),
+    };
+    format!("Bundle {index} of PG {pg_name} on {node}: {inside}. Explain its placement")
+}
+
+/// A slot's frame. A bundle's, with the app's gestures (issue 13), is a button that explains its placement group
+/// (click, Enter or Space) and highlights the group's chain while hovered or focused: the frame itself, so that a
+/// big cluster gets no extra elements, and its texts let the pointer through (`pointer-events: none`). The replica
+/// token is drawn over it, not inside it: the two are separate buttons and hovering one leaves the other.
+fn slot_frame(s: &SlotLayout, replica: Option<&ReplicaView>, props: &NodeCardProps, title: String) -> Html {
+    let (w, h) = (SLOT_W.to_string(), SLOT_H.to_string());
+    let (Some(b), Some(g)) = (&s.bundle, &props.gestures) else {
+        return html! { <rect class="slot-frame" width={w} height={h} rx="5"><title>{ title }</title></rect> };
+    };
+    let label = describe_bundle(&b.pg_name, b.index, &props.node.id, replica.map(|r| r.id.as_str()));
+    let hv = hover_handlers(Some(&g.on_hover), Hovered::Pg(b.pg_name.clone()));
+    let onclick = {
+        let (cb, pg) = (g.on_explain.clone(), b.pg_name.clone());
+        Callback::from(move |_: MouseEvent| cb.emit(pg.clone()))
+    };
+    let onkeydown = {
+        let (cb, pg) = (g.on_explain.clone(), b.pg_name.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                cb.emit(pg.clone());
+            }
+        })
+    };
+    html! {
+        <rect class="slot-frame slot-hit" width={w} height={h} rx="5" role="button" tabindex="0" aria-label={label}
+            data-pg={b.pg_name.clone()} data-bundle={b.index.to_string()} {onclick} {onkeydown}
+            onmouseenter={hv.enter} onmouseleave={hv.leave} onfocus={hv.focus} onblur={hv.blur}>
+            <title>{ title }</title>
+        </rect>
     }
 }
 

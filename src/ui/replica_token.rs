@@ -19,6 +19,9 @@ pub struct ReplicaTokenProps {
     #[prop_or_default]
     pub teardown: bool,
     pub on_target: Callback<Target>,
+    /// Hovering or focusing the token highlights its chain (issue 13).
+    #[prop_or_default]
+    pub on_hover: Option<Callback<Option<crate::ui::hover::Hovered>>>,
 }
 
 /// Whether a token shows its version badge: when it is outdated, or once its deployment has moved past the
@@ -92,6 +95,8 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
         })
     };
     let label = describe_replica(r);
+    let hover =
+        crate::ui::hover::hover_handlers(props.on_hover.as_ref(), crate::ui::hover::Hovered::Replica(r.id.clone()));
     let (cx, cy, rr) = (TOKEN_CX, TOKEN_CY, TOKEN_R);
     let body = if gang.is_some() {
         html! { <circle class="body" cx={cx.to_string()} cy={cy.to_string()} r={rr.to_string()} /> }
@@ -147,7 +152,8 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             data-replica={r.id.clone()} data-state={r.state.as_str()}
             data-version={r.version.clone()} data-outdated={r.outdated.then_some("true")}
             data-gang={gang.map(|g| g.gang_id.clone())} data-rank={gang.map(|g| g.rank.to_string())}
-            {onclick} {oncontextmenu} {onkeydown}>
+            {onclick} {oncontextmenu} {onkeydown}
+            onmouseenter={hover.enter} onmouseleave={hover.leave} onfocus={hover.focus} onblur={hover.blur}>
             <title>{ label }</title>
             <circle class="ring" cx={cx.to_string()} cy={cy.to_string()} r={(rr + 5.0).to_string()} />
             { body }

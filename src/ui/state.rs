@@ -11,6 +11,7 @@ use crate::model::scenario::{ActionKind, Scenario};
 use crate::model::snapshot::Snapshot;
 use crate::model::time::{SimDuration, SimTime};
 use crate::ui::event_log::{LogCategory, SelectedEvent};
+use crate::ui::hover::{Hover, Hovered}; // hover highlights its chain (issue 13)
 use crate::ui::live_region::announce_priority;
 use crate::ui::palette::{GANG_HUES, format_clock};
 /// Defined beside the panel that draws it (the event log marks it too, and `state` imports the log).
@@ -126,6 +127,9 @@ pub struct UiState {
     pub selected_placement: Option<PlacementSubject>,
     pub placement: Option<Rc<PlacementExplanation>>,
     pub placement_chain: Rc<PlacementChain>,
+    /// What the pointer or keyboard focus is on, with its chain (issue 13): drawn instead of the selection's
+    /// `highlight` and `placement_chain` while it lasts (see [`UiState::shown_highlight`]).
+    pub hover: Option<Rc<Hover>>,
     /// How many events the chain has looked at (it only scans new ones after that).
     chain_scanned: usize,
     /// Gang id → hue index, given in order of first appearance so that neighbours differ.
@@ -168,6 +172,9 @@ pub enum UiAction {
     SelectEvent(Option<u64>),
     /// Open (or close) the placement explanation of a placement group or a replica.
     SelectPlacement(Option<PlacementSubject>),
+    /// The pointer or keyboard focus entered a replica, a bundle slot or an event row (`Some`), or left it: its
+    /// chain is highlighted meanwhile, without opening anything.
+    Hover(Option<Hovered>),
     SetFilterCategory(LogCategory),
     SetFilterText(String),
     ToggleHelp,
@@ -255,6 +262,7 @@ impl UiState {
             selected_placement: None,
             placement: None,
             placement_chain: Rc::new(PlacementChain::default()),
+            hover: None,
             chain_scanned: 0,
             gang_hues: Rc::new(BTreeMap::new()),
             violations: Rc::new(Vec::new()),
@@ -327,6 +335,7 @@ impl UiState {
             self.placement = None;
             self.placement_chain = Rc::new(PlacementChain::default());
             self.chain_scanned = 0;
+            self.hover = None;
         }
         let new_events = &events[self.events_total..];
         if !new_events.is_empty() {
@@ -413,20 +422,7 @@ impl UiState {
             .find(|e| e.kind.touches().iter().any(|t| t == id));
         self.chain_scanned = events.len();
         if let Some(last) = newest {
-            let find = |seq: u64| {
-                events.get(seq as usize).filter(|e| e.seq == seq).or_else(|| events.iter().find(|e| e.seq == seq))
-            };
-            let mut seqs = BTreeSet::from([last.seq]);
-            let mut origin = None;
-            let mut at = last;
-            while let Some(c) = at.cause.and_then(find) {
-                if !seqs.insert(c.seq) {
-                    break;
-                }
-                origin = Some(c);
-                at = c;
-            }
-            self.placement_chain = Rc::new(PlacementChain { last: Some(last.clone()), origin: origin.cloned(), seqs });
+            self.placement_chain = Rc::new(crate::ui::hover::chain_from(events, last));
         }
         let highlight = self.placement_highlight(&subject);
         if rehighlight && *self.highlight != highlight {
@@ -438,25 +434,8 @@ impl UiState {
     /// bundles' slots and its tray entry) and the replicas in that group, and what the fault that started its
     /// chain touched.
     fn placement_highlight(&self, subject: &PlacementSubject) -> BTreeSet<String> {
-        let snap = &self.snapshot;
-        let mut ids = BTreeSet::from([subject.id().to_string()]);
-        let pg_name = match subject {
-            PlacementSubject::Pg(name) => Some(name.clone()),
-            PlacementSubject::Replica(id) => {
-                let r = snap.replicas.iter().find(|r| r.id == *id);
-                ids.extend(r.and_then(|r| r.gang_context.as_ref()).map(|g| g.gang_id.clone()));
-                r.and_then(|r| r.pg_name.clone())
-            }
-        };
-        if let Some(pg) = pg_name.as_ref().and_then(|n| snap.placement_groups.iter().find(|p| p.name == *n)) {
-            ids.insert(pg.name.clone());
-            ids.extend(pg.gang_id.clone());
-            ids.extend(pg.bundles.iter().filter_map(|b| b.replica.clone()));
-        }
-        if let Some(origin) = self.placement_chain.origin.as_ref().or(self.placement_chain.last.as_ref()) {
-            ids.extend(origin.kind.touches());
-        }
-        ids
+        let replica = matches!(subject, PlacementSubject::Replica(_));
+        crate::ui::hover::subject_highlight(&self.snapshot, subject.id(), replica, &self.placement_chain)
     }
 
     /// Open the placement panel on `subject`, or close it (`None`): the highlight goes back to the selected event's.
@@ -801,10 +780,41 @@ impl UiState {
 }
 // ===== end compare =====
 
+// ===== hover (issue 13: hovering or focusing a replica, a bundle or an event highlights its chain) =====
+impl UiState {
+    /// The hover `h` starts (its chain is computed now, once) or ends. The same hover again changes nothing (the
+    /// same state comes back, so nothing is re-rendered).
+    fn hovered(self: Rc<Self>, h: Option<Hovered>) -> Rc<Self> {
+        if self.hover.as_ref().map(|x| &x.subject) == h.as_ref() {
+            return self;
+        }
+        let mut st = (*self).clone();
+        st.hover = h.map(|subject| {
+            let session = st.session.0.borrow();
+            Rc::new(crate::ui::hover::hover_of(&st.snapshot, session.events(), subject))
+        });
+        Rc::new(st)
+    }
+
+    /// What the page highlights: the hover's chain while there is one, else the selection's (`highlight`).
+    pub fn shown_highlight(&self) -> Rc<BTreeSet<String>> {
+        self.hover.as_ref().map_or_else(|| self.highlight.clone(), |h| h.highlight.clone())
+    }
+
+    /// The chain the event log marks: the hover's while there is one, else the placement panel's.
+    pub fn shown_chain(&self) -> Rc<PlacementChain> {
+        self.hover.as_ref().map_or_else(|| self.placement_chain.clone(), |h| h.chain.clone())
+    }
+}
+// ===== end hover =====
+
 impl Reducible for UiState {
     type Action = UiAction;
 
     fn reduce(self: Rc<Self>, action: UiAction) -> Rc<Self> {
+        if let UiAction::Hover(h) = action {
+            return self.hovered(h); // hover (issue 13): only the highlight changes
+        }
         let mut st = (*self).clone();
         if !matches!(action, UiAction::Frame { .. }) {
             // Any gesture (pause, seek, a new speed, an injected fault...) forgives what playback owed.
@@ -868,6 +878,7 @@ impl Reducible for UiState {
             }
             UiAction::SelectEvent(seq) => st.select_event(seq),
             UiAction::SelectPlacement(subject) => st.select_placement(subject),
+            UiAction::Hover(_) => {} // handled above
             UiAction::SetFilterCategory(c) => {
                 st.filter_category = c;
                 let session = st.session.0.clone();
@@ -1162,6 +1173,83 @@ mod tests {
         let st = st.reduce(UiAction::Dismiss);
         assert!(st.placement.is_none() && st.highlight.is_empty());
     }
+
+    // ===== hover (issue 13) =====
+    /// not-enough-resources at 6 s: one gang placed and running, the other waiting for resources.
+    fn one_gang_placed_one_waiting() -> Rc<UiState> {
+        let st = Rc::new(UiState::for_preset("not-enough-resources")).reduce(UiAction::SetSpeedExp(1.0));
+        frame(st.reduce(UiAction::TogglePlay), 600.0).reduce(UiAction::Pause)
+    }
+
+    #[test]
+    fn hovering_a_replica_highlights_its_chain_without_opening_anything_and_leaving_clears_it() {
+        let st = one_gang_placed_one_waiting();
+        let r = st.snapshot.replicas.iter().find(|r| r.node.is_some() && r.gang_context.is_some()).unwrap().clone();
+        let gang = r.gang_context.as_ref().unwrap().gang_id.clone();
+        let in_gang =
+            |m: &&crate::model::snapshot::ReplicaView| m.gang_context.as_ref().is_some_and(|g| g.gang_id == gang);
+        let mate = st.snapshot.replicas.iter().filter(in_gang).find(|m| m.id != r.id).unwrap().id.clone();
+        assert!(st.shown_highlight().is_empty() && st.hover.is_none());
+
+        let st = st.reduce(UiAction::Hover(Some(Hovered::Replica(r.id.clone()))));
+        let shown = st.shown_highlight();
+        assert!(shown.contains(&r.id) && shown.contains(&gang) && shown.contains(r.pg_name.as_ref().unwrap()));
+        assert!(shown.contains(&mate), "its gang mate, by the group's bundles: {shown:?}");
+        // The event that last changed it is the chain the log marks; nothing opens, the selection stays empty.
+        let chain = st.shown_chain();
+        assert!(chain.last.as_ref().expect("an event touched it").kind.touches().contains(&r.id));
+        assert!(chain.seqs.contains(&chain.last.as_ref().unwrap().seq));
+        assert!(st.placement.is_none() && st.selected_placement.is_none() && st.target.is_none());
+        assert!(st.highlight.is_empty() && st.placement_chain.last.is_none());
+        // The same hover again (focus after mouseenter) is the same state: nothing is redrawn.
+        let again = st.clone().reduce(UiAction::Hover(Some(Hovered::Replica(r.id.clone()))));
+        assert!(Rc::ptr_eq(&st, &again));
+
+        let st = st.reduce(UiAction::Hover(None));
+        assert!(st.hover.is_none() && st.shown_highlight().is_empty() && st.shown_chain().last.is_none());
+    }
+
+    #[test]
+    fn hovering_then_leaving_gives_the_selection_s_highlight_and_chain_back() {
+        let st = one_gang_placed_one_waiting();
+        let pending =
+            st.snapshot.placement_groups.iter().find(|p| p.state == PlacementGroupState::Pending).unwrap().clone();
+        let placed = st.snapshot.placement_groups.iter().find(|p| p.state != PlacementGroupState::Pending).unwrap();
+        let placed = placed.clone();
+        let st = st.reduce(UiAction::SelectPlacement(Some(PlacementSubject::Pg(pending.name.clone()))));
+        let (selected, selected_chain) = (st.shown_highlight(), st.shown_chain());
+        assert!(selected.contains(&pending.name) && selected_chain.last.is_some());
+
+        // A bundle slot of the placed gang: its group, its gang and the group's replicas light up instead.
+        let st = st.reduce(UiAction::Hover(Some(Hovered::Pg(placed.name.clone()))));
+        let shown = st.shown_highlight();
+        assert!(shown.contains(&placed.name) && shown.contains(placed.gang_id.as_ref().unwrap()));
+        assert!(!shown.contains(&pending.name), "{shown:?}");
+        assert!(placed.bundles.iter().filter_map(|b| b.replica.as_ref()).all(|r| shown.contains(r)));
+        assert_ne!(st.shown_chain(), selected_chain);
+        // The panel still explains the selection.
+        assert_eq!(st.selected_placement, Some(PlacementSubject::Pg(pending.name.clone())));
+        assert_eq!(st.highlight, selected);
+
+        // Leaving gives the selection's highlight and chain back.
+        let st = st.reduce(UiAction::Hover(None));
+        assert_eq!(st.shown_highlight(), selected);
+        assert_eq!(st.shown_chain(), selected_chain);
+
+        // An event row: it and its causes are the chain, and what they touched is lit.
+        let session = st.session.0.borrow();
+        let e = session.events().iter().rev().find(|e| e.cause.is_some()).expect("an event with a cause").clone();
+        drop(session);
+        let cause = e.cause.unwrap();
+        let st = st.reduce(UiAction::Hover(Some(Hovered::Event(e.seq))));
+        let chain = st.shown_chain();
+        assert!(chain.seqs.contains(&e.seq) && chain.seqs.contains(&cause), "{:?}", chain.seqs);
+        assert!(chain.origin.is_some());
+        assert!(e.kind.touches().iter().all(|t| st.shown_highlight().contains(t)));
+        let st = st.reduce(UiAction::Hover(None));
+        assert_eq!(st.shown_highlight(), selected);
+    }
+    // ===== end hover =====
 
     #[test]
     fn view_settings_round_trip_and_odd_values_are_ignored() {

@@ -84,3 +84,47 @@ test('node-failure: the dead node is listed as not schedulable', async () => {
   assert.match(await row(page, 'w1').locator('th').textContent(), /^w1dead$/);
   expectNoProblems(problems);
 });
+
+test('hovering a replica lights its gang mate and marks its chain in the log; a bundle slot explains its group', async () => {
+  const { page, problems } = await load('not-enough-resources');
+  // The first gang runs on w1 (the second one waits): two members on a node, and events in the log.
+  await stepUntil(page, () => document.querySelectorAll('[data-node=w1] g.replica[data-gang][data-state=RUNNING]').length >= 2);
+  const token = page.locator('[data-node=w1] g.replica[data-gang]').first();
+  const [id, gang] = [await token.getAttribute('data-replica'), await token.getAttribute('data-gang')];
+  const mate = page.locator(`g.replica[data-gang="${gang}"]:not([data-replica="${id}"])`).first();
+  const lit = (loc) => loc.evaluate((el) => el.classList.contains('hl'));
+  const marked = page.locator('.events li.event.chain[data-chain=true]');
+  assert.equal(await lit(mate), false);
+  assert.equal(await marked.count(), 0);
+
+  // Hover: the mate and the group's bundle slots light up, the event that last changed it is marked; nothing opens.
+  await token.hover();
+  await page.waitForFunction(({ gang, id }) => document.querySelector(
+    `g.replica[data-gang="${gang}"]:not([data-replica="${id}"])`)?.classList.contains('hl'), { gang, id });
+  assert.ok(await page.locator('[data-node=w1] g.slot.bundle.hl').count() >= 2, 'its bundles light up');
+  assert.ok(await marked.count() >= 1, 'its chain is marked in the log');
+  assert.equal(await panel(page).count(), 0, 'hovering opens nothing');
+
+  // Leave: the highlight goes; keyboard focus gives the same as hover.
+  await page.mouse.move(2, 2);
+  await page.waitForFunction(() => !document.querySelector('g.replica.hl') && !document.querySelector('.events li.chain'));
+  await mate.focus();
+  await page.waitForFunction((id) => document.querySelector(`g.replica[data-replica="${id}"]`)?.classList.contains('hl'), id);
+  await mate.evaluate((el) => el.blur());
+  await page.waitForFunction(() => !document.querySelector('g.replica.hl'));
+
+  // A bundle slot is a button named after its bundle, group and node: clicking its frame explains the group.
+  const slot = page.getByRole('button', { name: /^Bundle \d of PG SERVE_GANG::app_G_\S+ on w1: replica / }).first();
+  const pg = await slot.getAttribute('data-pg');
+  const box = await slot.boundingBox();
+  await slot.click({ position: { x: box.width * 0.08, y: box.height * 0.06 } }); // the frame's corner, not the token
+  await panel(page).waitFor();
+  assert.equal(await panel(page).getByRole('heading').textContent(), `Placement of placement group ${pg}`);
+  assert.equal(await page.getByRole('region', { name: `Placement of placement group ${pg}` }).count(), 1);
+  // And from the keyboard, after closing it.
+  await page.getByRole('button', { name: 'Close the placement explanation' }).click();
+  await slot.focus();
+  await page.keyboard.press('Enter');
+  await panel(page).waitFor();
+  expectNoProblems(problems);
+});
