@@ -1346,6 +1346,7 @@ mod workbench {
             on_pastes: Callback::noop(),
             on_import: Callback::from(move |f: Files| i.borrow_mut().push(f)),
             on_close: Callback::noop(),
+            busy: false,
         };
         let root = new_root();
         yew::Renderer::<ImportDialog>::with_root_and_props(root.clone(), props).render();
@@ -1354,7 +1355,10 @@ mod workbench {
         let picker = q(&root, "input[aria-label='Choose Ray config files']");
         assert!(picker.has_attribute("multiple"));
         let alert = text(&root, "[role=alert]");
-        assert!(alert.contains("pasted-1.yaml:7:23:") && alert.contains("must be a multiple of gang_size (2)."), "{alert}");
+        assert!(
+            alert.contains("pasted-1.yaml:7:23:") && alert.contains("must be a multiple of gang_size (2)."),
+            "{alert}"
+        );
         let pasted = q(&root, "textarea").dyn_into::<web_sys::HtmlTextAreaElement>().unwrap();
         assert_eq!(pasted.value(), "applications: []", "the pasted text is still there");
         let import = root.query_selector_all("button").unwrap();
@@ -1365,17 +1369,50 @@ mod workbench {
             .dyn_into::<web_sys::Element>()
             .unwrap();
         click(&import);
-        assert_eq!(
-            *imported.borrow(),
-            vec![Ok(vec![("pasted-1.yaml".to_string(), "applications: []".to_string())])]
-        );
+        assert_eq!(*imported.borrow(), vec![Ok(vec![("pasted-1.yaml".to_string(), "applications: []".to_string())])]);
+    }
+
+    /// While the importer worker reads the files (its wasm is fetched on the first import), the dialog says so and
+    /// takes no second import; the last outcome is hidden until the answer comes.
+    #[wasm_bindgen_test]
+    async fn while_the_importer_reads_the_dialog_says_so_and_waits() {
+        let outcome =
+            ImportOutcome { ok: false, headline: "old".into(), problems: vec!["old problem".into()], notes: vec![] };
+        let props = ImportDialogProps {
+            outcome: Some(Rc::new(outcome)),
+            base_name: "Replica crash".into(),
+            pastes: Rc::new(vec!["applications: []".into()]),
+            on_pastes: Callback::noop(),
+            on_import: Callback::noop(),
+            on_close: Callback::noop(),
+            busy: true,
+        };
+        let root = new_root();
+        yew::Renderer::<ImportDialog>::with_root_and_props(root.clone(), props).render();
+        settle().await;
+        assert_eq!(text(&root, "[role=status]"), "Reading your Ray config…");
+        assert!(root.query_selector("[role=alert]").unwrap().is_none(), "the old outcome is not shown meanwhile");
+        assert!(q(&root, "input[aria-label='Choose Ray config files']").has_attribute("disabled"));
+        let buttons = root.query_selector_all("button").unwrap();
+        let import = (0..buttons.length())
+            .filter_map(|k| buttons.get(k))
+            .find(|b| b.text_content().as_deref() == Some("Import pasted text"))
+            .unwrap()
+            .dyn_into::<web_sys::Element>()
+            .unwrap();
+        assert!(import.has_attribute("disabled"));
     }
 
     #[wasm_bindgen_test]
     async fn the_notes_are_grouped_by_kind_with_file_and_line() {
         let notes = vec![
             note(NoteKind::NotSimulated, 8, "applications[0].route_prefix", "kept: not simulated"),
-            note(NoteKind::IgnoredByRay, 26, "applications[0].deployments[0].num_replica", "did you mean `num_replicas`?"),
+            note(
+                NoteKind::IgnoredByRay,
+                26,
+                "applications[0].deployments[0].num_replica",
+                "did you mean `num_replicas`?",
+            ),
             note(NoteKind::NotSimulated, 9, "applications[0].import_path", "kept"),
         ];
         let root = new_root();
@@ -1426,7 +1463,10 @@ mod workbench {
         assert_eq!(gang.get_attribute("aria-invalid").as_deref(), Some("true"));
         let field = gang.parent_element().unwrap();
         assert!(text(&field, ".wb-err").contains("must be a multiple of gang_size (3)"), "{}", field.inner_html());
-        assert!(button(&root, "Apply and start a new run").has_attribute("disabled"), "Apply stays off while there are problems");
+        assert!(
+            button(&root, "Apply and start a new run").has_attribute("disabled"),
+            "Apply stays off while there are problems"
+        );
         assert!(text(&root, "[data-testid=editor-summary]").starts_with("1 problem"));
         // Fixed: a group of three nodes becomes four, with a fresh id.
         set_value(&gang, "2");

@@ -75,8 +75,7 @@ pub fn import_files(files: &[(String, String)], base: Option<&Scenario>) -> Resu
     }
     let configs = files.iter().filter(|(_, t)| config_import::looks_like_config(t)).count();
     match files {
-        [] => Err("no file given.".into()),
-        [(name, text)] if configs == 0 => import(name, text),
+        _ if configs == 0 => import_gangplank(files),
         _ if configs < files.len() => Err(format!(
             "import Gangplank files one at a time; several files together must all be Ray Serve configs or \
              KubeRay manifests (not: {}).",
@@ -103,10 +102,75 @@ pub fn import_files(files: &[(String, String)], base: Option<&Scenario>) -> Resu
     }
 }
 
-/// Read an imported file's text. The session it yields has been checked: it resolves to a valid scenario.
+/// Read Gangplank files (one at a time: scenario, saved session, trace, link). The page calls this for files that
+/// are not Ray configs; it never reaches the YAML reader, which stays in the importer worker.
+pub fn import_gangplank(files: &[(String, String)]) -> Result<Imported, String> {
+    match files {
+        [] => Err("no file given.".into()),
+        [(name, text)] => import(name, text),
+        _ => Err(format!(
+            "import Gangplank files one at a time (got {}); several files together must be Ray Serve configs or \
+             KubeRay manifests.",
+            files.iter().map(|(n, _)| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// The Ray-config import runs in a Web Worker with its own wasm (`src/bin/gangplank-import-worker.rs`), loaded on
+/// first use, so the YAML reader and Ray's schema rules stay out of the page's first download. These are the
+/// messages it takes and gives, as JSON text: the worker answers [`worker_reply`] to a [`WorkerRequest`], the page
+/// reads the answer with [`read_worker_reply`].
+/// What the worker says once it listens (its wasm loads asynchronously; a request sent earlier would be lost).
+pub const WORKER_READY: &str = "ready";
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WorkerRequest {
+    pub files: Vec<(String, String)>,
+    pub base: Option<Scenario>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum WorkerReply {
+    Imported { session: SharedSession, notes: Vec<Note> },
+    Refused { message: String },
+}
+
+/// The request's JSON text.
+pub fn worker_request(files: Vec<(String, String)>, base: Option<Scenario>) -> String {
+    serde_json::to_string(&WorkerRequest { files, base }).expect("a request serializes")
+}
+
+/// What the worker answers: [`import_files`] of the request, as JSON text.
+pub fn worker_reply(request: &str) -> String {
+    let reply = match serde_json::from_str::<WorkerRequest>(request) {
+        Ok(r) => match import_files(&r.files, r.base.as_ref()) {
+            Ok(got) => WorkerReply::Imported { session: got.session, notes: got.notes },
+            Err(message) => WorkerReply::Refused { message },
+        },
+        Err(e) => WorkerReply::Refused { message: format!("the importer got a request it cannot read: {e}") },
+    };
+    serde_json::to_string(&reply).expect("a reply serializes")
+}
+
+/// The page's reading of the worker's answer.
+pub fn read_worker_reply(reply: &str) -> Result<Imported, String> {
+    match serde_json::from_str::<WorkerReply>(reply) {
+        Ok(WorkerReply::Imported { session, notes }) => Ok(Imported { session, kind: "Ray config", notes }),
+        Ok(WorkerReply::Refused { message }) => Err(message),
+        Err(e) => Err(format!("the importer's answer could not be read: {e}")),
+    }
+}
+
+/// Read one Gangplank file's text (scenario, saved session, trace, link). The session it yields has been checked:
+/// it resolves to a valid scenario. Ray's own files go through [`import_files`] (in the page: the importer worker),
+/// so that this path, which the page links, never pulls the YAML reader into the page's first download.
 pub fn import(name: &str, text: &str) -> Result<Imported, String> {
     if config_import::looks_like_config(text) {
-        return import_files(&[(name.to_string(), text.to_string())], None);
+        return Err(format!(
+            "\"{name}\" is a Ray Serve config or a KubeRay manifest: import it with \"Import your Ray config\", \
+             which reads it over the current scenario."
+        ));
     }
     check_size(name, text.len() as u64)?;
     let trimmed = text.trim_start_matches('\u{feff}').trim();
@@ -221,6 +285,25 @@ pub fn base_scenario(session: &SharedSession) -> Result<Scenario, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_worker_protocol_gives_what_import_files_gives() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/config_import/");
+        let read = |n: &str| (n.to_string(), std::fs::read_to_string(format!("{dir}{n}")).unwrap());
+        let files = vec![read("serve-gangs.yaml"), read("raycluster-gpu.yaml")];
+        let direct = import_files(&files, None).unwrap();
+        let via = read_worker_reply(&worker_reply(&worker_request(files, None))).unwrap();
+        assert_eq!(via, direct);
+        // A refusal carries the same message; a request it cannot read is refused, not a panic.
+        let base = crate::app::presets::preset_by_id("replica-crash").unwrap().scenario().unwrap();
+        let bad = vec![read("bad-gang.yaml")];
+        assert_eq!(
+            read_worker_reply(&worker_reply(&worker_request(bad.clone(), Some(base.clone())))),
+            import_files(&bad, Some(&base))
+        );
+        assert!(read_worker_reply(&worker_reply("{")).unwrap_err().contains("cannot read"));
+        assert!(read_worker_reply("nonsense").unwrap_err().contains("could not be read"));
+    }
     use crate::app::presets::PRESETS;
     use crate::model::scenario::ActionKind;
     use crate::model::time::SimTime;

@@ -213,9 +213,11 @@ pub fn app() -> Html {
     html! {
         <div class={classes!("app", embed.then_some("embed"))}>
             <a class="skip-link" href="#cluster">{ "Skip to the cluster" }</a>
-            <Header preset_id={state.preset_id.clone()} on_pick={on_pick} />
-            // Workbench (issue 13): import your Ray config, edit the setup, export.
-            if !embed { <crate::ui::workbench_bar::WorkbenchBar state={state.clone()} /> }
+            <Header preset_id={state.preset_id.clone()} on_pick={on_pick}>
+                // Workbench (issue 13): import your Ray config, edit the setup, export; in the header's own row.
+                if !embed { <crate::ui::workbench_bar::WorkbenchBar state={state.clone()} /> }
+            </Header>
+            <crate::ui::import_worker::ImportRunner state={state.clone()} />
             if let Some(err) = &state.error {
                 <div class="error-banner" role="alert">{ err.clone() }</div>
             }

@@ -6,6 +6,9 @@ use yew::prelude::*;
 pub struct HeaderProps {
     pub preset_id: String,
     pub on_pick: Callback<String>,
+    /// Shown between the brand and the scenario picker (the workbench's buttons), so they cost no row of their own.
+    #[prop_or_default]
+    pub children: Html,
 }
 
 #[component(Header)]
@@ -16,6 +19,7 @@ pub fn header(props: &HeaderProps) -> Html {
                 <h1>{ "Gangplank" }</h1>
                 <p class="tagline">{ "Watch Ray Serve gang scheduling happen" }</p>
             </div>
+            { props.children.clone() }
             <ScenarioPicker preset_id={props.preset_id.clone()} on_pick={props.on_pick.clone()} />
         </header>
     }

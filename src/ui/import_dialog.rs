@@ -29,6 +29,9 @@ pub struct ImportDialogProps {
     pub on_pastes: Callback<Vec<String>>,
     pub on_import: Callback<Files>,
     pub on_close: Callback<()>,
+    /// The importer worker is reading files (its wasm is fetched on the first import).
+    #[prop_or_default]
+    pub busy: bool,
 }
 
 /// The name a paste box's text is imported under (problems and notes say `pasted-1.yaml:4:7`).
@@ -137,7 +140,7 @@ pub fn import_dialog(props: &ImportDialogProps) -> Html {
                     <div class="wb-pick">
                         <label class="button file-button primary">
                             { "Choose files…" }
-                            <input type="file" multiple=true accept=".yaml,.yml,.json,.txt,application/json,application/yaml,text/yaml,text/plain"
+                            <input type="file" multiple=true disabled={props.busy} accept=".yaml,.yml,.json,.txt,application/json,application/yaml,text/yaml,text/plain"
                                 onchange={on_pick} aria-label="Choose Ray config files" data-testid="import-config-files" />
                         </label>
                         <span class="quiet">{ "several at once, or drop them anywhere on the page" }</span>
@@ -147,9 +150,12 @@ pub fn import_dialog(props: &ImportDialogProps) -> Html {
                         if pastes.len() < MAX_PASTES {
                             <button type="button" onclick={on_add}>{ "Add another file" }</button>
                         }
-                        <button type="button" class="primary" disabled={empty} onclick={on_paste_import}>{ "Import pasted text" }</button>
+                        <button type="button" class="primary" disabled={empty || props.busy} onclick={on_paste_import}>{ "Import pasted text" }</button>
                     </div>
-                    if let Some(o) = &props.outcome {
+                    if props.busy {
+                        <p class="wb-outcome" role="status" data-testid="import-busy">{ "Reading your Ray config…" }</p>
+                    }
+                    if let (Some(o), false) = (&props.outcome, props.busy) {
                         <ImportResult outcome={o.clone()} />
                     }
                 </div>

@@ -41,6 +41,7 @@ pub mod cluster_svg;
 pub mod download;
 pub mod export_menu;
 pub mod import_dialog;
+pub mod import_worker;
 pub mod workbench_bar;
 pub mod workbench_draft;
 pub mod workbench_editor;

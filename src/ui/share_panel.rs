@@ -6,8 +6,8 @@ use crate::app::link;
 use crate::app::perfetto;
 use crate::ui::download::{download, file_stem, files_of, read_files};
 use crate::ui::state::{UiAction, UiState};
-use crate::ui::workbench_state::{Panel, WorkbenchAction};
 use crate::ui::storage::{SavedEntry, load_saved, open_link, open_shared, shared_of_state, store_saved};
+use crate::ui::workbench_state::{Panel, WorkbenchAction};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::js_sys;
@@ -45,9 +45,8 @@ fn import_all(files: Vec<web_sys::File>, message: UseStateSetter<Message>, dispa
             return;
         }
         let names: Vec<String> = texts.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-        let result = import::import_files(&texts, None).and_then(|got| {
-            open_shared(got.session, format!("Imported the {} {}.", got.kind, names.join(", ")))
-        });
+        let result = import::import_gangplank(&texts)
+            .and_then(|got| open_shared(got.session, format!("Imported the {} {}.", got.kind, names.join(", "))));
         match result {
             Ok(t) => {
                 message.set(Some((true, format!("Imported {}.", names.join(", ")))));
@@ -88,7 +87,9 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
                 e.prevent_default();
                 dragging.set(false);
                 // Every dropped file (a Serve config and a cluster manifest together, say).
-                let files = files_of(e.dyn_ref::<web_sys::DragEvent>().and_then(|e| e.data_transfer()).and_then(|dt| dt.files()));
+                let files = files_of(
+                    e.dyn_ref::<web_sys::DragEvent>().and_then(|e| e.data_transfer()).and_then(|dt| dt.files()),
+                );
                 import_all(files, message.clone(), dispatcher.clone());
             });
             move || drop_all((over, leave, drop))

@@ -597,27 +597,60 @@ impl UiState {
         self.travel(Travel::Open { preset_id, scenario: Box::new(scenario), shared: Box::new(shared), notice });
     }
 
+    /// Open what an import gave, or show why it was refused (the session is then unchanged).
+    fn finish_import(
+        &mut self,
+        wb: &mut Workbench,
+        names: &[String],
+        got: Result<crate::app::import::Imported, String>,
+    ) {
+        match crate::ui::workbench_state::import(names, got) {
+            Ok((opening, outcome)) => {
+                let notice = outcome.headline.clone();
+                self.open(opening, notice);
+                *wb = Workbench { import: Some(Rc::new(outcome)), ..Workbench::default() };
+            }
+            Err(outcome) => {
+                self.announcement = outcome.headline.clone();
+                wb.import = Some(Rc::new(outcome));
+            }
+        }
+    }
+
     /// A workbench gesture: the session changes only for a successful import, an applied edit or its undo.
     pub fn workbench_action(&mut self, a: WorkbenchAction) {
-        use crate::ui::workbench_state::{Panel, apply_edit, applied_message, import};
+        use crate::ui::workbench_state::{Panel, applied_message, apply_edit};
         let mut wb = (*self.workbench).clone();
         match a {
             WorkbenchAction::Show(panel) => wb.panel = panel,
             WorkbenchAction::Import(files) => {
                 self.playing = false;
-                let base = self.session.0.borrow().scenario().clone();
-                match import(files, &base) {
-                    Ok((opening, outcome)) => {
-                        let notice = outcome.headline.clone();
-                        self.open(opening, notice);
-                        wb = Workbench { import: Some(Rc::new(outcome)), ..Workbench::default() };
+                match files {
+                    // Ray configs go to the importer worker (its own wasm, loaded on first use): the answer comes
+                    // back as `Imported`. `ImportRunner` sends the request.
+                    Ok(files) if files.iter().any(|(_, t)| crate::app::config_import::looks_like_config(t)) => {
+                        let id = wb.pending.as_ref().map_or(1, |p| p.id + 1);
+                        let base = self.session.0.borrow().scenario().clone();
+                        wb.pending = Some(Rc::new(crate::ui::workbench_state::ImportRequest { id, files, base }));
+                        wb.import = None;
+                        self.announcement = "Reading your Ray config…".into();
                     }
-                    Err(outcome) => {
-                        self.announcement = outcome.headline.clone();
-                        wb.import = Some(Rc::new(outcome));
+                    files => {
+                        let names: Vec<String> =
+                            files.as_ref().map(|f| f.iter().map(|(n, _)| n.clone()).collect()).unwrap_or_default();
+                        let got = files.and_then(|f| crate::app::import::import_gangplank(&f));
+                        self.finish_import(&mut wb, &names, got);
                     }
                 }
                 wb.panel = Some(Panel::Import);
+            }
+            WorkbenchAction::Imported { id, names, result } => {
+                // An answer to an older request (the user imported again meanwhile) is dropped.
+                if wb.pending.as_ref().is_some_and(|p| p.id == id) {
+                    wb.pending = None;
+                    self.finish_import(&mut wb, &names, result);
+                    wb.panel = Some(Panel::Import);
+                }
             }
             WorkbenchAction::Apply(edited) => {
                 self.playing = false;
@@ -638,6 +671,7 @@ impl UiState {
                             message: Some(message),
                             import: wb.import,
                             panel: None,
+                            pending: None,
                         };
                     }
                     Err(e) => wb.message = Some(format!("The edit could not be applied: {e}")),

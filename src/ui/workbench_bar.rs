@@ -69,7 +69,7 @@ pub fn workbench_bar(props: &WorkbenchBarProps) -> Html {
             };
             html! {
                 <ImportDialog outcome={wb.import.clone()} base_name={st.scenario_name.clone()} pastes={(*pastes).clone()}
-                    {on_pastes} {on_import} on_close={close.clone()} />
+                    {on_pastes} {on_import} on_close={close.clone()} busy={wb.pending.is_some()} />
             }
         }
         Some(Panel::Notes) => html! { <NotesDialog notes={notes.clone()} on_close={close.clone()} /> },

@@ -5,7 +5,7 @@
 //! components only draw [`Workbench`] and dispatch [`WorkbenchAction`]s.
 use crate::app::config_import::{self, Note, NoteKind};
 use crate::app::edit::carry_actions;
-use crate::app::import::{base_scenario, import_files, shared_of};
+use crate::app::import::{Imported, base_scenario, shared_of};
 use crate::app::link::SharedSession;
 use crate::app::presets::preset_by_id;
 use crate::app::session::Session;
@@ -53,12 +53,29 @@ pub struct Workbench {
     pub dropped: Rc<Vec<(Action, String)>>,
     /// What the last applied edit (or its undo) did, for the bar.
     pub message: Option<String>,
+    /// Ray config files waiting for the importer worker (`import_worker::ImportRunner` sends them).
+    pub pending: Option<Rc<ImportRequest>>,
+}
+
+/// Ray config files to import over `base`, sent to the importer worker; `id` matches its answer to the request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportRequest {
+    pub id: u64,
+    pub files: Vec<(String, String)>,
+    pub base: Scenario,
 }
 
 pub enum WorkbenchAction {
     Show(Option<Panel>),
-    /// Files read as (name, text), or why they could not be read. Imported over the current scenario.
+    /// Files read as (name, text), or why they could not be read. Imported over the current scenario: Gangplank
+    /// files at once, Ray configs by the importer worker (its answer comes back as [`WorkbenchAction::Imported`]).
     Import(Result<Vec<(String, String)>, String>),
+    /// The importer worker's answer to the pending request `id`.
+    Imported {
+        id: u64,
+        names: Vec<String>,
+        result: Result<Imported, String>,
+    },
     /// Start a new run of the edited scenario, carrying the user's actions over where they still apply.
     Apply(Box<Scenario>),
     UndoEdit,
@@ -73,12 +90,10 @@ fn opening(shared: SharedSession) -> Result<Opening, String> {
     Ok((preset_id, scenario, shared))
 }
 
-/// Import `files` over `base` (the current scenario). Ok: the session to open and the outcome; Err: the outcome
-/// to show (the session stays as it is).
-pub fn import(
-    files: Result<Vec<(String, String)>, String>,
-    base: &Scenario,
-) -> Result<(Opening, ImportOutcome), ImportOutcome> {
+/// What an import gave (`names`: the files), as the session to open and the outcome; Err: the outcome to show
+/// (the session stays as it is). The import itself ran before: [`crate::app::import::import_gangplank`] for
+/// Gangplank files, the importer worker (`import_files`) for Ray configs.
+pub fn import(names: &[String], got: Result<Imported, String>) -> Result<(Opening, ImportOutcome), ImportOutcome> {
     let refused = |message: String| {
         let mut lines = message.lines().map(str::to_string);
         let first = lines.next().unwrap_or_default();
@@ -91,9 +106,8 @@ pub fn import(
         let problems = if problems.is_empty() { vec![first] } else { problems };
         ImportOutcome { ok: false, headline, problems, notes: Vec::new() }
     };
-    let files = files.map_err(refused)?;
-    let got = import_files(&files, Some(base)).map_err(refused)?;
-    let names: Vec<String> = files.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    let got = got.map_err(refused)?;
+    let names: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
     let (preset_id, scenario, shared) = opening(got.session).map_err(refused)?;
     let summary = scenario
         .x
@@ -178,10 +192,17 @@ mod tests {
         preset_by_id("replica-crash").unwrap().scenario().unwrap()
     }
 
+    /// What the page does: the importer worker's `import_files`, then `import` of its answer.
+    fn import_over(files: Vec<(String, String)>, base: &Scenario) -> Result<(Opening, ImportOutcome), ImportOutcome> {
+        let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+        let reply = crate::app::import::worker_reply(&crate::app::import::worker_request(files, Some(base.clone())));
+        import(&names, crate::app::import::read_worker_reply(&reply))
+    }
+
     #[test]
     fn an_import_of_a_serve_config_and_a_cluster_opens_a_scenario_with_its_notes() {
         let files = vec![fixture("serve-gangs.yaml"), fixture("raycluster-gpu.yaml")];
-        let ((preset, scenario, shared), outcome) = import(Ok(files), &base()).unwrap();
+        let ((preset, scenario, shared), outcome) = import_over(files, &base()).unwrap();
         assert!(preset.is_empty() && shared.scenario.is_some());
         assert!(outcome.ok && outcome.headline.contains("RayCluster gpu-cluster"), "{}", outcome.headline);
         let by_kind = notes_by_kind(&outcome.notes);
@@ -193,7 +214,7 @@ mod tests {
     #[test]
     fn a_refused_import_lists_every_problem_with_its_line_and_column() {
         let files = vec![fixture("bad-gang.yaml")];
-        let outcome = import(Ok(files), &base()).unwrap_err();
+        let outcome = import_over(files, &base()).unwrap_err();
         assert!(!outcome.ok && outcome.headline.contains("unchanged"), "{}", outcome.headline);
         assert!(
             outcome.problems.iter().any(|p| p.starts_with("bad-gang.yaml:")
@@ -201,7 +222,7 @@ mod tests {
             "{:?}",
             outcome.problems
         );
-        let outcome = import(Err("\"x.yaml\" is empty.".into()), &base()).unwrap_err();
+        let outcome = import(&[], Err("\"x.yaml\" is empty.".into())).unwrap_err();
         assert_eq!(outcome.problems, vec!["\"x.yaml\" is empty.".to_string()]);
     }
 
