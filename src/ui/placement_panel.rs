@@ -107,8 +107,11 @@ pub fn placement_panel(props: &PlacementPanelProps) -> Html {
             if let Some(h) = heading.cast::<web_sys::HtmlElement>() {
                 let active = gloo::utils::document().active_element();
                 // A replica's action panel takes the focus itself: only move it when nothing else claimed it.
-                let in_dialog = active.as_ref().is_some_and(|a| a.closest("[role=dialog]").ok().flatten().is_some());
-                if !in_dialog {
+                // Nor from the cluster's replicas and slots: closing a replica's action panel gives the focus back to
+                // the replica, and this panel must not take it from there.
+                let claimed =
+                    active.as_ref().is_some_and(|a| a.closest("[role=dialog], .cluster-svg").ok().flatten().is_some());
+                if !claimed {
                     let _ = h.focus();
                 }
             }
