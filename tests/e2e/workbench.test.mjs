@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useApp, screenshot, expectNoProblems, ROOT } from './harness.mjs';
+import { useApp, screenshot, expectNoProblems, ROOT, DIST } from './harness.mjs';
 
 const app = useApp();
 const FIXTURES = path.join(ROOT, 'tests', 'config_import');
@@ -162,4 +162,66 @@ test('edit the gang size and a node group, apply a new run, undo it; export the 
   assert.equal(await page.getByLabel('gang_size of llm/LLMServer').inputValue(), '2');
   expectNoProblems(problems);
   await page.close();
+});
+
+// The YAML reader and Ray's schema rules load on demand, in the importer worker (BENCHMARKS-PAGE.md, issue 13): the
+// page's own wasm must not carry them, the worker's must, and the worker must be what answered the imports above.
+test('the Ray-config importer is not in the first download: it is the worker, fetched on the first import', async () => {
+  const files = fs.readdirSync(DIST);
+  const page = files.find((f) => /^gangplank-[0-9a-f]+_bg\.wasm$/.test(f));
+  const worker = files.find((f) => f === 'gangplank-import-worker_bg.wasm');
+  assert.ok(page && worker, `both wasm files in dist/: ${files.join(', ')}`);
+  // A message only the YAML parser has (saphyr-parser's flow-sequence error).
+  const marker = Buffer.from('while parsing a flow sequence');
+  assert.equal(fs.readFileSync(path.join(DIST, page)).includes(marker), false, 'the page wasm has no YAML parser');
+  assert.equal(fs.readFileSync(path.join(DIST, worker)).includes(marker), true, 'the worker wasm has it');
+
+  const { page: p, problems } = await app.open('?preset=steady-pack');
+  const fetched = [];
+  p.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  await p.waitForTimeout(300);
+  assert.ok(!fetched.some((f) => f.includes('import-worker')), 'nothing of the worker before an import');
+  await p.getByRole('button', { name: 'Import your Ray config' }).first().click();
+  const dialog = p.getByRole('dialog', { name: 'Import your Ray config' });
+  await dialog.getByRole('textbox').first().fill(fs.readFileSync(fixture('rayservice-tpu.yaml'), 'utf8'));
+  await dialog.getByRole('button', { name: 'Import pasted text' }).click();
+  await p.getByText('Imported RayService tpu-serve', { exact: false }).first().waitFor();
+  assert.ok(fetched.some((f) => f.endsWith('gangplank-import-worker_bg.wasm')), `the worker was fetched: ${fetched}`);
+  expectNoProblems(problems);
+});
+
+// The design review's path in one go: bring the config, compare a change on the same clock with the same fault, and
+// take the report (with the comparison table) to the design doc.
+test('import → compare with a changed strategy → the Markdown report carries the comparison', async () => {
+  const { page, problems } = await load();
+  await importGangs(page);
+  await page.getByRole('button', { name: 'Close the import dialog' }).click();
+  await playTo(page, 12);
+  // A fault in run A: the controller dies.
+  await page.click('[data-testid=faults]');
+  await page.waitForSelector('[data-testid=action-panel]');
+  await page.click('[data-testid=kill-controller]');
+  await page.getByRole('button', { name: 'Compare with…' }).click();
+  const form = page.getByRole('form', { name: 'Changes for run B' });
+  await form.getByLabel('Deployment').selectOption('llm/LLMServer');
+  await form.getByLabel('Strategy').selectOption('SPREAD');
+  await form.getByRole('button', { name: 'Compare' }).click();
+  await page.getByRole('region', { name: /^Run B: llm\/LLMServer strategy SPREAD/ }).waitFor();
+  const table = page.getByRole('table', { name: /^Run A .* against run B/ });
+  await table.waitFor({ timeout: 30_000 });
+  const rows = await table.locator('tbody th[scope=row]').allTextContents();
+  assert.ok(rows.includes('final status llm/LLMServer'), rows.join(' | '));
+
+  await page.getByText('Export', { exact: true }).click();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Markdown report' }).click(),
+  ]);
+  const report = fs.readFileSync(await download.path(), 'utf8');
+  assert.match(report, /^# RayCluster gpu-cluster/);
+  assert.match(report, /\| gpu-a100 \| 3 \| 8 CPU, 2 GPU, 64\.0 GiB memory \|/);
+  assert.match(report, /### Imported, not simulated/);
+  assert.match(report, /## Comparison\n\n\*\*A\*\*: .*\| metric \| A \| B \|/s);
+  assert.match(report, /final status llm\/LLMServer/);
+  expectNoProblems(problems);
 });
