@@ -3,7 +3,7 @@
 // read the outcome counts; a comparison is a share link too. Screenshots: screenshots/compare-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useApp, screenshot, expectNoProblems } from './harness.mjs';
+import { useApp, screenshot, expectNoProblems, playTo } from './harness.mjs';
 
 const app = useApp();
 
@@ -13,19 +13,9 @@ async function load(preset) {
   return { page, problems };
 }
 
-/** Plays at 10^`exp` × until the clock reads `t` seconds, then pauses. */
-async function playTo(page, t, exp = 0) {
-  await page.locator('[data-testid=speed]').fill(String(exp));
-  await page.click('[data-testid=play]');
-  await page.waitForFunction(
-    (t) => parseFloat(document.querySelector('[data-testid=clock] .clock-t').textContent) >= t, t,
-    { timeout: 60_000, polling: 'raf' });
-  await page.click('[data-testid=play]');
-}
-
 test('compare with a changed strategy: two cluster views on one clock, the same fault, a difference table', async () => {
   const { page, problems } = await load('steady-pack');
-  await playTo(page, 5);
+  await playTo(page, 5, 0);
   // Inject a fault in run A: kill the controller.
   await page.click('[data-testid=faults]');
   await page.waitForSelector('[data-testid=action-panel]');

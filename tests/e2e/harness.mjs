@@ -120,6 +120,16 @@ export async function waitForApp(page, { timeout = 20_000 } = {}) {
 }
 
 /** Saves a full-page screenshot as screenshots/<name>.png and returns its path. */
+/** Plays at 10^`exp` × (the speed slider's exponent) until the clock reads `t` seconds, then pauses. */
+export async function playTo(page, t, exp = 1) {
+  await page.locator('[data-testid=speed]').fill(String(exp));
+  await page.click('[data-testid=play]');
+  await page.waitForFunction(
+    (t) => parseFloat(document.querySelector('[data-testid=clock] .clock-t').textContent) >= t, t,
+    { timeout: 60_000, polling: 'raf' });
+  await page.click('[data-testid=play]');
+}
+
 export async function screenshot(page, name) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);

@@ -3,7 +3,7 @@
 // Screenshots go to screenshots/traffic-*.png: open them and look.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useApp, screenshot, expectNoProblems } from './harness.mjs';
+import { useApp, screenshot, expectNoProblems, playTo } from './harness.mjs';
 
 const app = useApp();
 
@@ -14,16 +14,6 @@ async function load(preset) {
 }
 
 const clock = (page) => page.locator('[data-testid=clock] .clock-t').textContent().then(parseFloat);
-
-/** Plays at 10^`exp` × until the clock reads `t` seconds, then pauses. */
-async function playTo(page, t, exp = 1) {
-  await page.locator('[data-testid=speed]').fill(String(exp));
-  await page.click('[data-testid=play]');
-  await page.waitForFunction(
-    (t) => parseFloat(document.querySelector('[data-testid=clock] .clock-t').textContent) >= t, t,
-    { timeout: 60_000, polling: 'raf' });
-  await page.click('[data-testid=play]');
-}
 
 /** Presses "Next event" until `predicate(arg)` holds in the page. */
 async function stepUntil(page, predicate, arg, max = 400) {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useApp, screenshot, expectNoProblems, ROOT, DIST } from './harness.mjs';
+import { useApp, screenshot, expectNoProblems, ROOT, DIST, playTo } from './harness.mjs';
 
 const app = useApp();
 const FIXTURES = path.join(ROOT, 'tests', 'config_import');
@@ -20,16 +20,6 @@ async function load(route = '?preset=replica-crash') {
   const { page, problems } = await app.open(route);
   await page.waitForSelector('.app .cluster-svg');
   return { page, problems };
-}
-
-/** Plays at 10^`exp` × until the clock reads `t` seconds, then pauses. */
-async function playTo(page, t, exp = 1) {
-  await page.locator('[data-testid=speed]').fill(String(exp));
-  await page.click('[data-testid=play]');
-  await page.waitForFunction(
-    (t) => parseFloat(document.querySelector('[data-testid=clock] .clock-t').textContent) >= t, t,
-    { timeout: 60_000, polling: 'raf' });
-  await page.click('[data-testid=play]');
 }
 
 async function importGangs(page) {
