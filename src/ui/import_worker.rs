@@ -37,6 +37,13 @@ pub fn import_runner(props: &ImportRunnerProps) -> Html {
 /// The worker's handlers, kept alive until it answers.
 type Handlers = std::rc::Rc<std::cell::RefCell<Vec<Closure<dyn Fn(web_sys::Event)>>>>;
 
+/// The timer that gives up on a worker that never says it is ready.
+type LoadTimer = std::rc::Rc<std::cell::RefCell<Option<gloo::timers::callback::Timeout>>>;
+
+/// How long the worker may take to load before the import is given up (its wasm is fetched on the first import; a
+/// failed fetch inside the worker raises nothing the page can hear, so silence is the only sign).
+pub const READY_WITHIN_MS: u32 = 20_000;
+
 /// Where Trunk puts the worker's loader (`data-loader-shim`), relative to the page.
 pub const WORKER_URL: &str = "./gangplank-import-worker_loader.js";
 
@@ -55,17 +62,30 @@ pub fn import_in_worker(
     };
     // The handlers own the worker and each other's closures only through this cell, dropped on the answer.
     let keep: Handlers = Default::default();
+    // Set once the import has ended (answered, failed or given up): later events are ignored.
+    let ended = std::rc::Rc::new(std::cell::Cell::new(false));
+    let waiting: LoadTimer = Default::default();
     let finish = {
         let worker = worker.clone();
         let keep = keep.clone();
+        let (ended, waiting) = (ended.clone(), waiting.clone());
         move |result: Result<Imported, String>, done: &Callback<Result<Imported, String>>| {
+            if ended.replace(true) {
+                return;
+            }
+            // The load timer may be the caller: it is dropped with the handlers, on the next tick.
+            let timer = waiting.borrow_mut().take();
             worker.terminate();
             worker.set_onmessage(None);
             worker.set_onerror(None);
             done.emit(result);
             // Dropping the closures here would free the one running: leave that to the next tick.
             let keep = keep.clone();
-            gloo::timers::callback::Timeout::new(0, move || keep.borrow_mut().clear()).forget();
+            gloo::timers::callback::Timeout::new(0, move || {
+                drop(timer);
+                keep.borrow_mut().clear();
+            })
+            .forget();
         }
     };
     let request = worker_request(files, base);
@@ -73,10 +93,12 @@ pub fn import_in_worker(
         let finish = finish.clone();
         let done = done.clone();
         let worker = worker.clone();
+        let waiting = waiting.clone();
         Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
             let text = e.dyn_ref::<web_sys::MessageEvent>().and_then(|m| m.data().as_string()).unwrap_or_default();
             if text == WORKER_READY {
-                // The worker listens now: send the files.
+                // The worker listens now: send the files (and stop the load timer).
+                waiting.borrow_mut().take();
                 if let Err(e) = worker.post_message(&JsValue::from_str(&request)) {
                     finish(Err(format!("the Ray-config importer could not be reached ({})", js_text(&e))), &done);
                 }
@@ -86,6 +108,7 @@ pub fn import_in_worker(
         })
     };
     let on_error = {
+        let finish = finish.clone();
         let done = done.clone();
         Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
             e.prevent_default();
@@ -102,6 +125,16 @@ pub fn import_in_worker(
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     keep.borrow_mut().extend([on_message, on_error]);
+    *waiting.borrow_mut() = Some(gloo::timers::callback::Timeout::new(READY_WITHIN_MS, move || {
+        finish(
+            Err(format!(
+                "the Ray-config importer did not start within {} s (its files could not be loaded); reload the page \
+                 and try again",
+                READY_WITHIN_MS / 1000
+            )),
+            &done,
+        )
+    }));
 }
 
 fn js_text(v: &JsValue) -> String {

@@ -215,3 +215,23 @@ test('import → compare with a changed strategy → the Markdown report carries
   assert.match(report, /final status llm\/LLMServer/);
   expectNoProblems(problems);
 });
+
+// When the importer cannot be loaded (a host that did not upload its files, a flaky link), the import says so and
+// the session is untouched; nothing hangs on "Reading…".
+test('an importer that cannot load: a clear refusal, the session and the pasted text kept', async () => {
+  const { page, problems } = await load();
+  await page.route('**/gangplank-import-worker*', (route) => route.abort());
+  const before = await watchTitle(page);
+  await page.getByRole('button', { name: 'Import your Ray config', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Import your Ray config' });
+  const text = fs.readFileSync(fixture('rayservice-tpu.yaml'), 'utf8');
+  await dialog.getByRole('textbox').first().fill(text);
+  await dialog.getByRole('button', { name: 'Import pasted text' }).click();
+  const alert = dialog.getByRole('alert');
+  await alert.waitFor({ timeout: 30_000 });
+  assert.match(await alert.textContent(), /the Ray-config importer (stopped|did not start)/);
+  assert.equal(await watchTitle(page), before, 'the session is unchanged');
+  assert.equal(await dialog.getByRole('textbox').first().inputValue(), text, 'the pasted text is still there');
+  // The aborted requests are the test's own doing, not the page's problems.
+  expectNoProblems(problems.filter((p) => !/import-worker/.test(p)));
+});
