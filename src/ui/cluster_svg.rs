@@ -4,13 +4,14 @@
 //! The page's view is an SVG of HTML-free parts styled by the stylesheet (and a few `foreignObject`s), which a
 //! serialized copy would lose; this draws the same layout ([`crate::ui::layout`]) with every colour inline, so the
 //! file looks the same in a design doc, an image viewer or on a canvas (the PNG export). Pure: tested natively.
-use crate::model::resources::fmt_amount;
 use crate::model::serve::replica::ReplicaState;
 use crate::model::snapshot::{NodeView, ReplicaView, Snapshot};
 use crate::ui::layout::{
     BAR_H, CARD_W, GAP, HEADER_H, LANE_H, LayoutMemory, PAD, SLOT_H, SLOT_W, TOKEN_CX, TOKEN_CY, TOKEN_R, layout,
 };
-use crate::ui::palette::{GANG_HUES, replica_state_glyph, replica_state_label, short_id, short_pg_name};
+use crate::ui::palette::{
+    GANG_HUES, bar_amount, header_labels, replica_state_glyph, replica_state_label, short_id, short_pg_name,
+};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -173,7 +174,7 @@ fn node_frame(s: &mut String, n: &NodeView, h: f64) {
     };
     let right = match status {
         Some(word) => (word.to_string(), if word == "HEAD" { "#3a4f6b" } else { "#b33c00" }, "700"),
-        None => (n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "), "#55555f", "400"),
+        None => (header_labels(&n.labels, usize::MAX), "#55555f", "400"),
     };
     if !right.0.is_empty() {
         // What fits beside the name (about 9 px a character of the name, 5.6 of the labels).
@@ -221,23 +222,10 @@ fn resource_bar(s: &mut String, n: &NodeView, k: &str, y: f64) {
         rw = frac(n.reserved.get(k)),
         uw = frac(n.used.get(k)),
         tx = CARD_W - PAD,
-        used = amount(k, n.used.get(k)),
-        rsv = amount(k, n.reserved.get(k)),
-        tot = amount(k, n.resources.get(k)),
+        used = bar_amount(k, n.used.get(k)),
+        rsv = bar_amount(k, n.reserved.get(k)),
+        tot = bar_amount(k, n.resources.get(k)),
     );
-}
-
-/// An amount as the bar says it: memory (bytes) in GiB, the rest as Ray counts them.
-fn amount(resource: &str, units: i64) -> String {
-    if resource == "memory" || resource == "object_store_memory" {
-        let gib = units as f64 / crate::model::resources::to_units(1.0) as f64 / (1u64 << 30) as f64;
-        return if gib == 0.0 {
-            "0".into()
-        } else {
-            format!("{gib:.3}").trim_end_matches('0').trim_end_matches('.').to_string() + "G"
-        };
-    }
-    fmt_amount(units)
 }
 
 fn token(s: &mut String, r: &ReplicaView, (hue, ink): (&str, &str)) {

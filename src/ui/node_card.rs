@@ -1,12 +1,11 @@
 //! One node: a card with its resource bars, its bundles as slots (tagged with PG and index) and the replicas in
 //! them. The head node also shows the Serve controller.
 use crate::model::cluster::{DrainReason, NodeDrain};
-use crate::model::resources::fmt_amount;
 use crate::model::snapshot::{ControllerView, NodeView, ReplicaView};
 use crate::model::time::SimTime;
 use crate::ui::hover::{Gestures, Hovered, hover_handlers};
 use crate::ui::layout::{BAR_H, CARD_W, HEADER_H, NodeLayout, PAD, SLOT_H, SLOT_W, SlotLayout};
-use crate::ui::palette::short_pg_name;
+use crate::ui::palette::{bar_amount, bar_name, header_label_room, header_labels, short_pg_name};
 use crate::ui::replica_token::ReplicaToken;
 use crate::ui::state::{Target, Teardown};
 use std::collections::{BTreeMap, BTreeSet};
@@ -137,7 +136,9 @@ pub fn node_card(props: &NodeCardProps) -> Html {
     );
     let label = describe_node(n);
     let on_node = target_handlers(&props.on_target, Target::Node(n.id.clone()));
-    let labels_text: String = n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+    // The labels that fit beside the name; all of them are in the header's tooltip and accessible name.
+    let room = header_label_room(CARD_W, PAD, &n.id).saturating_sub(if n.is_head { 9 } else { 0 });
+    let labels_text = header_labels(&n.labels, room);
 
     let header = html! {
         <g class="node-header" role="button" tabindex="0" aria-label={label.clone()}
@@ -278,14 +279,14 @@ fn resource_bar(n: &NodeView, name: &str, y: f64) -> Html {
     let frac = |v: f64| (v / total).clamp(0.0, 1.0) * w;
     let text = format!(
         "used {} · rsv {} / {}",
-        fmt_amount(n.used.get(name)),
-        fmt_amount(n.reserved.get(name)),
-        fmt_amount(n.resources.get(name))
+        bar_amount(name, n.used.get(name)),
+        bar_amount(name, n.reserved.get(name)),
+        bar_amount(name, n.resources.get(name))
     );
     html! {
         <g class="resource-bar" key={name.to_string()} data-resource={name.to_string()}>
-            <title>{ format!("{name}: {text} (available {})", fmt_amount(n.available.get(name))) }</title>
-            <text class="bar-name" x={PAD.to_string()} y={(y + 12.0).to_string()}>{ name.to_string() }</text>
+            <title>{ format!("{name}: {text} (available {})", bar_amount(name, n.available.get(name))) }</title>
+            <text class="bar-name" x={PAD.to_string()} y={(y + 12.0).to_string()}>{ bar_name(name) }</text>
             <rect class="bar-track" x={x0.to_string()} y={(y + 4.0).to_string()} width={w.to_string()} height="10" rx="2" />
             <rect class="bar-reserved" x={x0.to_string()} y={(y + 4.0).to_string()} width={frac(reserved).to_string()} height="10" rx="2" />
             <rect class="bar-used" x={x0.to_string()} y={(y + 7.0).to_string()} width={frac(used).to_string()} height="4" />

@@ -109,9 +109,75 @@ pub fn format_clock(secs: f64) -> String {
     format!("{secs:.2} s")
 }
 
+/// An amount as a node card's bar says it: memory (bytes) in GiB (`64G`), everything else as Ray counts it.
+pub fn bar_amount(resource: &str, units: i64) -> String {
+    if resource == "memory" || resource == "object_store_memory" {
+        let gib = units as f64 / crate::model::resources::to_units(1.0) as f64 / (1u64 << 30) as f64;
+        return if gib == 0.0 {
+            "0".into()
+        } else {
+            format!("{gib:.3}").trim_end_matches('0').trim_end_matches('.').to_string() + "G"
+        };
+    }
+    crate::model::resources::fmt_amount(units)
+}
+
+/// A resource's name as a bar's label has room for (about 5 characters); the full name is in the bar's tooltip.
+pub fn bar_name(resource: &str) -> String {
+    match resource {
+        "memory" => "mem".into(),
+        "object_store_memory" => "obj".into(),
+        r if r.chars().count() <= 5 => r.into(),
+        r => format!("{}…", r.chars().take(4).collect::<String>()),
+    }
+}
+
+/// A node's labels as its card header has room for beside the name (`room` characters), cut with "…". KubeRay's
+/// `ray.io/node-group` is left out (an imported node's id starts with its group; the tooltip lists every label).
+pub fn header_labels(labels: &std::collections::BTreeMap<String, String>, room: usize) -> String {
+    let text = labels
+        .iter()
+        .filter(|(k, _)| k.as_str() != "ray.io/node-group")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if text.chars().count() > room {
+        format!("{}…", text.chars().take(room.saturating_sub(1)).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// How many characters of labels fit beside a node's name in a card `width` wide (about 9 px a character of the
+/// name, 5.6 of the labels).
+pub fn header_label_room(width: f64, pad: f64, node_id: &str) -> usize {
+    ((width - 2.0 * pad - 16.0 - 9.0 * node_id.chars().count() as f64) / 5.6).max(0.0) as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bars_and_headers_fit_their_card() {
+        use crate::model::resources::to_units;
+        assert_eq!(bar_amount("memory", to_units(64.0 * (1u64 << 30) as f64)), "64G");
+        assert_eq!(bar_amount("memory", 0), "0");
+        assert_eq!(bar_amount("GPU", to_units(2.0)), "2");
+        assert_eq!(bar_name("memory"), "mem");
+        assert_eq!(bar_name("TPU-v4-16-head"), "TPU-…");
+        assert_eq!(bar_name("GPU"), "GPU");
+        let labels: std::collections::BTreeMap<String, String> =
+            [("ray.io/node-group", "gpu-a100"), ("ray.io/accelerator-type", "A100"), ("zone", "us-central1-a")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        let room = header_label_room(280.0, 10.0, "gpu-a100-1");
+        let shown = header_labels(&labels, room);
+        assert!(!shown.contains("node-group") && shown.chars().count() <= room, "{shown}");
+        assert!(shown.ends_with('…'), "{shown}");
+        assert_eq!(header_labels(&labels, 200), "ray.io/accelerator-type=A100 zone=us-central1-a");
+    }
 
     #[test]
     fn speeds_read_well() {
