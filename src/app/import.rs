@@ -2,8 +2,10 @@
 //!
 //! An imported file may be a scenario (`gangplank.scenario/v1`), a saved session (`gangplank.session/v1`, the
 //! same content as a share link), a trace (`gangplank.trace/v1`, whose scenario is loaded) or a share link in a
-//! text file. Anything else is refused with a message that says what is wrong and where: line and column for
-//! JSON syntax, field paths for scenario errors. A refused import changes nothing.
+//! text file; or Ray's own files, a Serve config and / or a KubeRay manifest (`app::config_import`, run in the page
+//! by the importer worker). Anything else is refused with a message that says what is wrong and where: line and
+//! column for JSON syntax, field paths for scenario errors, `file:line:column` for Ray's files. A refused import
+//! changes nothing.
 use crate::app::config_import::{self, Note, SourceFile};
 use crate::app::link::{self, SharedSession};
 use crate::app::presets::preset_by_id;
@@ -116,13 +118,13 @@ pub fn import_gangplank(files: &[(String, String)]) -> Result<Imported, String> 
     }
 }
 
+/// What the worker says once it listens (its wasm loads asynchronously; a request sent earlier would be lost).
+pub const WORKER_READY: &str = "ready";
+
 /// The Ray-config import runs in a Web Worker with its own wasm (`src/bin/gangplank-import-worker.rs`), loaded on
 /// first use, so the YAML reader and Ray's schema rules stay out of the page's first download. These are the
 /// messages it takes and gives, as JSON text: the worker answers [`worker_reply`] to a [`WorkerRequest`], the page
 /// reads the answer with [`read_worker_reply`].
-/// What the worker says once it listens (its wasm loads asynchronously; a request sent earlier would be lost).
-pub const WORKER_READY: &str = "ready";
-
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkerRequest {
     pub files: Vec<(String, String)>,
