@@ -10,7 +10,8 @@ use crate::ui::layout::{
     BAR_H, CARD_W, GAP, HEADER_H, LANE_H, LayoutMemory, PAD, SLOT_H, SLOT_W, TOKEN_CX, TOKEN_CY, TOKEN_R, layout,
 };
 use crate::ui::palette::{
-    GANG_HUES, bar_amount, header_labels, replica_state_glyph, replica_state_label, short_id, short_pg_name,
+    GANG_HUES, bar_amount, fit, header_label_room, header_labels, replica_state_glyph, replica_state_label, short_id,
+    short_pg_name,
 };
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -177,13 +178,8 @@ fn node_frame(s: &mut String, n: &NodeView, h: f64) {
         None => (header_labels(&n.labels, usize::MAX), "#55555f", "400"),
     };
     if !right.0.is_empty() {
-        // What fits beside the name (about 9 px a character of the name, 5.6 of the labels).
-        let room = ((CARD_W - 2.0 * PAD - 12.0 - 9.0 * n.id.chars().count() as f64) / 5.6).max(4.0) as usize;
-        let text: String = if right.0.chars().count() > room {
-            format!("{}…", right.0.chars().take(room - 1).collect::<String>())
-        } else {
-            right.0.clone()
-        };
+        // What fits beside the name, measured as on the page's cards.
+        let text = fit(&right.0, header_label_room(CARD_W, PAD, &n.id).max(4));
         let _ = write!(
             s,
             "<text x=\"{}\" y=\"20\" text-anchor=\"end\" font-size=\"{}\" font-weight=\"{}\" fill=\"{}\">{}</text>",

@@ -141,10 +141,15 @@ pub fn header_labels(labels: &std::collections::BTreeMap<String, String>, room: 
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(" ");
+    fit(&text, room)
+}
+
+/// `text` cut to `room` characters, the last one "…" when cut.
+pub fn fit(text: &str, room: usize) -> String {
     if text.chars().count() > room {
         format!("{}…", text.chars().take(room.saturating_sub(1)).collect::<String>())
     } else {
-        text
+        text.to_string()
     }
 }
 
