@@ -205,16 +205,21 @@ fn group_node(
     let gr = |k: &str| group_resources.get(k).map(|v| (v.clone(), key_path(&key_path(path, "resources"), k)));
     let limits_path = format!("{path}.template.spec.containers[0].resources");
 
+    // CPU and memory: the group's `resources`, else the rayStartParam, else the container's limit, else its request
+    // (Ray's `_get_num_cpus` / `_get_memory`). `None`: given nowhere.
+    let standard = |group_key: &str, param: &str, k8s_name: &str, problems: &mut Vec<Problem>| -> Option<Option<f64>> {
+        if let Some((v, at)) = gr(group_key) {
+            Some(quantity(&v, origin, problems, &at))
+        } else if params.contains_key(param) {
+            Some(param_int(param, problems))
+        } else {
+            ["limits", "requests"].into_iter().find_map(|kind| {
+                k8s(kind, k8s_name).map(|v| quantity(&v, origin, problems, &format!("{limits_path}.{kind}.{k8s_name}")))
+            })
+        }
+    };
     // CPU: required, as in Ray.
-    let cpu = if let Some((v, at)) = gr("CPU") {
-        quantity(&v, origin, problems, &at)
-    } else if params.contains_key("num-cpus") {
-        param_int("num-cpus", problems)
-    } else if let Some(v) = k8s("limits", "cpu") {
-        quantity(&v, origin, problems, &format!("{limits_path}.limits.cpu"))
-    } else if let Some(v) = k8s("requests", "cpu") {
-        quantity(&v, origin, problems, &format!("{limits_path}.requests.cpu"))
-    } else {
+    let cpu = standard("CPU", "num-cpus", "cpu", problems).unwrap_or_else(|| {
         problems.push(origin.problem(
             path,
             format!(
@@ -223,7 +228,7 @@ fn group_node(
             ),
         ));
         None
-    };
+    });
     let gpu = if let Some((v, at)) = gr("GPU") {
         quantity(&v, origin, problems, &at)
     } else if params.contains_key("num-gpus") {
@@ -246,17 +251,7 @@ fn group_node(
         }
         found
     };
-    let memory = if let Some((v, at)) = gr("memory") {
-        quantity(&v, origin, problems, &at)
-    } else if params.contains_key("memory") {
-        param_int("memory", problems)
-    } else if let Some(v) = k8s("limits", "memory") {
-        quantity(&v, origin, problems, &format!("{limits_path}.limits.memory"))
-    } else if let Some(v) = k8s("requests", "memory") {
-        quantity(&v, origin, problems, &format!("{limits_path}.requests.memory"))
-    } else {
-        None
-    };
+    let memory = standard("memory", "memory", "memory", problems).flatten();
     // Custom resources: the group's `resources` (all but the standard keys) exclusively, else rayStartParams.
     let mut custom: BTreeMap<String, f64> = BTreeMap::new();
     if !group_resources.is_empty() {
