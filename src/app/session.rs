@@ -15,8 +15,6 @@ use crate::model::time::{SimDuration, SimTime};
 
 /// How far "step to the next event" looks ahead before giving up (simulated time).
 pub const NEXT_EVENT_HORIZON: SimDuration = SimDuration(600 * 1_000_000);
-/// Past the scenario's `until_s`, how far one "step to the next event" may go (simulated time).
-pub const NEXT_EVENT_PAST_END: SimDuration = SimDuration(60 * 1_000_000);
 
 pub struct Session {
     scenario: Scenario,
@@ -116,20 +114,37 @@ impl Session {
     }
 
     /// Advance until the model records at least one new event, or the limit ([`Session::next_event_limit`]).
-    /// Returns whether an event was found.
+    /// Returns whether an event was found; at the end of the scenario nothing moves and it returns false.
     pub fn step_to_next_event(&mut self) -> bool {
         let limit = self.next_event_limit();
+        if limit <= self.sim.now() {
+            return false;
+        }
         self.history.step_to_next_event(&mut self.sim, &self.user_actions, limit)
     }
 
-    /// How far "step to the next event" may go from now: [`NEXT_EVENT_HORIZON`], but not past the scenario's
-    /// `until_s` (or, once past it, [`NEXT_EVENT_PAST_END`] further), so an idle run does not stretch the
-    /// timeline by minutes in one press.
+    /// Where the story ends: the scenario's `until_s`, or a while after the last user action if the user acted
+    /// later (a link from before stepping stopped at the end). Stepping and playback stop here.
+    pub fn end(&self) -> SimTime {
+        crate::app::compare::run_end(&self.scenario, &self.user_actions)
+    }
+
+    /// The clock has reached (or, from an old link, passed) the end of the scenario.
+    pub fn at_end(&self) -> bool {
+        self.sim.now() >= self.end()
+    }
+
+    /// How far "step to the next event" may go from now: [`NEXT_EVENT_HORIZON`], but never past [`Session::end`]
+    /// (once there, nowhere: stepping used to go on a minute a press and squeeze the story into the timeline's
+    /// left edge).
     pub fn next_event_limit(&self) -> SimTime {
         let now = self.sim.now();
-        let until = SimTime::from_secs_f64(self.scenario.until_s);
-        let cap = if now < until { until } else { now.plus(NEXT_EVENT_PAST_END) };
-        now.plus(NEXT_EVENT_HORIZON).min(cap)
+        now.plus(NEXT_EVENT_HORIZON).min(self.end().max(now))
+    }
+
+    /// The simulated time playback may still run before it stops at [`Session::end`].
+    pub fn left_to_play(&self) -> SimDuration {
+        SimDuration(self.end().0.saturating_sub(self.sim.now().0))
     }
 
     /// Show the run at `t` (back or forward): checkpoints plus replay; user actions after `t` are kept.
@@ -224,21 +239,60 @@ mod tests {
     }
 
     #[test]
-    fn next_event_on_an_idle_run_stops_at_until_then_goes_a_minute_at_a_time() {
+    fn next_event_stops_at_the_end_of_the_scenario_and_stays_there() {
         let mut s = session("steady-pack");
         let until = SimTime::from_secs_f64(s.scenario().until_s);
+        assert_eq!(s.end(), until);
         let mut steps = 0;
         while s.step_to_next_event() {
             steps += 1;
             assert!(steps < 10_000, "the run settles");
+            assert!(s.now() <= until, "a step never passes until_s");
         }
-        assert!(s.now() <= until, "the first idle jump stops at until_s, not {NEXT_EVENT_HORIZON:?} later");
-        while s.now() < until {
+        // The run goes quiet before its end: the quiet step still lands on until_s, not short of it.
+        while !s.at_end() {
             s.step_to_next_event();
+            steps += 1;
+            assert!(steps < 10_000, "the steps reach the end");
         }
-        let past = s.now();
-        s.step_to_next_event();
-        assert!(s.now() <= past.plus(NEXT_EVENT_PAST_END));
+        assert_eq!(s.now(), until);
+        let (events, version) = (s.events().len(), s.version());
+        assert!(!s.step_to_next_event(), "at the end there is no next event");
+        assert_eq!(s.now(), until, "a press at the end does not move the clock (it went 60 s a press)");
+        assert_eq!((s.events().len(), s.version()), (events, version));
+        assert_eq!(s.left_to_play(), SimDuration(0));
+    }
+
+    #[test]
+    fn every_preset_steps_to_its_end_and_no_further() {
+        for p in PRESETS.iter().filter(|p| p.id != "big-cluster") {
+            let mut s = Session::new(p.scenario().unwrap());
+            let end = s.end();
+            for _ in 0..20_000 {
+                if s.at_end() {
+                    break;
+                }
+                s.step_to_next_event();
+            }
+            assert_eq!(s.now(), end, "preset {} ends at its until_s", p.id);
+            assert!(!s.step_to_next_event(), "preset {}", p.id);
+            assert_eq!(s.history().known_until(), end, "preset {}: the timeline is not stretched", p.id);
+        }
+    }
+
+    #[test]
+    fn a_user_action_after_until_moves_the_end_with_it() {
+        let mut s = session("steady-pack");
+        let until = s.scenario().until_s;
+        s.load_with_actions(
+            s.scenario().clone(),
+            vec![Action { at_s: until + 5.0, kind: ActionKind::KillController {} }],
+            SimTime::ZERO,
+        );
+        assert_eq!(s.end(), SimTime::from_secs_f64(until + 5.0 + crate::app::compare::PAST_LAST_ACTION_S));
+        s.advance_to(SimTime::from_secs_f64(until));
+        assert!(!s.at_end());
+        assert!(s.step_to_next_event(), "the controller's crash after until_s is still reached");
     }
 
     #[test]
