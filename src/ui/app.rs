@@ -111,6 +111,8 @@ pub fn app() -> Html {
     // Issue 5: autosave, `#g1.…` links, embed mode (`ui::storage`).
     crate::ui::storage::use_autosave(&state);
     crate::ui::storage::use_hash_links(dispatcher.clone());
+    // Issue 14: the address names the preset shown, or none for the user's own scenario (reload keeps it).
+    crate::ui::storage::use_address_follows(&state.preset_id, &state.scenario_name);
     let embed = *use_memo((), |_| crate::ui::storage::is_embed());
     let d = dispatcher.clone();
     let on_travel = use_callback((), move |t: Travel, _| d.dispatch(UiAction::Travel(t)));
@@ -213,7 +215,7 @@ pub fn app() -> Html {
     html! {
         <div class={classes!("app", embed.then_some("embed"))}>
             <a class="skip-link" href="#cluster">{ "Skip to the cluster" }</a>
-            <Header preset_id={state.preset_id.clone()} on_pick={on_pick}>
+            <Header preset_id={state.preset_id.clone()} scenario_name={state.scenario_name.clone()} on_pick={on_pick}>
                 // Workbench (issue 13): import your Ray config, edit the setup, export; in the header's own row.
                 if !embed { <crate::ui::workbench_bar::WorkbenchBar state={state.clone()} /> }
             </Header>
@@ -221,6 +223,7 @@ pub fn app() -> Html {
             if let Some(err) = &state.error {
                 <div class="error-banner" role="alert">{ err.clone() }</div>
             }
+            <crate::ui::replaced_notice::ReplacedNotice replaced={state.replaced.clone()} dispatcher={dispatcher.clone()} />
             <ViolationBanner violations={state.violations.clone()} />
             <Controls playing={state.playing} speed_exp={state.speed_exp} now_s={state.now.as_secs_f64()} tick={state.tick}
                 catching_up={state.catching_up()}

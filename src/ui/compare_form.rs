@@ -114,12 +114,6 @@ fn toggle_options(current: &serde_json::Value) -> Vec<(String, String)> {
     out
 }
 
-/// The page address with `fragment` as its `#…` part.
-fn url_with(fragment: &str) -> String {
-    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-    format!("{}#{fragment}", href.split('#').next().unwrap_or_default())
-}
-
 /// The comparison in a link, if the page address carries one.
 fn compare_in_address() -> Option<Variant> {
     let h = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
@@ -223,7 +217,10 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let Some(pane) = &state.compare else { return };
             let variant = pane.side.borrow().variant().clone();
-            let url = url_with(&encode_link(&SharedLink { session: shared_of_state(&state), compare: Some(variant) }));
+            let url = crate::ui::storage::link_url(&encode_link(&SharedLink {
+                session: shared_of_state(&state),
+                compare: Some(variant),
+            }));
             if let Some(w) = web_sys::window() {
                 let _ = w.navigator().clipboard().write_text(&url);
             }

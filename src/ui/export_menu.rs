@@ -71,8 +71,7 @@ fn comparison_markdown(st: &UiState) -> Option<String> {
 
 /// The page's address with this moment's share link.
 fn link_here(st: &UiState) -> String {
-    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-    format!("{}#{}", href.split('#').next().unwrap_or_default(), link::encode(&shared_of_state(st)))
+    crate::ui::storage::link_url(&link::encode(&shared_of_state(st)))
 }
 
 fn title_of(st: &UiState) -> String {

@@ -5,6 +5,8 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct HeaderProps {
     pub preset_id: String,
+    #[prop_or_default]
+    pub scenario_name: String,
     pub on_pick: Callback<String>,
     /// Shown between the brand and the scenario picker (the workbench's buttons), so they cost no row of their own.
     #[prop_or_default]
@@ -20,7 +22,7 @@ pub fn header(props: &HeaderProps) -> Html {
                 <p class="tagline">{ "Watch Ray Serve gang scheduling happen" }</p>
             </div>
             { props.children.clone() }
-            <ScenarioPicker preset_id={props.preset_id.clone()} on_pick={props.on_pick.clone()} />
+            <ScenarioPicker preset_id={props.preset_id.clone()} scenario_name={props.scenario_name.clone()} on_pick={props.on_pick.clone()} />
         </header>
     }
 }

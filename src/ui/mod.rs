@@ -20,6 +20,7 @@ pub mod panic;
 pub mod pending_tray;
 pub mod perf;
 pub mod placement_panel;
+pub mod replaced_notice; // a preset never silently discards the user's scenario (issue 14)
 pub mod replica_token;
 pub mod scenario_picker;
 pub mod share_panel;

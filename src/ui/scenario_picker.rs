@@ -6,7 +6,15 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct ScenarioPickerProps {
     pub preset_id: String,
+    /// The shown scenario's name: an imported or edited one is named in the picker rather than a wrong preset.
+    #[prop_or_default]
+    pub scenario_name: String,
     pub on_pick: Callback<String>,
+}
+
+/// The picker's entry for a scenario that is none of the presets.
+pub fn own_label(name: &str) -> String {
+    if name.trim().is_empty() { "Your scenario (not a preset)".to_string() } else { format!("Your scenario: {name}") }
 }
 
 #[component(ScenarioPicker)]
@@ -27,7 +35,7 @@ pub fn scenario_picker(props: &ScenarioPickerProps) -> Html {
             <select {onchange} data-testid="scenario">
                 // A scenario from a link, a file or the editor is none of the presets: say so rather than show one.
                 if !PRESETS.iter().any(|p| p.id == props.preset_id) {
-                    <option key="" value="" disabled=true selected=true>{ "Your scenario (not a preset)" }</option>
+                    <option key="" value="" disabled=true selected=true>{ own_label(&props.scenario_name) }</option>
                 }
                 { for names.iter().map(|(id, name)| html! {
                     <option key={*id} value={*id} selected={*id == props.preset_id}>{ name.clone() }</option>

@@ -18,13 +18,6 @@ pub struct SharePanelProps {
     pub state: UseReducerHandle<UiState>,
 }
 
-/// The page address with `fragment` as its `#…` part.
-fn url_with_fragment(fragment: &str) -> String {
-    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-    let base = href.split('#').next().unwrap_or_default();
-    format!("{base}#{fragment}")
-}
-
 type Message = Option<(bool, String)>;
 
 /// Read every file (after checking their sizes) and open them: Ray's own files (Serve configs, KubeRay manifests)
@@ -101,7 +94,7 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
         let message = message.clone();
         let link_text = link_text.clone();
         Callback::from(move |_: MouseEvent| {
-            let url = url_with_fragment(&link::encode(&shared_of_state(&state)));
+            let url = crate::ui::storage::link_url(&link::encode(&shared_of_state(&state)));
             link_text.set(Some(url.clone()));
             let navigator = gloo::utils::window().navigator();
             let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))

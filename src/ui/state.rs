@@ -149,6 +149,9 @@ pub struct UiState {
     pub compare: Option<ComparePane>,
     /// The workbench (issue 13): its open panel, the last import, the setup before an edit.
     pub workbench: Rc<Workbench>,
+    /// The user's own scenario (imported, edited, or with injected actions) that picking a preset put aside, so it
+    /// can be brought back (`ui::replaced_notice`).
+    pub replaced: Option<Rc<crate::ui::replaced_notice::Replaced>>,
 }
 
 pub enum UiAction {
@@ -275,6 +278,7 @@ impl UiState {
             log_built_ms: f64::NEG_INFINITY,
             compare: None,
             workbench: Rc::new(Workbench::default()),
+            replaced: None,
         };
         st.refresh();
         st
@@ -896,6 +900,7 @@ impl Reducible for UiState {
                 let mut next = UiState::for_preset(&id);
                 next.speed_exp = st.speed_exp;
                 next.announcement = format!("Loaded scenario: {}.", next.scenario_name);
+                next.replaced = crate::ui::replaced_notice::put_aside(&st).map(Rc::new).or_else(|| st.replaced.clone());
                 return Rc::new(next);
             }
             UiAction::Inject(kind) => {

@@ -89,6 +89,53 @@ pub fn query_param(name: &str) -> Option<String> {
     })
 }
 
+/// The page address for `href` with `preset=` set to `preset` (or removed) and the fragment replaced by `fragment`
+/// (or removed); other query parameters (`embed`, `present`, ...) are kept. A `#g1.…` link carries its scenario
+/// itself, so a `?preset=` beside it would only name another scenario; and an address that still named a preset
+/// after an import would reopen that preset on reload instead of the autosaved work.
+pub fn address_with(href: &str, preset: Option<&str>, fragment: Option<&str>) -> String {
+    let base = href.split('#').next().unwrap_or_default();
+    let (path, query) = base.split_once('?').unwrap_or((base, ""));
+    let mut params: Vec<String> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty() && kv.split('=').next() != Some("preset"))
+        .map(String::from)
+        .collect();
+    if let Some(p) = preset {
+        params.insert(0, format!("preset={p}"));
+    }
+    let query = if params.is_empty() { String::new() } else { format!("?{}", params.join("&")) };
+    let fragment = fragment.map(|f| format!("#{}", f.trim_start_matches('#'))).unwrap_or_default();
+    format!("{path}{query}{fragment}")
+}
+
+/// The current page's address carrying `fragment` (a share link), without any `?preset=`.
+pub fn link_url(fragment: &str) -> String {
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    address_with(&href, None, Some(fragment))
+}
+
+/// Keep the address bar naming what is shown: `?preset=ID` for a preset, nothing for an imported or edited
+/// scenario (a reload then restores the autosave). The first render keeps the address that opened the page.
+#[hook]
+pub fn use_address_follows(preset_id: &str, scenario_name: &str) {
+    let first = use_mut_ref(|| true);
+    use_effect_with((preset_id.to_string(), scenario_name.to_string()), move |(preset, _)| {
+        if std::mem::replace(&mut *first.borrow_mut(), false) {
+            return;
+        }
+        let Some(window) = web_sys::window() else { return };
+        let href = window.location().href().unwrap_or_default();
+        let preset = (!preset.is_empty()).then_some(preset.as_str());
+        let next = address_with(&href, preset, None);
+        if next != href
+            && let Ok(history) = window.history()
+        {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&next));
+        }
+    });
+}
+
 /// `?embed=1`: only the cluster view and minimal controls (for iframes).
 pub fn is_embed() -> bool {
     query_param("embed").is_some_and(|v| v != "0" && v != "false")
@@ -196,6 +243,15 @@ pub fn use_hash_links(dispatcher: UseReducerDispatcher<UiState>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_and_reloads_name_only_what_is_shown() {
+        let a = "http://h/app/?preset=replica-crash&embed=1#g1.old";
+        assert_eq!(address_with(a, None, Some("g1.new")), "http://h/app/?embed=1#g1.new");
+        assert_eq!(address_with(a, Some("node-failure"), None), "http://h/app/?preset=node-failure&embed=1");
+        assert_eq!(address_with("http://h/?preset=x", None, None), "http://h/");
+        assert_eq!(address_with("http://h/", Some("x"), Some("#g1.a")), "http://h/?preset=x#g1.a");
+    }
 
     #[test]
     fn a_corrupted_saved_list_says_where() {
