@@ -4,11 +4,15 @@
 //! timestamped actions. The current [`crate::model::Simulation`] is only a cache of "that description, advanced to
 //! now"; it can always be rebuilt from the description. [`presets`] is the one list of bundled scenarios;
 //! [`link`] encodes a session into a share link and [`perfetto`] exports a run as a Chrome / Perfetto trace.
+pub mod cluster_summary;
 pub mod compare;
 pub mod config_import;
 pub mod edit;
+pub mod gang_colours;
+pub mod gang_lineage;
 pub mod history;
 pub mod import;
+pub mod lanes; // swimlanes (issue 14)
 pub mod link;
 pub mod perfetto;
 pub mod presets;
