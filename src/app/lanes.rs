@@ -488,9 +488,9 @@ impl LaneBuilder {
                 if on_node || action.contains("controller") {
                     return false;
                 }
-                let lane = target.as_deref().and_then(|t| {
-                    self.replica_lane(t).or_else(|| self.index.get(&format!("deployment:{t}")).copied())
-                });
+                let lane = target
+                    .as_deref()
+                    .and_then(|t| self.replica_lane(t).or_else(|| self.index.get(&format!("deployment:{t}")).copied()));
                 let lane = lane.or_else(|| self.app_lane(target.as_deref())).unwrap_or(0);
                 self.mark(lane, e, MarkKind::Action, action.clone(), events)
             }
