@@ -111,8 +111,8 @@ pub fn app() -> Html {
     // Issue 5: autosave, `#g1.…` links, embed mode (`ui::storage`).
     crate::ui::storage::use_autosave(&state);
     crate::ui::storage::use_hash_links(dispatcher.clone());
-    // Issue 14: the address names the preset shown, or none for the user's own scenario (reload keeps it).
-    crate::ui::storage::use_address_follows(&state.preset_id, &state.scenario_name);
+    // Issue 14: the address names the preset shown, or nothing once the user made it their own (reload keeps it).
+    crate::ui::storage::use_address_follows(&state.preset_id, &state.scenario_name, state.user_actions);
     let embed = *use_memo((), |_| crate::ui::storage::is_embed());
     let d = dispatcher.clone();
     let on_travel = use_callback((), move |t: Travel, _| d.dispatch(UiAction::Travel(t)));

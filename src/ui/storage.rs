@@ -115,18 +115,20 @@ pub fn link_url(fragment: &str) -> String {
     address_with(&href, None, Some(fragment))
 }
 
-/// Keep the address bar naming what is shown: `?preset=ID` for a preset, nothing for an imported or edited
-/// scenario (a reload then restores the autosave). The first render keeps the address that opened the page.
+/// Keep the address bar naming what is shown, without ever reopening something older on reload: `?preset=ID` while
+/// the session is that preset untouched; once the user acts, imports or edits, no preset and no `#g1.…` (a reload
+/// then restores the autosave, which is the latest state). The first render keeps the address that opened the page.
 #[hook]
-pub fn use_address_follows(preset_id: &str, scenario_name: &str) {
+pub fn use_address_follows(preset_id: &str, scenario_name: &str, user_actions: usize) {
     let first = use_mut_ref(|| true);
-    use_effect_with((preset_id.to_string(), scenario_name.to_string()), move |(preset, _)| {
+    let key = (preset_id.to_string(), scenario_name.to_string(), user_actions);
+    use_effect_with(key, move |(preset, _, actions)| {
         if std::mem::replace(&mut *first.borrow_mut(), false) {
             return;
         }
         let Some(window) = web_sys::window() else { return };
         let href = window.location().href().unwrap_or_default();
-        let preset = (!preset.is_empty()).then_some(preset.as_str());
+        let preset = (!preset.is_empty() && *actions == 0).then_some(preset.as_str());
         let next = address_with(&href, preset, None);
         if next != href
             && let Ok(history) = window.history()

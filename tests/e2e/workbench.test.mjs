@@ -235,3 +235,26 @@ test('an importer that cannot load: a clear refusal, the session and the pasted 
   // The aborted requests are the test's own doing, not the page's problems.
   expectNoProblems(problems.filter((p) => !/import-worker/.test(p)));
 });
+
+test('an imported scenario is named, survives a reload, and picking a preset puts it aside with a way back', async () => {
+  const { page, problems } = await load();
+  await importGangs(page);
+  await page.getByRole('button', { name: 'Close the import dialog' }).click();
+  const picker = page.getByTestId('scenario');
+  const shown = () => picker.locator('option:checked').textContent();
+  assert.match(await shown(), /^Your scenario: .*RayCluster gpu-cluster/);
+  assert.doesNotMatch(page.url(), /preset=/, 'the address no longer names the preset it was opened with');
+  await page.reload();
+  await page.waitForSelector('.app .cluster-svg');
+  assert.match(await watchTitle(page), /RayCluster gpu-cluster/, 'a reload restores the import, not ?preset=');
+  await picker.selectOption('node-failure');
+  assert.match(page.url(), /\?preset=node-failure$/);
+  const notice = page.getByTestId('replaced-notice');
+  assert.match(await notice.textContent(), /put aside your scenario “.*RayCluster gpu-cluster/);
+  await screenshot(page, 'workbench-put-aside');
+  await notice.getByRole('button', { name: 'Bring it back' }).click();
+  assert.match(await watchTitle(page), /RayCluster gpu-cluster/);
+  assert.equal(await notice.count(), 0);
+  expectNoProblems(problems);
+  await page.close();
+});
