@@ -23,7 +23,11 @@ const USAGE: &str = "usage:
                                                     run both to their ends and print the difference table;
                                                     with --seeds, also sweep N seeds of each
   gangplank-cli sweep (FILE | --preset NAME) [--seeds N]
-                                                    run N seeds (default 200): recovery times and outcomes";
+                                                    run N seeds (default 200): recovery times and outcomes
+  gangplank-cli lesson (FILE | --builtin ID | --all) [--narration]
+                                                    play a lesson's every step: each step's title and time,
+                                                    each question with the model's answer marked; exits 1 for
+                                                    a broken lesson, 2 for a bad file";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
         Some("link") => make_link(&args[1..]),
         Some("compare") => compare_cmd(&args[1..]),
         Some("sweep") => sweep_cmd(&args[1..]),
+        Some("lesson") => lesson_cmd(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -468,4 +473,99 @@ fn sweep_cmd(args: &[String]) -> ExitCode {
     println!("{}: {n} seeds from seed {}", s.name, s.seed);
     print!("{}", sweep.summary().to_text());
     ExitCode::SUCCESS
+}
+
+/// `lesson (FILE | --builtin ID | --all) [--narration]`: play lessons step by step, checking every question.
+fn lesson_cmd(args: &[String]) -> ExitCode {
+    use gangplank::app::lesson::{BUILTIN, builtin_by_id, parse_lesson};
+    let narration = args.iter().any(|a| a == "--narration");
+    let rest: Vec<&String> = args.iter().filter(|a| *a != "--narration").collect();
+    let mut lessons = Vec::new();
+    match rest.as_slice() {
+        [flag] if *flag == "--all" => {
+            for b in BUILTIN {
+                match b.lesson() {
+                    Ok(l) => lessons.push(l),
+                    Err(errors) => {
+                        report(&format!("built-in lesson {}", b.id), &errors);
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+        }
+        [flag, id] if *flag == "--builtin" => match builtin_by_id(id).map(|b| b.lesson()) {
+            Some(Ok(l)) => lessons.push(l),
+            Some(Err(errors)) => {
+                report(&format!("built-in lesson {id}"), &errors);
+                return ExitCode::from(2);
+            }
+            None => {
+                let ids: Vec<&str> = BUILTIN.iter().map(|b| b.id).collect();
+                eprintln!("no built-in lesson {id:?}; they are: {}", ids.join(", "));
+                return ExitCode::from(2);
+            }
+        },
+        [file] if !file.starts_with('-') => {
+            let text = match read_text(file) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            match parse_lesson(&text) {
+                Ok(l) => lessons.push(l),
+                Err(errors) => {
+                    report(file, &errors);
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
+    let mut broken = 0;
+    for lesson in &lessons {
+        if !play_lesson(lesson, narration) {
+            broken += 1;
+        }
+    }
+    if broken > 0 {
+        eprintln!("{broken} of {} lesson(s) broken", lessons.len());
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Print one lesson as the model plays it; false if it is broken.
+fn play_lesson(lesson: &gangplank::app::lesson::Lesson, narration: bool) -> bool {
+    use gangplank::app::lesson::{Plan, narration as md};
+    println!("lesson {}: {} ({} steps)", lesson.id, lesson.title, lesson.steps.len());
+    let plan = match Plan::of(lesson) {
+        Ok(p) => p,
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("  broken: {p}");
+            }
+            return false;
+        }
+    };
+    let mut questions = 0;
+    for (i, (step, p)) in lesson.steps.iter().zip(&plan.steps).enumerate() {
+        println!("{:>3}. [{:>8}] {}", i + 1, fmt_secs(p.end), step.title);
+        if narration {
+            for line in md::plain(&md::parse(&step.narration)).lines() {
+                println!("        {line}");
+            }
+        }
+        if let Some(q) = &step.question {
+            questions += 1;
+            println!("        Q: {}", q.prompt);
+            for (k, (o, v)) in q.options.iter().zip(&p.verdicts).enumerate() {
+                let mark = if v.holds { "x" } else { " " };
+                println!("          [{mark}] {}. {}   ({})", k + 1, o.text, v.reason);
+            }
+        }
+    }
+    println!("  ok: {} steps, {questions} question(s), each answered by the model", lesson.steps.len());
+    true
 }
