@@ -551,7 +551,7 @@ fn play_lesson(lesson: &gangplank::app::lesson::Lesson, narration: bool) -> bool
     };
     let mut questions = 0;
     for (i, (step, p)) in lesson.steps.iter().zip(&plan.steps).enumerate() {
-        println!("{:>3}. [{:>8}] {}", i + 1, fmt_secs(p.end), step.title);
+        println!("{:>3}. [{:>8} s] {}", i + 1, fmt_secs(p.end), step.title);
         if narration {
             for line in md::plain(&md::parse(&step.narration)).lines() {
                 println!("        {line}");

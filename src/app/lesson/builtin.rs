@@ -25,7 +25,8 @@ macro_rules! lesson {
 }
 
 /// Every bundled lesson, simple first.
-pub const BUILTIN: &[BuiltinLesson] = &[lesson!("what-is-a-gang")];
+pub const BUILTIN: &[BuiltinLesson] =
+    &[lesson!("what-is-a-gang"), lesson!("pack-vs-spread"), lesson!("restart-gang"), lesson!("startup-failures")];
 
 /// The bundled lesson with this id.
 pub fn builtin_by_id(id: &str) -> Option<&'static BuiltinLesson> {

@@ -104,7 +104,10 @@ pub fn eval(p: &Predicate, m: Moment<'_>) -> Verdict {
             };
             let nodes: BTreeSet<&str> = pg.bundles.iter().filter_map(|b| b.node.as_deref()).collect();
             let n = nodes.len() as u64;
-            verdict(g.op.holds(n, g.distinct), format!("gang {}'s bundles are on {n} node(s)", g.index))
+            verdict(
+                g.op.holds(n, g.distinct),
+                format!("gang {} of {}/{} has bundles on {n} node(s)", g.index, g.app, g.deployment),
+            )
         }
         Predicate::SameGangSurvives(g) => {
             let Some((gang_id, _)) = gang_ids(m.before, g) else {
