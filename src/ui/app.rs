@@ -206,6 +206,14 @@ pub fn app() -> Html {
     let (shown_highlight, shown_chain) = (state.shown_highlight(), state.shown_chain());
     // ===== end hover =====
 
+    // ===== overview (issue 14): a big cluster opens as one cell per node; zoom into a node group =====
+    let (overview, cards_snap) = crate::ui::overview::use_overview(&state.snapshot);
+    let on_overview = {
+        let overview = overview.clone();
+        use_callback((), move |m: crate::ui::overview::OverviewMode, _| overview.set(m))
+    };
+    // ===== end overview =====
+
     let (tl_tick, tl_event, tl_play) = (on_step_tick.clone(), on_step_event.clone(), on_toggle_play.clone());
     // On a phone the "what to watch" text starts folded, so the cluster is on the first screen.
     let wide = *use_memo((), |_| {
@@ -240,9 +248,17 @@ pub fn app() -> Html {
                         label_a={crate::app::compare::run_label(state.session.0.borrow().scenario())}>
                     <ContextProvider<Progressive> context={Progressive(state.playing)}>
                     <ContextProvider<crate::ui::hover::Gestures> context={gestures.clone()}>
-                        <ClusterView snapshot={snap.clone()} highlight={shown_highlight.clone()} target={state.target.clone()}
+                        // Overview (issue 14): the toggle, the grid, or the cards (of a zoomed group).
+                        <crate::ui::overview::OverviewBar snapshot={crate::ui::overview::SnapPtr(snap.clone())} mode={(*overview).clone()} on_mode={on_overview.clone()} />
+                        <crate::ui::overview::Overview snapshot={crate::ui::overview::SnapPtr(snap.clone())} session={state.session.clone()} mode={(*overview).clone()}
+                            on_mode={on_overview} teardowns={state.teardowns.clone()} gang_hues={state.gang_hues.clone()}
+                            highlight={shown_highlight.clone()} />
+                        if let Some(cards_snap) = cards_snap {
+                        <ClusterView snapshot={cards_snap} highlight={shown_highlight.clone()} target={state.target.clone()}
                             gang_hues={state.gang_hues.clone()} teardowns={state.teardowns.clone()}
+                            now={state.now} lineage={state.lineage.clone()} health_threshold={state.session.0.borrow().scenario().timing.resolve().health_check_failure_threshold}
                             on_target={on_target.clone()} on_select_event={on_select_event.clone()} />
+                        }
                     </ContextProvider<crate::ui::hover::Gestures>>
                     </ContextProvider<Progressive>>
                     </crate::ui::compare_view::CompareClusters>

@@ -15,6 +15,8 @@ pub mod legend;
 pub mod live_region;
 pub mod load_layer;
 pub mod node_card;
+pub mod overview; // the big cluster as one cell per node, zoom into a group (issue 14)
+pub mod overview_cell;
 pub mod palette;
 pub mod panic;
 pub mod pending_tray;

@@ -4,7 +4,7 @@
 // show exactly the paused state. Screenshots under screenshots/bigcluster-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useApp, screenshot, expectNoProblems } from './harness.mjs';
+import { useApp, screenshot, expectNoProblems, playTo } from './harness.mjs';
 
 const app = useApp();
 
@@ -13,6 +13,8 @@ const tokens = (page) => page.$$eval('.cluster-svg [data-replica]', (els) => els
 
 test('big cluster at 10×: the start-up wave is drawn in full, a teardown flashes, fades and is narrated, pausing shows the exact state', async () => {
   const { page, problems } = await app.open('?preset=big-cluster');
+  // It opens in the overview (issue 14); the toggle shows every node as a card.
+  await page.click('[data-testid=show-cards]');
   await page.waitForSelector('.cluster-svg [data-node]', { state: 'attached' });
   assert.equal(await page.locator(".cluster-svg [data-node]").count(), 101); // the head and 100 workers
   await page.locator('[data-testid=speed]').fill('1'); // 10×
@@ -34,10 +36,11 @@ test('big cluster at 10×: the start-up wave is drawn in full, a teardown flashe
   // Its gang is torn down: the members leave as ghosts (in the overlay) that flash together and fade out, joined by
   // a red link labelled with the cause. (STOPPING lasts less than a tick here: the flash of STOPPING members is
   // checked by stepping, in the next test.)
-  const label = await page.waitForSelector(`.cluster-overlay [data-ghost-gang="${gang}"]`, { state: 'attached', timeout: 30_000 });
-  assert.match(await label.textContent(), /torn down · RESTART_GANG/);
+  const label = await page.waitForSelector(`.cluster-overlay [data-teardown-pill][data-gangs~="${gang}"]`, { state: 'attached', timeout: 30_000 });
+  assert.match(await label.textContent(), /torn down.*RESTART_GANG/);
   const ghost = await page.waitForSelector(`.cluster-overlay [data-ghost="${victim}"]`, { state: 'attached' });
-  assert.equal(await ghost.evaluate((e) => getComputedStyle(e).animationName), 'ghost-out');
+  // It fades over simulated time (issue 14): its opacity is set from the clock, not by a wall-clock animation.
+  assert.match(await ghost.getAttribute('style'), /--fade: [\d.]+/);
   assert.equal(await ghost.evaluate((e) => getComputedStyle(e.querySelector('.body')).animationName), 'flash');
   assert.ok(await ghost.evaluate((e) => e.classList.contains('torn')));
   await screenshot(page, 'bigcluster-1-teardown-ghosts');
@@ -92,4 +95,108 @@ test('stepping into a teardown: the STOPPING members flash together in the overl
   assert.ok(Math.abs(a[0] - b[0]) <= 2 && Math.abs(a[1] - b[1]) <= 2, `flash at ${a}, token at ${b}`);
   await screenshot(page, 'bigcluster-3-stepped-flash');
   expectNoProblems(problems);
+});
+
+// ===== overview (issue 14): the big cluster readable on one screen, the blast radius of a node failure, zoom =====
+
+/** Cells of the overview whose box lies wholly inside the viewport. */
+const cellsOnScreen = (page) => page.$$eval('.ov-cell', (els) => els.filter((e) => {
+  const r = e.getBoundingClientRect();
+  return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth && r.width > 0;
+}).length);
+
+test('the big cluster opens as an overview: all 100 nodes on one screen at 1400×900 and 1920×1080, and on a phone', async () => {
+  for (const [w, h] of [[1400, 900], [1920, 1080]]) {
+    const { page, problems } = await app.open('?preset=big-cluster', { viewport: { width: w, height: h } });
+    await page.waitForSelector('[data-testid=overview] .ov-cell');
+    assert.equal(await page.locator('.ov-cell').count(), 101, 'the head and 100 workers, one cell each');
+    assert.equal(await page.locator('.cluster-svg [data-node]').count(), 0, 'no node cards while the overview shows');
+    assert.equal(await page.getAttribute('[data-testid=show-overview]', 'aria-pressed'), 'true');
+    await playTo(page, 8); // every gang reserved and running
+    await page.locator('[data-testid=overview]').scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.querySelector('[data-testid=overview]').scrollIntoView({ block: 'start' }));
+    assert.equal(await cellsOnScreen(page), 101, `every cell wholly on screen at ${w}×${h}`);
+    // A worker's cell: name, fill bar of its GPUs, its gangs as glyphs in their colours, and an accessible name.
+    const w012 = page.locator('[data-cell=w012]');
+    assert.match(await w012.getAttribute('aria-label'), /^w012: alive, GPU \d+(\.\d+)? of 4 reserved, [\d.]+ used, \d+ gangs \(\d+ running\)/);
+    assert.ok(await w012.locator('.ov-gang.running[class*=hue-]').count() >= 1);
+    const smallest = await page.$$eval('.ov-cell .ov-name', (els) => Math.min(...els.map((e) => parseFloat(getComputedStyle(e).fontSize))));
+    assert.ok(smallest >= 12, `cell names are at least 12 px (${smallest})`);
+    await screenshot(page, `bigcluster-overview-${w}x${h}`);
+    expectNoProblems(problems);
+    await page.close();
+  }
+  const { page, problems } = await app.open('?preset=big-cluster', { viewport: { width: 390, height: 844 } });
+  await page.waitForSelector('[data-testid=overview] .ov-cell');
+  await playTo(page, 8);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  assert.ok(overflow <= 0, `no sideways scroll on a phone (${overflow} px)`);
+  await screenshot(page, 'bigcluster-overview-phone');
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('a node failure shows in its cell and as a blast radius; a selected event lights the cells it touches', async () => {
+  const { page, problems } = await app.open('?preset=big-cluster', { viewport: { width: 1400, height: 900 } });
+  await page.waitForSelector('[data-testid=overview] .ov-cell');
+  await playTo(page, 21); // the preset kills w007 at 20 s
+  assert.equal(await page.getAttribute('[data-cell=w007]', 'data-health'), 'killed');
+  assert.match(await page.locator('[data-cell=w007] .ov-badge').textContent(), /KILLED/);
+  assert.match(await page.textContent('[data-testid=blast-latest]'), /^w007 was killed at 20\.0 s: it held \d+ gangs/);
+  await playTo(page, 30); // declared dead at 23 s; its gangs torn down and rebuilt elsewhere
+  const label = await page.getAttribute('[data-cell=w007]', 'aria-label');
+  const m = label.match(/^w007: dead, (\d+) gangs torn down/);
+  assert.ok(m && Number(m[1]) >= 2, label);
+  assert.equal(await page.locator('[data-cell=w007] .ov-torn').textContent(), `✕${m[1]}`);
+  const blast = await page.textContent('[data-testid=blast-latest]');
+  const b = blast.match(/^w007 died at 20\.0 s: it held (\d+) gangs(?: and \d+ other replicas?)?; (\d+) torn down; (\d+) replacement gangs reserved on \d+ nodes: w\d+/);
+  assert.ok(b, blast);
+  assert.equal(b[2], m[1], 'the cell and the blast radius agree');
+  assert.equal(b[3], b[2], 'every torn-down gang has a replacement by 30 s');
+  assert.ok(!/w007[,:]? /.test(blast.split('nodes: ')[1]), `no replacement on the dead node: ${blast}`);
+  // Select a teardown in the event log: the cells holding its gang light up.
+  await page.locator('.events li.k-gang_teardown > button').first().click();
+  await page.waitForSelector('.ov-cell.hl');
+  const lit = await page.$$eval('.ov-cell.hl', (els) => els.map((e) => e.dataset.cell));
+  assert.ok(lit.length >= 1 && lit.length <= 5, `a gang of 4 and its node: ${lit}`);
+  await screenshot(page, 'bigcluster-overview-blast-radius');
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('zoom into a node group shows its nodes as cards; back returns to the overview; keyboard only', async () => {
+  const { page, problems } = await app.open('?preset=big-cluster', { viewport: { width: 1400, height: 900 } });
+  await page.waitForSelector('[data-testid=overview] .ov-cell');
+  await playTo(page, 5);
+  // The group's header names it and its size.
+  const head = page.locator('[data-group="w021–w040"] .ov-zoom');
+  assert.match(await head.getAttribute('aria-label'), /^Zoom into node group w021–w040: 20 nodes/);
+  await head.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.cluster-svg [data-node]', { state: 'attached' });
+  const cards = await page.$$eval('.cluster-svg [data-node]', (els) => els.map((e) => e.dataset.node));
+  assert.deepEqual(cards, Array.from({ length: 20 }, (_, i) => `w0${21 + i}`), 'the group\'s 20 nodes, as cards');
+  assert.ok(await page.locator('.cluster-svg [data-replica]').count() >= 20, 'their replicas are drawn');
+  assert.equal(await page.locator('.ov-cell').count(), 0);
+  assert.match(await page.textContent('.ov-crumbs [aria-current=page]'), /Node group w021–w040/);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'overview-back', 'the focus is on the way back');
+  await screenshot(page, 'bigcluster-overview-zoomed');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.ov-cell');
+  assert.equal(await page.locator('.cluster-svg [data-node]').count(), 0);
+  assert.equal(await page.locator('.ov-cell').count(), 101);
+  assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-group]')?.dataset.group), 'w021–w040',
+    'the focus goes back to the group left');
+  // A cell opens its own group too (click).
+  await page.click('[data-cell=w077]');
+  await page.waitForSelector('.cluster-svg [data-node=w077]', { state: 'attached' });
+  assert.equal(await page.locator('.cluster-svg [data-node]').count(), 20);
+  await page.click('[data-testid=overview-back]');
+  // Cards for the whole cluster, and back.
+  await page.click('[data-testid=show-cards]');
+  await page.waitForFunction(() => document.querySelectorAll('.cluster-svg [data-node]').length === 101);
+  await page.click('[data-testid=show-overview]');
+  await page.waitForSelector('.ov-cell');
+  expectNoProblems(problems);
+  await page.close();
 });

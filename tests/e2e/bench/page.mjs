@@ -1,39 +1,49 @@
-// Page benchmark (issue 6, item 4): the built dist/ in headless Chromium, the big-cluster preset
-// (100 nodes / 1,000 replicas) at 10× with faults. NOT a node:test file (it sits in bench/ and has no `.test.`
-// in its name, so `node --test` in tests/e2e never picks it up). It prints figures and never asserts on timing.
+// Page benchmark (issue 6, item 4; issue 14): the built dist/ in headless Chromium, played at 10× with faults.
+// NOT a node:test file (it sits in bench/ and has no `.test.` in its name, so `node --test` in tests/e2e never
+// picks it up). It prints figures and never asserts on timing.
 //
 //   node tests/e2e/bench/page.mjs            # or: bash scripts/bench-page.sh (builds dist/ first if needed)
 //
+// Cases (CASES, comma-separated, default `big:overview,huge:overview,big:cards`):
+//   big:overview  the big-cluster preset (100 nodes / 1,000 replicas) as it opens, in the overview (issue 14)
+//   huge:overview the generated 1,000 nodes / 10,000 replicas (bench/huge-scenario.mjs) imported through the
+//                 import picker, in the overview; "first drawn" is from the import to its first cell
+//   big:cards     the big-cluster preset as node cards (the "Cards" toggle, if the build has one): the figures of
+//                 the earlier issues, and the random seeks
 // Environment: RUNS (default 3), PLAY_S (seconds of measured playback per run, default 18), SEEKS (random seeks
 // per run, default 10; SKIP_SEEK=1 skips the seek part), DIST_DIR / CHROMIUM as in ../harness.mjs, JSON_ONLY=1 to print only the JSON lines.
 //
 // Per run (a fresh browser profile each time, so no autosaved session leaks between runs):
-//   1. navigation → app mounted → first node card drawn in the cluster SVG (MutationObserver in the page,
-//      performance.now() is relative to navigation start); JS heap after load (CDP Runtime.getHeapUsage).
-//   2. speed 10× (the speed slider, log10 = 1), play; the preset kills node w007 at 20 s (2 s of wall time);
-//      after ~5 s the bench kills a gang member (right click → action panel → kill replica) and after ~10 s a
-//      node (node header → kill node). requestAnimationFrame timestamps for PLAY_S seconds: median fps,
+//   1. navigation → app mounted → first node drawn (a card in the cluster SVG, or an overview cell; for the
+//      imported case, from the import) (MutationObserver in the page, performance.now() is relative to navigation
+//      start); JS heap after load (CDP Runtime.getHeapUsage).
+//   2. speed 10× (the speed slider, log10 = 1), play; the scenario kills a node at 20 s (2 s of wall time).
+//      Cards: after ~5 s the bench kills a gang member (right click → action panel → kill replica) and after ~10 s
+//      a node (node header → kill node). Overview: after ~10 s it opens a node's group from its cell, kills the node
+//      from its card and goes back to the overview. requestAnimationFrame timestamps for PLAY_S seconds: median fps,
 //      worst frame, frames over 50 ms; the same figures inside teardown windows (from 0.5 s before to 1.5 s
-//      after a torn-down gang's ghost label appears in the SVG). JS heap at the end.
-//   3. seek: the preset imported with until_s = 600 (a 10-minute run) through the import picker; a click at the
+//      after a torn-down gang's ghost label, or its torn-down glyph in the overview, appears). JS heap at the end.
+//   3. seek (big:cards only): the preset imported with until_s = 600 (a 10-minute run) through the import picker; a click at the
 //      end of the scrub bar runs the model to 600 s (first run), then SEEKS clicks at random points (seeded, so
 //      every run seeks to the same points) are timed from pointerdown to the first animation frame after the
 //      clock shows the new time.
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, launchBrowser, ROOT, DIST, CHROMIUM } from '../harness.mjs';
+import { hugeScenario } from './huge-scenario.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const PLAY_S = Number(process.env.PLAY_S ?? 18);
 const SEEKS = Number(process.env.SEEKS ?? 10);
 const JSON_ONLY = process.env.JSON_ONLY === '1';
 const PRESET = 'big-cluster';
+const CASES = (process.env.CASES ?? 'big:overview,huge:overview,big:cards').split(',').map((c) => c.trim()).filter(Boolean);
 const log = (...a) => { if (!JSON_ONLY) console.error(...a); };
 
 /** Runs in the page before any of its scripts: records when the app mounts and the first node card appears, and
  *  when torn-down gangs' ghost labels appear (teardowns). */
 function pageProbe() {
-  const marks = { appMounted: null, firstNode: null, firstReplica: null, ghosts: [] };
+  const marks = { appMounted: null, firstNode: null, firstReplica: null, firstCell: null, ghosts: [], watch: null };
   window.__bench = marks;
   // The app's own frame probe (src/ui/perf.rs): [start, after model, after render, cluster/card/token renders].
   window.__gpPerf = [];
@@ -43,9 +53,12 @@ function pageProbe() {
     if (marks.appMounted === null && document.querySelector('.app')) marks.appMounted = now;
     if (marks.firstNode === null && document.querySelector('.cluster-svg [data-node]')) marks.firstNode = now;
     if (marks.firstReplica === null && document.querySelector('.cluster-svg [data-replica]')) marks.firstReplica = now;
+    if (marks.firstCell === null && document.querySelector('.ov-cell')) marks.firstCell = now;
+    // An imported scenario: when the first of its nodes is drawn (a card or a cell).
+    if (marks.watch && marks.watch.at === null && document.querySelector(marks.watch.sel)) marks.watch.at = now;
     if (marks.recording) {
-      for (const g of document.querySelectorAll('[data-ghost-gang]')) {
-        const id = g.getAttribute('data-ghost-gang');
+      for (const g of document.querySelectorAll('[data-ghost-gang], .ov-gang.torndown')) {
+        const id = g.getAttribute('data-ghost-gang') ?? g.getAttribute('data-gang');
         if (!seen.has(id)) { seen.add(id); marks.ghosts.push(now); }
       }
     }
@@ -141,6 +154,15 @@ async function killNode(page, node) {
   await page.waitForSelector('[data-testid=action-panel]', { state: 'detached' }).catch(() => {});
 }
 
+/** Overview: open the node's group from its cell, kill it from its card, back to the overview. */
+async function killNodeFromOverview(page, node) {
+  await page.locator(`[data-cell="${node}"]`).dispatchEvent('click');
+  await page.waitForSelector(`.cluster-svg [data-node="${node}"]`, { state: 'attached' });
+  await killNode(page, node);
+  await page.locator('[data-testid=overview-back]').dispatchEvent('click');
+  await page.waitForSelector(`[data-cell="${node}"]`, { state: 'attached' });
+}
+
 /** A small seeded generator, so that every run seeks to the same points. */
 function lcg(seed) {
   let s = seed >>> 0;
@@ -174,16 +196,17 @@ async function timedSeek(page, f) {
   return { ms: t1 - t0, clock: await clockOf(page) };
 }
 
-async function oneRun(server, run) {
+async function oneRun(server, run, kase) {
   const browser = await launchBrowser();
   try {
-    return await measure(browser, server, run);
+    return await measure(browser, server, run, kase);
   } finally {
     await browser.close();
   }
 }
 
-async function measure(browser, server, run) {
+async function measure(browser, server, run, kase) {
+  const [scenario, view] = kase.split(':');
   const page = await browser.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -191,25 +214,43 @@ async function measure(browser, server, run) {
   await page.addInitScript(pageProbe);
   const cdp = await browser.context.newCDPSession(page);
   await cdp.send('Performance.enable');
-  const result = { run };
+  const result = { run, case: kase };
+  const drawn = view === 'overview' ? '.ov-cell' : '.cluster-svg [data-node]';
 
   // 1. Load.
-  await page.goto(`${server.url}?preset=${PRESET}`);
-  await page.waitForSelector('.cluster-svg [data-node]', { state: 'attached', timeout: 60_000 });
+  await page.goto(`${server.url}?preset=${scenario === 'huge' ? 'steady-pack' : PRESET}`);
+  await page.waitForSelector('.cluster-svg [data-node], .ov-cell', { state: 'attached', timeout: 60_000 });
+  if (scenario === 'huge') {
+    // Imported through the page's import picker; first drawn is timed from the import.
+    const first = view === 'overview' ? '[data-cell="r01-w001"]' : '.cluster-svg [data-node="r01-w001"]';
+    await page.evaluate((sel) => { window.__bench.watch = { sel, from: performance.now(), at: null }; }, first);
+    await page.locator('[data-testid=import-file]').setInputFiles({
+      name: 'huge-cluster.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(hugeScenario())) });
+    if (view === 'cards') await page.locator('[data-testid=show-cards]').click({ timeout: 60_000 }).catch(() => {});
+    await page.waitForSelector(first, { state: 'attached', timeout: 120_000 });
+  } else if (view === 'cards' && await page.$('[data-testid=show-cards]')) {
+    await page.click('[data-testid=show-cards]');
+  }
+  await page.waitForSelector(drawn, { state: 'attached', timeout: 60_000 });
   await page.waitForTimeout(500);
   const nav = await page.evaluate(() => {
     const n = performance.getEntriesByType('navigation')[0];
     const wasm = performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'));
+    const w = window.__bench.watch;
     return {
       first_node_ms: window.__bench.firstNode, first_replica_ms: window.__bench.firstReplica,
+      first_cell_ms: window.__bench.firstCell, first_drawn_after_import_ms: w && w.at !== null ? w.at - w.from : null,
       app_mounted_ms: window.__bench.appMounted, dom_content_loaded_ms: n.domContentLoadedEventEnd,
       wasm_fetched_ms: wasm ? wasm.responseEnd : null,
       nodes: document.querySelectorAll('.cluster-svg [data-node]').length,
+      cells: document.querySelectorAll('.ov-cell').length,
       replicas: document.querySelectorAll('.cluster-svg [data-replica]').length,
       dom_elements: document.getElementsByTagName('*').length,
     };
   });
   Object.assign(result, nav);
+  result.first_drawn_ms = scenario === 'huge' ? nav.first_drawn_after_import_ms
+    : (view === 'overview' ? nav.first_cell_ms : nav.first_node_ms);
   result.heap_after_load = await heap(cdp, page);
 
   // 2. Play at 10× with faults.
@@ -220,12 +261,15 @@ async function measure(browser, server, run) {
   const t0 = Date.now();
   const faults = [];
   const at = (s) => new Promise((r) => setTimeout(r, Math.max(0, t0 + s * 1000 - Date.now())));
-  await at(5);
-  const victim = await killGangMember(page).catch((e) => { errors.push(`kill replica: ${e.message}`); return null; });
-  faults.push({ kind: 'kill_replica', id: victim, sim_s: await clockOf(page) });
+  if (view === 'cards') {
+    await at(5);
+    const victim = await killGangMember(page).catch((e) => { errors.push(`kill replica: ${e.message}`); return null; });
+    faults.push({ kind: 'kill_replica', id: victim, sim_s: await clockOf(page) });
+  }
   await at(10);
-  const node = 'w050';
-  await killNode(page, node).catch((e) => errors.push(`kill node: ${e.message}`));
+  const node = scenario === 'huge' ? 'r10-w025' : 'w050';
+  const kill = view === 'overview' ? killNodeFromOverview(page, node) : killNode(page, node);
+  await kill.catch((e) => errors.push(`kill node: ${e.message}`));
   faults.push({ kind: 'kill_node', id: node, sim_s: await clockOf(page) });
   await at(PLAY_S);
   await page.evaluate(() => window.__bench.stopFrames());
@@ -265,7 +309,7 @@ async function measure(browser, server, run) {
   await page.click('[data-testid=play]'); // pause
 
   // 3. Seek in a 10-minute run (SKIP_SEEK=1 skips it).
-  if (process.env.SKIP_SEEK !== '1') try {
+  if (process.env.SKIP_SEEK !== '1' && kase === 'big:cards') try {
     const sc = JSON.parse(fs.readFileSync(path.join(ROOT, 'scenarios', 'presets', `${PRESET}.json`), 'utf8'));
     sc.until_s = 600;
     sc.name = 'Big cluster, 10 minutes (page benchmark)';
@@ -304,19 +348,23 @@ async function main() {
     process.exit(2);
   }
   const server = await startServer();
-  log(`page benchmark: ${server.url}?preset=${PRESET}, ${RUNS} runs of ${PLAY_S} s at 10×, ${SEEKS} seeks; Chromium ${CHROMIUM}`);
-  const runs = [];
+  log(`page benchmark: cases ${CASES.join(', ')}; ${RUNS} runs of ${PLAY_S} s at 10×, ${SEEKS} seeks; Chromium ${CHROMIUM}`);
+  const byCase = new Map(CASES.map((c) => [c, []]));
   try {
-    for (let i = 1; i <= RUNS; i++) {
-      const r = await oneRun(server, i);
-      runs.push(r);
-      console.log(JSON.stringify({ bench: 'page', ...r }));
+    for (const kase of CASES) {
+      for (let i = 1; i <= RUNS; i++) {
+        const r = await oneRun(server, i, kase);
+        byCase.get(kase).push(r);
+        console.log(JSON.stringify({ bench: 'page', ...r }));
+      }
     }
   } finally {
     await server.close();
   }
   const rows = [
+    ['first drawn (ms; from navigation, or the import)', (r) => r.first_drawn_ms, 0],
     ['first node card drawn (ms from navigation)', (r) => r.first_node_ms, 0],
+    ['first overview cell drawn (ms from navigation)', (r) => r.first_cell_ms, 0],
     ['app mounted (ms from navigation)', (r) => r.app_mounted_ms, 0],
     ['wasm fetched (ms from navigation)', (r) => r.wasm_fetched_ms, 0],
     ['JS heap after load (MB)', (r) => r.heap_after_load && MB(r.heap_after_load.used), 1],
@@ -340,18 +388,22 @@ async function main() {
     ['JS heap after seeks (MB)', (r) => r.heap_after_seeks && MB(r.heap_after_seeks.used), 1],
     ['wasm memory after seeks (MB)', (r) => r.heap_after_seeks && MB(r.heap_after_seeks.wasm_memory), 1],
   ];
-  const table = [];
-  if (!JSON_ONLY) console.log(`${'metric'.padEnd(44)} ${'median'.padStart(9)}   [min … max] over ${runs.length} runs`);
-  for (const [name, pick, d] of rows) {
-    const s = summary(runs, pick);
-    table.push({ name, ...s });
-    console.log(JSON.stringify({ bench: 'page-summary', metric: name, runs: runs.length, ...s }));
-    if (!JSON_ONLY) {
-      const f = (x) => (x === null ? '—' : x.toFixed(d));
-      console.log(`${name.padEnd(44)} ${f(s.median).padStart(9)}   [${f(s.min)} … ${f(s.max)}]`);
+  const runsAll = [];
+  for (const [kase, runs] of byCase) {
+    runsAll.push(...runs);
+    if (!JSON_ONLY) console.log(`\n==== ${kase}`);
+    if (!JSON_ONLY) console.log(`${'metric'.padEnd(44)} ${'median'.padStart(9)}   [min … max] over ${runs.length} runs`);
+    for (const [name, pick, d] of rows) {
+      const s = summary(runs, pick);
+      if (s.median === null) continue;
+      console.log(JSON.stringify({ bench: 'page-summary', case: kase, metric: name, runs: runs.length, ...s }));
+      if (!JSON_ONLY) {
+        const f = (x) => (x === null ? '—' : x.toFixed(d));
+        console.log(`${name.padEnd(44)} ${f(s.median).padStart(9)}   [${f(s.min)} … ${f(s.max)}]`);
+      }
     }
   }
-  const errs = runs.flatMap((r) => r.errors);
+  const errs = runsAll.flatMap((r) => r.errors);
   if (errs.length) console.error(`page errors/warnings during the runs:\n  ${errs.join('\n  ')}`);
 }
 
