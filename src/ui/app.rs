@@ -14,6 +14,7 @@ use crate::ui::live_region::LiveRegion;
 use crate::ui::panic::install_panic_hook;
 use crate::ui::pending_tray::PendingTray;
 use crate::ui::placement_panel::PlacementPanel;
+use crate::ui::presenter::PresenterAction; // presenter mode (issue 14)
 use crate::ui::state::{PlacementSubject, Target, Travel, UiAction, UiState};
 use crate::ui::status_panel::StatusPanel;
 use crate::ui::storage::query_param;
@@ -75,11 +76,24 @@ pub fn shortcut(key: &str) -> Option<UiAction> {
     })
 }
 
-fn on_key(e: &KeyboardEvent, dispatcher: &UseReducerDispatcher<UiState>) {
+/// `mode`: presenter mode is on, the screen is blanked (issue 14).
+fn on_key(e: &KeyboardEvent, dispatcher: &UseReducerDispatcher<UiState>, (presenting, blank): (bool, bool)) {
     if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() {
         return;
     }
     let key = e.key();
+    // ===== presenter (issue 14): any key brings a blanked screen back (and does nothing else) =====
+    if blank {
+        if !crate::ui::presenter::is_modifier_key(&key) {
+            e.prevent_default();
+            dispatcher.dispatch(UiAction::Presenter(crate::ui::presenter::PresenterAction::Blank(None)));
+        }
+        return;
+    }
+    // A clicker's keys; in presenter mode Space is the clicker's "forward" even on a button (Enter presses it).
+    let clicker = crate::ui::presenter::presenter_key(&key, presenting);
+    let clicker_space = presenting && key == " ";
+    // ===== end presenter =====
     let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
     let tag = target.as_ref().map(|t| t.tag_name().to_ascii_uppercase()).unwrap_or_default();
     let editing = matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA");
@@ -89,15 +103,16 @@ fn on_key(e: &KeyboardEvent, dispatcher: &UseReducerDispatcher<UiState>) {
     // Space and Enter on a button activate the button itself.
     let on_button =
         tag == "BUTTON" || target.as_ref().is_some_and(|t| t.get_attribute("role").as_deref() == Some("button"));
-    if on_button && (key == " " || key == "Enter") {
+    if on_button && (key == " " || key == "Enter") && !clicker_space {
         return;
     }
     // Behind a modal (the help overlay) the page's shortcuts are inert: only `?` and Escape, which close it, act.
     let modal_open = gloo::utils::document().query_selector("[aria-modal=true]").ok().flatten().is_some();
-    if modal_open && key != "?" && key != "Escape" {
+    // In presenter mode the clicker's keys close what popped up, a modal too (nothing a clicker cannot dismiss).
+    if modal_open && key != "?" && key != "Escape" && !(presenting && clicker.is_some()) {
         return;
     }
-    if let Some(action) = shortcut(&key) {
+    if let Some(action) = clicker.or_else(|| shortcut(&key)) {
         e.prevent_default();
         dispatcher.dispatch(action);
     }
@@ -141,14 +156,17 @@ pub fn app() -> Html {
     }
 
     // Keyboard shortcuts.
+    let key_mode = use_mut_ref(|| (false, false)); // presenter mode, blank screen (issue 14): read at each key
+    *key_mode.borrow_mut() = (state.presenter.on, state.presenter.blank.is_some());
     {
         let dispatcher = dispatcher.clone();
+        let key_mode = key_mode.clone();
         use_effect_with((), move |_| {
             let doc = gloo::utils::document();
             let options = gloo::events::EventListenerOptions::enable_prevent_default();
             let listener = gloo::events::EventListener::new_with_options(&doc, "keydown", options, move |e| {
                 if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
-                    on_key(e, &dispatcher);
+                    on_key(e, &dispatcher, *key_mode.borrow());
                 }
             });
             move || drop(listener)
@@ -220,8 +238,32 @@ pub fn app() -> Html {
         web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1024.0) >= 700.0
     });
     let snap = state.snapshot.clone();
+    // ===== presenter (issue 14): the projector layout, `?present=1`, the spotlight, the blank screen =====
+    let presenting = state.presenter.on;
+    {
+        let d = dispatcher.clone();
+        use_effect_with((), move |_| {
+            if crate::ui::presenter::asked_by_address() {
+                d.dispatch(UiAction::Presenter(PresenterAction::Set(true)));
+            }
+        });
+    }
+    crate::ui::presenter::use_relayout_on_switch(presenting);
+    let d = dispatcher.clone();
+    let on_present = use_callback((), move |_: (), _| d.dispatch(UiAction::Presenter(PresenterAction::Toggle)));
+    let d = dispatcher.clone();
+    let on_unblank = use_callback((), move |_: (), _| d.dispatch(UiAction::Presenter(PresenterAction::Blank(None))));
+    let d = dispatcher.clone();
+    let on_reveal = use_callback((), move |_: (), _| d.dispatch(UiAction::Presenter(PresenterAction::ShowOutcome)));
+    let (at_end, end) = {
+        let s = state.session.0.borrow();
+        (s.at_end(), s.end())
+    };
+    let revealed = state.presenter.outcome_shown || at_end;
+    let end_note = at_end.then(|| crate::ui::state::end_message(end));
+    // ===== end presenter =====
     html! {
-        <div class={classes!("app", embed.then_some("embed"))}>
+        <div class={classes!("app", embed.then_some("embed"), presenting.then_some("presenter"))}>
             <a class="skip-link" href="#cluster">{ "Skip to the cluster" }</a>
             <Header preset_id={state.preset_id.clone()} scenario_name={state.scenario_name.clone()} on_pick={on_pick}>
                 // Workbench (issue 13): import your Ray config, edit the setup, export; in the header's own row.
@@ -236,11 +278,9 @@ pub fn app() -> Html {
             <Controls playing={state.playing} speed_exp={state.speed_exp} now_s={state.now.as_secs_f64()} tick={state.tick}
                 catching_up={state.catching_up()}
                 seed={state.seed} {on_toggle_play} {on_step_tick} {on_step_event} {on_speed} {on_seed} {on_reset}
-                {on_faults} {on_help} />
-            <details class="watch" open={wide}>
-                <summary>{ format!("What to watch: {}", state.scenario_name) }</summary>
-                <p data-testid="what-to-watch">{ state.what_to_watch.clone() }</p>
-            </details>
+                {on_faults} {on_help} on_present={on_present.clone()} {end_note} />
+            <crate::ui::what_to_watch::WhatToWatch scenario_name={state.scenario_name.clone()}
+                text={state.what_to_watch.clone()} {revealed} open={wide} {on_reveal} />
             <main class="workspace">
                 <section id="cluster" class="cluster-pane" aria-label="Cluster view" tabindex="-1">
                     // Compare (issue 13): with a comparison open, run B's cluster view beside this one.
@@ -268,7 +308,12 @@ pub fn app() -> Html {
                     }
                     <crate::ui::timeline::Timeline session={state.session.clone()} now={state.now} events_total={state.events_total}
                         user_actions={state.user_actions} playing={state.playing} on_travel={on_travel}
-                        on_step_tick={tl_tick} on_step_event={tl_event} on_toggle_play={tl_play} {embed} />
+                        on_step_tick={tl_tick} on_step_event={tl_event} on_toggle_play={tl_play}
+                        embed={embed || presenting} {presenting} />
+                    if presenting {
+                        <crate::ui::presenter::NarrationBar text={state.announcement.clone()} on_toggle={on_present} />
+                        <crate::ui::spotlight::Spotlight highlight={state.highlight.clone()} />
+                    }
                     <crate::ui::traffic_chart::TrafficChart session={state.session.clone()} now={state.now}
                         events_total={state.events_total} user_actions={state.user_actions} snapshot={snap.clone()}
                         highlight={state.highlight.clone()} />
@@ -297,6 +342,9 @@ pub fn app() -> Html {
             }
             if state.help_open {
                 <HelpOverlay on_close={let d = dispatcher.clone(); Callback::from(move |_| d.dispatch(UiAction::ToggleHelp))} />
+            }
+            if let Some(blank) = state.presenter.blank {
+                <crate::ui::presenter::BlankScreen {blank} {on_unblank} />
             }
             <LiveRegion text={state.announcement.clone()} />
             <Footer />

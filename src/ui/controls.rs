@@ -22,6 +22,11 @@ pub struct ControlsProps {
     pub on_reset: Callback<()>,
     pub on_faults: Callback<()>,
     pub on_help: Callback<()>,
+    /// Switch to presenter mode (issue 14).
+    pub on_present: Callback<()>,
+    /// "End of the scenario (N s)." once the clock is there: stepping and playback stop at the end.
+    #[prop_or_default]
+    pub end_note: Option<String>,
 }
 
 fn input_value(e: &Event) -> String {
@@ -65,6 +70,9 @@ pub fn controls(props: &ControlsProps) -> Html {
                     <span class="clock-behind" data-testid="catching-up" title="The model is working through a burst of events; playback catches up over the next frames">{ "catching up" }</span>
                 }
             </div>
+            if let Some(note) = &props.end_note {
+                <span class="end-note" data-testid="scenario-end">{ note.clone() }</span>
+            }
             <label class="speed">
                 <span>{ "Speed" }</span>
                 <input type="range" min={SPEED_EXP_MIN.to_string()} max={SPEED_EXP_MAX.to_string()} step="0.05"
@@ -81,6 +89,7 @@ pub fn controls(props: &ControlsProps) -> Html {
             <button type="button" class="fault" onclick={click(&props.on_faults)} aria-keyshortcuts="f" data-testid="faults">
                 { "Faults…" }
             </button>
+            <crate::ui::presenter::PresenterToggle on={false} on_toggle={props.on_present.clone()} />
             <button type="button" class="help-button" onclick={click(&props.on_help)} aria-keyshortcuts="?"
                 aria-label="Keyboard shortcuts" data-testid="help">{ "?" }</button>
         </div>

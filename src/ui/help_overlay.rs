@@ -12,7 +12,11 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("r", "Reset to time zero"),
     ("f", "Cluster faults: kill the controller, fail GCS queries, add a node"),
     ("Tab, Enter", "Move to a replica, node or controller and open its actions"),
-    ("Escape", "Close the panel or this overlay; clear the selected event"),
+    ("Escape", "Close the panel or this overlay; clear the selected event; leave presenter mode"),
+    ("PageDown / PageUp", "Next / previous event (a presentation clicker's forward / back)"),
+    ("p", "Presenter mode: the cluster fills the screen, one line of narration"),
+    ("→ / ← or Space", "In presenter mode: next / previous event (Space plays and pauses outside it)"),
+    ("b / w", "In presenter mode: blank the screen black / white; any key or a click shows it again"),
     ("?", "Show or hide this overlay"),
 ];
 

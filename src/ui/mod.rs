@@ -22,6 +22,9 @@ pub mod panic;
 pub mod pending_tray;
 pub mod perf;
 pub mod placement_panel;
+pub mod presenter; // presenter mode (issue 14)
+pub mod spotlight; // presenter mode (issue 14)
+pub mod what_to_watch; // no spoilers before the run (issue 14)
 pub mod replaced_notice; // a preset never silently discards the user's scenario (issue 14)
 pub mod replica_token;
 pub mod scenario_picker;

@@ -16,6 +16,7 @@ use crate::ui::live_region::announce_priority;
 use crate::ui::palette::{GANG_HUES, format_clock};
 /// Defined beside the panel that draws it (the event log marks it too, and `state` imports the log).
 pub use crate::ui::placement_panel::PlacementChain;
+use crate::ui::presenter::{Presenter, PresenterAction}; // presenter mode (issue 14)
 use crate::ui::workbench_state::{Workbench, WorkbenchAction}; // workbench (issue 13)
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -139,6 +140,8 @@ pub struct UiState {
     pub help_open: bool,
     /// The latest sentence for the aria-live region.
     pub announcement: String,
+    /// Presenter mode (issue 14): the projector layout, a blanked screen, the outcome shown (`ui::presenter`).
+    pub presenter: Presenter,
     pub user_actions: usize,
     /// Simulated time playback owes (the model ran out of its frame budget): run in the next frames.
     pub behind: SimDuration,
@@ -189,6 +192,14 @@ pub enum UiAction {
     Compare(CompareGesture),
     /// The workbench (issue 13): import a Ray config, apply an edit, undo it, open or close its panels.
     Workbench(WorkbenchAction),
+    // ===== presenter (issue 14) =====
+    /// Clicker forward / back (PageDown / PageUp; → / ← / Space in presenter mode): the next / previous event
+    /// today; the lesson UI makes them the next / previous lesson step by extending [`UiState::advance`].
+    Advance,
+    Retreat,
+    /// Presenter mode: switch it, blank the screen, show what happens (`ui::presenter`).
+    Presenter(PresenterAction),
+    // ===== end presenter =====
 }
 
 /// A time-travel or sharing gesture (one `UiAction::Travel`).
@@ -272,6 +283,7 @@ impl UiState {
             target: None,
             help_open: false,
             announcement: String::new(),
+            presenter: Presenter::default(),
             user_actions: 0,
             behind: SimDuration(0),
             log_dirty: false,
@@ -300,8 +312,10 @@ impl UiState {
         let speed = self.speed();
         let owed = self.behind.0 + (wall_ms.clamp(0.0, MAX_FRAME_MS) * speed * 1000.0).round() as u64;
         let owed = owed.min((MAX_BEHIND_MS * speed * 1000.0).round() as u64);
+        // Playback stops at the end of the scenario (issue 14): it ran on for ever before.
+        let owed = owed.min(self.session.0.borrow().left_to_play().0);
         if owed == 0 {
-            return false;
+            return self.stop_at_end();
         }
         let start = clock();
         let mut left = owed;
@@ -319,6 +333,7 @@ impl UiState {
         }
         self.behind = SimDuration(left);
         self.refresh();
+        self.stop_at_end();
         true
     }
 
@@ -562,6 +577,7 @@ impl UiState {
                 let speed = self.speed_exp;
                 let mut next = UiState::for_scenario(&preset_id, *scenario);
                 next.speed_exp = speed;
+                next.presenter.on = self.presenter.on;
                 next.apply_view_settings(shared.view.as_ref());
                 next.with_session(|s| {
                     let scenario = s.scenario().clone();
@@ -577,7 +593,12 @@ impl UiState {
 
     /// The view settings a link or autosave carries.
     pub fn view_settings(&self) -> Value {
-        json!({ "speed_exp": self.speed_exp, "filter": self.filter_category.id(), "search": self.filter_text })
+        json!({
+            "speed_exp": self.speed_exp,
+            "filter": self.filter_category.id(),
+            "search": self.filter_text,
+            "present": self.presenter.on,
+        })
     }
 
     /// Apply view settings; anything missing or odd is ignored.
@@ -591,6 +612,9 @@ impl UiState {
         }
         if let Some(t) = v.get("search").and_then(Value::as_str) {
             self.filter_text = t.chars().take(200).collect();
+        }
+        if let Some(on) = v.get("present").and_then(Value::as_bool) {
+            self.presenter.on = on;
         }
     }
 }
@@ -846,6 +870,138 @@ impl UiState {
 }
 // ===== end hover =====
 
+// ===== presenter (issue 14): clicker steps, the end of the scenario, presenter mode =====
+/// What the page says at the end of the scenario (stepping and playback stop there).
+pub fn end_message(end: SimTime) -> String {
+    format!("End of the scenario ({} s).", trim_secs(end.as_secs_f64()))
+}
+
+/// Seconds without a needless fraction: `30`, `12.5`.
+fn trim_secs(s: f64) -> String {
+    let t = format!("{s:.1}");
+    t.strip_suffix(".0").map(str::to_string).unwrap_or(t)
+}
+
+impl UiState {
+    /// At the end of the scenario: stop playing and say so. Returns whether the clock is there.
+    fn stop_at_end(&mut self) -> bool {
+        let (at_end, end) = {
+            let s = self.session.0.borrow();
+            (s.at_end(), s.end())
+        };
+        if at_end {
+            self.playing = false;
+            self.behind = SimDuration(0);
+            self.announcement = end_message(end);
+            self.presenter.outcome_shown = true;
+        }
+        at_end
+    }
+
+    /// Play / pause; at the end, play does not start (there is nothing left to play) but says so.
+    fn toggle_play(&mut self) {
+        if self.playing {
+            self.playing = false;
+        } else if !self.stop_at_end() {
+            self.playing = true;
+        }
+    }
+
+    /// "Next event": up to the next thing that happens, never past the end of the scenario.
+    fn step_event(&mut self) {
+        self.playing = false;
+        if self.stop_at_end() {
+            return;
+        }
+        self.with_session(|s| {
+            s.step_to_next_event();
+        });
+        self.stop_at_end();
+    }
+
+    /// Clicker forward. Today the next event; the lesson UI extends this to "the next lesson step" when a lesson is
+    /// open (this is the one place to do so: keys, the clicker and the presenter strip all come here).
+    pub(crate) fn advance(&mut self) {
+        self.close_for_clicker();
+        self.step_event();
+        self.spotlight_now();
+    }
+
+    /// Clicker back. Today the previous event; the lesson UI extends this to "the previous lesson step".
+    pub(crate) fn retreat(&mut self) {
+        self.close_for_clicker();
+        self.travel(Travel::BackEvent);
+        self.spotlight_now();
+    }
+
+    /// In presenter mode a clicker must be able to get rid of anything that popped up: each step closes it.
+    fn close_for_clicker(&mut self) {
+        if !self.presenter.on {
+            return;
+        }
+        self.help_open = false;
+        self.target = None;
+        if self.workbench.panel.is_some() {
+            self.workbench_action(WorkbenchAction::Show(None));
+        }
+        if self.selected_placement.is_some() {
+            self.select_placement(None);
+        }
+    }
+
+    /// In presenter mode, select the loudest event of this instant (the one the narration reads), so the spotlight
+    /// follows the story; none at this instant clears the selection.
+    fn spotlight_now(&mut self) {
+        if !self.presenter.on {
+            return;
+        }
+        let seq = {
+            let s = self.session.0.borrow();
+            let now = s.now();
+            let events = s.events();
+            let from = events.partition_point(|e| e.t < now);
+            events[from..]
+                .iter()
+                .filter(|e| announce_priority(&e.kind) > 0)
+                .max_by_key(|e| (announce_priority(&e.kind), e.seq))
+                .map(|e| e.seq)
+        };
+        self.select_event(seq);
+    }
+
+    fn presenter_action(&mut self, p: PresenterAction) {
+        match p {
+            PresenterAction::Toggle => self.set_presenting(!self.presenter.on),
+            PresenterAction::Set(on) => self.set_presenting(on),
+            PresenterAction::Blank(b) => self.presenter.blank = b,
+            PresenterAction::Escape => {
+                let open = self.help_open
+                    || self.target.is_some()
+                    || self.workbench.panel.is_some()
+                    || self.selected_placement.is_some();
+                if open {
+                    self.close_for_clicker();
+                } else {
+                    self.set_presenting(false);
+                }
+            }
+            PresenterAction::ShowOutcome => self.presenter.outcome_shown = true,
+        }
+    }
+
+    fn set_presenting(&mut self, on: bool) {
+        self.presenter.on = on;
+        self.presenter.blank = None;
+        self.announcement = if on {
+            "Presenter mode: → or PageDown for the next event, ← or PageUp back, b to blank, p or Escape to leave."
+                .to_string()
+        } else {
+            "Presenter mode off.".to_string()
+        };
+    }
+}
+// ===== end presenter =====
+
 impl Reducible for UiState {
     type Action = UiAction;
 
@@ -864,18 +1020,15 @@ impl Reducible for UiState {
                     return self;
                 }
             }
-            UiAction::TogglePlay => st.playing = !st.playing,
+            UiAction::TogglePlay => st.toggle_play(),
             UiAction::Pause => st.playing = false,
             UiAction::StepTick => {
                 st.playing = false;
-                st.with_session(Session::step_tick);
+                if !st.stop_at_end() {
+                    st.with_session(Session::step_tick);
+                }
             }
-            UiAction::StepEvent => {
-                st.playing = false;
-                st.with_session(|s| {
-                    s.step_to_next_event();
-                });
-            }
+            UiAction::StepEvent => st.step_event(),
             UiAction::SetSpeedExp(e) => {
                 if e.is_finite() {
                     st.speed_exp = e.clamp(SPEED_EXP_MIN, SPEED_EXP_MAX);
@@ -899,6 +1052,7 @@ impl Reducible for UiState {
             UiAction::LoadPreset(id) => {
                 let mut next = UiState::for_preset(&id);
                 next.speed_exp = st.speed_exp;
+                next.presenter.on = st.presenter.on;
                 next.announcement = format!("Loaded scenario: {}.", next.scenario_name);
                 next.replaced = crate::ui::replaced_notice::put_aside(&st).map(Rc::new).or_else(|| st.replaced.clone());
                 return Rc::new(next);
@@ -937,6 +1091,11 @@ impl Reducible for UiState {
             UiAction::Travel(t) => st.travel(t),
             UiAction::Compare(g) => st.compare_gesture(g),
             UiAction::Workbench(a) => st.workbench_action(a),
+            // ===== presenter (issue 14) =====
+            UiAction::Advance => st.advance(),
+            UiAction::Retreat => st.retreat(),
+            UiAction::Presenter(p) => st.presenter_action(p),
+            // ===== end presenter =====
             UiAction::Dismiss => {
                 if st.workbench.panel.is_some() {
                     st.workbench_action(WorkbenchAction::Show(None));

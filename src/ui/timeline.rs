@@ -1,10 +1,12 @@
 //! The scrub bar under the cluster view. Its gestures are [`Travel`]s, applied by the reducer (`ui::state`).
 //!
-//! The bar spans the known timeline (what has been run, including the future of a cursor in the past, and at least
-//! the scenario's `until_s`), with markers for faults, teardowns, reservations, controller restarts and
-//! violations. Drag or click to seek; arrow keys step a tick, Shift+arrows or Page keys step an event, Home/End go
-//! to the ends. Seeking is checkpoints plus replay ([`crate::app::history`]).
+//! The bar spans the scenario (to its end, `Session::end`: stepping and playback stop there), with an "end" mark,
+//! markers for what has happened up to now (faults, teardowns, reservations, controller restarts, violations) and
+//! the scripted actions marked ahead at their times. Drag or click to seek; arrow keys step a tick, Shift+arrows
+//! step an event, Home/End go to the ends; PageDown / PageUp (forward / back, as a clicker) are the page's
+//! (`ui::presenter::presenter_key`). Seeking is checkpoints plus replay ([`crate::app::history`]).
 use crate::model::events::{ControllerChange, Event, EventKind};
+use crate::model::scenario::Action;
 use crate::model::time::SimTime;
 use crate::ui::palette::format_clock;
 use crate::ui::state::{SessionCell, Travel};
@@ -112,6 +114,33 @@ pub fn bar_end(known_until: SimTime, until: SimTime, now: SimTime) -> SimTime {
     known_until.max(until).max(now).max(SimTime::from_secs_f64(1.0))
 }
 
+/// A scripted action (the scenario's, or one the user injected), marked on the bar at its time even before the run
+/// gets there: the audience knows what will be done, not what will come of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptMark {
+    pub t: SimTime,
+    pub what: String,
+    pub by_user: bool,
+}
+
+/// The scripted actions, one mark per time and origin (several at one instant are named together).
+pub fn script_marks(scenario: &[Action], user: &[Action]) -> Vec<ScriptMark> {
+    let mut out: Vec<ScriptMark> = Vec::new();
+    let tagged = scenario.iter().map(|a| (a, false)).chain(user.iter().map(|a| (a, true)));
+    for (a, by_user) in tagged {
+        let t = SimTime::from_secs_f64(a.at_s);
+        match out.iter_mut().find(|m| m.t == t && m.by_user == by_user) {
+            Some(m) => {
+                m.what.push_str(", ");
+                m.what.push_str(a.kind.name());
+            }
+            None => out.push(ScriptMark { t, what: a.kind.name().to_string(), by_user }),
+        }
+    }
+    out.sort_by_key(|m| m.t);
+    out
+}
+
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     pub session: SessionCell,
@@ -126,6 +155,9 @@ pub struct TimelineProps {
     pub on_toggle_play: Callback<()>,
     #[prop_or_default]
     pub embed: bool,
+    /// Presenter mode (issue 14): the arrow keys are the page's clicker keys, not the bar's.
+    #[prop_or_default]
+    pub presenting: bool,
 }
 
 fn fraction_at(el: &web_sys::Element, client_x: i32) -> f64 {
@@ -137,9 +169,16 @@ fn fraction_at(el: &web_sys::Element, client_x: i32) -> f64 {
 pub fn timeline(props: &TimelineProps) -> Html {
     let (known_until, until, interval) = {
         let s = props.session.0.borrow();
-        (s.history().known_until(), SimTime::from_secs_f64(s.scenario().until_s), s.control_loop_interval().0)
+        (s.history().known_until(), s.end(), s.control_loop_interval().0)
     };
     let end = bar_end(known_until, until, props.now);
+    let scripted = {
+        let session = props.session.clone();
+        use_memo((props.user_actions, until), move |_| {
+            let s = session.0.borrow();
+            script_marks(&s.scenario().actions, s.user_actions())
+        })
+    };
     let marks = {
         let session = props.session.clone();
         use_memo((props.events_total, props.user_actions, known_until, end), move |(_, _, _, end)| {
@@ -228,18 +267,21 @@ pub fn timeline(props: &TimelineProps) -> Html {
         let on_travel = props.on_travel.clone();
         let step_tick = props.on_step_tick.clone();
         let step_event = props.on_step_event.clone();
-        let now = props.now;
+        let presenting = props.presenting;
         Callback::from(move |e: KeyboardEvent| {
             let by_event = e.shift_key();
+            if presenting && matches!(e.key().as_str(), "ArrowLeft" | "ArrowRight") {
+                return; // the page's clicker keys (`ui::presenter`)
+            }
             match e.key().as_str() {
                 "ArrowLeft" | "ArrowDown" if by_event => on_travel.emit(Travel::BackEvent),
                 "ArrowLeft" | "ArrowDown" => on_travel.emit(Travel::BackTick),
                 "ArrowRight" | "ArrowUp" if by_event => step_event.emit(()),
                 "ArrowRight" | "ArrowUp" => step_tick.emit(()),
-                "PageDown" => on_travel.emit(Travel::BackEvent),
-                "PageUp" => step_event.emit(()),
+                // PageDown / PageUp are left to the page (forward / back, as a clicker: this bar had them reversed).
                 "Home" => on_travel.emit(Travel::Seek(SimTime::ZERO)),
-                "End" => on_travel.emit(Travel::Seek(known_until.max(now))),
+                // The end of the scenario, running the model up to there if it has not got there yet.
+                "End" => on_travel.emit(Travel::Seek(until)),
                 _ => return,
             };
             e.prevent_default();
@@ -282,12 +324,15 @@ pub fn timeline(props: &TimelineProps) -> Html {
             </div>
             <div class="tl-track" ref={track} role="slider" tabindex="0" aria-label="Timeline: simulated time"
                 aria-valuemin="0" aria-valuemax={format!("{:.2}", end.as_secs_f64())} aria-valuenow={format!("{now_s:.2}")}
-                aria-valuetext={value_text} aria-keyshortcuts="ArrowLeft ArrowRight Shift+ArrowLeft Shift+ArrowRight Home End"
+                aria-valuetext={value_text} aria-keyshortcuts="ArrowLeft ArrowRight Shift+ArrowLeft Shift+ArrowRight Home End PageDown PageUp"
                 {onpointerdown} {onpointermove} onpointerup={onpointerup.clone()} onpointercancel={onpointerup}
                 {onkeydown} data-testid="scrubber">
                 <div class="tl-known" style={format!("width: {}", pct(known_until))}></div>
                 <div class="tl-past" style={format!("width: {}", pct(props.now))}></div>
-                { for marks.iter().map(|m| {
+                // Only what has happened up to now: after a seek back the known future stays hidden, because a
+                // teardown marked at 10.3 s would tell the room what the model is about to do (the point of a
+                // prediction). Forward steps and "End" still reach it.
+                { for marks.iter().filter(|m| m.t <= props.now).map(|m| {
                     let title = if m.more > 0 {
                         format!("{} at {}: {} (+{} more)", m.kind.label(), format_clock(m.t.as_secs_f64()), m.reason, m.more)
                     } else {
@@ -298,6 +343,16 @@ pub fn timeline(props: &TimelineProps) -> Html {
                             style={format!("left: {}", pct(m.t))} title={title} data-seq={m.seq.to_string()}></span>
                     }
                 }) }
+                { for scripted.iter().map(|m| {
+                    let who = if m.by_user { "your action" } else { "scripted" };
+                    html! {
+                        <span key={format!("s-{}-{}", m.t.0, m.by_user)} class={classes!("tl-script", m.by_user.then_some("user"))}
+                            style={format!("left: {}", pct(m.t))} title={format!("{who} at {}: {}", format_clock(m.t.as_secs_f64()), m.what)}
+                            data-testid="script-mark" data-t={format!("{:.2}", m.t.as_secs_f64())}></span>
+                    }
+                }) }
+                <span class="tl-end" style={format!("left: {}", pct(until))} data-testid="end-mark"
+                    title={format!("End of the scenario ({})", format_clock(until.as_secs_f64()))}>{ "end" }</span>
                 <div class="tl-thumb" style={format!("left: {}", pct(props.now))} aria-hidden="true"></div>
             </div>
             if !props.embed {
@@ -328,6 +383,16 @@ mod tests {
         big.advance_to(SimTime::from_secs_f64(60.0));
         let m = markers(big.history().known_events(), SimTime::from_secs_f64(60.0), 240);
         assert!(m.len() <= 5 * 241, "{}", m.len());
+    }
+
+    #[test]
+    fn scripted_actions_are_marked_ahead_one_mark_per_instant() {
+        let s = Session::new(preset_by_id("controller-restart-leaked-pg").unwrap().scenario().unwrap());
+        let m = script_marks(&s.scenario().actions, &[]);
+        let times: Vec<f64> = m.iter().map(|m| m.t.as_secs_f64()).collect();
+        assert_eq!(times, vec![10.0, 11.0], "{m:?}");
+        assert!(m[1].what.contains(", "), "two actions at 11 s are named together: {m:?}");
+        assert!(m.iter().all(|m| !m.by_user));
     }
 
     #[test]
