@@ -324,6 +324,13 @@ pub fn app() -> Html {
                     <crate::ui::compare_view::CompareTable pane={state.compare.clone()} session={state.session.clone()}
                         user_actions={state.user_actions} seed={state.seed} />
                 </section>
+                // ===== swimlanes (issue 14): beside the cluster on a wide screen, below it otherwise =====
+                <ContextProvider<crate::ui::hover::Gestures> context={gestures.clone()}>
+                    <crate::ui::swimlanes::Swimlanes session={state.session.clone()} events_total={state.events_total}
+                        now={state.now} gang_hues={state.gang_hues.clone()} shown={state.show_lanes}
+                        dispatcher={dispatcher.clone()} />
+                </ContextProvider<crate::ui::hover::Gestures>>
+                // ===== end swimlanes =====
                 <aside class="side-pane">
                     <crate::ui::share_panel::SharePanel state={state.clone()} />
                     <crate::ui::compare_form::ComparePanel state={state.clone()} />

@@ -32,6 +32,7 @@ pub mod share_panel;
 pub mod state;
 pub mod status_panel;
 pub mod storage;
+pub mod swimlanes; // swimlanes beside the cluster (issue 14)
 pub mod timeline;
 pub mod traffic_chart;
 pub mod traffic_form;

@@ -155,6 +155,8 @@ pub struct UiState {
     /// The user's own scenario (imported, edited, or with injected actions) that picking a preset put aside, so it
     /// can be brought back (`ui::replaced_notice`).
     pub replaced: Option<Rc<crate::ui::replaced_notice::Replaced>>,
+    /// Swimlanes (issue 14): the lane view is shown (a view setting, kept in links and the autosave).
+    pub show_lanes: bool,
 }
 
 pub enum UiAction {
@@ -192,6 +194,8 @@ pub enum UiAction {
     Compare(CompareGesture),
     /// The workbench (issue 13): import a Ray config, apply an edit, undo it, open or close its panels.
     Workbench(WorkbenchAction),
+    /// Swimlanes (issue 14): show or hide the lane view.
+    ToggleLanes,
     // ===== presenter (issue 14) =====
     /// Clicker forward / back (PageDown / PageUp; → / ← / Space in presenter mode): the next / previous event
     /// today; the lesson UI makes them the next / previous lesson step by extending [`UiState::advance`].
@@ -291,6 +295,7 @@ impl UiState {
             compare: None,
             workbench: Rc::new(Workbench::default()),
             replaced: None,
+            show_lanes: true, // swimlanes (issue 14)
         };
         st.refresh();
         st
@@ -578,6 +583,7 @@ impl UiState {
                 let mut next = UiState::for_scenario(&preset_id, *scenario);
                 next.speed_exp = speed;
                 next.presenter.on = self.presenter.on;
+                next.show_lanes = self.show_lanes; // swimlanes (issue 14): a link's own setting wins below
                 next.apply_view_settings(shared.view.as_ref());
                 next.with_session(|s| {
                     let scenario = s.scenario().clone();
@@ -598,6 +604,7 @@ impl UiState {
             "filter": self.filter_category.id(),
             "search": self.filter_text,
             "present": self.presenter.on,
+            "lanes": self.show_lanes, // swimlanes (issue 14)
         })
     }
 
@@ -612,6 +619,9 @@ impl UiState {
         }
         if let Some(t) = v.get("search").and_then(Value::as_str) {
             self.filter_text = t.chars().take(200).collect();
+        }
+        if let Some(lanes) = v.get("lanes").and_then(Value::as_bool) {
+            self.show_lanes = lanes; // swimlanes (issue 14)
         }
         if let Some(on) = v.get("present").and_then(Value::as_bool) {
             self.presenter.on = on;
@@ -1053,6 +1063,7 @@ impl Reducible for UiState {
                 let mut next = UiState::for_preset(&id);
                 next.speed_exp = st.speed_exp;
                 next.presenter.on = st.presenter.on;
+                next.show_lanes = st.show_lanes; // swimlanes (issue 14)
                 next.announcement = format!("Loaded scenario: {}.", next.scenario_name);
                 next.replaced = crate::ui::replaced_notice::put_aside(&st).map(Rc::new).or_else(|| st.replaced.clone());
                 return Rc::new(next);
@@ -1091,6 +1102,7 @@ impl Reducible for UiState {
             UiAction::Travel(t) => st.travel(t),
             UiAction::Compare(g) => st.compare_gesture(g),
             UiAction::Workbench(a) => st.workbench_action(a),
+            UiAction::ToggleLanes => st.show_lanes = !st.show_lanes, // swimlanes (issue 14)
             // ===== presenter (issue 14) =====
             UiAction::Advance => st.advance(),
             UiAction::Retreat => st.retreat(),
