@@ -25,8 +25,18 @@ macro_rules! lesson {
 }
 
 /// Every bundled lesson, simple first.
-pub const BUILTIN: &[BuiltinLesson] =
-    &[lesson!("what-is-a-gang"), lesson!("pack-vs-spread"), lesson!("restart-gang"), lesson!("startup-failures")];
+pub const BUILTIN: &[BuiltinLesson] = &[
+    lesson!("what-is-a-gang"),
+    lesson!("pack-vs-spread"),
+    lesson!("restart-gang"),
+    lesson!("startup-failures"),
+    lesson!("node-dies"),
+    lesson!("controller-dies"),
+    lesson!("scaling-whole-gangs"),
+    lesson!("rolling-upgrade"),
+    lesson!("node-drain"),
+    lesson!("autoscaling-gangs"),
+];
 
 /// The bundled lesson with this id.
 pub fn builtin_by_id(id: &str) -> Option<&'static BuiltinLesson> {
