@@ -48,10 +48,31 @@ pub struct SharedLink {
     pub session: SharedSession,
     /// Variant B of a comparison: the changes to the session's scenario (or a whole other scenario).
     pub compare: Option<Variant>,
+    /// A lesson and the step shown (issue 14): one more optional key, `"lesson"`, beside `compare`.
+    pub lesson: Option<LessonLink>,
+}
+
+/// A lesson in a link: a built-in lesson by id, or an imported one inlined, and the step shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LessonLink {
+    /// A built-in lesson's id (`app::lesson::BUILTIN`); exclusive with `inline`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// An imported lesson: its whole file, as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inline: Option<serde_json::Value>,
+    /// The step shown, from 0.
+    pub step: usize,
+    /// The step's question was revealed (its answer shown); false: asking, or a step without a question.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub revealed: bool,
 }
 
 /// The payload key of [`SharedLink::compare`].
 const COMPARE_KEY: &str = "compare";
+/// The payload key of [`SharedLink::lesson`].
+const LESSON_KEY: &str = "lesson";
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinkError {
@@ -100,13 +121,19 @@ fn pack(json: &[u8]) -> String {
     format!("{LINK_VERSION}.{}", base64url::encode(&packed))
 }
 
-/// Encode a session with its comparison, if any (without one, the same text as [`encode`]).
+/// Encode a session with its comparison and lesson, if any (without either, the same text as [`encode`]).
 pub fn encode_link(link: &SharedLink) -> String {
-    let Some(variant) = &link.compare else { return encode(&link.session) };
+    if link.compare.is_none() && link.lesson.is_none() {
+        return encode(&link.session);
+    }
     let mut v = serde_json::to_value(&link.session).expect("a session always serializes");
-    v.as_object_mut()
-        .expect("a session is an object")
-        .insert(COMPARE_KEY.to_string(), serde_json::to_value(variant).expect("a variant serializes"));
+    let map = v.as_object_mut().expect("a session is an object");
+    if let Some(variant) = &link.compare {
+        map.insert(COMPARE_KEY.to_string(), serde_json::to_value(variant).expect("a variant serializes"));
+    }
+    if let Some(lesson) = &link.lesson {
+        map.insert(LESSON_KEY.to_string(), serde_json::to_value(lesson).expect("a lesson link serializes"));
+    }
     pack(v.to_string().as_bytes())
 }
 
@@ -142,15 +169,28 @@ pub fn decode_link(link: &str) -> Result<SharedLink, LinkError> {
         .map_err(|e| LinkError::Corrupt(format!("invalid base64url ({e})")))?;
     let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_DECODED_BYTES)
         .map_err(|e| LinkError::Corrupt(format!("the compressed data does not inflate ({:?})", e.status)))?;
-    // Only a payload with a comparison goes through a Value (the plain path keeps serde's messages with positions).
+    // Only a payload with a comparison or a lesson goes through a Value (the plain path keeps serde's messages with
+    // positions).
     let mut compare = None;
+    let mut lesson = None;
     let session: SharedSession = match serde_json::from_slice::<serde_json::Value>(&json) {
-        Ok(serde_json::Value::Object(mut map)) if map.contains_key(COMPARE_KEY) => {
-            let v = map.remove(COMPARE_KEY).expect("checked");
-            compare = Some(
-                serde_json::from_value::<Variant>(v)
-                    .map_err(|e| LinkError::BadPayload(format!("its comparison: {e}")))?,
-            );
+        Ok(serde_json::Value::Object(mut map)) if map.contains_key(COMPARE_KEY) || map.contains_key(LESSON_KEY) => {
+            if let Some(v) = map.remove(COMPARE_KEY) {
+                compare = Some(
+                    serde_json::from_value::<Variant>(v)
+                        .map_err(|e| LinkError::BadPayload(format!("its comparison: {e}")))?,
+                );
+            }
+            if let Some(v) = map.remove(LESSON_KEY) {
+                let l = serde_json::from_value::<LessonLink>(v)
+                    .map_err(|e| LinkError::BadPayload(format!("its lesson: {e}")))?;
+                if l.id.is_some() == l.inline.is_some() {
+                    return Err(LinkError::BadPayload(
+                        "its lesson must name exactly one of a built-in lesson (id) or an inline one".to_string(),
+                    ));
+                }
+                lesson = Some(l);
+            }
             serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| LinkError::BadPayload(e.to_string()))?
         }
         _ => serde_json::from_slice(&json).map_err(|e| LinkError::BadPayload(e.to_string()))?,
@@ -164,7 +204,7 @@ pub fn decode_link(link: &str) -> Result<SharedLink, LinkError> {
             session.cursor_s
         )));
     }
-    Ok(SharedLink { session, compare })
+    Ok(SharedLink { session, compare, lesson })
 }
 
 /// Turn a decoded session into a runnable scenario: the preset or inlined scenario, the seed override, and the
@@ -308,13 +348,13 @@ mod tests {
                 Change::Toggle { name: "sweep_pending_migration".into(), value: true.into() },
             ],
         );
-        let link = SharedLink { session: session(), compare: Some(compare) };
+        let link = SharedLink { session: session(), compare: Some(compare), lesson: None };
         let text = encode_link(&link);
         assert_eq!(decode_link(&format!("https://example.org/#{text}")).unwrap(), link);
         // The plain decoder reads the session of a comparison link.
         assert_eq!(decode(&text).unwrap(), session());
         // Without a comparison the link is exactly the old one.
-        let plain = SharedLink { session: session(), compare: None };
+        let plain = SharedLink { session: session(), compare: None, lesson: None };
         assert_eq!(encode_link(&plain), encode(&session()));
         // A link made before comparisons existed (gangplank-cli link --preset replica-crash).
         let old = decode_link("#g1.ASkA1v97InByZXNldCI6InJlcGxpY2EtY3Jhc2giLCJjdXJzb3JfcyI6MC4wfQ").unwrap();
@@ -325,6 +365,45 @@ mod tests {
         v["compare"] = serde_json::json!({ "changes": [{ "change": "warp" }] });
         let bad = pack(v.to_string().as_bytes());
         assert!(matches!(decode_link(&bad), Err(LinkError::BadPayload(m)) if m.contains("comparison")));
+    }
+
+    #[test]
+    fn a_lesson_and_its_step_round_trip_and_old_links_have_none() {
+        let lesson = LessonLink { id: Some("restart-gang".into()), inline: None, step: 3, revealed: true };
+        let link = SharedLink { session: session(), compare: None, lesson: Some(lesson.clone()) };
+        let text = encode_link(&link);
+        let back = decode_link(&format!("https://example.org/#{text}")).unwrap();
+        assert_eq!(back, link);
+        assert_eq!(back.lesson.unwrap().step, 3);
+        // The plain decoder still reads the session of a lesson link.
+        assert_eq!(decode(&text).unwrap(), session());
+        // A lesson beside a comparison.
+        let both = SharedLink {
+            session: session(),
+            compare: Some(Variant::new("seed", vec![crate::app::compare::Change::Seed { seed: 2 }])),
+            lesson: Some(LessonLink {
+                id: None,
+                inline: Some(serde_json::json!({"id": "mine"})),
+                step: 0,
+                revealed: false,
+            }),
+        };
+        assert_eq!(decode_link(&encode_link(&both)).unwrap(), both);
+        // A link made before lessons existed decodes unchanged, with no lesson.
+        let old = decode_link("#g1.ASkA1v97InByZXNldCI6InJlcGxpY2EtY3Jhc2giLCJjdXJzb3JfcyI6MC4wfQ").unwrap();
+        assert_eq!(old.lesson, None);
+        assert_eq!(old.session.preset.as_deref(), Some("replica-crash"));
+        // A lesson naming both a built-in and an inline lesson, or a bad step, is refused with a reason.
+        for bad in [
+            serde_json::json!({ "id": "x", "inline": {}, "step": 0 }),
+            serde_json::json!({ "step": 0 }),
+            serde_json::json!({ "id": "x", "step": -1 }),
+        ] {
+            let mut v = serde_json::to_value(session()).unwrap();
+            v["lesson"] = bad;
+            let text = pack(v.to_string().as_bytes());
+            assert!(matches!(decode_link(&text), Err(LinkError::BadPayload(m)) if m.contains("lesson")), "{text}");
+        }
     }
 
     #[test]

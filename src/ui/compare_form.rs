@@ -220,6 +220,7 @@ pub fn compare_panel(props: &ComparePanelProps) -> Html {
             let url = crate::ui::storage::link_url(&encode_link(&SharedLink {
                 session: shared_of_state(&state),
                 compare: Some(variant),
+                lesson: None,
             }));
             if let Some(w) = web_sys::window() {
                 let _ = w.navigator().clipboard().write_text(&url);
