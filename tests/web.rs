@@ -1701,3 +1701,54 @@ mod hover {
     }
 }
 // ===== end of hover =====
+
+// ===== lessons (issue 14): the step card asks before it shows =====
+fn lesson_at_first_question() -> (gangplank::app::lesson::LessonRun, gangplank::app::session::Session) {
+    use gangplank::app::lesson::{BUILTIN, LessonRun, Phase};
+    let lesson = BUILTIN[0].lesson().expect("the first lesson parses");
+    let mut session = gangplank::app::session::Session::new(lesson.scenario.clone());
+    let mut run = LessonRun::start(lesson, &mut session).expect("the first lesson plays");
+    while run.phase() != Phase::Asking {
+        assert!(run.next(&mut session), "the first lesson asks a question");
+    }
+    (run, session)
+}
+
+fn lesson_card(
+    root: &web_sys::Element,
+    run: &gangplank::app::lesson::LessonRun,
+    session: &gangplank::app::session::Session,
+) {
+    use gangplank::ui::lesson_panel::{LessonPanel, LessonPanelProps};
+    use gangplank::ui::lesson_state::OpenLesson;
+    let open = OpenLesson { run: run.clone(), builtin: true, view: Rc::new(run.view(session)), revealing: None };
+    let props = LessonPanelProps { open: Rc::new(open), on_action: Callback::noop(), presenting: false };
+    yew::Renderer::<LessonPanel>::with_root_and_props(root.clone(), props).render();
+}
+
+#[wasm_bindgen_test]
+async fn a_lesson_question_shows_its_options_and_no_answer_until_revealed() {
+    let (mut run, mut session) = lesson_at_first_question();
+    let asking = new_root();
+    lesson_card(&asking, &run, &session);
+    settle().await;
+    let options = asking.query_selector_all("[data-testid=lesson-option]").unwrap();
+    assert!(options.length() >= 2, "{}", asking.inner_html());
+    assert!(asking.query_selector("[data-testid=lesson-mark]").unwrap().is_none(), "no answer while asking");
+    assert!(asking.query_selector("[data-correct=true]").unwrap().is_none());
+    assert!(asking.query_selector("[data-testid=lesson-reveal]").unwrap().is_none());
+    assert!(text(&asking, "[data-testid=lesson-progress]").contains(&format!("Step {} of", run.step() + 1)));
+
+    run.answer(&mut session, 0);
+    let revealed = new_root();
+    lesson_card(&revealed, &run, &session);
+    settle().await;
+    let correct = run.plan().steps[run.step()].correct().expect("one option holds");
+    let marked = q(&revealed, "[data-correct=true]");
+    let option = run.view(&session).question.expect("a question").options[correct].clone();
+    assert!(marked.text_content().unwrap_or_default().contains(&option), "{}", revealed.inner_html());
+    assert!(marked.text_content().unwrap_or_default().contains('\u{2713}'), "the model's answer is marked");
+    assert!(q(&revealed, "[data-chosen=true]").get_attribute("data-correct").is_some());
+    assert!(!text(&revealed, "[data-testid=lesson-reveal]").is_empty(), "the explanation is shown");
+}
+// ===== end lessons =====

@@ -10,6 +10,7 @@ use crate::ui::footer::Footer;
 use crate::ui::header::Header;
 use crate::ui::help_overlay::HelpOverlay;
 use crate::ui::legend::Legend;
+use crate::ui::lesson_state::LessonAction; // lessons (issue 14)
 use crate::ui::live_region::LiveRegion;
 use crate::ui::panic::install_panic_hook;
 use crate::ui::pending_tray::PendingTray;
@@ -72,6 +73,9 @@ pub fn shortcut(key: &str) -> Option<UiAction> {
         "f" => UiAction::SetTarget(Some(Target::Cluster)),
         "?" => UiAction::ToggleHelp,
         "Escape" => UiAction::Dismiss,
+        // Lessons (issue 14): the list, and answers by number (a clicker's forward reveals without one).
+        "l" | "L" => UiAction::Lesson(LessonAction::Picker(true)),
+        "1" | "2" | "3" | "4" => UiAction::Lesson(LessonAction::Answer(key.parse::<usize>().unwrap_or(1) - 1)),
         _ => return None,
     })
 }
@@ -128,6 +132,8 @@ pub fn app() -> Html {
     crate::ui::storage::use_hash_links(dispatcher.clone());
     // Issue 14: the address names the preset shown, or nothing once the user made it their own (reload keeps it).
     crate::ui::storage::use_address_follows(&state.preset_id, &state.scenario_name, state.user_actions);
+    // Issue 14: `?lesson=ID&step=N` opens a lesson; the address follows its step (`ui::lesson_state`).
+    crate::ui::lesson_state::use_lesson_address(&state);
     let embed = *use_memo((), |_| crate::ui::storage::is_embed());
     let d = dispatcher.clone();
     let on_travel = use_callback((), move |t: Travel, _| d.dispatch(UiAction::Travel(t)));
@@ -262,16 +268,31 @@ pub fn app() -> Html {
     let revealed = state.presenter.outcome_shown || at_end;
     let end_note = at_end.then(|| crate::ui::state::end_message(end));
     // ===== end presenter =====
+    // ===== lessons (issue 14): the list, the step card, the step's lit ids and panels =====
+    let d = dispatcher.clone();
+    let on_lesson = use_callback((), move |a: LessonAction, _| d.dispatch(UiAction::Lesson(a)));
+    let lesson = state.lesson.open.clone();
+    let lesson_panels = lesson.as_ref().map(|o| o.view.panels.clone()).unwrap_or_default();
+    let lesson_ring = crate::ui::lesson_state::panel_ring_css(&lesson_panels);
+    let lesson_card = lesson.clone().map(|open| {
+        html! { <crate::ui::lesson_panel::LessonPanel {open} on_action={on_lesson.clone()} {presenting} /> }
+    });
+    let lesson_line = lesson.as_ref().map(|o| crate::ui::lesson_panel::narration_line(&o.view)).unwrap_or_default();
+    // ===== end lessons =====
     html! {
         <div class={classes!("app", embed.then_some("embed"), presenting.then_some("presenter"))}>
             <a class="skip-link" href="#cluster">{ "Skip to the cluster" }</a>
             <Header preset_id={state.preset_id.clone()} scenario_name={state.scenario_name.clone()} on_pick={on_pick}>
                 // Workbench (issue 13): import your Ray config, edit the setup, export; in the header's own row.
                 if !embed { <crate::ui::workbench_bar::WorkbenchBar state={state.clone()} /> }
+                if !embed { <crate::ui::lesson_picker::LessonsButton on_action={on_lesson.clone()} /> }
             </Header>
             <crate::ui::import_worker::ImportRunner state={state.clone()} />
             if let Some(err) = &state.error {
                 <div class="error-banner" role="alert">{ err.clone() }</div>
+            }
+            if let Some(problems) = state.lesson.problems.clone() {
+                <crate::ui::lesson_panel::LessonProblemsNotice {problems} on_action={on_lesson.clone()} />
             }
             <crate::ui::replaced_notice::ReplacedNotice replaced={state.replaced.clone()} dispatcher={dispatcher.clone()} />
             <ViolationBanner violations={state.violations.clone()} />
@@ -279,8 +300,10 @@ pub fn app() -> Html {
                 catching_up={state.catching_up()}
                 seed={state.seed} {on_toggle_play} {on_step_tick} {on_step_event} {on_speed} {on_seed} {on_reset}
                 {on_faults} {on_help} on_present={on_present.clone()} {end_note} />
+            if lesson.is_none() {
             <crate::ui::what_to_watch::WhatToWatch scenario_name={state.scenario_name.clone()}
                 text={state.what_to_watch.clone()} {revealed} open={wide} {on_reveal} />
+            }
             <main class="workspace">
                 <section id="cluster" class="cluster-pane" aria-label="Cluster view" tabindex="-1">
                     // Compare (issue 13): with a comparison open, run B's cluster view beside this one.
@@ -311,9 +334,18 @@ pub fn app() -> Html {
                         on_step_tick={tl_tick} on_step_event={tl_event} on_toggle_play={tl_play}
                         embed={embed || presenting} {presenting} />
                     if presenting {
-                        <crate::ui::presenter::NarrationBar text={state.announcement.clone()} on_toggle={on_present} />
+                        if lesson.is_some() {
+                            <crate::ui::presenter::NarrationBar text={state.announcement.clone()} on_toggle={on_present}>
+                                { lesson_line }
+                            </crate::ui::presenter::NarrationBar>
+                        } else {
+                            <crate::ui::presenter::NarrationBar text={state.announcement.clone()} on_toggle={on_present} />
+                        }
+                    }
+                    if presenting || lesson.is_some() {
                         <crate::ui::spotlight::Spotlight highlight={state.highlight.clone()} />
                     }
+                    if !lesson_ring.is_empty() { <style data-testid="lesson-ring">{ lesson_ring }</style> }
                     <crate::ui::traffic_chart::TrafficChart session={state.session.clone()} now={state.now}
                         events_total={state.events_total} user_actions={state.user_actions} snapshot={snap.clone()}
                         highlight={state.highlight.clone()} />
@@ -331,7 +363,9 @@ pub fn app() -> Html {
                         dispatcher={dispatcher.clone()} />
                 </ContextProvider<crate::ui::hover::Gestures>>
                 // ===== end swimlanes =====
+                if presenting { { lesson_card.clone().unwrap_or_default() } }
                 <aside class="side-pane">
+                    if !presenting { { lesson_card.unwrap_or_default() } }
                     <crate::ui::share_panel::SharePanel state={state.clone()} />
                     <crate::ui::compare_form::ComparePanel state={state.clone()} />
                     <StatusPanel snapshot={snap.clone()} highlight={state.highlight.clone()} on_target={on_target} />
@@ -346,6 +380,10 @@ pub fn app() -> Html {
             if let Some(t) = &state.target {
                 // Keyed by its target: another target gets a fresh form.
                 <ActionPanel key={format!("{t:?}")} target={t.clone()} snapshot={snap.clone()} {on_inject} on_target={on_set_target} />
+            }
+            if state.lesson.picker_open {
+                <crate::ui::lesson_picker::LessonPicker on_action={on_lesson.clone()}
+                    current={lesson.as_ref().map(|o| o.run.lesson().id.clone())} />
             }
             if state.help_open {
                 <HelpOverlay on_close={let d = dispatcher.clone(); Callback::from(move |_| d.dispatch(UiAction::ToggleHelp))} />

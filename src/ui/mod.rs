@@ -12,6 +12,9 @@ pub mod help_overlay;
 pub mod hover; // hover highlights its chain (issue 13)
 pub mod layout;
 pub mod legend;
+pub mod lesson_panel; // lessons (issue 14)
+pub mod lesson_picker; // lessons (issue 14)
+pub mod lesson_state; // lessons (issue 14)
 pub mod live_region;
 pub mod load_layer;
 pub mod node_card;

@@ -32,6 +32,12 @@ fn import_all(files: Vec<web_sys::File>, message: UseStateSetter<Message>, dispa
                 return;
             }
         };
+        // Lessons (issue 14): a lesson file opens as a lesson (its problems are shown with their field paths).
+        if let Some((name, text)) = crate::ui::lesson_state::lesson_file(&texts) {
+            message.set(None);
+            dispatcher.dispatch(UiAction::Lesson(crate::ui::lesson_state::LessonAction::Import { name, text }));
+            return;
+        }
         if texts.iter().any(|(_, t)| crate::app::config_import::looks_like_config(t)) {
             message.set(None);
             dispatcher.dispatch(UiAction::Workbench(WorkbenchAction::Import(Ok(texts))));

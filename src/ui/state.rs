@@ -157,6 +157,8 @@ pub struct UiState {
     pub replaced: Option<Rc<crate::ui::replaced_notice::Replaced>>,
     /// Swimlanes (issue 14): the lane view is shown (a view setting, kept in links and the autosave).
     pub show_lanes: bool,
+    /// Lessons (issue 14): the lesson list, the open lesson and its step (`ui::lesson_state`).
+    pub lesson: Rc<crate::ui::lesson_state::Lessons>,
 }
 
 pub enum UiAction {
@@ -204,6 +206,8 @@ pub enum UiAction {
     /// Presenter mode: switch it, blank the screen, show what happens (`ui::presenter`).
     Presenter(PresenterAction),
     // ===== end presenter =====
+    /// Lessons (issue 14): open the list, start, answer, step, leave (`ui::lesson_state`).
+    Lesson(crate::ui::lesson_state::LessonAction),
 }
 
 /// A time-travel or sharing gesture (one `UiAction::Travel`).
@@ -296,6 +300,8 @@ impl UiState {
             workbench: Rc::new(Workbench::default()),
             replaced: None,
             show_lanes: true, // swimlanes (issue 14)
+            // Lessons (issue 14): none open.
+            lesson: Rc::default(),
         };
         st.refresh();
         st
@@ -591,7 +597,9 @@ impl UiState {
                 });
                 next.seed = next.session.0.borrow().seed();
                 next.announcement = notice;
+                let lesson = crate::ui::lesson_state::lesson_in_view(shared.view.as_ref()); // lessons (issue 14)
                 *self = next;
+                self.resume_lesson(lesson); // lessons (issue 14): a link or the autosave reopens its step
             }
             Travel::Error(e) => self.error = e,
         }
@@ -605,6 +613,7 @@ impl UiState {
             "search": self.filter_text,
             "present": self.presenter.on,
             "lanes": self.show_lanes, // swimlanes (issue 14)
+            "lesson": self.lesson_view_settings(), // lessons (issue 14)
         })
     }
 
@@ -933,6 +942,9 @@ impl UiState {
     /// open (this is the one place to do so: keys, the clicker and the presenter strip all come here).
     pub(crate) fn advance(&mut self) {
         self.close_for_clicker();
+        if self.lesson_advance() {
+            return; // lessons (issue 14): the next lesson step
+        }
         self.step_event();
         self.spotlight_now();
     }
@@ -940,6 +952,9 @@ impl UiState {
     /// Clicker back. Today the previous event; the lesson UI extends this to "the previous lesson step".
     pub(crate) fn retreat(&mut self) {
         self.close_for_clicker();
+        if self.lesson_retreat() {
+            return; // lessons (issue 14): the previous lesson step
+        }
         self.travel(Travel::BackEvent);
         self.spotlight_now();
     }
@@ -1025,6 +1040,12 @@ impl Reducible for UiState {
             st.behind = SimDuration(0);
         }
         match action {
+            // Lessons (issue 14): a reveal plays the step forward to its end, then stops.
+            UiAction::Frame { wall_ms } if st.lesson.revealing() => {
+                if !st.playing || !st.lesson_frame(wall_ms) {
+                    return self;
+                }
+            }
             UiAction::Frame { wall_ms } => {
                 if !st.playing || !st.play_frame(wall_ms, crate::ui::perf::now_ms) {
                     return self;
@@ -1101,6 +1122,16 @@ impl Reducible for UiState {
             }
             UiAction::Travel(t) => st.travel(t),
             UiAction::Compare(g) => st.compare_gesture(g),
+            // Lessons (issue 14): a lesson file from any file import opens as a lesson, not as a scenario.
+            UiAction::Workbench(WorkbenchAction::Import(Ok(files)))
+                if crate::ui::lesson_state::lesson_file(&files).is_some() =>
+            {
+                if st.workbench.panel.is_some() {
+                    st.workbench_action(WorkbenchAction::Show(None));
+                }
+                let (name, text) = crate::ui::lesson_state::lesson_file(&files).expect("checked");
+                st.lesson_action(crate::ui::lesson_state::LessonAction::Import { name, text });
+            }
             UiAction::Workbench(a) => st.workbench_action(a),
             UiAction::ToggleLanes => st.show_lanes = !st.show_lanes, // swimlanes (issue 14)
             // ===== presenter (issue 14) =====
@@ -1108,6 +1139,7 @@ impl Reducible for UiState {
             UiAction::Retreat => st.retreat(),
             UiAction::Presenter(p) => st.presenter_action(p),
             // ===== end presenter =====
+            UiAction::Lesson(a) => st.lesson_action(a),
             UiAction::Dismiss => {
                 if st.workbench.panel.is_some() {
                     st.workbench_action(WorkbenchAction::Show(None));

@@ -212,6 +212,7 @@ pub fn use_autosave(state: &UseReducerHandle<UiState>) {
         state.filter_category.id(),
         state.filter_text.clone(),
         state.scenario_name.clone(),
+        state.lesson_view_settings().to_string(), // lessons (issue 14): the lesson, its step and phase
     );
     let handle = state.clone();
     use_effect_with(key, move |_| {

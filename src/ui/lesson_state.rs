@@ -1,0 +1,680 @@
+//! The lesson UI's state and its part of the reducer (issue 14). The engine (`app::lesson`) decides everything a
+//! lesson does (where each step runs to, which option the model made true); this only keeps which lesson is open,
+//! asks the engine to move, and makes the page show the step: the step's ids as the page's highlight, no known
+//! future while a question is asked, the reveal played forward, the lesson and step in links and the autosave.
+use crate::app::lesson::{self, BUILTIN, Lesson, LessonRun, Panel, Phase, ScenarioSource, StepView};
+use crate::model::time::{SimDuration, SimTime};
+use crate::ui::state::{MAX_FRAME_MS, UiState};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The reveal plays the step's run forward in at most this much wall time (faster than the chosen speed if the
+/// step is long), so the clock visibly moves and the class does not wait.
+pub const REVEAL_WALL_MS: f64 = 2500.0;
+/// localStorage: lesson id → the step reached (from 0), for "continue at step N".
+pub const PROGRESS_KEY: &str = "gangplank.lessons.progress";
+
+/// A lesson gesture (one `UiAction::Lesson`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum LessonAction {
+    /// Open or close the lesson list.
+    Picker(bool),
+    /// Start a built-in lesson at a step (from 0), asking its question or (`revealed`) at the step's end.
+    Start {
+        id: String,
+        step: usize,
+        revealed: bool,
+    },
+    /// A lesson file read by the file import (name, text).
+    Import {
+        name: String,
+        text: String,
+    },
+    /// A lesson file could not be read at all (the browser's reason).
+    Refused(String),
+    Next,
+    Previous,
+    /// Choose an option (from 0) of the question being asked: reveals.
+    Answer(usize),
+    /// "Just show me": reveal without an answer.
+    Reveal,
+    /// Back to free play at the current moment.
+    Leave,
+    DismissProblems,
+}
+
+/// The lessons part of the UI state.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Lessons {
+    pub picker_open: bool,
+    pub open: Option<Rc<OpenLesson>>,
+    /// Why a lesson could not be opened (an imported file, a link): a headline and each problem.
+    pub problems: Option<Rc<LessonProblems>>,
+}
+
+/// A lesson being walked through.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenLesson {
+    pub run: LessonRun,
+    /// A bundled lesson (links and the autosave carry its id); an imported one is not in links.
+    pub builtin: bool,
+    /// The current step as the panel draws it.
+    pub view: Rc<StepView>,
+    /// The reveal being played: from the question's moment to the step's end.
+    pub revealing: Option<(SimTime, SimTime)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LessonProblems {
+    pub headline: String,
+    /// (field path, message); the path may be empty.
+    pub items: Vec<(String, String)>,
+}
+
+impl Lessons {
+    /// The open built-in lesson's id and step (from 0): what links and the address carry.
+    pub fn link_key(&self) -> Option<(String, usize)> {
+        self.open.as_ref().filter(|o| o.builtin).map(|o| (o.run.lesson().id.clone(), o.run.step()))
+    }
+
+    /// The reveal is being played.
+    pub fn revealing(&self) -> bool {
+        self.open.as_ref().is_some_and(|o| o.revealing.is_some())
+    }
+}
+
+/// The element each named panel is (`data-testid`s, the controller's box by its class).
+pub fn panel_selector(p: Panel) -> &'static str {
+    match p {
+        Panel::Timeline => "[data-testid=\"timeline\"]",
+        Panel::Status => "[data-testid=\"status-panel\"]",
+        Panel::Log => "[data-testid=\"event-log\"]",
+        Panel::Pending => "[data-testid=\"pending-tray\"]",
+        Panel::Controller => "g.controller",
+    }
+}
+
+/// The panels' names as people say them (the panel's note "Look at: the pending tray").
+pub fn panel_words(p: Panel) -> &'static str {
+    match p {
+        Panel::Timeline => "the timeline",
+        Panel::Status => "the status panel",
+        Panel::Log => "the event log",
+        Panel::Pending => "the pending tray",
+        Panel::Controller => "the Serve controller",
+    }
+}
+
+/// The style that rings the step's named panels (they are not dimmed: the spotlight dims the cluster's parts).
+pub fn panel_ring_css(panels: &[Panel]) -> String {
+    let mut css = String::new();
+    for p in panels {
+        if *p == Panel::Controller {
+            css.push_str(
+                ".app .cluster-pane .card-fo:has(g.controller) { opacity: 1 !important; }\n\
+                 .app g.controller > rect { stroke: var(--accent); stroke-width: 4px; }\n",
+            );
+        } else {
+            css.push_str(&format!(
+                ".app {} {{ outline: 4px solid var(--accent); outline-offset: 2px; opacity: 1 !important; }}\n",
+                panel_selector(*p)
+            ));
+        }
+    }
+    css
+}
+
+/// The lesson a link or the autosave carries in its view settings: (id, step from 0, revealed).
+pub fn lesson_in_view(view: Option<&Value>) -> Option<(String, usize, bool)> {
+    let l = view?.get("lesson")?;
+    let id = l.get("id")?.as_str()?.to_string();
+    let step = l.get("step").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let revealed = l.get("revealed").and_then(Value::as_bool).unwrap_or(false);
+    Some((id, step, revealed))
+}
+
+/// `?lesson=ID&step=N` in an address (N from 1, as the panel counts; 1 when missing or unreadable).
+pub fn lesson_in_query(search: &str) -> Option<(String, usize)> {
+    let param = |name: &str| {
+        search.trim_start_matches('?').split('&').find_map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (k == name).then(|| v.to_string())
+        })
+    };
+    let id = param("lesson").filter(|id| !id.is_empty())?;
+    let step = param("step").and_then(|s| s.parse::<usize>().ok()).unwrap_or(1).max(1);
+    Some((id, step - 1))
+}
+
+/// `href` with `lesson=` and `step=` (from 1) set to `key`, or removed; other parameters and the fragment kept.
+pub fn address_with_lesson(href: &str, key: Option<(&str, usize)>) -> String {
+    let (base, fragment) = match href.split_once('#') {
+        Some((b, f)) => (b, format!("#{f}")),
+        None => (href, String::new()),
+    };
+    let (path, query) = base.split_once('?').unwrap_or((base, ""));
+    let mut params: Vec<String> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !matches!(kv.split('=').next(), Some("lesson" | "step")))
+        .map(String::from)
+        .collect();
+    if let Some((id, step)) = key {
+        params.push(format!("lesson={id}"));
+        params.push(format!("step={}", step + 1));
+    }
+    let query = if params.is_empty() { String::new() } else { format!("?{}", params.join("&")) };
+    format!("{path}{query}{fragment}")
+}
+
+fn problems_of(headline: String, items: Vec<(String, String)>) -> Option<Rc<LessonProblems>> {
+    Some(Rc::new(LessonProblems { headline, items }))
+}
+
+impl UiState {
+    /// The lesson part of the view settings (links, autosave): a built-in lesson's id, step and phase.
+    pub fn lesson_view_settings(&self) -> Value {
+        match (self.lesson.link_key(), &self.lesson.open) {
+            (Some((id, step)), Some(o)) => {
+                json!({ "id": id, "step": step, "revealed": matches!(o.run.phase(), Phase::Revealed { .. }) })
+            }
+            _ => Value::Null,
+        }
+    }
+
+    /// A lesson gesture.
+    pub fn lesson_action(&mut self, a: LessonAction) {
+        let mut lessons = (*self.lesson).clone();
+        match a {
+            LessonAction::Picker(open) => {
+                lessons.picker_open = open;
+                self.lesson = Rc::new(lessons);
+            }
+            LessonAction::Start { id, step, revealed } => self.start_builtin(&id, step, revealed),
+            LessonAction::Import { name, text } => match lesson::import(&text) {
+                Ok(l) => self.start_lesson(l, false, 0, false, true),
+                Err(errors) => {
+                    lessons.problems = problems_of(
+                        format!(
+                            "The lesson file \u{201c}{name}\u{201d} could not be opened. Your session is unchanged."
+                        ),
+                        errors.iter().map(|e| (e.path.clone(), line_message(e))).collect(),
+                    );
+                    self.lesson = Rc::new(lessons);
+                }
+            },
+            LessonAction::Refused(why) => self.lesson_problems(
+                format!("The lesson file could not be read: {why} Your session is unchanged."),
+                vec![],
+            ),
+            LessonAction::Next => {
+                self.lesson_move(|run, s| {
+                    run.next(s);
+                });
+            }
+            LessonAction::Previous => {
+                self.lesson_move(|run, s| {
+                    run.previous(s);
+                });
+            }
+            LessonAction::Answer(k) => self.lesson_reveal(Some(k)),
+            LessonAction::Reveal => self.lesson_reveal(None),
+            LessonAction::Leave => {
+                if lessons.open.take().is_some() {
+                    self.playing = false;
+                    self.highlight = Rc::new(Default::default());
+                    self.announcement = format!("Left the lesson: free play from {:.1} s.", self.now.as_secs_f64());
+                }
+                self.lesson = Rc::new(lessons);
+            }
+            LessonAction::DismissProblems => {
+                lessons.problems = None;
+                self.lesson = Rc::new(lessons);
+            }
+        }
+    }
+
+    fn start_builtin(&mut self, id: &str, step: usize, revealed: bool) {
+        match lesson::builtin_by_id(id).map(|b| b.lesson()) {
+            Some(Ok(l)) => self.start_lesson(l, true, step, revealed, true),
+            Some(Err(errors)) => self.lesson_problems(
+                format!("The lesson \u{201c}{id}\u{201d} does not load."),
+                errors.iter().map(|e| (e.path.clone(), line_message(e))).collect(),
+            ),
+            None => {
+                let known: Vec<&str> = BUILTIN.iter().map(|b| b.id).collect();
+                self.lesson_problems(
+                    format!("There is no lesson \u{201c}{id}\u{201d}. The lessons are: {}.", known.join(", ")),
+                    Vec::new(),
+                );
+            }
+        }
+    }
+
+    fn lesson_problems(&mut self, headline: String, items: Vec<(String, String)>) {
+        let mut lessons = (*self.lesson).clone();
+        lessons.problems = problems_of(headline, items);
+        self.lesson = Rc::new(lessons);
+    }
+
+    /// Open `lesson` at `step`: a fresh state for its scenario (`fresh`: the user's own scenario is put aside as
+    /// picking a preset does), or this state's session when it already holds the lesson's scenario (resuming).
+    fn start_lesson(&mut self, lesson: Lesson, builtin: bool, step: usize, revealed: bool, fresh: bool) {
+        let plan = match lesson::Plan::of(&lesson) {
+            Ok(p) => p,
+            Err(problems) => {
+                let title = lesson.title.clone();
+                self.lesson_problems(
+                    format!("The lesson \u{201c}{title}\u{201d} does not play as written. Your session is unchanged."),
+                    problems.into_iter().map(|p| (p.path, p.message)).collect(),
+                );
+                return;
+            }
+        };
+        if fresh {
+            let preset_id = match &lesson.source {
+                ScenarioSource::Preset(p) => p.clone(),
+                ScenarioSource::Inline => String::new(),
+            };
+            let mut next = UiState::for_scenario(&preset_id, lesson.scenario.clone());
+            next.speed_exp = self.speed_exp;
+            next.presenter.on = self.presenter.on;
+            next.show_lanes = self.show_lanes;
+            // The user's own work is put aside (with "Bring it back"), but not a lesson's run.
+            next.replaced = if self.lesson.open.is_some() {
+                self.replaced.clone()
+            } else {
+                crate::ui::replaced_notice::put_aside(self).map(Rc::new).or_else(|| self.replaced.clone())
+            };
+            *self = next;
+        }
+        let title = lesson.title.clone();
+        let run = {
+            let mut s = self.session.0.borrow_mut();
+            LessonRun::with_plan(lesson, plan, &mut s).map(|mut run| {
+                if step > 0 || revealed {
+                    if revealed { run.go_to_end_of(&mut s, step) } else { run.go_to(&mut s, step) }
+                }
+                run
+            })
+        };
+        match run {
+            Ok(run) => {
+                let view = Rc::new(run.view(&self.session.0.borrow()));
+                let open = OpenLesson { run, builtin, view, revealing: None };
+                self.lesson = Rc::new(Lessons { picker_open: false, open: Some(Rc::new(open)), problems: None });
+                self.show_lesson_step();
+                self.announcement = format!("Lesson: {title}. {}", self.announcement);
+            }
+            Err(problems) => self.lesson_problems(
+                format!("The lesson \u{201c}{title}\u{201d} could not start."),
+                problems.into_iter().map(|p| (p.path, p.message)).collect(),
+            ),
+        }
+    }
+
+    /// Resume the lesson a link or the autosave carried, if the opened session is that lesson's scenario (an
+    /// edit or an import in between leaves it closed).
+    pub(crate) fn resume_lesson(&mut self, carried: Option<(String, usize, bool)>) {
+        let Some((id, step, revealed)) = carried else { return };
+        let Some(Ok(l)) = lesson::builtin_by_id(&id).map(|b| b.lesson()) else { return };
+        if *self.session.0.borrow().scenario() != l.scenario {
+            return;
+        }
+        let notice = self.announcement.clone();
+        self.start_lesson(l, true, step, revealed, false);
+        if self.lesson.open.is_some() {
+            self.announcement = format!("{notice} {}", self.announcement);
+        }
+    }
+
+    /// Move the open lesson with the engine, then show where it landed.
+    fn lesson_move(&mut self, f: impl FnOnce(&mut LessonRun, &mut crate::app::session::Session)) {
+        let Some(open) = self.lesson.open.clone() else { return };
+        let mut open = (*open).clone();
+        open.revealing = None;
+        f(&mut open.run, &mut self.session.0.borrow_mut());
+        self.set_open(open);
+        self.show_lesson_step();
+    }
+
+    fn set_open(&mut self, open: OpenLesson) {
+        let mut lessons = (*self.lesson).clone();
+        lessons.open = Some(Rc::new(open));
+        self.lesson = Rc::new(lessons);
+    }
+
+    /// Reveal the question being asked (with the chosen option, if any): the engine decides the answer; the run
+    /// is then played from the question's moment to the step's end, and the panel marks the answer when it lands.
+    fn lesson_reveal(&mut self, answer: Option<usize>) {
+        let Some(open) = self.lesson.open.clone() else { return };
+        if open.run.phase() != Phase::Asking {
+            return;
+        }
+        let mut open = (*open).clone();
+        let from = open.run.moment();
+        {
+            let mut s = self.session.0.borrow_mut();
+            match answer {
+                Some(k) => open.run.answer(&mut s, k),
+                None => open.run.reveal(&mut s),
+            }
+        }
+        let to = open.run.moment();
+        if open.run.phase() == Phase::Asking {
+            return; // an option out of range
+        }
+        if to > from {
+            // Back to the question's moment without the future the engine just computed, then play forward.
+            {
+                let mut s = self.session.0.borrow_mut();
+                let (scenario, actions) = (s.scenario().clone(), s.user_actions().to_vec());
+                s.load_with_actions(scenario, actions, from);
+            }
+            open.revealing = Some((from, to));
+            self.set_open(open);
+            self.playing = true;
+            self.with_session(|_| {});
+            self.announcement = format!("Running to {:.1} s…", to.as_secs_f64());
+        } else {
+            self.set_open(open);
+            self.show_lesson_step();
+        }
+    }
+
+    /// One playback frame of the reveal. Returns whether the model ran.
+    pub(crate) fn lesson_frame(&mut self, wall_ms: f64) -> bool {
+        let Some((from, to)) = self.lesson.open.as_ref().and_then(|o| o.revealing) else { return false };
+        let rate = reveal_rate(SimDuration(to.0 - from.0), self.speed());
+        let d = (wall_ms.clamp(0.0, MAX_FRAME_MS) * rate * 1000.0).round().max(1.0) as u64;
+        let now = self.session.0.borrow().now();
+        if now < to {
+            let next = SimTime(now.0.saturating_add(d).min(to.0));
+            self.with_session(|s| s.advance_to(next));
+        }
+        if self.session.0.borrow().now() >= to {
+            self.finish_reveal();
+        }
+        true
+    }
+
+    /// The reveal landed (or was skipped): the engine's moment exactly, the answer shown.
+    fn finish_reveal(&mut self) {
+        self.lesson_move(|run, s| {
+            let i = run.step();
+            run.go_to_end_of(s, i);
+        });
+    }
+
+    /// The clicker's forward in a lesson: skip a reveal being played, else the engine's next. Returns whether a
+    /// lesson took the gesture (the list open or a lesson running).
+    pub(crate) fn lesson_advance(&mut self) -> bool {
+        if self.lesson.picker_open {
+            self.lesson_action(LessonAction::Picker(false));
+            return true;
+        }
+        if self.lesson.problems.is_some() {
+            self.lesson_action(LessonAction::DismissProblems);
+            return true;
+        }
+        match &self.lesson.open {
+            None => false,
+            Some(o) if o.revealing.is_some() => {
+                self.finish_reveal();
+                true
+            }
+            Some(o) => {
+                if o.run.phase() == Phase::Asking {
+                    self.lesson_reveal(None);
+                } else {
+                    self.lesson_action(LessonAction::Next);
+                }
+                true
+            }
+        }
+    }
+
+    /// The clicker's back in a lesson: the previous step at its end (the engine replays it exactly).
+    pub(crate) fn lesson_retreat(&mut self) -> bool {
+        if self.lesson.picker_open || self.lesson.problems.is_some() {
+            return self.lesson_advance();
+        }
+        if self.lesson.open.is_none() {
+            return false;
+        }
+        self.lesson_action(LessonAction::Previous);
+        true
+    }
+
+    /// Show the open lesson's step: a question's moment without the future, the step's ids as the highlight,
+    /// the view the panel draws.
+    fn show_lesson_step(&mut self) {
+        let Some(open) = self.lesson.open.clone() else { return };
+        self.playing = false;
+        self.target = None;
+        self.hover = None;
+        if open.run.phase() == Phase::Asking {
+            // Nothing of what follows may show (the timeline draws every known event): forget it.
+            let mut s = self.session.0.borrow_mut();
+            if s.history().known_until() > s.now() {
+                let (scenario, actions, now) = (s.scenario().clone(), s.user_actions().to_vec(), s.now());
+                s.load_with_actions(scenario, actions, now);
+            }
+        }
+        self.with_session(|_| {});
+        let view = open.run.view(&self.session.0.borrow());
+        self.selected_event = None;
+        self.highlight = Rc::new(view.highlight.iter().cloned().collect());
+        let mut open = (*open).clone();
+        self.announcement = format!("Step {} of {}: {}.", view.index + 1, view.count, view.title);
+        open.view = Rc::new(view);
+        self.set_open(open);
+    }
+}
+
+/// A problem's message with its line and column, when the JSON itself is broken.
+fn line_message(e: &crate::model::scenario::ScenarioError) -> String {
+    match (e.line, e.column) {
+        (Some(l), Some(c)) => format!("line {l}, column {c}: {}", e.message),
+        _ => e.message.clone(),
+    }
+}
+
+/// The files of an import that are lessons (by their `format`).
+pub fn lesson_file(files: &[(String, String)]) -> Option<(String, String)> {
+    files.iter().find(|(_, t)| lesson::looks_like_lesson(t)).cloned()
+}
+
+/// Steps reached per lesson (from 0), as stored.
+pub fn load_progress() -> BTreeMap<String, usize> {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(PROGRESS_KEY).ok().flatten())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+fn store_progress(id: &str, step: usize) {
+    let mut all = load_progress();
+    if all.get(id) == Some(&step) {
+        return;
+    }
+    all.insert(id.to_string(), step);
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.set_item(PROGRESS_KEY, &serde_json::to_string(&all).unwrap_or_default());
+    }
+}
+
+fn location_search() -> String {
+    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+}
+
+/// `?lesson=ID&step=N` opens a built-in lesson at a step; then the address follows the open lesson and step (so a
+/// reload or a copied address returns there), and the step reached is remembered for the lesson list.
+#[hook]
+pub fn use_lesson_address(state: &UseReducerHandle<UiState>) {
+    {
+        let st = state.clone();
+        use_effect_with((), move |_| {
+            if let Some((id, step)) = lesson_in_query(&location_search())
+                && st.lesson.link_key() != Some((id.clone(), step))
+            {
+                st.dispatch(crate::ui::state::UiAction::Lesson(LessonAction::Start { id, step, revealed: false }));
+            }
+        });
+    }
+    let first = use_mut_ref(|| true);
+    use_effect_with(state.lesson.link_key(), move |key| {
+        if let Some((id, step)) = key {
+            store_progress(id, *step);
+        }
+        if std::mem::replace(&mut *first.borrow_mut(), false) && key.is_none() {
+            return;
+        }
+        let Some(window) = web_sys::window() else { return };
+        let href = window.location().href().unwrap_or_default();
+        let next = address_with_lesson(&href, key.as_ref().map(|(id, s)| (id.as_str(), *s)));
+        if next != href
+            && let Ok(history) = window.history()
+        {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&next));
+        }
+    });
+}
+
+/// The reveal's playback rate (simulated seconds per wall second): the chosen speed, or faster so that `span`
+/// takes at most [`REVEAL_WALL_MS`].
+pub fn reveal_rate(span: SimDuration, speed: f64) -> f64 {
+    speed.max(span.0 as f64 / 1e6 * 1000.0 / REVEAL_WALL_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::state::UiAction;
+    use yew::Reducible;
+
+    fn start(id: &str) -> Rc<UiState> {
+        Rc::new(UiState::for_preset("replica-crash")).reduce(UiAction::Lesson(LessonAction::Start {
+            id: id.into(),
+            step: 0,
+            revealed: false,
+        }))
+    }
+
+    fn view(st: &UiState) -> Rc<StepView> {
+        st.lesson.open.as_ref().expect("a lesson is open").view.clone()
+    }
+
+    /// Play frames until the reveal lands (bounded).
+    fn land(mut st: Rc<UiState>) -> Rc<UiState> {
+        for _ in 0..10_000 {
+            if !st.lesson.revealing() {
+                return st;
+            }
+            st = st.reduce(UiAction::Frame { wall_ms: 16.0 });
+        }
+        panic!("the reveal never landed");
+    }
+
+    #[test]
+    fn a_question_is_asked_without_its_future_then_revealed_by_playing_forward() {
+        let id = BUILTIN[0].id;
+        let mut st = start(id);
+        // Walk to the first question.
+        for _ in 0..20 {
+            if view(&st).question.as_ref().is_some_and(|q| q.phase == Phase::Asking) {
+                break;
+            }
+            st = st.reduce(UiAction::Advance);
+        }
+        let v = view(&st);
+        let q = v.question.as_ref().expect("the lesson asks something");
+        assert_eq!(q.phase, Phase::Asking);
+        assert!(q.explain.is_empty(), "no answer while asking");
+        let asked_at = st.now;
+        {
+            let s = st.session.0.borrow();
+            assert_eq!(s.history().known_until(), s.now(), "the timeline knows nothing after the question");
+        }
+        st = st.reduce(UiAction::Lesson(LessonAction::Answer(0)));
+        assert!(st.lesson.revealing() && st.playing, "the reveal plays");
+        assert_eq!(st.now, asked_at, "from the question's moment");
+        st = st.reduce(UiAction::Frame { wall_ms: 100.0 });
+        assert!(st.now > asked_at, "the clock moves");
+        st = land(st);
+        let v = view(&st);
+        let Some(Phase::Revealed { correct, chosen }) = v.question.as_ref().map(|q| q.phase) else {
+            panic!("revealed")
+        };
+        assert_eq!(chosen, Some(0));
+        let plan = &st.lesson.open.as_ref().unwrap().run.plan().steps[v.index];
+        assert_eq!(Some(correct), plan.correct());
+        assert_eq!(st.now, plan.end, "lands on the step's end exactly");
+        assert!(!st.playing);
+    }
+
+    #[test]
+    fn back_shows_the_previous_step_exactly_and_leave_keeps_the_moment() {
+        let mut st = start(BUILTIN[0].id);
+        st = st.reduce(UiAction::Advance);
+        st = land(st.reduce(UiAction::Advance));
+        let at_one = (st.now, st.snapshot.clone(), view(&st).index);
+        st = land(st.reduce(UiAction::Advance));
+        st = land(st.reduce(UiAction::Advance));
+        while view(&st).index > at_one.2 {
+            st = st.reduce(UiAction::Retreat);
+        }
+        // The previous step is shown at its end: the same clock and the same picture as when it was left.
+        let plan_end = st.lesson.open.as_ref().unwrap().run.plan().steps[at_one.2].end;
+        assert_eq!(st.now, plan_end);
+        let now = st.now;
+        let st = st.reduce(UiAction::Lesson(LessonAction::Leave));
+        assert!(st.lesson.open.is_none());
+        assert_eq!(st.now, now, "free play from the same moment");
+    }
+
+    #[test]
+    fn links_carry_the_lesson_and_step_and_reopen_there() {
+        let st = start(BUILTIN[0].id).reduce(UiAction::Advance);
+        let shared = crate::ui::storage::shared_of_state(&st);
+        let carried = lesson_in_view(shared.view.as_ref()).expect("the view carries the lesson");
+        assert_eq!((carried.0.as_str(), carried.1), (BUILTIN[0].id, 1));
+        let t = crate::ui::storage::open_shared(shared, "Opened.".into()).unwrap();
+        let opened = Rc::new(UiState::for_preset("node-failure")).reduce(UiAction::Travel(t));
+        assert_eq!(opened.lesson.link_key(), st.lesson.link_key());
+        assert_eq!(opened.now, st.now, "the same clock");
+    }
+
+    #[test]
+    fn a_broken_lesson_file_names_its_fields_and_keeps_the_session() {
+        let st = Rc::new(UiState::for_preset("replica-crash")).reduce(UiAction::StepEvent);
+        let now = st.now;
+        let text = r#"{"format": "gangplank.lesson/v1", "id": "x", "title": "X", "summary": "",
+            "scenario": {"preset": "replica-crash"}, "steps": [{"title": "a", "narration": "b", "run_to": {"t_z": 1}}]}"#;
+        let st = st.reduce(UiAction::Lesson(LessonAction::Import { name: "x.json".into(), text: text.into() }));
+        let p = st.lesson.problems.clone().expect("problems shown");
+        assert!(p.items.iter().any(|(path, _)| path.starts_with("steps[0].run_to")), "{:?}", p.items);
+        assert!(st.lesson.open.is_none());
+        assert_eq!((st.preset_id.as_str(), st.now), ("replica-crash", now));
+    }
+
+    #[test]
+    fn addresses_name_the_lesson_step_from_one() {
+        assert_eq!(lesson_in_query("?preset=a&lesson=what-is-a-gang&step=3"), Some(("what-is-a-gang".into(), 2)));
+        assert_eq!(lesson_in_query("?lesson=x&step=zero"), Some(("x".into(), 0)));
+        assert_eq!(lesson_in_query("?preset=a"), None);
+        let a = "http://h/?preset=p&lesson=old&step=9&present=1#g1.x";
+        assert_eq!(address_with_lesson(a, Some(("new", 1))), "http://h/?preset=p&present=1&lesson=new&step=2#g1.x");
+        assert_eq!(address_with_lesson(a, None), "http://h/?preset=p&present=1#g1.x");
+    }
+
+    #[test]
+    fn the_reveal_never_takes_longer_than_its_wall_budget() {
+        let span = SimDuration::from_secs_f64(60.0);
+        let wall_ms = |rate: f64| 60.0 / rate * 1000.0;
+        assert!(wall_ms(reveal_rate(span, 1.0)) <= REVEAL_WALL_MS + 1.0);
+        assert_eq!(reveal_rate(SimDuration::from_secs_f64(1.0), 100.0), 100.0, "a short step at the chosen speed");
+    }
+}

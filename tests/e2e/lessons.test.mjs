@@ -1,0 +1,232 @@
+// Lessons (issue 14) in the page: the list, a question asked before the run goes on and answered by the model,
+// links per step, resuming after a reload, a broken lesson file, and a lesson walked by keyboard only in
+// presenter mode at 1920×1080 (font sizes, the cluster's share of the screen). Screenshots of every step of every
+// built-in lesson: screenshots/lesson-<id>-<step>.png (and -revealed for a question's answer).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useApp, screenshot, expectNoProblems } from './harness.mjs';
+
+const app = useApp();
+const FULL_HD = { width: 1920, height: 1080 };
+
+const clock = (page) => page.locator('[data-testid=timeline-clock]').textContent();
+const step = async (page) => Number(await page.locator('[data-testid=lesson-panel]').getAttribute('data-step'));
+const asking = (page) => page.locator('[data-testid=lesson-option]:not([disabled])').count();
+
+/** Waits until a reveal has landed: the model's answer is marked. */
+async function landed(page) {
+  await page.locator('[data-testid=lesson-reveal]').waitFor();
+  assert.equal(await page.locator('[data-testid=lesson-option][data-correct=true]').count(), 1, 'one answer is the model\'s');
+}
+
+/** The built-in lessons as the list shows them: [{ id, steps }]. */
+async function lessonList(page) {
+  await page.click('[data-testid=lessons]');
+  const entries = page.locator('[data-testid=lesson-entry]');
+  await entries.first().waitFor();
+  const list = [];
+  for (const e of await entries.all()) {
+    list.push({ id: await e.getAttribute('data-lesson'), steps: Number(await e.getAttribute('data-steps')) });
+  }
+  await page.click('[data-testid=lesson-picker-close]');
+  return list;
+}
+
+/** Visible text smaller than `min` px as rendered (SVG text scaled by its drawing), as "size: text" lines. */
+function smallText(page, min) {
+  return page.evaluate((min) => {
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.textContent.trim();
+      const el = n.parentElement;
+      if (!text || !el || el.closest('style, script, title, [aria-hidden=true]')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth) continue;
+      const cs = getComputedStyle(el);
+      if (cs.visibility === 'hidden' || cs.display === 'none') continue;
+      let size = parseFloat(cs.fontSize);
+      if (el instanceof SVGElement && el.getScreenCTM) size *= el.getScreenCTM().a;
+      if (size < min - 0.01) out.push(`${size.toFixed(1)}px: ${text.slice(0, 40)}`);
+    }
+    return out;
+  }, min);
+}
+
+test('the lesson list, lesson 1, a question answered and the model\'s answer shown', async () => {
+  const { page, problems } = await app.open('?preset=replica-crash');
+  const lessons = await lessonList(page);
+  assert.ok(lessons.length >= 1, 'built-in lessons are listed');
+  await page.click('[data-testid=lessons]');
+  const first = page.locator('[data-testid=lesson-entry]').first();
+  assert.match(await first.textContent(), /\d+ steps/);
+  await screenshot(page, 'lessons-list');
+  await first.locator('[data-testid=lesson-start]').click();
+  await page.locator('[data-testid=lesson-panel]').waitFor();
+  assert.match(await page.locator('[data-testid=lesson-progress]').textContent(), new RegExp(`Step 1 of ${lessons[0].steps}`));
+  // On to the first question.
+  while (!(await asking(page))) await page.click('[data-testid=lesson-next]');
+  await screenshot(page, 'lessons-question');
+  assert.equal(await page.locator('[data-testid=lesson-mark]').count(), 0, 'no answer before the reveal');
+  assert.equal(await page.locator('[data-testid=lesson-reveal]').count(), 0);
+  // Nothing of the future: no event in the log after the clock, no timeline marker after the cursor.
+  const askedAt = await clock(page);
+  const future = await page.evaluate(() => {
+    const now = parseFloat(document.querySelector('[data-testid=timeline-clock]').textContent);
+    const times = [...document.querySelectorAll('[data-testid=event-log] [data-t], [data-testid=event-log] .ev-t')]
+      .map((e) => parseFloat(e.getAttribute('data-t') ?? e.textContent)).filter((t) => !Number.isNaN(t));
+    return times.filter((t) => t > now + 1e-6);
+  });
+  assert.deepEqual(future, [], 'the event log shows nothing after now');
+  await page.locator('[data-testid=lesson-option]').nth(1).click();
+  await landed(page);
+  assert.notEqual(await clock(page), askedAt, 'the run went on to the step\'s end');
+  assert.equal(await page.locator('[data-testid=lesson-option][data-chosen=true]').count(), 1, 'the choice is marked');
+  assert.match(await page.locator('[data-testid=lesson-reveal]').textContent(), /Right|Not this time/);
+  await screenshot(page, 'lessons-revealed');
+  // Back and forward again land on the same picture.
+  const revealedAt = await clock(page);
+  await page.click('[data-testid=lesson-next]');
+  await page.click('[data-testid=lesson-back]');
+  assert.equal(await clock(page), revealedAt, 'Back shows the previous step at its end');
+  await landed(page);
+  // Leaving keeps the moment.
+  await page.click('[data-testid=lesson-leave]');
+  assert.equal(await page.locator('[data-testid=lesson-panel]').count(), 0);
+  assert.equal(await clock(page), revealedAt);
+  expectNoProblems(problems);
+});
+
+test('a link to a step opens there with the same clock, and a reload resumes', async () => {
+  const { page, problems } = await app.open('?preset=replica-crash');
+  const [lesson] = await lessonList(page);
+  const n = Math.min(3, lesson.steps);
+  const { page: linked, problems: p2 } = await app.open(`?lesson=${lesson.id}&step=${n}`);
+  await linked.locator('[data-testid=lesson-panel]').waitFor();
+  assert.equal(await step(linked), n - 1);
+  // Walked to the same step by hand: the same clock.
+  await page.click('[data-testid=lessons]');
+  await page.locator('[data-testid=lesson-start]').first().click();
+  for (let i = 1; i < n; i++) {
+    if (await asking(page)) { await page.click('[data-testid=lesson-next]'); await landed(page); }
+    await page.click('[data-testid=lesson-next]');
+  }
+  assert.equal(await step(page), n - 1);
+  assert.equal(await clock(linked), await clock(page), 'the link shows the same moment');
+  // The copied share link carries lesson and step (and the phase).
+  if (await asking(page)) { await page.click('[data-testid=lesson-next]'); await landed(page); }
+  await page.click('[data-testid=copy-link]');
+  const link = await page.locator('[data-testid=share-link-field]').inputValue();
+  const at = await clock(page);
+  const { page: shared, problems: p3 } = await app.open(link);
+  await shared.locator('[data-testid=lesson-panel]').waitFor();
+  assert.equal(await step(shared), n - 1);
+  assert.equal(await clock(shared), at, 'the share link opens at the same clock');
+  // A reload resumes the lesson where it was.
+  await page.click('[data-testid=lesson-next]');
+  const before = { step: await step(page), clock: await clock(page) };
+  await page.waitForTimeout(300); // the autosave is written after the render (an effect), not on a timer
+  await page.reload();
+  await page.locator('[data-testid=lesson-panel]').waitFor();
+  assert.deepEqual({ step: await step(page), clock: await clock(page) }, before, 'reload resumes');
+  // The list offers to continue.
+  await page.click('[data-testid=lessons]');
+  assert.match(await page.locator('[data-testid=lesson-continue]').first().textContent(), new RegExp(`step ${before.step + 1}`));
+  for (const p of [problems, p2, p3]) expectNoProblems(p);
+});
+
+test('a broken lesson file shows its field paths and keeps the session', async () => {
+  const { page, problems } = await app.open('?preset=replica-crash');
+  await page.click('[data-testid=forward-event]');
+  const at = await clock(page);
+  const broken = JSON.stringify({
+    format: 'gangplank.lesson/v1', id: 'broken', title: 'Broken', summary: '',
+    scenario: { preset: 'replica-crash' },
+    steps: [{ title: 'a', narration: 'b', run_to: { t_s: 1 }, question: { prompt: 'q', options: [{ text: 'x', holds: { count: { kind: 'no_such_kind', n: 1 } } }] } }],
+  });
+  await page.click('[data-testid=lessons]');
+  await page.locator('[data-testid=lesson-file]').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(broken) });
+  const box = page.locator('[data-testid=lesson-problems]');
+  await box.waitFor();
+  assert.match(await box.textContent(), /steps\[0\]\.question\.options\[0\]\.holds\.count\.kind/);
+  assert.match(await box.textContent(), /session is unchanged/);
+  await screenshot(page, 'lessons-broken-file');
+  await page.click('[data-testid=lesson-problems-dismiss]');
+  assert.equal(await clock(page), at, 'the session is kept');
+  assert.equal(await page.locator('[data-testid=lesson-panel]').count(), 0);
+  // A good file opens as a lesson (by the share panel's import too).
+  const good = JSON.stringify({
+    format: 'gangplank.lesson/v1', id: 'mine', title: 'My lesson', summary: 'Mine.',
+    scenario: { preset: 'replica-crash' },
+    steps: [{ title: 'Start', narration: 'Look.', run_to: { t_s: 1 } }, { title: 'Later', narration: 'More.', run_to: { t_s: 5 } }],
+  });
+  await page.locator('[data-testid=import-file]').setInputFiles({ name: 'mine.json', mimeType: 'application/json', buffer: Buffer.from(good) });
+  await page.locator('[data-testid=lesson-panel]').waitFor();
+  assert.match(await page.locator('[data-testid=lesson-progress]').textContent(), /My lesson.*Step 1 of 2/);
+  expectNoProblems(problems);
+});
+
+test('keyboard only in presenter mode at 1920×1080: a lesson to its end, type ≥ 18 px, the cluster takes most of the screen', async () => {
+  const { page, problems } = await app.open('?preset=replica-crash', { viewport: FULL_HD });
+  await page.keyboard.press('p');
+  await page.locator('.app.presenter').waitFor();
+  await page.keyboard.press('l');
+  await page.locator('[data-testid=lesson-picker]').waitFor();
+  await page.keyboard.press('Enter'); // the first lesson's Start has the focus
+  await page.locator('[data-testid=lesson-panel]').waitFor();
+  const count = Number((await page.locator('[data-testid=lesson-progress]').textContent()).match(/of (\d+)/)[1]);
+  let answered = 0;
+  for (let guard = 0; guard < 4 * count; guard++) {
+    const i = await step(page);
+    const small = await smallText(page, 18);
+    assert.deepEqual(small, [], `step ${i + 1}: no visible text under 18 px`);
+    const share = await page.evaluate(() => {
+      const r = document.querySelector('.cluster-pane').getBoundingClientRect();
+      return (r.width * r.height) / (innerWidth * innerHeight);
+    });
+    assert.ok(share > 0.5, `step ${i + 1}: the cluster pane takes ${Math.round(share * 100)}% of the screen`);
+    assert.match(await page.locator('[data-testid=narration]').textContent(),
+      new RegExp((await page.locator('.lesson-title').textContent()).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+      'the narration bar carries the step');
+    if (await asking(page)) {
+      // Alternate: a number key answers, PageDown reveals without an answer.
+      if (answered++ % 2 === 0) await page.keyboard.press('1');
+      else await page.keyboard.press('PageDown');
+      await landed(page);
+      continue;
+    }
+    if (i === count - 1) break;
+    await page.keyboard.press(i % 2 ? 'PageDown' : 'ArrowRight');
+    await page.waitForFunction((i) => Number(document.querySelector('[data-testid=lesson-panel]').dataset.step) === i + 1, i);
+  }
+  assert.equal(await step(page), count - 1, 'walked to the last step');
+  await page.keyboard.press('PageUp');
+  assert.equal(await step(page), count - 2, 'PageUp goes back');
+  expectNoProblems(problems);
+});
+
+test('screenshots of every step of every built-in lesson (presenter mode, 1920×1080)', async () => {
+  const { page, problems } = await app.open('?preset=replica-crash');
+  const list = await lessonList(page);
+  assert.ok(list.length >= 1);
+  for (const { id, steps } of list) {
+    const { page: p, problems: pp } = await app.open(`?lesson=${id}&step=1&present=1`, { viewport: FULL_HD });
+    await p.locator('[data-testid=lesson-panel]').waitFor();
+    for (let i = 0; i < steps; i++) {
+      assert.equal(await step(p), i);
+      await screenshot(p, `lesson-${id}-${i + 1}`);
+      if (await asking(p)) {
+        await p.keyboard.press('PageDown');
+        await landed(p);
+        await screenshot(p, `lesson-${id}-${i + 1}-revealed`);
+      }
+      if (i + 1 < steps) {
+        await p.keyboard.press('PageDown');
+        await p.waitForFunction((i) => Number(document.querySelector('[data-testid=lesson-panel]').dataset.step) === i + 1, i);
+      }
+    }
+    await p.close();
+    expectNoProblems(pp);
+  }
+  expectNoProblems(problems);
+});
