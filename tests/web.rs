@@ -219,6 +219,9 @@ fn cluster_props(snapshot: Snapshot, highlight: &[&str], targets: Rc<RefCell<Vec
         teardowns: Rc::new(BTreeMap::new()),
         on_target: Callback::from(move |t: Target| targets.borrow_mut().push(t)),
         on_select_event: Callback::noop(),
+        now: None,
+        lineage: Rc::default(),
+        health_threshold: 3,
     }
 }
 
@@ -365,10 +368,36 @@ async fn a_gang_being_torn_down_flashes_together_and_its_label_links_the_cause()
         assert!(r.query_selector(".cross").unwrap().is_some(), "{id} is crossed out");
     }
     assert!(q(&root, "path.gang-link").class_list().contains("torn"));
-    let label = q(&root, &format!("[data-gang-label='{GANG}']"));
-    assert!(label.text_content().unwrap().contains("RESTART_GANG"));
+    // Issue 14: the member that failed is told apart from its sibling, and the pill names the cause in words,
+    // inside the card (the overlay), with RESTART_GANG in its tooltip.
+    assert!(q(&root, "[data-replica=rank0aaa]").class_list().contains("failed"));
+    assert!(text(&root, "[data-replica=rank0aaa]").contains("FAILED"));
+    assert!(!q(&root, "[data-replica=rank1bbb]").class_list().contains("failed"));
+    let label = q(&root, &format!("[data-teardown-pill][data-gangs='{GANG}']"));
+    assert_eq!(text(&label, "text"), "torn down: actor of r0 died");
+    assert!(text(&label, "title").contains("RESTART_GANG"));
     key(&label, "Enter");
     assert_eq!(*selected.borrow(), vec![17]);
+}
+
+#[wasm_bindgen_test]
+async fn a_graceful_stop_drains_a_forced_one_is_crossed_and_health_reads_against_the_threshold() {
+    // Issue 14: the picture carries the cause.
+    let mut snap = fixture();
+    snap.replicas[0].state = ReplicaState::Stopping;
+    snap.replicas[0].graceful_stop = Some(true);
+    snap.replicas[1].consecutive_health_failures = 2;
+    let mut props = cluster_props(snap, &[], Rc::default());
+    props.health_threshold = 3;
+    let root = new_root();
+    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let graceful = q(&root, "[data-replica=rank0aaa]");
+    assert!(graceful.class_list().contains("graceful"), "{}", graceful.class_name());
+    assert!(graceful.query_selector(".cross").unwrap().is_none(), "a graceful stop is not crossed out");
+    assert!(graceful.query_selector(".drain").unwrap().is_some(), "it drains");
+    assert!(graceful.get_attribute("aria-label").unwrap().contains("stopping gracefully"));
+    assert_eq!(text(&root, "[data-replica=rank1bbb] .hc-mark"), "2/3");
 }
 
 #[wasm_bindgen_test]

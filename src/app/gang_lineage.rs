@@ -38,6 +38,8 @@ pub struct GangLineage {
     /// app/deployment → gangs retired and not replaced yet, oldest first.
     waiting: BTreeMap<(String, String), VecDeque<(String, Retired)>>,
     retired: BTreeSet<String>,
+    /// Leaked placement groups the controller found and removed (`LeakDetected`) → when, and the event.
+    leaks: BTreeMap<String, (SimTime, u64)>,
     scanned: usize,
     last: Option<Event>,
 }
@@ -60,7 +62,7 @@ impl GangLineage {
             };
         let mut changed = false;
         if !continues {
-            changed = !self.replaced.is_empty();
+            changed = !self.replaced.is_empty() || !self.leaks.is_empty();
             *self = GangLineage::default();
         }
         for e in &events[self.scanned..] {
@@ -93,6 +95,10 @@ impl GangLineage {
             EventKind::Migration { app, deployment, gang_id: Some(g), .. } => {
                 self.retire(app, deployment, g, Retired::Migration)
             }
+            EventKind::LeakDetected { name, .. } => {
+                self.leaks.insert(name.clone(), (e.t, e.seq));
+                return true;
+            }
             EventKind::GangReserved { app, deployment, gang_id, .. } => {
                 let key = (app.clone(), deployment.clone());
                 if let Some((old, why)) = self.waiting.get_mut(&key).and_then(VecDeque::pop_front) {
@@ -108,6 +114,11 @@ impl GangLineage {
     /// New gang → the gang it replaces.
     pub fn replacements(&self) -> &BTreeMap<String, Replacement> {
         &self.replaced
+    }
+
+    /// Leaked placement groups found and removed → when, and the event.
+    pub fn leaks(&self) -> &BTreeMap<String, (SimTime, u64)> {
+        &self.leaks
     }
 }
 

@@ -210,7 +210,12 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
                             <strong>{ r.state.as_str() }</strong>{ format!(" · {}/{} · {gang} · {where_}", r.app, r.deployment) }
                         </p>
                         <div class="act-row">
-                            { action_button("Kill replica".into(), "kill-replica", Some(ActionKind::KillReplica { replica: rref.clone() }), inject) }
+                            // Issue 14: a replica whose actor is already dead has nothing left to kill.
+                            if r.actor_alive {
+                                { action_button("Kill replica".into(), "kill-replica", Some(ActionKind::KillReplica { replica: rref.clone() }), inject) }
+                            } else {
+                                <p class="quiet" data-testid="kill-why">{ "Its actor process is already dead: nothing to kill. The controller finds out at its next health check." }</p>
+                            }
                         </div>
                         <fieldset>
                             <legend>{ "Health check" }</legend>

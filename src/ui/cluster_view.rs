@@ -1,9 +1,10 @@
 //! The cluster as one SVG: node cards in responsive rows, and gang links across them.
+use crate::app::gang_lineage::GangLineage;
 use crate::model::serve::replica::ReplicaState;
 use crate::model::snapshot::{ReplicaView, Snapshot};
-use crate::model::time::SimTime;
+use crate::model::time::{SimDuration, SimTime};
 use crate::ui::layout::{
-    CARD_W, GAP, LayoutMemory, MAX_SCALE, NodeLayout, SceneLayout, TOKEN_CX, TOKEN_CY, TOKEN_R, choose_columns,
+    CARD_W, GAP, LayoutMemory, MAX_SCALE, NodeLayout, PAD, SceneLayout, TOKEN_CX, TOKEN_CY, TOKEN_R, choose_columns,
     columns_for_width, layout, same_layout_inputs,
 };
 use crate::ui::node_card::{NodeCard, card_frame};
@@ -14,7 +15,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties, PartialEq, Clone)]
 pub struct ClusterViewProps {
     pub snapshot: Rc<Snapshot>,
     #[prop_or_default]
@@ -28,7 +29,24 @@ pub struct ClusterViewProps {
     pub on_target: Callback<Target>,
     /// Selecting a teardown label selects its event in the log.
     pub on_select_event: Callback<u64>,
+    // ===== picture (issue 14)
+    /// The clock (the snapshot may be older): ghosts, teardown pills and replacement links last a span of
+    /// simulated time. Without it, the snapshot's time.
+    #[prop_or_default]
+    pub now: Option<SimTime>,
+    /// Which gang replaced which, and the leaked groups removed (`app::gang_lineage`).
+    #[prop_or_default]
+    pub lineage: Rc<GangLineage>,
+    /// `health_check_failure_threshold`, for the tokens' health counters ("2/3").
+    #[prop_or(3)]
+    pub health_threshold: u32,
+    // ===== end picture
 }
+
+/// The simulated clock, given by [`ClusterView`] to its overlay only: the overlay redraws as the clock runs, the
+/// cluster only when the snapshot changes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SimClock(pub SimTime);
 
 /// Given by the app (a context, so the props stay as they were) while playing: the cluster view then spreads the
 /// redrawing of many changed cards over frames ([`CARD_WORK_PER_FRAME`]).
@@ -109,17 +127,15 @@ pub fn gang_links(
                 (format!("M{x:.1} {y:.1}L{x:.1} {:.1}", y - LANE_APEX), (x, y - LANE_APEX))
             }
             _ => {
-                // Each hop arcs up into the lane above the higher member's row of slots, where the label sits.
+                // Each hop arcs up into the lane above the higher member's row of slots.
                 let mut d = format!("M{:.1} {:.1}", pts[0].0, pts[0].1);
-                let mut label = None;
                 for w in pts.windows(2) {
                     let ((x0, y0), (x1, y1)) = (w[0], w[1]);
                     let apex = y0.min(y1) - LANE_APEX;
                     let (cx, cy) = ((x0 + x1) / 2.0, 2.0 * apex - (y0 + y1) / 2.0);
                     d.push_str(&format!(" Q{cx:.1} {cy:.1} {x1:.1} {y1:.1}"));
-                    label.get_or_insert(((x0 + x1) / 2.0, apex));
                 }
-                (d, label.unwrap_or(pts[0]))
+                (d, label_place(&pts))
             }
         };
         out.push(GangLink { gang_id: gang_id.to_string(), path, label_at, torn });
@@ -127,9 +143,22 @@ pub fn gang_links(
     out
 }
 
-/// How long a replica that left the snapshot stays drawn (it flashes, then fades), in wall-clock milliseconds.
-/// Stopped replicas leave within a tick, which at 1× is far too quick to see a gang go down together.
-pub const GHOST_MS: f64 = 2400.0;
+/// Where a gang's label goes: in the lane above its first member's row, centred over the members in that row of
+/// that card (so a SPREAD gang's label sits over its own members, never over another card).
+pub fn label_place(pts: &[Point]) -> Point {
+    let (x0, y0) = pts[0];
+    let card = |x: f64| ((x - GAP) / (CARD_W + GAP)).floor();
+    let row: Vec<f64> = pts.iter().filter(|p| p.1 == y0 && card(p.0) == card(x0)).map(|p| p.0).collect();
+    (row.iter().sum::<f64>() / row.len() as f64, y0 - LANE_APEX)
+}
+
+// ===== picture (issue 14): ghosts, pills and links last a span of simulated time.
+/// How long a replica that left the snapshot stays drawn (it flashes, then fades), in simulated time: stopped
+/// replicas leave within a tick, far too quick at 1× to see a gang go down together. A jump of the clock longer
+/// than this (a seek, fast playback) clears them.
+pub const GHOST_SPAN: SimDuration = SimDuration(2_500_000);
+/// How long the link from a torn-down gang's place to its replacement is drawn after the replacement is reserved.
+pub const REPLACE_SPAN: SimDuration = SimDuration(4_000_000);
 const MAX_GHOSTS: usize = 64;
 
 /// A replica that just left, drawn where it was.
@@ -137,9 +166,19 @@ const MAX_GHOSTS: usize = 64;
 pub struct Ghost {
     pub replica: ReplicaView,
     pub at: (f64, f64),
-    pub born_ms: f64,
+    /// When it left (simulated time).
+    pub born: SimTime,
     /// The teardown event of its gang, if a teardown took it.
     pub torn: Option<u64>,
+}
+
+/// A bundle slot whose placement group went (for the leak mark), drawn where it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GoneSlot {
+    pub pg_name: String,
+    /// Top-left corner in the scene.
+    pub at: (f64, f64),
+    pub born: SimTime,
 }
 
 #[derive(Default)]
@@ -147,39 +186,71 @@ struct GhostMemory {
     /// The scene drawn last time, and where its replicas were.
     last: Option<(Rc<Snapshot>, Rc<SceneLayout>)>,
     ghosts: Vec<Ghost>,
+    gone_slots: Vec<GoneSlot>,
+    /// Gang → the centre of its members when last drawn, and when it was last drawn (for replacement links).
+    places: BTreeMap<String, (Point, SimTime)>,
 }
 
 impl GhostMemory {
-    /// Compare with the previous render: replicas that vanished become ghosts; old ghosts expire.
-    fn update(
-        &mut self,
-        snap: &Rc<Snapshot>,
-        scene: Rc<SceneLayout>,
-        teardowns: &BTreeMap<String, Teardown>,
-        now_ms: f64,
-    ) -> Vec<Ghost> {
+    /// Compare with the previous render: replicas that vanished become ghosts, groups that vanished leave their
+    /// slots; old ones expire (simulated time).
+    fn update(&mut self, snap: &Rc<Snapshot>, scene: Rc<SceneLayout>, teardowns: &BTreeMap<String, Teardown>) {
         let present: BTreeSet<&str> = snap.replicas.iter().map(|r| r.id.as_str()).collect();
+        let now = snap.t;
         match &self.last {
-            // Time went back (reset, another scenario): nothing vanished, everything is new.
-            Some((last, _)) if snap.t < last.t => self.ghosts.clear(),
-            Some((last, last_centres)) if !Rc::ptr_eq(last, snap) => {
+            // Time went back (reset, a seek, another scenario) or jumped: nothing vanished, everything is new.
+            Some((last, _)) if now < last.t || now.since(last.t) > GHOST_SPAN => {
+                self.ghosts.clear();
+                self.gone_slots.clear();
+                self.places.clear();
+            }
+            Some((last, last_scene)) if !Rc::ptr_eq(last, snap) => {
                 for r in last.replicas.iter().filter(|r| !present.contains(r.id.as_str())) {
-                    if let Some(at) = last_centres.replica_centres.get(&r.id) {
+                    if let Some(at) = last_scene.replica_centres.get(&r.id) {
                         let torn = r.gang_context.as_ref().and_then(|g| teardowns.get(&g.gang_id)).map(|t| t.seq);
-                        self.ghosts.push(Ghost { replica: r.clone(), at: *at, born_ms: now_ms, torn });
+                        self.ghosts.push(Ghost { replica: r.clone(), at: *at, born: now, torn });
+                    }
+                }
+                if !Rc::ptr_eq(last_scene, &scene) {
+                    let groups: BTreeSet<&str> = snap
+                        .placement_groups
+                        .iter()
+                        .filter(|p| p.state != crate::model::placement::PlacementGroupState::Removed)
+                        .map(|p| p.name.as_str())
+                        .collect();
+                    for n in &last_scene.nodes {
+                        for s in &n.slots {
+                            if let Some(b) = s.bundle.as_ref().filter(|b| !groups.contains(b.pg_name.as_str())) {
+                                let at = (n.x + s.x, n.y + s.y);
+                                self.gone_slots.push(GoneSlot { pg_name: b.pg_name.clone(), at, born: now });
+                            }
+                        }
                     }
                 }
             }
             _ => {}
         }
-        self.ghosts.retain(|g| now_ms - g.born_ms < GHOST_MS && !present.contains(g.replica.id.as_str()));
+        let fresh = |born: SimTime| now.since(born) < GHOST_SPAN;
+        self.ghosts.retain(|g| fresh(g.born) && !present.contains(g.replica.id.as_str()));
         if self.ghosts.len() > MAX_GHOSTS {
             self.ghosts.drain(..self.ghosts.len() - MAX_GHOSTS);
         }
+        self.gone_slots.retain(|g| fresh(g.born));
+        let mut sums: BTreeMap<&str, (f64, f64, f64)> = BTreeMap::new();
+        for r in &snap.replicas {
+            if let (Some(g), Some((x, y))) = (&r.gang_context, scene.replica_centres.get(&r.id)) {
+                let e = sums.entry(g.gang_id.as_str()).or_default();
+                *e = (e.0 + x, e.1 + y, e.2 + 1.0);
+            }
+        }
+        for (g, (x, y, n)) in sums {
+            self.places.insert(g.to_string(), ((x / n, y / n), now));
+        }
+        self.places.retain(|_, (_, seen)| now.since(*seen) < REPLACE_SPAN);
         self.last = Some((snap.clone(), scene));
-        self.ghosts.clone()
     }
 }
+// ===== end picture
 
 /// A replica as a node card draws it: without the fields it does not draw (`position` among the deployment's
 /// gangs shifts for every other gang when one is torn down, which would re-render every card and token).
@@ -353,21 +424,258 @@ fn wall_now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
 
-fn ghost_token(g: &Ghost, hue: Option<u8>) -> Html {
+// ===== picture (issue 14): the overlay (ghosts, teardown pills, replacement links, leak marks).
+/// Gang → its app, for the gangs whose deployment name is used by more than one app (their labels name the app).
+pub fn ambiguous_apps(replicas: &[ReplicaView]) -> BTreeMap<&str, &str> {
+    let mut apps: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for r in replicas {
+        apps.entry(r.deployment.as_str()).or_default().insert(r.app.as_str());
+    }
+    replicas
+        .iter()
+        .filter(|r| apps.get(r.deployment.as_str()).is_some_and(|a| a.len() > 1))
+        .filter_map(|r| r.gang_context.as_ref().map(|g| (g.gang_id.as_str(), r.app.as_str())))
+        .collect()
+}
+
+/// A card's teardown pill: inside the card, in the lane above the torn-down gang's row, never over the bars.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pill {
+    pub card: String,
+    pub gangs: Vec<String>,
+    /// The (first) teardown event, selected by a click.
+    pub seq: u64,
+    pub text: String,
+    /// Everything, for the tooltip and screen readers.
+    pub full: String,
+    /// Centre and width.
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    /// When its gangs' last members left (`None`: some are still stopping).
+    pub born: Option<SimTime>,
+}
+
+/// A link from a retired gang's place to the gang reserved in its place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplaceArc {
+    pub new: String,
+    pub old: String,
+    pub from: Point,
+    pub to: Point,
+    pub at: SimTime,
+    pub hue: Option<u8>,
+    pub label: String,
+}
+
+/// What the overlay draws; each thing knows its moment, and the overlay drops it when the clock is past it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OverlayScene {
+    /// Members of a gang being torn down: (replica, centre, hue, the failed member).
+    pub flashes: Vec<(String, Point, Option<u8>, bool)>,
+    pub ghosts: Vec<(Ghost, Option<u8>, bool)>,
+    /// Torn-down gangs' links between their ghosts: gang, path, born.
+    pub ghost_links: Vec<(String, String, SimTime)>,
+    pub pills: Vec<Pill>,
+    pub arcs: Vec<ReplaceArc>,
+    /// Slots of leaked placement groups removed: PG, slot corners, born.
+    pub leaks: Vec<(String, Vec<Point>, SimTime)>,
+}
+
+/// The card (id, left, top, height) that holds point `p`.
+fn card_at<'a>(scene: &'a SceneLayout, p: Point) -> Option<&'a NodeLayout> {
+    scene.nodes.iter().find(|n| p.0 >= n.x && p.0 <= n.x + CARD_W && p.1 >= n.y && p.1 <= n.y + n.h)
+}
+
+/// "r1" for a member still drawn (live or ghost), else its short id.
+fn member_words(id: &str, snap: &Snapshot, ghosts: &[Ghost]) -> String {
+    snap.replicas
+        .iter()
+        .chain(ghosts.iter().map(|g| &g.replica))
+        .find(|r| r.id == id)
+        .and_then(|r| r.gang_context.as_ref())
+        .map(|g| format!("r{}", g.rank))
+        .unwrap_or_else(|| short_id(id, 4).to_string())
+}
+
+fn overlay_scene(
+    snap: &Snapshot,
+    scene: &SceneLayout,
+    memory: &GhostMemory,
+    props: &ClusterViewProps,
+    links: &[GangLink],
+) -> OverlayScene {
+    let hue = |g: &str| props.gang_hues.get(g).copied();
+    let failed = |r: &ReplicaView| {
+        r.gang_context
+            .as_ref()
+            .and_then(|g| props.teardowns.get(&g.gang_id))
+            .is_some_and(|t| t.failed_member.as_deref() == Some(r.id.as_str()))
+    };
+    let centres = &scene.replica_centres;
+    let flashes = snap
+        .replicas
+        .iter()
+        .filter(|r| r.state == ReplicaState::Stopping)
+        .filter_map(|r| {
+            let g = r.gang_context.as_ref()?;
+            props.teardowns.get(&g.gang_id)?;
+            Some((r.id.clone(), *centres.get(&r.id)?, hue(&g.gang_id), failed(r)))
+        })
+        .collect();
+    let ghosts: Vec<(Ghost, Option<u8>, bool)> = memory
+        .ghosts
+        .iter()
+        .map(|g| (g.clone(), g.replica.gang_context.as_ref().and_then(|c| hue(&c.gang_id)), failed(&g.replica)))
+        .collect();
+    // Torn-down gangs: those still stopping (their link), then those gone (their ghosts).
+    let live: BTreeSet<&str> = links.iter().map(|l| l.gang_id.as_str()).collect();
+    let mut torn: BTreeMap<&str, (u64, Point, Option<SimTime>)> = BTreeMap::new();
+    for l in links {
+        if let Some(seq) = l.torn {
+            torn.insert(&l.gang_id, (seq, l.label_at, None));
+        }
+    }
+    let mut gone: BTreeMap<&str, (u64, RankedPoints, SimTime)> = BTreeMap::new();
+    for g in &memory.ghosts {
+        if let (Some(seq), Some(c)) = (g.torn, &g.replica.gang_context)
+            && !live.contains(c.gang_id.as_str())
+        {
+            let e = gone.entry(c.gang_id.as_str()).or_insert((seq, Vec::new(), g.born));
+            e.1.push((c.rank, g.at));
+            e.2 = e.2.max(g.born);
+        }
+    }
+    let mut ghost_links = Vec::new();
+    for (gang, (seq, members, born)) in &mut gone {
+        members.sort_by_key(|m| m.0);
+        let pts: Vec<Point> = members.iter().map(|m| m.1).collect();
+        if pts.len() > 1 {
+            let mut d = format!("M{:.1} {:.1}", pts[0].0, pts[0].1);
+            for p in &pts[1..] {
+                d.push_str(&format!(" L{:.1} {:.1}", p.0, p.1));
+            }
+            ghost_links.push((gang.to_string(), d, *born));
+        }
+        let at = label_place(&pts.iter().map(|p| (p.0, p.1 - TOKEN_R - 3.0)).collect::<Vec<_>>());
+        torn.entry(gang).or_insert((*seq, at, Some(*born)));
+    }
+    // One pill per card and lane: one gang's cause, or how many went.
+    let mut by_card: BTreeMap<(String, i64), Vec<(&str, u64, Point, Option<SimTime>)>> = BTreeMap::new();
+    for (gang, (seq, at, born)) in torn {
+        if let Some(card) = card_at(scene, at) {
+            by_card.entry((card.node_id.clone(), at.1.round() as i64)).or_default().push((gang, seq, at, born));
+        }
+    }
+    let ghost_list: Vec<Ghost> = memory.ghosts.clone();
+    let pills = by_card
+        .into_iter()
+        .filter_map(|((card_id, _), gangs)| {
+            let card = scene.nodes.iter().find(|n| n.node_id == card_id)?;
+            let causes: Vec<String> = gangs
+                .iter()
+                .map(|(g, ..)| {
+                    let t = &props.teardowns[*g];
+                    let who = t.failed_member.as_deref().map(|m| member_words(m, snap, &ghost_list));
+                    crate::ui::palette::teardown_words(t.cause, who.as_deref())
+                })
+                .collect();
+            let text = crate::ui::palette::teardown_pill_text(&causes);
+            let full = gangs
+                .iter()
+                .zip(&causes)
+                .map(|((g, ..), c)| format!("gang {g} torn down (RESTART_GANG): {c}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let room = CARD_W - 2.0 * PAD;
+            let w = label_width(&text).min(room);
+            let text = crate::ui::palette::fit(&text, ((w - 14.0) / 7.4).floor().max(1.0) as usize);
+            let want = if gangs.len() == 1 { gangs[0].2.0 } else { card.x + CARD_W / 2.0 };
+            let x = want.clamp(card.x + PAD + w / 2.0, card.x + CARD_W - PAD - w / 2.0);
+            let born = if gangs.iter().any(|g| g.3.is_none()) { None } else { gangs.iter().filter_map(|g| g.3).max() };
+            Some(Pill {
+                card: card_id,
+                gangs: gangs.iter().map(|g| g.0.to_string()).collect(),
+                seq: gangs[0].1,
+                text,
+                full,
+                x,
+                y: gangs[0].2.1,
+                w,
+                born,
+            })
+        })
+        .collect();
+    let arcs = props
+        .lineage
+        .replacements()
+        .iter()
+        .filter(|(_, r)| snap.t >= r.at && snap.t.since(r.at) < REPLACE_SPAN)
+        .filter_map(|(new, r)| {
+            let (from, _) = memory.places.get(&r.old)?;
+            let (to, _) = memory.places.get(new)?;
+            Some(ReplaceArc {
+                new: new.clone(),
+                old: r.old.clone(),
+                from: *from,
+                to: *to,
+                at: r.at,
+                hue: hue(new),
+                label: format!("replaces {}", short_id(&r.old, 4)),
+            })
+        })
+        .collect();
+    let mut leaks: BTreeMap<&str, (Vec<Point>, SimTime)> = BTreeMap::new();
+    for s in &memory.gone_slots {
+        if props.lineage.leaks().contains_key(&s.pg_name) {
+            let e = leaks.entry(s.pg_name.as_str()).or_insert((Vec::new(), s.born));
+            e.0.push(s.at);
+        }
+    }
+    let leaks = leaks.into_iter().map(|(pg, (pts, born))| (pg.to_string(), pts, born)).collect();
+    OverlayScene { flashes, ghosts, ghost_links, pills, arcs, leaks }
+}
+
+/// How far a thing born at `born` has faded at `now` over `span`: 1 (fresh) for the first 45 %, then down to 0;
+/// `None` once it is over.
+pub fn fade(born: SimTime, now: SimTime, span: SimDuration) -> Option<f64> {
+    if now < born {
+        return Some(1.0);
+    }
+    let age = now.since(born).0 as f64 / span.0.max(1) as f64;
+    (age < 1.0).then(|| if age < 0.45 { 1.0 } else { 1.0 - (age - 0.45) / 0.55 })
+}
+
+fn ghost_token(g: &Ghost, hue: Option<u8>, failed: bool, opacity: f64) -> Html {
     let r = &g.replica;
     let (x, y) = g.at;
     let (cx, cy, rr) = (TOKEN_CX, TOKEN_CY, TOKEN_R);
     let d = rr * 0.7;
+    let graceful = r.graceful_stop == Some(true);
     let body = if r.gang_context.is_some() {
         html! { <circle class="body" cx={cx.to_string()} cy={cy.to_string()} r={rr.to_string()} /> }
     } else {
         html! { <rect class="body" x={(cx - rr).to_string()} y={(cy - rr).to_string()} width={(2.0 * rr).to_string()} height={(2.0 * rr).to_string()} rx="3" /> }
     };
+    let cls = classes!(
+        "ghost",
+        g.torn.is_some().then_some("torn"),
+        graceful.then_some("graceful"),
+        failed.then_some("failed"),
+        hue.map(|h| format!("hue-{h}"))
+    );
     html! {
-        <g key={format!("ghost-{}", r.id)} class={classes!("ghost", g.torn.is_some().then_some("torn"), hue.map(|h| format!("hue-{h}")))}
-            style={format!("transform: translate({:.1}px, {:.1}px)", x - cx, y - cy)} data-ghost={r.id.clone()}>
+        <g key={format!("ghost-{}", r.id)} class={cls}
+            style={format!("transform: translate({:.1}px, {:.1}px); --fade: {opacity:.2}", x - cx, y - cy)}
+            data-ghost={r.id.clone()} data-graceful={graceful.then_some("true")}>
+            // An opaque backing, so the slot's own text ("reserved") does not show through the ghost.
+            <rect class="ghost-backing" x="2" y={(cy - rr - 4.0).to_string()} width={(crate::ui::layout::SLOT_W - 4.0).to_string()} height={(2.0 * rr + 22.0).to_string()} rx="4" />
             { body }
-            <path class="cross" d={format!("M{} {}L{} {}M{} {}L{} {}", cx - d, cy - d, cx + d, cy + d, cx + d, cy - d, cx - d, cy + d)} />
+            if graceful {
+                { drain_icon(cx, cy) }
+            } else {
+                <path class="cross" d={format!("M{} {}L{} {}M{} {}L{} {}", cx - d, cy - d, cx + d, cy + d, cx + d, cy - d, cx - d, cy + d)} />
+            }
             <text class="state-label" x={cx.to_string()} y={(cy + rr + 13.0).to_string()} text-anchor="middle">
                 { format!("GONE {}", short_id(&r.id, 4)) }
             </text>
@@ -375,8 +683,176 @@ fn ghost_token(g: &Ghost, hue: Option<u8>) -> Html {
     }
 }
 
+/// The drain mark of a graceful stop: an arrow down into a tray (the replica finishes its requests and leaves).
+pub fn drain_icon(cx: f64, cy: f64) -> Html {
+    html! {
+        <path class="drain" d={format!(
+            "M{cx} {}L{cx} {}M{} {}L{cx} {}L{} {}M{} {}L{} {}",
+            cy - 8.0, cy + 3.0, cx - 5.0, cy - 2.0, cy + 3.0, cx + 5.0, cy - 2.0, cx - 8.0, cy + 8.0, cx + 8.0, cy + 8.0
+        )} />
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ClusterOverlayProps {
+    scene: Rc<OverlayScene>,
+    viewbox: String,
+    calm: bool,
+    on_select_event: Callback<u64>,
+}
+
+/// Over the cluster (same box and coordinates): what lasts a span of simulated time, redrawn as the clock runs.
+#[component(ClusterOverlay)]
+fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
+    let now = use_context::<SimClock>().map(|c| c.0).unwrap_or(SimTime(u64::MAX));
+    let o = &props.scene;
+    let flashes = o
+        .flashes
+        .iter()
+        .map(|(id, (x, y), hue, failed)| {
+            html! {
+                <circle key={format!("flash-{id}")} class={classes!("flash", hue.map(|h| format!("hue-{h}")), failed.then_some("failed"))}
+                    cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={TOKEN_R.to_string()} data-flash={id.clone()} />
+            }
+        })
+        .collect::<Html>();
+    let ghosts = o
+        .ghosts
+        .iter()
+        .filter_map(|(g, hue, failed)| Some(ghost_token(g, *hue, *failed, fade(g.born, now, GHOST_SPAN)?)))
+        .collect::<Html>();
+    let ghost_links = o
+        .ghost_links
+        .iter()
+        .filter_map(|(gang, d, born)| {
+            let f = fade(*born, now, GHOST_SPAN)?;
+            Some(html! { <path key={format!("ghost-link-{gang}")} class="ghost-link" d={d.clone()} style={format!("--fade: {f:.2}")} /> })
+        })
+        .collect::<Html>();
+    let leaks = o
+        .leaks
+        .iter()
+        .filter_map(|(pg, pts, born)| {
+            let f = fade(*born, now, GHOST_SPAN)?;
+            let (x0, y0) = pts[0];
+            let w = label_width("leaked PG removed");
+            Some(html! {
+                <g key={format!("leak-{pg}")} class="leak-mark" style={format!("--fade: {f:.2}")} data-leak={pg.clone()}>
+                    { for pts.iter().map(|(x, y)| html! {
+                        <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width={crate::ui::layout::SLOT_W.to_string()}
+                            height={crate::ui::layout::SLOT_H.to_string()} rx="5" />
+                    }) }
+                    <g class="leak-label" style={format!("transform: translate({:.1}px, {:.1}px)", x0, y0 + 30.0)}>
+                        <rect class="leak-pill" width={w.to_string()} height="18" rx="9" />
+                        <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ "leaked PG removed" }</text>
+                    </g>
+                </g>
+            })
+        })
+        .collect::<Html>();
+    let arcs = o
+        .arcs
+        .iter()
+        .filter(|a| now >= a.at && now.since(a.at) < REPLACE_SPAN)
+        .map(|a| {
+            let ((fx, fy), (tx, ty)) = (a.from, a.to);
+            let lift = 40.0 + ((tx - fx).abs() / 4.0).min(60.0);
+            let (mx, my) = ((fx + tx) / 2.0, fy.min(ty) - lift);
+            let d = format!("M{fx:.1} {fy:.1} Q{mx:.1} {my:.1} {tx:.1} {ty:.1}");
+            let w = label_width(&a.label);
+            // The apex of the curve, where its label sits.
+            let (lx, ly) = ((fx + 2.0 * mx + tx) / 4.0, (fy + 2.0 * my + ty) / 4.0);
+            html! {
+                <g key={format!("arc-{}", a.new)} class={classes!("replace-arc", a.hue.map(|h| format!("hue-{h}")))}
+                    data-replaces={a.old.clone()} data-gang={a.new.clone()}>
+                    <title>{ format!("Gang {} replaces gang {}", a.new, a.old) }</title>
+                    <path class="replace-path" d={d} pathLength="100" />
+                    <circle class="replace-from" cx={format!("{fx:.1}")} cy={format!("{fy:.1}")} r="5" />
+                    <circle class="replace-to" cx={format!("{tx:.1}")} cy={format!("{ty:.1}")} r="6" />
+                    <g class="replace-label" style={format!("transform: translate({:.1}px, {:.1}px)", lx - w / 2.0, ly - 9.0)}>
+                        <rect width={w.to_string()} height="18" rx="9" />
+                        <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ a.label.clone() }</text>
+                    </g>
+                </g>
+            }
+        })
+        .collect::<Html>();
+    let pills = o
+        .pills
+        .iter()
+        .filter(|p| p.born.is_none_or(|b| fade(b, now, GHOST_SPAN).is_some()))
+        .map(|p| {
+            let seq = p.seq;
+            let cb = props.on_select_event.clone();
+            let cb2 = props.on_select_event.clone();
+            let onkeydown = Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    cb2.emit(seq);
+                }
+            });
+            let fade = p.born.and_then(|b| fade(b, now, GHOST_SPAN)).unwrap_or(1.0);
+            html! {
+                <g key={format!("pill-{}-{:.0}", p.card, p.y)} class="teardown-pill" role="button" tabindex="0"
+                    style={format!("transform: translate({:.1}px, {:.1}px); --fade: {fade:.2}", p.x - p.w / 2.0, p.y - 9.0)}
+                    aria-label={format!("{}. Show why", p.full)} data-teardown-pill={p.card.clone()} data-gangs={p.gangs.join(" ")}
+                    onclick={Callback::from(move |_: MouseEvent| cb.emit(seq))} {onkeydown}>
+                    <title>{ p.full.clone() }</title>
+                    <rect width={p.w.to_string()} height="18" rx="9" />
+                    <text x={(p.w / 2.0).to_string()} y="13" text-anchor="middle">{ p.text.clone() }</text>
+                </g>
+            }
+        })
+        .collect::<Html>();
+    html! {
+        <svg class={classes!("cluster-overlay", props.calm.then_some("calm"))} viewBox={props.viewbox.clone()}
+            preserveAspectRatio="xMinYMin meet">
+            <g class="ghosts" aria-hidden="true"><g class="flashes">{ flashes }</g>{ leaks }{ ghosts }{ ghost_links }{ arcs }</g>
+            <g class="teardown-pills">{ pills }</g>
+        </svg>
+    }
+}
+// ===== end picture
+
+/// The cluster and, over it, what lasts a while (ghosts, teardown pills, replacement links). The clock goes to the
+/// overlay through a context, so a running clock redraws the overlay and not the cluster.
 #[component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
+    let clock = SimClock(props.now.unwrap_or(props.snapshot.t).max(props.snapshot.t));
+    let scene = ClusterViewProps { now: None, ..props.clone() };
+    html! {
+        <ContextProvider<SimClock> context={clock}>
+            <ClusterScene p={scene} />
+        </ContextProvider<SimClock>>
+    }
+}
+
+/// The scene's props: the view's, compared with the snapshot by pointer first (a running clock re-renders the
+/// wrapper every frame; comparing a 1,000-replica snapshot with itself field by field each time is waste).
+#[derive(Properties, Clone)]
+struct SceneProps {
+    p: ClusterViewProps,
+}
+
+impl PartialEq for SceneProps {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.p, &other.p);
+        (Rc::ptr_eq(&a.snapshot, &b.snapshot) || a.snapshot == b.snapshot)
+            && a.highlight == b.highlight
+            && a.target == b.target
+            && a.gang_hues == b.gang_hues
+            && a.teardowns == b.teardowns
+            && a.on_target == b.on_target
+            && a.on_select_event == b.on_select_event
+            && a.now == b.now
+            && a.lineage == b.lineage
+            && a.health_threshold == b.health_threshold
+    }
+}
+
+#[component(ClusterScene)]
+fn cluster_scene(scene_props: &SceneProps) -> Html {
+    let props = &scene_props.p;
     crate::ui::perf::count(crate::ui::perf::Renders::Cluster);
     let started = crate::ui::perf::enabled().then(crate::ui::perf::now_ms);
     let wrapper = use_node_ref();
@@ -413,6 +889,17 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         });
     }
 
+    // Issue 14: cards placed before the pane was measured would slide into place on load; transitions start only
+    // once the cards stand where they belong.
+    let settled = use_state(|| false);
+    {
+        let settled = settled.clone();
+        use_effect_with(size_px.0 > 0.0, move |measured| {
+            if *measured && !*settled {
+                gloo::timers::callback::Timeout::new(60, move || settled.set(true)).forget();
+            }
+        });
+    }
     let snap = &props.snapshot;
     let progressive = use_context::<Progressive>().unwrap_or_default().0;
     // Hover and explain (issue 13): given by the app for its own run only.
@@ -450,61 +937,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let (scene_w, scene_h) = (scene.width, scene.height);
     let load_gauges = crate::ui::load_layer::gauges(snap, &scene.replica_centres);
     let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
+    // ===== picture (issue 14): what the overlay draws, each with its moment; the overlay reads the clock.
     let memory = use_mut_ref(GhostMemory::default);
-    let centres = &scene.replica_centres;
-    // The members of a gang being torn down flash together. The flash is drawn in the overlay (below), so that
-    // its animation repaints only the overlay and not the thousands of shapes of the cluster.
-    let flashes = snap
-        .replicas
-        .iter()
-        .filter(|r| r.state == ReplicaState::Stopping)
-        .filter_map(|r| {
-            let g = r.gang_context.as_ref()?;
-            props.teardowns.get(&g.gang_id)?;
-            let (x, y) = *centres.get(&r.id)?;
-            let hue = props.gang_hues.get(&g.gang_id).map(|h| format!("hue-{h}"));
-            Some(html! {
-                <circle key={format!("flash-{}", r.id)} class={classes!("flash", hue)} cx={format!("{x:.1}")}
-                    cy={format!("{y:.1}")} r={TOKEN_R.to_string()} data-flash={r.id.clone()} />
-            })
-        })
-        .collect::<Html>();
-    let ghosts = memory.borrow_mut().update(snap, scene.clone(), &props.teardowns, wall_now_ms());
-    let (ghost_tokens, ghost_specs) = {
-        let tokens = ghosts
-            .iter()
-            .map(|g| {
-                ghost_token(g, g.replica.gang_context.as_ref().and_then(|c| props.gang_hues.get(&c.gang_id).copied()))
-            })
-            .collect::<Html>();
-        // Torn-down gangs keep a red link between their ghosts, labelled with the cause, while they fade.
-        let mut torn: BTreeMap<&str, (u64, RankedPoints)> = BTreeMap::new();
-        let live_gangs: BTreeSet<&str> = links.iter().map(|l| l.gang_id.as_str()).collect();
-        for g in &ghosts {
-            if let (Some(seq), Some(c)) = (g.torn, &g.replica.gang_context)
-                && !live_gangs.contains(c.gang_id.as_str())
-            {
-                torn.entry(c.gang_id.as_str()).or_insert((seq, Vec::new())).1.push((c.rank, g.at));
-            }
-        }
-        // (gang, teardown event, path, label centre, label text)
-        let specs: Vec<(String, u64, String, Point, String)> = torn
-            .iter()
-            .map(|(gang, (seq, members))| {
-                let mut members = members.clone();
-                members.sort_by_key(|m| m.0);
-                let pts: Vec<Point> = members.iter().map(|m| m.1).collect();
-                let mut d = format!("M{:.1} {:.1}", pts[0].0, pts[0].1);
-                for p in &pts[1..] {
-                    d.push_str(&format!(" L{:.1} {:.1}", p.0, p.1));
-                }
-                let lx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
-                let ly = pts.iter().map(|p| p.1).fold(f64::MAX, f64::min) - TOKEN_R - 3.0 - LANE_APEX;
-                (gang.to_string(), *seq, d, (lx, ly), format!("gang {gang} torn down · RESTART_GANG"))
-            })
-            .collect();
-        (tokens, specs)
-    };
+    memory.borrow_mut().update(snap, scene.clone(), &props.teardowns);
+    let overlay = Rc::new(overlay_scene(snap, &scene, &memory.borrow(), props, &links));
+    // ===== end picture
     let by_node: BTreeMap<&str, Vec<&ReplicaView>> = {
         let mut m: BTreeMap<&str, Vec<&ReplicaView>> = BTreeMap::new();
         for r in &snap.replicas {
@@ -601,6 +1038,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                         replicas={c.replicas.clone()} controller={c.controller.clone()}
                         highlight={c.slice.highlight.clone()} target={c.slice.target.clone()}
                         gang_hues={c.slice.gang_hues.clone()} teardowns={c.slice.teardowns.clone()} now={c.slice.now}
+                        health_threshold={props.health_threshold}
                         on_target={props.on_target.clone()} gestures={gestures.clone()} />
                 };
                 card_frame(&n.id, x, y, h.max(c.layout.h), calm, card)
@@ -648,81 +1086,46 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             html! { <path key={l.gang_id.clone()} class={cls} d={l.path.clone()} data-gang={l.gang_id.clone()} /> }
         })
         .collect::<Html>();
-    let texts: Vec<String> = links
+    // ===== picture (issue 14): a gang being torn down has its pill in the overlay instead of a label; a label
+    // names the app when two apps have a deployment of that name.
+    let labelled: Vec<&GangLink> = links.iter().filter(|l| l.torn.is_none()).collect();
+    let apps = ambiguous_apps(&snap.replicas);
+    let texts: Vec<String> = labelled
         .iter()
-        .map(|l| match l.torn {
-            Some(_) => format!("gang {} · RESTART_GANG", l.gang_id),
+        .map(|l| match apps.get(l.gang_id.as_str()) {
+            Some(app) => format!("gang {} · {app}", l.gang_id),
             None => format!("gang {}", l.gang_id),
         })
         .collect();
     let mut placed: Vec<(f64, f64, f64)> =
-        links.iter().zip(&texts).map(|(l, t)| (l.label_at.0, l.label_at.1, label_width(t))).collect();
-    // Ghost labels are placed after the live ones, around them.
-    placed.extend(ghost_specs.iter().map(|(_, _, _, (x, y), text)| (*x, *y, label_width(text))));
+        labelled.iter().zip(&texts).map(|(l, t)| (l.label_at.0, l.label_at.1, label_width(t))).collect();
     separate_labels(&mut placed, scene_w);
-    let ghost_placed = placed.split_off(links.len());
-    let ghost_links = ghost_specs
-        .into_iter()
-        .zip(ghost_placed)
-        .map(|((gang, seq, d, _, text), (x, y, w))| {
-            let cb = props.on_select_event.clone();
-            html! {
-                <g key={format!("ghost-link-{gang}")}>
-                    <path class="ghost-link" d={d} />
-                    <g class="ghost-label" style={format!("transform: translate({:.1}px, {:.1}px)", x - w / 2.0, y - 9.0)}
-                        data-ghost-gang={gang.clone()} onclick={Callback::from(move |_: MouseEvent| cb.emit(seq))}>
-                        <rect width={w.to_string()} height="18" rx="9" />
-                        <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
-                    </g>
-                </g>
-            }
-        })
-        .collect::<Html>();
-    let ghost_html = html! {
-        <g class="ghosts" aria-hidden="true"><g class="flashes">{ flashes }</g>{ ghost_tokens }{ ghost_links }</g>
-    };
-    let link_labels = links
+    let link_labels = labelled
         .iter()
         .zip(texts)
         .zip(placed)
         .map(|((l, text), (x, y, w))| {
             let hue = props.gang_hues.get(&l.gang_id).map(|h| format!("hue-{h}"));
-            let cls = classes!(
-                "gang-label",
-                hue,
-                l.torn.is_some().then_some("torn"),
-                props.highlight.contains(&l.gang_id).then_some("hl")
-            );
+            let cls = classes!("gang-label", hue, props.highlight.contains(&l.gang_id).then_some("hl"));
             let style = format!("transform: translate({:.1}px, {:.1}px)", x - w / 2.0, y - 9.0);
-            match l.torn {
-                Some(seq) => {
-                    let cb = props.on_select_event.clone();
-                    let cb2 = props.on_select_event.clone();
-                    let onkeydown = Callback::from(move |e: KeyboardEvent| {
-                        if e.key() == "Enter" || e.key() == " " {
-                            e.prevent_default();
-                            cb2.emit(seq);
-                        }
-                    });
-                    html! {
-                        <g key={l.gang_id.clone()} class={cls} style={style} role="button" tabindex="0"
-                            aria-label={format!("Gang {} is being torn down (RESTART_GANG); show why", l.gang_id)}
-                            data-gang-label={l.gang_id.clone()}
-                            onclick={Callback::from(move |_: MouseEvent| cb.emit(seq))} {onkeydown}>
-                            <rect width={w.to_string()} height="18" rx="9" />
-                            <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
-                        </g>
-                    }
-                }
-                None => html! {
-                    <g key={l.gang_id.clone()} class={cls} style={style} data-gang-label={l.gang_id.clone()}>
-                        <rect width={w.to_string()} height="18" rx="9" />
-                        <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
-                    </g>
-                },
+            let replaces = props.lineage.replacements().get(&l.gang_id).map(|r| {
+                format!(
+                    "Gang {} replaces gang {} ({})",
+                    l.gang_id,
+                    r.old,
+                    crate::app::gang_lineage::retired_words(r.why)
+                )
+            });
+            html! {
+                <g key={l.gang_id.clone()} class={cls} style={style} data-gang-label={l.gang_id.clone()}>
+                    if let Some(t) = replaces { <title>{ t }</title> }
+                    <rect width={w.to_string()} height="18" rx="9" />
+                    <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
+                </g>
             }
         })
         .collect::<Html>();
+    // ===== end picture
     let live_nodes = snap.nodes.iter().filter(|n| n.alive).count();
     let aria = format!(
         "Cluster: {} nodes ({} alive), {} placement groups, {} replicas. Select a replica, a node or the controller for actions.",
@@ -737,7 +1140,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         crate::ui::perf::add_cluster_ms(crate::ui::perf::now_ms() - t);
     }
     html! {
-        <div class="cluster-view" ref={wrapper} data-columns={columns.to_string()}>
+        <div class={classes!("cluster-view", settled.then_some("settled"))} ref={wrapper} data-columns={columns.to_string()}>
             if !all_links {
                 <p class="quiet links-note">{ "Many gangs: links are drawn only for the gang you select (click a replica) and for gangs being torn down." }</p>
             }
@@ -759,10 +1162,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     <g class="gang-labels">{ link_labels }</g>
                 </svg>
                 <crate::ui::load_layer::LoadLayer gauges={load_gauges} viewbox={viewbox.clone()} />
-                <svg class={classes!("cluster-overlay", calm.then_some("calm"))} viewBox={viewbox}
-                    preserveAspectRatio="xMinYMin meet">
-                    { ghost_html }
-                </svg>
+                <ClusterOverlay scene={overlay} {viewbox} {calm} on_select_event={props.on_select_event.clone()} />
             </div>
         </div>
     }

@@ -19,25 +19,19 @@ pub struct CompareClustersProps {
     pub label_a: String,
 }
 
-/// Gang id → hue index for B's gangs, in order of first appearance (as the page does for A).
-fn hues_of(snapshot: &crate::model::snapshot::Snapshot) -> BTreeMap<String, u8> {
-    let mut hues = BTreeMap::new();
-    for g in snapshot.replicas.iter().filter_map(|r| r.gang_context.as_ref().map(|g| &g.gang_id)) {
-        if !hues.contains_key(g) {
-            let next = (hues.len() % crate::ui::palette::GANG_HUES as usize) as u8;
-            hues.insert(g.clone(), next);
-        }
-    }
-    hues
-}
-
 /// Without a comparison, just run A's view; with one, A and B side by side (stacked on a phone).
 #[component(CompareClusters)]
 pub fn compare_clusters(props: &CompareClustersProps) -> Html {
-    let snapshot = props.pane.as_ref().map(|p| p.snapshot.clone());
-    let hues = use_memo(snapshot.as_ref().map(Rc::as_ptr), {
-        let snapshot = snapshot.clone();
-        move |_| snapshot.as_deref().map(hues_of).unwrap_or_default()
+    // B's gang colours by the page's rule (`app::gang_colours`), read from B's events as they arrive.
+    let colours = use_mut_ref(crate::app::gang_colours::GangColours::default);
+    let hues = use_memo(props.pane.as_ref().map(|p| Rc::as_ptr(&p.snapshot)), {
+        let pane = props.pane.clone();
+        move |_| {
+            let Some(pane) = pane else { return Rc::new(BTreeMap::new()) };
+            let mut c = colours.borrow_mut();
+            c.update(pane.side.borrow().session().events());
+            Rc::new(c.hues().clone())
+        }
     });
     let noop_target = use_callback((), |_: Target, _| {});
     let noop_event = use_callback((), |_: u64, _| {});
@@ -50,7 +44,7 @@ pub fn compare_clusters(props: &CompareClustersProps) -> Html {
             </section>
             <section class="compare-run" aria-label={format!("Run B: {}", pane.label)} data-testid="compare-run-b">
                 <h3 class="compare-run-title"><span class="run-tag b">{ "B" }</span>{ pane.label.clone() }</h3>
-                <ClusterView snapshot={pane.snapshot.clone()} gang_hues={Rc::new((*hues).clone())}
+                <ClusterView snapshot={pane.snapshot.clone()} gang_hues={(*hues).clone()}
                     on_target={noop_target} on_select_event={noop_event} />
             </section>
         </div>

@@ -7,7 +7,7 @@ const STATES: [(ReplicaState, &str); 6] = [
     (ReplicaState::Starting, "starting: white with a moving dashed outline"),
     (ReplicaState::Running, "running: solid"),
     (ReplicaState::Recovering, "recovering after a controller restart: pale, long dashes"),
-    (ReplicaState::Stopping, "stopping: grey, crossed out"),
+    (ReplicaState::Stopping, "stopping, forced (a gang torn down, a crash): grey, crossed out in orange"),
     (ReplicaState::Updating, "updating: half filled, dotted"),
     (ReplicaState::PendingMigration, "pending migration (its node is draining): faded, dotted, amber ring"),
 ];
@@ -34,17 +34,49 @@ pub fn legend() -> Html {
                         <span><strong>{ replica_state_label(*s) }</strong>{ format!(" — {text}") }</span>
                     </li>
                 }) }
+                // ===== picture (issue 14): causes, ghosts, pills, replacement links.
+                <li data-testid="legend-graceful">
+                    <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
+                        <g class="replica gang-member hue-0 st-stopping graceful">
+                            <circle class="body" r="14" />
+                            { crate::ui::cluster_view::drain_icon(0.0, 0.0) }
+                        </g>
+                    </svg>
+                    <span><strong>{ "STOP" }</strong>{ " — stopping, graceful (scale-down, app deleted, rolling update): pale, dashed grey outline, an arrow into a tray; it finishes its requests first" }</span>
+                </li>
+                <li>
+                    <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
+                        <g class="replica gang-member hue-0 st-stopping teardown failed">
+                            <circle class="body" r="13" />
+                            <path class="cross" d="M-10 -10L10 10M10 -10L-10 10" />
+                        </g>
+                    </svg>
+                    <span><strong>{ "FAILED" }</strong>{ " — the member whose failure tore its gang down: a heavy orange ring; its siblings stopped with it say STOP" }</span>
+                </li>
+                <li data-testid="legend-gone">
+                    <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
+                        <g class="ghost hue-0">
+                            <circle class="body" r="13" />
+                            <path class="cross" d="M-9 -9L9 9M9 -9L-9 9" />
+                        </g>
+                    </svg>
+                    <span><strong>{ "GONE" }</strong>{ " — a replica that just left, drawn where it was for about 2.5 s of simulated time (fading), crossed in orange after a forced stop, grey after a graceful one" }</span>
+                </li>
+                <li><span>{ "An orange pill inside a card, \"torn down: …\", says why RESTART_GANG tore a gang down (start-up failure, failed health checks, actor died, incomplete gang); several at once read \"3 gangs torn down\". Click it to see the event." }</span></li>
+                <li><span>{ "A curve in a gang's colour from a dashed orange ring to the new gang, labelled \"replaces …\", links a rebuilt gang to the one it replaces." }</span></li>
+                <li><span>{ "A dashed outline saying \"leaked PG removed\": the restarted controller found a placement group no live replica uses and removed it." }</span></li>
+                // ===== end picture
                 <li>
                     <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
                         <g class="replica solo st-running"><rect class="body" x="-13" y="-13" width="26" height="26" rx="3" /></g>
                     </svg>
                     <span>{ "A square is a replica outside any gang; a circle is a gang member, with its rank (r0, r1…) inside." }</span>
                 </li>
-                <li><span>{ "Members of one gang share a colour and a curved link labelled with the gang id. A red dashed link means RESTART_GANG is tearing that gang down: click its label to see why." }</span></li>
+                <li><span>{ "Members of one gang share a colour and a curved link labelled with the gang id (and its app, when two apps have a deployment of that name). A gang keeps its colour for its whole life, and gangs alive at the same time have different colours (up to 9). An orange dashed link means RESTART_GANG is tearing that gang down." }</span></li>
                 <li><span>{ "Each slot is a reserved bundle, tagged with its placement group and bundle index. Bars show used (thin, dark) and reserved (light) resources of the node's total." }</span></li>
                 <li><span>{ "A small pill at a replica's lower right is its deployment version (v2): dark for the target version, dashed and pale for an outdated one still serving during a rolling update. It appears once a deployment has more than its first version v1." }</span></li>
                 <li><span>{ "A node card with an amber dashed border says DRAINING, why (preemption, idle termination) and when it is killed: it takes nothing new and its replicas move away." }</span></li>
-                <li><span>{ "A red ✕ badge: the actor process is dead but the controller has not noticed yet. An orange !n badge: n failed health checks in a row." }</span></li>
+                <li><span>{ "An orange ✕ badge: the actor process is dead but the controller has not noticed yet. An amber 2/3 badge at the lower left: 2 failed health checks in a row out of the 3 that tear the replica's gang down." }</span></li>
                 <li>
                     <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
                         <g class="replica gang-member hue-0 st-running">

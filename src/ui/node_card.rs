@@ -34,6 +34,9 @@ pub struct NodeCardProps {
     /// Hovering a token or a bundle slot highlights its chain; a bundle slot explains its group (issue 13).
     #[prop_or_default]
     pub gestures: Option<Gestures>,
+    /// `health_check_failure_threshold`, for the tokens' health counters (issue 14).
+    #[prop_or(3)]
+    pub health_threshold: u32,
 }
 
 /// The drain reason in a word or two.
@@ -319,14 +322,17 @@ fn slot(s: &SlotLayout, replica: Option<&ReplicaView>, props: &NodeCardProps) ->
     };
     let on_hover = props.gestures.as_ref().map(|g| &g.on_hover);
     let token = replica.map(|r| {
-        let teardown = r.gang_context.as_ref().is_some_and(|g| props.teardowns.contains_key(&g.gang_id))
-            && r.state == crate::model::serve::replica::ReplicaState::Stopping;
+        let torn = r.gang_context.as_ref().and_then(|g| props.teardowns.get(&g.gang_id));
+        let teardown = torn.is_some() && r.state == crate::model::serve::replica::ReplicaState::Stopping;
+        // The member whose failure decided the teardown, drawn apart from the siblings stopped with it.
+        let failed = teardown && torn.is_some_and(|t| t.failed_member.as_deref() == Some(r.id.as_str()));
         let hl = props.highlight.contains(&r.id)
             || r.gang_context.as_ref().is_some_and(|g| props.highlight.contains(&g.gang_id));
         html! {
             <ReplicaToken replica={r.clone()} hue={hue} highlighted={hl}
                 selected={props.target == Some(Target::Replica(r.id.clone()))}
-                teardown={teardown} on_target={props.on_target.clone()} on_hover={on_hover.cloned()} />
+                teardown={teardown} {failed} health_threshold={props.health_threshold}
+                on_target={props.on_target.clone()} on_hover={on_hover.cloned()} />
         }
     });
     html! {

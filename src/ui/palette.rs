@@ -6,8 +6,8 @@ use crate::model::placement::PlacementGroupState;
 use crate::model::serve::replica::ReplicaState;
 use crate::model::serve::status::{ApplicationStatus, DeploymentStatus};
 
-/// How many distinct gang hues there are (`--gang-0` … `--gang-8` in the stylesheet).
-pub const GANG_HUES: u8 = 9;
+/// How many distinct gang hues there are (`.hue-0` … `.hue-8` in the stylesheet; the rule is `app::gang_colours`).
+pub const GANG_HUES: u8 = crate::app::gang_colours::GANG_HUES;
 
 /// The short label drawn under a replica (full name in its accessible label).
 pub fn replica_state_label(state: ReplicaState) -> &'static str {
@@ -159,9 +159,57 @@ pub fn header_label_room(width: f64, pad: f64, node_id: &str) -> usize {
     ((width - 2.0 * pad - 16.0 - 9.0 * node_id.chars().count() as f64) / 5.6).max(0.0) as usize
 }
 
+// ===== picture (issue 14): the words and sizes of the teardown pill, the health counter and the state labels.
+/// Why a gang was torn down, in words, naming the member that failed (`who`: its rank, "r1").
+pub fn teardown_words(cause: crate::model::events::TeardownCause, who: Option<&str>) -> String {
+    use crate::model::events::TeardownCause as C;
+    match (cause, who) {
+        (C::ActorCrashed, Some(m)) => format!("actor of {m} died"),
+        (C::ActorCrashed, None) => "actor died".into(),
+        (C::HealthCheckFailed, Some(m)) => format!("{m} failed health checks"),
+        (C::HealthCheckFailed, None) => "failed health checks".into(),
+        (C::StartupFailed, Some(m)) => format!("start-up failure of {m}"),
+        (C::StartupFailed, None) => "start-up failure".into(),
+        (C::IncompleteGang, _) => "incomplete gang".into(),
+    }
+}
+
+/// The text of a card's teardown pill: one gang's cause, or how many gangs went at once.
+pub fn teardown_pill_text(causes: &[String]) -> String {
+    match causes {
+        [one] => format!("torn down: {one}"),
+        many => format!("{} gangs torn down", many.len()),
+    }
+}
+
+/// A replica's health counter: consecutive failed checks out of the threshold that tears it down ("2/3").
+pub fn health_counter(failures: u32, threshold: u32) -> String {
+    format!("{failures}/{threshold}")
+}
+
+/// Width of `text` in a token's 9.5 px bold state label (measured: about 6 px a character).
+pub fn state_label_width(text: &str) -> f64 {
+    6.0 * text.chars().count() as f64
+}
+// ===== end picture
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pill_says_the_cause_in_words_and_sums_up_several() {
+        use crate::model::events::TeardownCause as C;
+        assert_eq!(teardown_words(C::StartupFailed, Some("r1")), "start-up failure of r1");
+        assert_eq!(teardown_words(C::HealthCheckFailed, Some("r3")), "r3 failed health checks");
+        assert_eq!(teardown_words(C::ActorCrashed, None), "actor died");
+        assert_eq!(teardown_words(C::IncompleteGang, Some("r0")), "incomplete gang");
+        assert_eq!(teardown_pill_text(&["actor of r0 died".into()]), "torn down: actor of r0 died");
+        assert_eq!(teardown_pill_text(&["a".into(), "b".into(), "c".into()]), "3 gangs torn down");
+        assert_eq!(health_counter(2, 3), "2/3");
+        assert!(state_label_width("START hded") > crate::ui::layout::SLOT_W - 4.0, "this one needs squeezing");
+        assert!(state_label_width("RUN hded") < crate::ui::layout::SLOT_W - 4.0);
+    }
 
     #[test]
     fn bars_and_headers_fit_their_card() {

@@ -18,6 +18,12 @@ pub struct ReplicaTokenProps {
     /// Its gang is being torn down: every member flashes together.
     #[prop_or_default]
     pub teardown: bool,
+    /// It is the member whose failure decided its gang's teardown (issue 14).
+    #[prop_or_default]
+    pub failed: bool,
+    /// `health_check_failure_threshold`, for the health counter ("2/3").
+    #[prop_or(3)]
+    pub health_threshold: u32,
     pub on_target: Callback<Target>,
     /// Hovering or focusing the token highlights its chain (issue 13).
     #[prop_or_default]
@@ -47,6 +53,11 @@ pub fn describe_replica(r: &ReplicaView) -> String {
     if r.outdated {
         s.push_str(" (outdated: not the deployment's target version)");
     }
+    match (r.state, r.graceful_stop) {
+        (ReplicaState::Stopping, Some(true)) => s.push_str(", stopping gracefully (draining its requests)"),
+        (ReplicaState::Stopping, Some(false)) => s.push_str(", force-stopped"),
+        _ => {}
+    }
     if !r.actor_alive && r.state != ReplicaState::Stopped {
         s.push_str(", actor process dead");
     }
@@ -56,11 +67,27 @@ pub fn describe_replica(r: &ReplicaView) -> String {
     s
 }
 
+/// The label under a token, squeezed to the slot's width when it would overflow it ("START hded"). The member
+/// that failed says FAILED (its id is in the tooltip).
+fn state_label(r: &ReplicaView, failed: bool, x: f64, y: f64) -> Html {
+    let text =
+        if failed { "FAILED".to_string() } else { format!("{} {}", replica_state_label(r.state), short_id(&r.id, 4)) };
+    let room = crate::ui::layout::SLOT_W - 4.0;
+    let squeeze = (crate::ui::palette::state_label_width(&text) > room).then(|| room.to_string());
+    let adjust = squeeze.is_some().then_some("spacingAndGlyphs");
+    html! {
+        <text class="state-label" x={x.to_string()} y={y.to_string()} text-anchor="middle" textLength={squeeze}
+            lengthAdjust={adjust}>{ text }</text>
+    }
+}
+
 #[component(ReplicaToken)]
 pub fn replica_token(props: &ReplicaTokenProps) -> Html {
     crate::ui::perf::count(crate::ui::perf::Renders::Token);
     let r = &props.replica;
     let gang = r.gang_context.as_ref();
+    // A graceful stop (scale-down, delete, rollout) drains; a forced one (a teardown, a crash) is crossed out.
+    let graceful = r.state == ReplicaState::Stopping && r.graceful_stop == Some(true);
     let classes = classes!(
         "replica",
         replica_state_class(r.state),
@@ -69,6 +96,8 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
         props.highlighted.then_some("hl"),
         props.selected.then_some("sel"),
         props.teardown.then_some("teardown"),
+        props.failed.then_some("failed"),
+        graceful.then_some("graceful"),
         (!r.actor_alive).then_some("actor-dead"),
         r.outdated.then_some("outdated"),
     );
@@ -112,8 +141,12 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
     };
     let cross = (r.state == ReplicaState::Stopping).then(|| {
         let d = rr * 0.7;
-        html! {
-            <path class="cross" d={format!("M{} {}L{} {}M{} {}L{} {}", cx - d, cy - d, cx + d, cy + d, cx + d, cy - d, cx - d, cy + d)} />
+        if graceful {
+            crate::ui::cluster_view::drain_icon(cx, cy)
+        } else {
+            html! {
+                <path class="cross" d={format!("M{} {}L{} {}M{} {}L{} {}", cx - d, cy - d, cx + d, cy + d, cx + d, cy - d, cx - d, cy + d)} />
+            }
         }
     });
     let dead_mark = (!r.actor_alive && r.state != ReplicaState::Stopping).then(|| {
@@ -124,13 +157,15 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             </g>
         }
     });
+    // Consecutive failed health checks out of the threshold ("2/3"), at the token's lower left (clear of the pg tag).
     let hc_mark = (r.consecutive_health_failures > 0).then(|| {
+        let text = crate::ui::palette::health_counter(r.consecutive_health_failures, props.health_threshold);
+        let w = 6.0 + 5.6 * text.chars().count() as f64;
+        let y = cy + rr - 11.0;
         html! {
-            <g class="hc-mark" aria-hidden="true">
-                <rect x={(cx - rr - 6.0).to_string()} y={(cy - rr - 5.0).to_string()} width="18" height="13" rx="3" />
-                <text x={(cx - rr + 3.0).to_string()} y={(cy - rr + 5.0).to_string()} text-anchor="middle">
-                    { format!("!{}", r.consecutive_health_failures) }
-                </text>
+            <g class="hc-mark" aria-hidden="true" data-health={text.clone()}>
+                <rect x="2" y={y.to_string()} width={w.to_string()} height="13" rx="3" />
+                <text x={(2.0 + w / 2.0).to_string()} y={(y + 9.5).to_string()} text-anchor="middle">{ text }</text>
             </g>
         }
     });
@@ -162,9 +197,7 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             { dead_mark }
             { hc_mark }
             { version_mark }
-            <text class="state-label" x={cx.to_string()} y={(cy + rr + 13.0).to_string()} text-anchor="middle">
-                { format!("{} {}", replica_state_label(r.state), short_id(&r.id, 4)) }
-            </text>
+            { state_label(r, props.failed, cx, cy + rr + 13.0) }
         </g>
     }
 }

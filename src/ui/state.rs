@@ -13,7 +13,7 @@ use crate::model::time::{SimDuration, SimTime};
 use crate::ui::event_log::{LogCategory, SelectedEvent};
 use crate::ui::hover::{Hover, Hovered}; // hover highlights its chain (issue 13)
 use crate::ui::live_region::announce_priority;
-use crate::ui::palette::{GANG_HUES, format_clock};
+use crate::ui::palette::format_clock;
 /// Defined beside the panel that draws it (the event log marks it too, and `state` imports the log).
 pub use crate::ui::placement_panel::PlacementChain;
 use crate::ui::presenter::{Presenter, PresenterAction}; // presenter mode (issue 14)
@@ -83,6 +83,18 @@ impl PlacementSubject {
     }
 }
 
+// ===== picture (issue 14)
+/// The colours and lineage of the run's gangs, shared by the clones of the state (read incrementally).
+#[derive(Clone, Default)]
+struct GangStory(Rc<RefCell<(crate::app::gang_colours::GangColours, crate::app::gang_lineage::GangLineage)>>);
+
+impl PartialEq for GangStory {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+// ===== end picture
+
 /// The latest teardown of a gang, so the view can say why its members are stopping.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Teardown {
@@ -133,8 +145,14 @@ pub struct UiState {
     pub hover: Option<Rc<Hover>>,
     /// How many events the chain has looked at (it only scans new ones after that).
     chain_scanned: usize,
-    /// Gang id → hue index, given in order of first appearance so that neighbours differ.
+    // ===== picture (issue 14): gang colours and lineage, derived from the events (`app::gang_colours`,
+    // `app::gang_lineage`), so they do not depend on how the viewer reached the moment.
+    /// Gang id → hue index (`app::gang_colours`: stable across seek and fork; live gangs differ).
     pub gang_hues: Rc<BTreeMap<String, u8>>,
+    /// Which gang replaced which, and the leaked groups removed (`app::gang_lineage`).
+    pub lineage: Rc<crate::app::gang_lineage::GangLineage>,
+    gang_story: GangStory,
+    // ===== end picture
     pub violations: Rc<Vec<Violation>>,
     pub target: Option<Target>,
     pub help_open: bool,
@@ -287,6 +305,8 @@ impl UiState {
             hover: None,
             chain_scanned: 0,
             gang_hues: Rc::new(BTreeMap::new()),
+            lineage: Rc::default(),
+            gang_story: GangStory::default(),
             violations: Rc::new(Vec::new()),
             target: None,
             help_open: false,
@@ -357,7 +377,6 @@ impl UiState {
             // The run restarted: forget everything derived from the old one.
             self.events_total = 0;
             self.teardowns = Rc::new(BTreeMap::new());
-            self.gang_hues = Rc::new(BTreeMap::new());
             self.selected_event = None;
             self.highlight = Rc::new(BTreeSet::new());
             self.announcement.clear();
@@ -367,6 +386,18 @@ impl UiState {
             self.chain_scanned = 0;
             self.hover = None;
         }
+        // ===== picture (issue 14): colours and lineage read only the new events (from the start after a seek back).
+        {
+            let mut story = self.gang_story.0.borrow_mut();
+            let (colours, lineage) = &mut *story;
+            if colours.update(events) || self.gang_hues.len() != colours.hues().len() {
+                self.gang_hues = Rc::new(colours.hues().clone());
+            }
+            if lineage.update(events) {
+                self.lineage = Rc::new(lineage.clone());
+            }
+        }
+        // ===== end picture
         let new_events = &events[self.events_total..];
         if !new_events.is_empty() {
             let mut teardowns = None;
@@ -406,23 +437,6 @@ impl UiState {
         }
         self.snapshot_version = Some(version);
         let snapshot = session.snapshot();
-        // Hues in order of first appearance: consecutive gangs always differ.
-        let unseen: Vec<&String> = snapshot
-            .replicas
-            .iter()
-            .filter_map(|r| r.gang_context.as_ref().map(|g| &g.gang_id))
-            .filter(|g| !self.gang_hues.contains_key(*g))
-            .collect();
-        if !unseen.is_empty() {
-            let mut hues = (*self.gang_hues).clone();
-            for g in unseen {
-                if !hues.contains_key(g) {
-                    let next = (hues.len() % GANG_HUES as usize) as u8;
-                    hues.insert(g.clone(), next);
-                }
-            }
-            self.gang_hues = Rc::new(hues);
-        }
         if !same_scene(&self.snapshot, &snapshot) {
             self.snapshot = Rc::new(snapshot);
         }

@@ -63,7 +63,10 @@ fn deployment_row(d: &DeploymentView, hl: bool, on_target: &Callback<Target>) ->
             </div>
             { crate::ui::traffic_status::traffic_block(d) }
             <div class="dep-meta">
-                { format!("{gang} · start-up failures {}/{} · gang restarts {}", d.failure_count, d.failure_threshold, d.gang_restarts) }
+                { format!("{gang} · ") }
+                <span data-testid="startup-failures" title={startup_failures_note(d.failure_count, d.failure_threshold)}>
+                    { startup_failures_words(d.failure_count, d.failure_threshold) }</span>
+                { format!(" · gang restarts {}", d.gang_restarts) }
             </div>
             if !d.message.is_empty() {
                 <p class="dep-message">{ d.message.clone() }</p>
@@ -103,5 +106,37 @@ pub fn status_panel(props: &StatusPanelProps) -> Html {
             }
             <ul class="applications">{ apps }</ul>
         </section>
+    }
+}
+
+/// The start-up failure counter, capped at the threshold (issue 14): Ray keeps counting the failures of gangs that
+/// were already starting when the threshold was reached, so "13/12" is faithful but reads like a bug.
+pub fn startup_failures_words(count: u32, threshold: u32) -> String {
+    if threshold > 0 && count >= threshold {
+        let more = if count > threshold { format!(" ({count} counted)") } else { String::new() };
+        format!("start-up failures: threshold {threshold} reached{more}")
+    } else {
+        format!("start-up failures {count}/{threshold}")
+    }
+}
+
+/// The counter's tooltip: how Ray counts.
+pub fn startup_failures_note(count: u32, threshold: u32) -> String {
+    format!(
+        "{count} start-up failures counted (_replica_failure_count: one per gang whose member failed to start). The \
+         threshold is min(max_constructor_retry_count, target replicas × 3) = {threshold}; once it is reached with \
+         nothing ever running the deployment is DEPLOY_FAILED, and gangs already starting can still add to the count."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_start_up_failure_counter_stops_at_the_threshold_and_says_so() {
+        assert_eq!(startup_failures_words(2, 12), "start-up failures 2/12");
+        assert_eq!(startup_failures_words(12, 12), "start-up failures: threshold 12 reached");
+        assert_eq!(startup_failures_words(13, 12), "start-up failures: threshold 12 reached (13 counted)");
     }
 }

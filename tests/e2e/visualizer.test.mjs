@@ -470,3 +470,94 @@ test('the help overlay is a modal: focus moves in, Tab stays inside, Escape retu
     await page.close();
   }
 });
+
+// ---- picture (issue 14): colours that stay, a replacement you can see, the cause on the picture ----------------
+
+/** Gang → hue class of every gang drawn in the cards. */
+function gangHues(page) {
+  return page.$$eval('.cluster-svg [data-replica][data-gang]', (els) => Object.fromEntries(
+    els.map((e) => [e.dataset.gang, [...e.classList].find((c) => /^hue-\d+$/.test(c))])));
+}
+
+/** The bounding boxes of a teardown pill, its card and the card's resource bars. */
+function pillBoxes(page, card) {
+  return page.evaluate((card) => {
+    const box = (e) => { const r = e.getBoundingClientRect(); return { l: r.left, t: r.top, r: r.right, b: r.bottom }; };
+    const node = document.querySelector(`.cluster-svg [data-node="${card}"]`);
+    return {
+      pill: box(document.querySelector(`[data-teardown-pill="${card}"] rect`)),
+      card: box(node.closest('svg')),
+      bars: [...node.querySelectorAll('.resource-bar')].map(box),
+    };
+  }, card);
+}
+
+test('replica-crash: the pill names the cause inside its card, the rebuilt gang is linked to the old one, colours survive a step back', async () => {
+  const { page, problems } = await load('replica-crash');
+  await stepUntil(page, () => document.querySelectorAll('.cluster-svg [data-state=RUNNING][data-gang]').length >= 4);
+  const before = await gangHues(page);
+  assert.equal(new Set(Object.values(before)).size, Object.keys(before).length, `live gangs differ: ${JSON.stringify(before)}`);
+
+  // The teardown: one pill, inside its card and below its bars, saying why in words.
+  await stepUntil(page, () => document.querySelector('[data-teardown-pill]'));
+  const pill = page.locator('[data-teardown-pill]').first();
+  const card = await pill.getAttribute('data-teardown-pill');
+  const torn = await pill.getAttribute('data-gangs');
+  assert.match(await pill.locator('text').textContent(), /^torn down: actor of r\d died$/);
+  assert.match(await pill.locator('title').textContent(), /RESTART_GANG/);
+  const b = await pillBoxes(page, card);
+  assert.ok(b.pill.l >= b.card.l && b.pill.r <= b.card.r && b.pill.t >= b.card.t && b.pill.b <= b.card.b,
+    `the pill stays inside its card: ${JSON.stringify(b)}`);
+  for (const bar of b.bars) assert.ok(b.pill.t >= bar.b - 0.5, `the pill is under the bars: ${JSON.stringify(b)}`);
+  // The member that failed is told apart from the sibling stopped with it.
+  assert.equal(await page.locator(`.cluster-svg [data-gang="${torn}"].failed, [data-ghost].failed`).count(), 1);
+  await screenshot(page, 'picture-rc-1-pill');
+
+  // The replacement: a link from the torn-down gang's place to the new gang, "replaces …".
+  await stepUntil(page, (g) => document.querySelector(`.replace-arc[data-replaces="${g}"]`), torn);
+  const arc = page.locator(`.replace-arc[data-replaces="${torn}"]`);
+  const fresh = await arc.getAttribute('data-gang');
+  assert.match(await arc.textContent(), new RegExp(`replaces ${torn.slice(0, 4)}`));
+  assert.ok(await page.locator(`.cluster-svg [data-replica][data-gang="${fresh}"]`).count() >= 2, 'the new gang is drawn');
+  await screenshot(page, 'picture-rc-2-replaces');
+
+  // Colours belong to the gang: the same after a step back, and after more steps forward.
+  await stepUntil(page, (g) => [...document.querySelectorAll(`.cluster-svg [data-gang="${g}"]`)]
+    .every((e) => e.dataset.state === 'RUNNING'), fresh);
+  const after = await gangHues(page);
+  assert.equal(new Set(Object.values(after)).size, Object.keys(after).length, `live gangs differ: ${JSON.stringify(after)}`);
+  for (const [g, h] of Object.entries(before)) if (after[g]) assert.equal(after[g], h, `survivor ${g} keeps its colour`);
+  await page.click('[data-testid=back-event]');
+  await page.click('[data-testid=back-event]');
+  const back = await gangHues(page);
+  for (const [g, h] of Object.entries(back)) assert.equal(h, after[g] ?? before[g], `${g} keeps its colour after a step back`);
+  await screenshot(page, 'picture-rc-3-stepped-back');
+
+  // Ghosts belong to simulated time: some seconds later they are gone.
+  const t0 = await clock(page);
+  await stepUntil(page, (t) => parseFloat(document.querySelector('[data-testid=clock] .clock-t').textContent) > t + 3, t0);
+  assert.equal(await page.locator('[data-ghost], [data-teardown-pill]').count(), 0, 'no ghost or pill outlives its span');
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('startup-failure: the pill says start-up failure of the failing rank', async () => {
+  const { page, problems } = await load('startup-failure');
+  await stepUntil(page, () => document.querySelector('[data-teardown-pill]'));
+  assert.match(await page.locator('[data-teardown-pill] text').first().textContent(), /start-up failure of r\d|gangs torn down/);
+  await screenshot(page, 'picture-startup-failure');
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('delete-app: a graceful stop drains instead of being crossed out', async () => {
+  const { page, problems } = await load('delete-app');
+  await stepUntil(page, () => document.querySelector('.cluster-svg [data-state=STOPPING].graceful'));
+  const token = page.locator('.cluster-svg [data-state=STOPPING].graceful').first();
+  assert.equal(await token.locator('.cross').count(), 0);
+  assert.equal(await token.locator('.drain').count(), 1);
+  assert.match(await token.getAttribute('aria-label'), /stopping gracefully/);
+  await screenshot(page, 'picture-delete-app-graceful');
+  expectNoProblems(problems);
+  await page.close();
+});
