@@ -597,7 +597,7 @@ fn tagged<'v>(
     if !kinds.contains(&key.as_str()) {
         errors.push(ScenarioError::at(
             join(path, key),
-            format!("unknown {what} `{key}`{}, expected one of {}", did_you_mean(key, kinds), ticks(kinds)),
+            format!("`{key}` is not {what}{}: expected one of {}", did_you_mean(key, kinds), ticks(kinds)),
         ));
         return None;
     }

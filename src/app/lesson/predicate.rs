@@ -31,7 +31,7 @@ fn verdict(holds: bool, reason: impl Into<String>) -> Verdict {
 }
 
 /// Whether `event` is of `kind` and each field in `matching` equals the event's JSON field (an array field: one
-/// of its items equals the value).
+/// of its items equals the value). For a `gang_teardown`, `cause` is the teardown's cause (`actor_crashed`, ...).
 pub fn event_matches(event: &Event, kind: &str, matching: &Map<String, Value>) -> bool {
     if event.kind.name() != kind {
         return false;
@@ -39,7 +39,18 @@ pub fn event_matches(event: &Event, kind: &str, matching: &Map<String, Value>) -
     if matching.is_empty() {
         return true;
     }
-    let Ok(Value::Object(json)) = serde_json::to_value(event) else { return false };
+    // The kind's own fields first: a gang teardown's `cause` (why) would otherwise be hidden by the event's
+    // `cause` (which event caused it), as both are written under one key in the event's JSON.
+    let Ok(Value::Object(mut json)) = serde_json::to_value(&event.kind) else { return false };
+    for (key, value) in [
+        ("seq", Value::from(event.seq)),
+        ("t_s", Value::from(event.t.as_secs_f64())),
+        ("tick", Value::from(event.tick)),
+        ("reason", Value::from(event.reason.clone())),
+        ("cause", event.cause.map_or(Value::Null, Value::from)),
+    ] {
+        json.entry(key).or_insert(value);
+    }
     matching.iter().all(|(field, want)| match json.get(field) {
         Some(Value::Array(items)) if !want.is_array() => items.contains(want),
         Some(have) => have == want,
