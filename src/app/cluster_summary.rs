@@ -495,8 +495,9 @@ mod tests {
         assert!(workers.iter().all(|w| w.resource == "GPU" && w.total == 2.0));
         assert_eq!(workers.iter().map(|w| w.reserved).sum::<f64>(), 4.0, "8 members of 0.5 GPU");
         let busy = workers.iter().find(|w| !w.gangs.is_empty()).unwrap();
+        // A gang of 2 × 0.5 GPU on the node (PACK), and maybe a plain replica (CPU only).
         assert!(
-            busy.describe().contains(": alive, GPU 2 of 2 reserved, 2 used, 1 gang (1 running)"),
+            busy.describe().contains(": alive, GPU 1 of 2 reserved, 1 used, 1 gang (1 running)"),
             "{}",
             busy.describe()
         );
