@@ -445,7 +445,8 @@ pub struct Pill {
     pub gangs: Vec<String>,
     /// The (first) teardown event, selected by a click.
     pub seq: u64,
-    pub text: String,
+    /// One line, or two smaller ones when the lane is shared with other gangs' labels.
+    pub lines: Vec<String>,
     /// Everything, for the tooltip and screen readers.
     pub full: String,
     /// Centre and width.
@@ -482,8 +483,11 @@ pub struct OverlayScene {
     pub leaks: Vec<(String, Vec<Point>, SimTime)>,
 }
 
+/// A gang being torn down: id, teardown event, where its label goes, when its last members left (if they did).
+type TornGang<'a> = (&'a str, u64, Point, Option<SimTime>);
+
 /// The card (id, left, top, height) that holds point `p`.
-fn card_at<'a>(scene: &'a SceneLayout, p: Point) -> Option<&'a NodeLayout> {
+fn card_at(scene: &SceneLayout, p: Point) -> Option<&NodeLayout> {
     scene.nodes.iter().find(|n| p.0 >= n.x && p.0 <= n.x + CARD_W && p.1 >= n.y && p.1 <= n.y + n.h)
 }
 
@@ -561,7 +565,7 @@ fn overlay_scene(
         torn.entry(gang).or_insert((*seq, at, Some(*born)));
     }
     // One pill per card and lane: one gang's cause, or how many went.
-    let mut by_card: BTreeMap<(String, i64), Vec<(&str, u64, Point, Option<SimTime>)>> = BTreeMap::new();
+    let mut by_card: BTreeMap<(String, i64), Vec<TornGang>> = BTreeMap::new();
     for (gang, (seq, at, born)) in torn {
         if let Some(card) = card_at(scene, at) {
             by_card.entry((card.node_id.clone(), at.1.round() as i64)).or_default().push((gang, seq, at, born));
@@ -587,20 +591,29 @@ fn overlay_scene(
                 .map(|((g, ..), c)| format!("gang {g} torn down (RESTART_GANG): {c}"))
                 .collect::<Vec<_>>()
                 .join("; ");
-            let room = CARD_W - 2.0 * PAD;
-            let w = label_width(&text).min(room);
-            let text = crate::ui::palette::fit(&text, ((w - 14.0) / 7.4).floor().max(1.0) as usize);
             let want = if gangs.len() == 1 { gangs[0].2.0 } else { card.x + CARD_W / 2.0 };
-            let x = want.clamp(card.x + PAD + w / 2.0, card.x + CARD_W - PAD - w / 2.0);
+            let y = gangs[0].2.1;
+            // The room in the card's lane between the labels of the other gangs there (they keep their place).
+            let (mut lo, mut hi) = (card.x + PAD, card.x + CARD_W - PAD);
+            for l in links.iter().filter(|l| l.torn.is_none() && (l.label_at.1 - y).abs() < 1.0) {
+                let half = label_width(&format!("gang {}", l.gang_id)) / 2.0 + 3.0;
+                if l.label_at.0 >= want && l.label_at.0 - half < hi && l.label_at.0 - half > lo {
+                    hi = l.label_at.0 - half;
+                } else if l.label_at.0 < want && l.label_at.0 + half > lo && l.label_at.0 + half < hi {
+                    lo = l.label_at.0 + half;
+                }
+            }
+            let (lines, w) = crate::ui::palette::wrap_pill(&text, (hi - lo).max(crate::ui::layout::SLOT_W));
+            let x = want.clamp(lo + w / 2.0, (hi - w / 2.0).max(lo + w / 2.0));
             let born = if gangs.iter().any(|g| g.3.is_none()) { None } else { gangs.iter().filter_map(|g| g.3).max() };
             Some(Pill {
                 card: card_id,
                 gangs: gangs.iter().map(|g| g.0.to_string()).collect(),
                 seq: gangs[0].1,
-                text,
+                lines,
                 full,
                 x,
-                y: gangs[0].2.1,
+                y,
                 w,
                 born,
             })
@@ -672,7 +685,7 @@ fn ghost_token(g: &Ghost, hue: Option<u8>, failed: bool, opacity: f64) -> Html {
             <rect class="ghost-backing" x="2" y={(cy - rr - 4.0).to_string()} width={(crate::ui::layout::SLOT_W - 4.0).to_string()} height={(2.0 * rr + 22.0).to_string()} rx="4" />
             { body }
             if graceful {
-                { drain_icon(cx, cy) }
+                { drain_icon(cx + rr - 2.0, cy - rr + 2.0) }
             } else {
                 <path class="cross" d={format!("M{} {}L{} {}M{} {}L{} {}", cx - d, cy - d, cx + d, cy + d, cx + d, cy - d, cx - d, cy + d)} />
             }
@@ -683,13 +696,17 @@ fn ghost_token(g: &Ghost, hue: Option<u8>, failed: bool, opacity: f64) -> Html {
     }
 }
 
-/// The drain mark of a graceful stop: an arrow down into a tray (the replica finishes its requests and leaves).
-pub fn drain_icon(cx: f64, cy: f64) -> Html {
+/// The drain mark of a graceful stop, a badge centred at (`x`, `y`): an arrow down into a tray (the replica
+/// finishes its requests and leaves). Drawn at a token's upper right, clear of its rank.
+pub fn drain_icon(x: f64, y: f64) -> Html {
     html! {
-        <path class="drain" d={format!(
-            "M{cx} {}L{cx} {}M{} {}L{cx} {}L{} {}M{} {}L{} {}",
-            cy - 8.0, cy + 3.0, cx - 5.0, cy - 2.0, cy + 3.0, cx + 5.0, cy - 2.0, cx - 8.0, cy + 8.0, cx + 8.0, cy + 8.0
-        )} />
+        <g class="drain" aria-hidden="true">
+            <circle cx={x.to_string()} cy={y.to_string()} r="7.5" />
+            <path d={format!(
+                "M{x} {}L{x} {}M{} {}L{x} {}L{} {}M{} {}L{} {}",
+                y - 4.5, y + 1.5, x - 3.0, y - 1.5, y + 1.5, x + 3.0, y - 1.5, x - 4.0, y + 4.0, x + 4.0, y + 4.0
+            )} />
+        </g>
     }
 }
 
@@ -756,12 +773,18 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
         .filter(|a| now >= a.at && now.since(a.at) < REPLACE_SPAN)
         .map(|a| {
             let ((fx, fy), (tx, ty)) = (a.from, a.to);
-            let lift = 40.0 + ((tx - fx).abs() / 4.0).min(60.0);
+            // The curve's top reaches the lane above the slots (a quadratic's apex is half way to its control point).
+            let lift = 2.0 * (TOKEN_CY + crate::ui::layout::LANE_H / 2.0 - 6.0);
             let (mx, my) = ((fx + tx) / 2.0, fy.min(ty) - lift);
             let d = format!("M{fx:.1} {fy:.1} Q{mx:.1} {my:.1} {tx:.1} {ty:.1}");
             let w = label_width(&a.label);
-            // The apex of the curve, where its label sits.
-            let (lx, ly) = ((fx + 2.0 * mx + tx) / 4.0, (fy + 2.0 * my + ty) / 4.0);
+            // The label sits at the curve's top between cards; within a card (the lane is taken by the pill and
+            // the gang labels) on the new gang's slot tags.
+            let (lx, ly) = if (tx - fx).abs() > CARD_W / 2.0 {
+                ((fx + 2.0 * mx + tx) / 4.0, (fy + 2.0 * my + ty) / 4.0)
+            } else {
+                (tx, ty - TOKEN_CY + 8.0)
+            };
             html! {
                 <g key={format!("arc-{}", a.new)} class={classes!("replace-arc", a.hue.map(|h| format!("hue-{h}")))}
                     data-replaces={a.old.clone()} data-gang={a.new.clone()}>
@@ -792,14 +815,25 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
                 }
             });
             let fade = p.born.and_then(|b| fade(b, now, GHOST_SPAN)).unwrap_or(1.0);
+            let h = if p.lines.len() > 1 { 22.0 } else { 18.0 };
+            let text = match p.lines.as_slice() {
+                [one] => html! { <text x={(p.w / 2.0).to_string()} y="13" text-anchor="middle">{ one.clone() }</text> },
+                lines => html! {
+                    <text class="two-lines" text-anchor="middle">
+                        { for lines.iter().enumerate().map(|(i, l)| html! {
+                            <tspan x={(p.w / 2.0).to_string()} y={(9.0 + 10.0 * i as f64).to_string()}>{ l.clone() }</tspan>
+                        }) }
+                    </text>
+                },
+            };
             html! {
                 <g key={format!("pill-{}-{:.0}", p.card, p.y)} class="teardown-pill" role="button" tabindex="0"
-                    style={format!("transform: translate({:.1}px, {:.1}px); --fade: {fade:.2}", p.x - p.w / 2.0, p.y - 9.0)}
+                    style={format!("transform: translate({:.1}px, {:.1}px); --fade: {fade:.2}", p.x - p.w / 2.0, p.y - h / 2.0)}
                     aria-label={format!("{}. Show why", p.full)} data-teardown-pill={p.card.clone()} data-gangs={p.gangs.join(" ")}
                     onclick={Callback::from(move |_: MouseEvent| cb.emit(seq))} {onkeydown}>
                     <title>{ p.full.clone() }</title>
-                    <rect width={p.w.to_string()} height="18" rx="9" />
-                    <text x={(p.w / 2.0).to_string()} y="13" text-anchor="middle">{ p.text.clone() }</text>
+                    <rect width={p.w.to_string()} height={h.to_string()} rx="9" />
+                    { text }
                 </g>
             }
         })

@@ -182,6 +182,36 @@ pub fn teardown_pill_text(causes: &[String]) -> String {
     }
 }
 
+/// A pill's text in the width it has: one line of 11 px bold (7.4 px a character) if it fits, else up to two lines
+/// of 9.5 px (6 px a character) broken at spaces, the second cut with "…". Returns the lines and the pill's width.
+pub fn wrap_pill(text: &str, max_w: f64) -> (Vec<String>, f64) {
+    let one = 7.4 * text.chars().count() as f64 + 14.0;
+    if one <= max_w {
+        return (vec![text.to_string()], one);
+    }
+    let room = ((max_w - 10.0) / 6.0).floor().max(4.0) as usize;
+    let mut lines: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().expect("one line");
+        if last.is_empty() || last.chars().count() + 1 + word.chars().count() <= room {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        } else {
+            lines.push(word.to_string());
+        }
+    }
+    if lines.len() > 2 {
+        let rest = lines[1..].join(" ");
+        lines.truncate(1);
+        lines.push(rest);
+    }
+    let lines: Vec<String> = lines.iter().map(|l| fit(l, room)).collect();
+    let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    (lines, (6.0 * widest as f64 + 10.0).min(max_w))
+}
+
 /// A replica's health counter: consecutive failed checks out of the threshold that tears it down ("2/3").
 pub fn health_counter(failures: u32, threshold: u32) -> String {
     format!("{failures}/{threshold}")
@@ -207,6 +237,10 @@ mod tests {
         assert_eq!(teardown_pill_text(&["actor of r0 died".into()]), "torn down: actor of r0 died");
         assert_eq!(teardown_pill_text(&["a".into(), "b".into(), "c".into()]), "3 gangs torn down");
         assert_eq!(health_counter(2, 3), "2/3");
+        let (lines, w) = wrap_pill("torn down: start-up failure of r1", 124.0);
+        assert_eq!(lines, vec!["torn down: start-up", "failure of r1"]);
+        assert!(w <= 124.0);
+        assert_eq!(wrap_pill("torn down: actor died", 260.0).0, vec!["torn down: actor died"]);
         assert!(state_label_width("START hded") > crate::ui::layout::SLOT_W - 4.0, "this one needs squeezing");
         assert!(state_label_width("RUN hded") < crate::ui::layout::SLOT_W - 4.0);
     }

@@ -142,7 +142,7 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
     let cross = (r.state == ReplicaState::Stopping).then(|| {
         let d = rr * 0.7;
         if graceful {
-            crate::ui::cluster_view::drain_icon(cx, cy)
+            crate::ui::cluster_view::drain_icon(cx + rr - 2.0, cy - rr + 2.0)
         } else {
             html! {
                 <path class="cross" d={format!("M{} {}L{} {}M{} {}L{} {}", cx - d, cy - d, cx + d, cy + d, cx + d, cy - d, cx - d, cy + d)} />

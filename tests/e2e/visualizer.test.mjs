@@ -522,7 +522,7 @@ test('replica-crash: the pill names the cause inside its card, the rebuilt gang 
   await screenshot(page, 'picture-rc-2-replaces');
 
   // Colours belong to the gang: the same after a step back, and after more steps forward.
-  await stepUntil(page, (g) => [...document.querySelectorAll(`.cluster-svg [data-gang="${g}"]`)]
+  await stepUntil(page, (g) => [...document.querySelectorAll(`.cluster-svg [data-replica][data-gang="${g}"]`)]
     .every((e) => e.dataset.state === 'RUNNING'), fresh);
   const after = await gangHues(page);
   assert.equal(new Set(Object.values(after)).size, Object.keys(after).length, `live gangs differ: ${JSON.stringify(after)}`);
