@@ -3,6 +3,8 @@
 #
 #   bash scripts/bench-page.sh            # RUNS=3 PLAY_S=18 SEEKS=10 by default (see tests/e2e/bench/page.mjs)
 #   REBUILD=1 bash scripts/bench-page.sh  # rebuild dist/ even if it looks current
+#   DIST_DIR=/tmp/my-dist bash scripts/bench-page.sh   # measure a dist built elsewhere (no build)
+#   CASES=huge:overview bash scripts/bench-page.sh     # only some cases (big:overview, huge:overview, big:cards)
 #
 # 1. Builds the release dist/ (`trunk build --release --public-url ./`) when it is missing or older than the
 #    sources (src/, scenarios/, static/, index.html, Cargo.toml, Cargo.lock, Trunk.toml).
@@ -15,7 +17,10 @@ cd "$ROOT"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export TRUNK_SKIP_VERSION_CHECK=true
 
+DIST="${DIST_DIR:-$ROOT/dist}"
+
 stale() {
+  [ -n "${DIST_DIR:-}" ] && return 1
   [ -f dist/index.html ] || return 0
   [ -n "${REBUILD:-}" ] && return 0
   [ -n "$(find src scenarios static index.html Cargo.toml Cargo.lock Trunk.toml -newer dist/index.html -print -quit)" ]
@@ -31,9 +36,9 @@ if [ ! -d tests/e2e/node_modules/playwright-core ]; then
   (cd tests/e2e && npm ci --no-fund --no-audit >&2)
 fi
 
-echo "==== bundle (dist/)"
+echo "==== bundle ($DIST)"
 printf '%-44s %10s %10s\n' file raw gzip-9
-for f in dist/*.wasm dist/*.js; do
+for f in "$DIST"/*.wasm "$DIST"/*.js; do
   raw=$(stat -c %s "$f")
   gz=$(gzip -9 -n -c <"$f" | wc -c)
   printf '%-44s %10s %10s\n' "$(basename "$f")" "$raw" "$gz"
@@ -43,4 +48,4 @@ done
 
 echo "==== page (tests/e2e/bench/page.mjs; $(/usr/bin/chromium --version 2>/dev/null | head -1))"
 cd tests/e2e
-DIST_DIR="$ROOT/dist" node bench/page.mjs
+DIST_DIR="$DIST" node bench/page.mjs
