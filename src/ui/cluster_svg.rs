@@ -231,7 +231,21 @@ fn token(s: &mut String, r: &ReplicaView, (hue, ink): (&str, &str)) {
         ReplicaState::Stopping | ReplicaState::Stopped => ("#d9d9de", "#55555f", ""),
         ReplicaState::Running | ReplicaState::Updating => (hue, ink, ""),
     };
+    // As on the page (issue 14): a graceful stop drains (grey, dashed), a forced one is crossed out in orange.
+    let graceful = r.state == ReplicaState::Stopping && r.graceful_stop == Some(true);
+    let (stroke, dash) = if graceful { ("#8f8f99", " stroke-dasharray=\"3 2.5\"") } else { (hue, dash) };
+    let mark = if r.state == ReplicaState::Stopping && !graceful {
+        let d = TOKEN_R * 0.7;
+        let (x0, y0, x1, y1) = (TOKEN_CX - d, TOKEN_CY - d, TOKEN_CX + d, TOKEN_CY + d);
+        format!(
+            "<path d=\"M{x0} {y0}L{x1} {y1}M{x1} {y0}L{x0} {y1}\" stroke=\"#d55e00\" stroke-width=\"3.5\" \
+             stroke-linecap=\"round\"/>"
+        )
+    } else {
+        String::new()
+    };
     let label_fill = match r.state {
+        ReplicaState::Stopping if graceful => "#55555f",
         ReplicaState::Stopping | ReplicaState::Stopped => "#b33c00",
         ReplicaState::PendingMigration => "#8a5a00",
         _ => "#26262c",
@@ -252,8 +266,8 @@ fn token(s: &mut String, r: &ReplicaView, (hue, ink): (&str, &str)) {
     };
     let _ = write!(
         s,
-        "<g data-replica=\"{id}\"><title>{id}: {state:?}</title>{shape} fill=\"{fill}\" stroke=\"{hue}\" \
-         stroke-width=\"3\"{dash}/>\
+        "<g data-replica=\"{id}\"><title>{id}: {state:?}</title>{shape} fill=\"{fill}\" stroke=\"{stroke}\" \
+         stroke-width=\"3\"{dash}/>{mark}\
          <text x=\"{TOKEN_CX}\" y=\"{gy}\" text-anchor=\"middle\" font-size=\"12\" font-weight=\"800\" \
          fill=\"{glyph_ink}\">{glyph}</text>\
          <text x=\"{TOKEN_CX}\" y=\"{ly}\" text-anchor=\"middle\" font-size=\"9.5\" font-weight=\"700\" \
@@ -275,6 +289,22 @@ mod tests {
     use crate::app::presets::preset_by_id;
     use crate::app::session::Session;
     use crate::model::time::SimTime;
+
+    #[test]
+    fn the_svg_crosses_out_a_forced_stop_and_drains_a_graceful_one_as_the_page_does() {
+        let mut s = Session::new(preset_by_id("replica-crash").unwrap().scenario().unwrap());
+        s.advance_to(SimTime::from_secs_f64(8.0));
+        let mut snap = s.snapshot();
+        let placed: Vec<usize> =
+            (0..snap.replicas.len()).filter(|&i| snap.replicas[i].node.is_some()).take(2).collect();
+        for (i, graceful) in placed.iter().zip([false, true]) {
+            snap.replicas[*i].state = ReplicaState::Stopping;
+            snap.replicas[*i].graceful_stop = Some(graceful);
+        }
+        let svg = cluster_svg(&snap, &BTreeMap::new(), "t");
+        assert_eq!(svg.matches("stroke=\"#d55e00\"").count(), 1, "one forced stop crossed out");
+        assert_eq!(svg.matches("stroke=\"#8f8f99\" stroke-width=\"3\" stroke-dasharray=\"3 2.5\"").count(), 1);
+    }
 
     #[test]
     fn the_svg_draws_every_node_bundle_and_replica_with_its_gang_colour() {
