@@ -12,8 +12,8 @@ pub mod gang_colours;
 pub mod gang_lineage;
 pub mod history;
 pub mod import;
-pub mod lesson;
 pub mod lanes; // swimlanes (issue 14)
+pub mod lesson;
 pub mod link;
 pub mod perfetto;
 pub mod presets;
