@@ -391,9 +391,11 @@ test('with reduced motion nothing animates, and the teardown still shows', async
   await page.click('[data-testid=step-event]');
   const starting = await page.waitForSelector('.cluster-svg [data-state=STARTING] .body');
   assert.equal(await starting.evaluate((e) => getComputedStyle(e).animationDuration), '0s');
-  await setSpeed(page, 1);
-  await playUntil(page, () => document.querySelector('.events').textContent.includes('torn down'));
-  const ghost = await page.waitForSelector('.ghost');
+  // Ghosts last 2.5 s of simulated time (issue 14): step to the crash, then play at 1× until they show.
+  await stepUntil(page, () => parseFloat(document.querySelector('[data-testid=clock] .clock-t').textContent) >= 9.9);
+  await setSpeed(page, 0);
+  await playUntil(page, () => document.querySelector('.cluster-overlay .ghost'));
+  const ghost = await page.waitForSelector('.cluster-overlay .ghost');
   assert.equal(await ghost.evaluate((e) => getComputedStyle(e).opacity), '0.85');
   await screenshot(page, 'visualizer-reduced-motion-teardown');
   expectNoProblems(problems);
@@ -409,7 +411,9 @@ test('every preset plays without errors or invariant violations', async () => {
     await page.waitForFunction(() => document.querySelector('.clock-t').textContent === '0.00 s');
     assert.ok((await page.textContent('[data-testid=what-to-watch]')).length > 40, `${preset} says what to watch`);
     await setSpeed(page, 2);
-    await playUntil(page, () => parseFloat(document.querySelector('.clock-t').textContent) >= 30, null, 60_000);
+    // To 30 s, or to the scenario's end if it is shorter (playback pauses there: delete-app ends at 20 s).
+    await playUntil(page, () => parseFloat(document.querySelector('.clock-t').textContent) >= 30
+      || document.querySelector('[data-testid=scenario-end]') !== null, null, 60_000);
     await screenshot(page, `visualizer-preset-${preset}`);
     assert.equal(await page.$('[data-testid=violations]'), null, `${preset}: no invariant violation`);
   }
