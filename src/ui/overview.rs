@@ -112,10 +112,13 @@ pub struct OverviewProps {
     pub highlight: Rc<BTreeSet<String>>,
 }
 
+/// What the summaries were built from: the snapshot, the teardowns and the gang colours.
+type Inputs = (Rc<Snapshot>, Rc<BTreeMap<String, Teardown>>, Rc<BTreeMap<String, u8>>);
+
 /// The summaries, rebuilt only when the snapshot, the teardowns or the colours are other objects.
 #[derive(Default)]
 struct Cache {
-    inputs: Option<(Rc<Snapshot>, Rc<BTreeMap<String, Teardown>>, Rc<BTreeMap<String, u8>>)>,
+    inputs: Option<Inputs>,
     scan: BlastScan,
     cells: Vec<Rc<NodeSummary>>,
     groups: Rc<Vec<NodeGroup>>,
@@ -237,7 +240,7 @@ pub fn overview(p: &OverviewProps) -> Html {
                 <span class="ov-gang running hue-2" aria-hidden="true"></span>{ " running " }
                 <span class="ov-gang starting hue-2" aria-hidden="true"></span>{ " starting " }
                 <span class="ov-gang stopping hue-2" aria-hidden="true"></span>{ " stopping " }
-                <span class="ov-gang torndown hue-2" aria-hidden="true"></span>{ " torn down · a glyph per gang, in its colour" }
+                <span class="ov-gang torndown hue-2" aria-hidden="true"></span>{ " torn down · a glyph per gang, in its colour · ·N other replicas · ✕N gangs its failure tore down" }
             </p>
             if let Some(last) = blasts.last() {
                 <section class="ov-blast" data-testid="blast-radius" aria-label="Blast radius of node failures">
