@@ -359,6 +359,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 <ul class="tl-legend" aria-label="Marker colours">
                     { for [MarkerKind::Fault, MarkerKind::Teardown, MarkerKind::Reservation, MarkerKind::Controller, MarkerKind::Rollout, MarkerKind::Scaling, MarkerKind::Violation]
                         .into_iter().map(|k| html! { <li key={k.class()}><span class={classes!("tl-swatch", k.class())}></span>{ k.label() }</li> }) }
+                    <li key="scripted"><span class="tl-swatch tl-script-swatch"></span>{ "scripted action (marked ahead)" }</li>
                 </ul>
             }
         </div>
