@@ -759,7 +759,8 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
                         <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width={crate::ui::layout::SLOT_W.to_string()}
                             height={crate::ui::layout::SLOT_H.to_string()} rx="5" />
                     }) }
-                    <g class="leak-label" style={format!("transform: translate({:.1}px, {:.1}px)", x0, y0 + 30.0)}>
+                    // In the lane above the slots, over the ghosts of the group's replicas.
+                    <g class="leak-label" style={format!("transform: translate({:.1}px, {:.1}px)", x0, y0 - crate::ui::layout::LANE_H + 2.0)}>
                         <rect class="leak-pill" width={w.to_string()} height="18" rx="9" />
                         <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ "leaked PG removed" }</text>
                     </g>
@@ -841,7 +842,7 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
     html! {
         <svg class={classes!("cluster-overlay", props.calm.then_some("calm"))} viewBox={props.viewbox.clone()}
             preserveAspectRatio="xMinYMin meet">
-            <g class="ghosts" aria-hidden="true"><g class="flashes">{ flashes }</g>{ leaks }{ ghosts }{ ghost_links }{ arcs }</g>
+            <g class="ghosts" aria-hidden="true"><g class="flashes">{ flashes }</g>{ ghosts }{ ghost_links }{ leaks }{ arcs }</g>
             <g class="teardown-pills">{ pills }</g>
         </svg>
     }
@@ -1131,8 +1132,21 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
             None => format!("gang {}", l.gang_id),
         })
         .collect();
-    let mut placed: Vec<(f64, f64, f64)> =
-        labelled.iter().zip(&texts).map(|(l, t)| (l.label_at.0, l.label_at.1, label_width(t))).collect();
+    // Each label stays inside the card over whose members it sits.
+    let mut placed: Vec<(f64, f64, f64)> = labelled
+        .iter()
+        .zip(&texts)
+        .map(|(l, t)| {
+            let w = label_width(t);
+            let x = match card_at(&scene, l.label_at) {
+                Some(c) => {
+                    l.label_at.0.clamp(c.x + w / 2.0 + 2.0, (c.x + CARD_W - w / 2.0 - 2.0).max(c.x + w / 2.0 + 2.0))
+                }
+                None => l.label_at.0,
+            };
+            (x, l.label_at.1, w)
+        })
+        .collect();
     separate_labels(&mut placed, scene_w);
     let link_labels = labelled
         .iter()

@@ -182,10 +182,10 @@ pub fn teardown_pill_text(causes: &[String]) -> String {
     }
 }
 
-/// A pill's text in the width it has: one line of 11 px bold (7.4 px a character) if it fits, else up to two lines
+/// A pill's text in the width it has: one line of 11 px bold (7.8 px a character) if it fits, else up to two lines
 /// of 9.5 px (6 px a character) broken at spaces, the second cut with "…". Returns the lines and the pill's width.
 pub fn wrap_pill(text: &str, max_w: f64) -> (Vec<String>, f64) {
-    let one = 7.4 * text.chars().count() as f64 + 14.0;
+    let one = 7.8 * text.chars().count() as f64 + 14.0;
     if one <= max_w {
         return (vec![text.to_string()], one);
     }
