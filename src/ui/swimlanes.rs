@@ -79,6 +79,12 @@ pub fn merged_marks(marks: &[Mark], end: SimTime) -> Vec<MergedMark<'_>> {
         .collect()
 }
 
+/// A tick label of the axis, short enough for five of them in a narrow column: `15 s`, `7.5 s`.
+pub fn axis_label(t: SimTime) -> String {
+    let s = t.as_secs_f64();
+    if (s - s.round()).abs() < 0.05 { format!("{s:.0} s") } else { format!("{s:.1} s") }
+}
+
 fn pct(t: SimTime, end: SimTime) -> f64 {
     (t.0 as f64 * 100.0 / end.0.max(1) as f64).min(100.0)
 }
@@ -221,7 +227,7 @@ pub fn swimlanes(props: &SwimlanesProps) -> Html {
                     <span class="sl-track">
                         { for (0..=4).map(|q| html! {
                             <span key={q} class={classes!("sl-tick", (q == 4).then_some("last"))} style={format!("left: {}%", q * 25)}>
-                                { format_clock(quarter(q).as_secs_f64()) }
+                                { axis_label(quarter(q)) }
                             </span>
                         }) }
                     </span>
@@ -357,6 +363,13 @@ mod tests {
         assert_eq!(axis_end(until, SimTime::from_secs_f64(10.0)), until);
         assert_eq!(axis_end(until, SimTime::from_secs_f64(61.0)), SimTime::from_secs_f64(75.0));
         assert_eq!(axis_end(until, SimTime::from_secs_f64(75.0)), SimTime::from_secs_f64(75.0));
+    }
+
+    #[test]
+    fn axis_labels_are_short() {
+        assert_eq!(axis_label(SimTime::from_secs_f64(15.0)), "15 s");
+        assert_eq!(axis_label(SimTime::from_secs_f64(7.5)), "7.5 s");
+        assert_eq!(axis_label(SimTime::ZERO), "0 s");
     }
 
     #[test]
