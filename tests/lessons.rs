@@ -4,7 +4,7 @@
 //! comes, a highlight that names nothing) are reported naming the step.
 use gangplank::app::Session;
 use gangplank::app::lesson::{
-    BUILTIN, Block, LessonRun, Phase, Plan, builtin_by_id, import, looks_like_lesson, narration,
+    BUILTIN, Block, LessonRun, Phase, Plan, builtin_by_id, import, link_of, looks_like_lesson, narration, open_link,
 };
 use gangplank::model::scenario::ScenarioError;
 
@@ -380,4 +380,41 @@ fn a_step_action_is_injected_when_the_step_starts_and_recorded_for_replay() {
     let mut s = session();
     LessonRun::start(lesson, &mut s).unwrap();
     assert_eq!(s.user_actions(), plan.actions.as_slice());
+}
+
+#[test]
+fn a_share_link_carries_the_lesson_and_step_and_opens_the_same_picture() {
+    use gangplank::app::link::{SharedLink, decode_link, encode_link};
+    let mut s = session();
+    let mut run = LessonRun::start(builtin("node-dies"), &mut s).unwrap();
+    run.go_to(&mut s, 3);
+    run.reveal(&mut s);
+    let link = link_of(&run, None);
+    assert_eq!((link.id.as_deref(), link.step, link.revealed), (Some("node-dies"), 3, true));
+    let shared = SharedLink {
+        session: gangplank::app::import::shared_of(&s, "node-failure", None),
+        compare: None,
+        lesson: Some(link),
+    };
+    let back = decode_link(&encode_link(&shared)).unwrap();
+    let mut other = session();
+    let opened = open_link(back.lesson.as_ref().unwrap(), &mut other).unwrap();
+    assert_eq!((opened.step(), opened.phase()), (run.step(), run.phase()));
+    assert_eq!(other.snapshot(), s.snapshot());
+
+    // An imported lesson travels inline.
+    let text = lesson_json();
+    let mut s = session();
+    let mut run = LessonRun::start(import(&text.to_string()).unwrap(), &mut s).unwrap();
+    run.go_to(&mut s, 1);
+    let link = link_of(&run, Some(&text));
+    assert_eq!((link.id.as_deref(), link.step, link.revealed), (None, 1, false));
+    let mut other = session();
+    let opened = open_link(&link, &mut other).unwrap();
+    assert_eq!(opened.phase(), Phase::Asking);
+    assert_eq!(other.snapshot(), s.snapshot());
+    // A link to a lesson this build does not have says so.
+    let missing =
+        gangplank::app::link::LessonLink { id: Some("no-such".into()), inline: None, step: 0, revealed: false };
+    assert!(open_link(&missing, &mut other).unwrap_err().contains("no-such"));
 }
