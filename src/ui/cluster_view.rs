@@ -154,9 +154,11 @@ pub fn label_place(pts: &[Point]) -> Point {
 
 // ===== picture (issue 14): ghosts, pills and links last a span of simulated time.
 /// How long a replica that left the snapshot stays drawn (it flashes, then fades), in simulated time: stopped
-/// replicas leave within a tick, far too quick at 1× to see a gang go down together. A jump of the clock longer
-/// than this (a seek, fast playback) clears them.
+/// replicas leave within a tick, far too quick at 1× to see a gang go down together.
 pub const GHOST_SPAN: SimDuration = SimDuration(2_500_000);
+/// A jump of the clock longer than this (a seek) clears the ghosts and draws none for what left meanwhile; a
+/// shorter one (a "Next event" step over a quiet stretch) still shows what left in it.
+pub const GHOST_JUMP: SimDuration = SimDuration(10_000_000);
 /// How long the link from a torn-down gang's place to its replacement is drawn after the replacement is reserved.
 pub const REPLACE_SPAN: SimDuration = SimDuration(4_000_000);
 const MAX_GHOSTS: usize = 64;
@@ -199,7 +201,7 @@ impl GhostMemory {
         let now = snap.t;
         match &self.last {
             // Time went back (reset, a seek, another scenario) or jumped: nothing vanished, everything is new.
-            Some((last, _)) if now < last.t || now.since(last.t) > GHOST_SPAN => {
+            Some((last, _)) if now < last.t || now.since(last.t) > GHOST_JUMP => {
                 self.ghosts.clear();
                 self.gone_slots.clear();
                 self.places.clear();
