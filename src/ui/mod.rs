@@ -26,12 +26,11 @@ pub mod pending_tray;
 pub mod perf;
 pub mod placement_panel;
 pub mod presenter; // presenter mode (issue 14)
-pub mod spotlight; // presenter mode (issue 14)
-pub mod what_to_watch; // no spoilers before the run (issue 14)
 pub mod replaced_notice; // a preset never silently discards the user's scenario (issue 14)
 pub mod replica_token;
 pub mod scenario_picker;
 pub mod share_panel;
+pub mod spotlight; // presenter mode (issue 14)
 pub mod state;
 pub mod status_panel;
 pub mod storage;
@@ -41,6 +40,7 @@ pub mod traffic_chart;
 pub mod traffic_form;
 pub mod traffic_status;
 pub mod violation_banner;
+pub mod what_to_watch; // no spoilers before the run (issue 14)
 // ===== compare (issue 13: compare two variants, many seeds) =====
 pub mod compare_form;
 pub mod compare_view;
