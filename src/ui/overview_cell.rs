@@ -46,7 +46,6 @@ pub fn overview_cell(p: &OverviewCellProps) -> Html {
         <button type="button" class={classes!("ov-cell", health, s.is_head.then_some("head"), p.lit.then_some("hl"))}
             data-cell={s.id.clone()} data-health={health} aria-label={label.clone()} title={label} {onclick}>
             <span class="ov-name">{ s.id.clone() }</span>
-            if let Some(b) = badge { <span class="ov-badge">{ b }</span> }
             if s.total > 0.0 {
                 <span class="ov-fill" aria-hidden="true">
                     <span class="rsv" style={pct(s.reserved_share())}></span>
@@ -54,6 +53,8 @@ pub fn overview_cell(p: &OverviewCellProps) -> Html {
                 </span>
             }
             <span class="ov-glyphs" aria-hidden="true">
+                // The state first, on the glyphs' line: the name keeps the cell's whole width.
+                if let Some(b) = badge { <span class="ov-badge">{ b }</span> }
                 { for s.gangs.iter().take(MAX_GLYPHS).map(|g| {
                     let hue = g.hue.map(|h| format!("hue-{h}"));
                     html! { <span class={classes!("ov-gang", cue_class(g.cue), hue)} data-gang={g.gang_id.clone()}></span> }

@@ -99,11 +99,18 @@ test('stepping into a teardown: the STOPPING members flash together in the overl
 
 // ===== overview (issue 14): the big cluster readable on one screen, the blast radius of a node failure, zoom =====
 
-/** Cells of the overview whose box lies wholly inside the viewport. */
-const cellsOnScreen = (page) => page.$$eval('.ov-cell', (els) => els.filter((e) => {
-  const r = e.getBoundingClientRect();
-  return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth && r.width > 0;
-}).length);
+/** Scrolls the overview's top just under the sticky controls; returns how many cells then lie wholly on screen
+ *  (inside the viewport and not under the controls). */
+const cellsOnScreen = (page) => page.evaluate(() => {
+  const bar = document.querySelector('.controls').getBoundingClientRect().height;
+  const top = document.querySelector('[data-testid=overview]').getBoundingClientRect().top + scrollY;
+  scrollTo(0, top - bar);
+  const under = document.querySelector('.controls').getBoundingClientRect().bottom;
+  return [...document.querySelectorAll('.ov-cell')].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.top >= under && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth && r.width > 0;
+  }).length;
+});
 
 test('the big cluster opens as an overview: all 100 nodes on one screen at 1400×900 and 1920×1080, and on a phone', async () => {
   for (const [w, h] of [[1400, 900], [1920, 1080]]) {
@@ -113,8 +120,6 @@ test('the big cluster opens as an overview: all 100 nodes on one screen at 1400�
     assert.equal(await page.locator('.cluster-svg [data-node]').count(), 0, 'no node cards while the overview shows');
     assert.equal(await page.getAttribute('[data-testid=show-overview]', 'aria-pressed'), 'true');
     await playTo(page, 8); // every gang reserved and running
-    await page.locator('[data-testid=overview]').scrollIntoViewIfNeeded();
-    await page.evaluate(() => document.querySelector('[data-testid=overview]').scrollIntoView({ block: 'start' }));
     assert.equal(await cellsOnScreen(page), 101, `every cell wholly on screen at ${w}×${h}`);
     // A worker's cell: name, fill bar of its GPUs, its gangs as glyphs in their colours, and an accessible name.
     const w012 = page.locator('[data-cell=w012]');
@@ -139,7 +144,8 @@ test('the big cluster opens as an overview: all 100 nodes on one screen at 1400�
 test('a node failure shows in its cell and as a blast radius; a selected event lights the cells it touches', async () => {
   const { page, problems } = await app.open('?preset=big-cluster', { viewport: { width: 1400, height: 900 } });
   await page.waitForSelector('[data-testid=overview] .ov-cell');
-  await playTo(page, 21); // the preset kills w007 at 20 s
+  await playTo(page, 15);
+  await playTo(page, 20.2, 0); // at 1×: the preset kills w007 at 20 s, the GCS declares it dead at 23 s
   assert.equal(await page.getAttribute('[data-cell=w007]', 'data-health'), 'killed');
   assert.match(await page.locator('[data-cell=w007] .ov-badge').textContent(), /KILLED/);
   assert.match(await page.textContent('[data-testid=blast-latest]'), /^w007 was killed at 20\.0 s: it held \d+ gangs/);
