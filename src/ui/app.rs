@@ -275,7 +275,15 @@ pub fn app() -> Html {
     let lesson_panels = lesson.as_ref().map(|o| o.view.panels.clone()).unwrap_or_default();
     let lesson_ring = crate::ui::lesson_state::panel_ring_css(&lesson_panels);
     let lesson_card = lesson.clone().map(|open| {
-        html! { <crate::ui::lesson_panel::LessonPanel {open} on_action={on_lesson.clone()} {presenting} /> }
+        // Presenter mode hides the side pane: a step that names the status panel or the log shows it in the card.
+        let named = |p| presenting && open.view.panels.contains(&p);
+        let (status, log) = (named(crate::app::lesson::Panel::Status), named(crate::app::lesson::Panel::Log));
+        html! {
+            <crate::ui::lesson_panel::LessonPanel {open} on_action={on_lesson.clone()} {presenting}>
+                if status { <StatusPanel snapshot={snap.clone()} highlight={state.highlight.clone()} on_target={on_target.clone()} /> }
+                if log { <crate::ui::lesson_panel::RecentEvents log={state.log.clone()} /> }
+            </crate::ui::lesson_panel::LessonPanel>
+        }
     });
     let lesson_line = lesson.as_ref().map(|o| crate::ui::lesson_panel::narration_line(&o.view)).unwrap_or_default();
     // ===== end lessons =====

@@ -30,6 +30,26 @@ pub fn narration(blocks: &[Block]) -> Html {
         .collect()
 }
 
+/// The newest events up to now, as the card shows them in presenter mode when a step names the event log.
+#[derive(Properties, PartialEq)]
+pub struct RecentEventsProps {
+    pub log: Rc<Vec<crate::model::events::Event>>,
+}
+
+#[component(RecentEvents)]
+pub fn recent_events(props: &RecentEventsProps) -> Html {
+    html! {
+        <div class="lesson-recent" data-testid="lesson-recent">
+            <p class="lesson-recent-title">{ "What happened last" }</p>
+            <ol>
+                { for props.log.iter().take(4).map(|e| html! {
+                    <li><span class="lesson-recent-t">{ format!("{:.1} s", e.t.as_secs_f64()) }</span>{ " " }{ e.reason.clone() }</li>
+                }) }
+            </ol>
+        </div>
+    }
+}
+
 /// The narration as one line of text with its styles (the presenter's narration bar).
 pub fn narration_line(view: &StepView) -> Html {
     let runs: Vec<Html> = view
@@ -55,6 +75,9 @@ pub struct LessonPanelProps {
     /// Presenter mode: the narration is in the narration bar, the card keeps the question and the buttons.
     #[prop_or_default]
     pub presenting: bool,
+    /// In presenter mode, the named side panels (hidden there) drawn inside the card.
+    #[prop_or_default]
+    pub children: Html,
 }
 
 #[component(LessonPanel)]
@@ -153,6 +176,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 <div class="lesson-narration" data-testid="lesson-narration">{ narration(&v.narration) }</div>
             }
             { look.unwrap_or_default() }
+            { props.children.clone() }
             { question.unwrap_or_default() }
             <div class="lesson-nav">
                 <button type="button" onclick={act(LessonAction::Previous)} disabled={v.index == 0}

@@ -117,9 +117,11 @@ pub fn panel_ring_css(panels: &[Panel]) -> String {
                  .app g.controller > rect { stroke: var(--accent); stroke-width: 4px; }\n",
             );
         } else {
+            // A named panel is lit whole: the spotlight's dimming stops at its border.
+            let sel = panel_selector(*p);
             css.push_str(&format!(
-                ".app {} {{ outline: 4px solid var(--accent); outline-offset: 2px; opacity: 1 !important; }}\n",
-                panel_selector(*p)
+                ".app {sel} {{ outline: 4px solid var(--accent); outline-offset: 2px; opacity: 1 !important; }}\n\
+                 .app {sel} * {{ opacity: 1 !important; }}\n"
             ));
         }
     }
@@ -194,15 +196,10 @@ impl UiState {
             LessonAction::Start { id, step, revealed } => self.start_builtin(&id, step, revealed),
             LessonAction::Import { name, text } => match lesson::import(&text) {
                 Ok(l) => self.start_lesson(l, false, 0, false, true),
-                Err(errors) => {
-                    lessons.problems = problems_of(
-                        format!(
-                            "The lesson file \u{201c}{name}\u{201d} could not be opened. Your session is unchanged."
-                        ),
-                        errors.iter().map(|e| (e.path.clone(), line_message(e))).collect(),
-                    );
-                    self.lesson = Rc::new(lessons);
-                }
+                Err(errors) => self.lesson_problems(
+                    format!("The lesson file \u{201c}{name}\u{201d} could not be opened. Your session is unchanged."),
+                    errors.iter().map(|e| (e.path.clone(), line_message(e))).collect(),
+                ),
             },
             LessonAction::Refused(why) => self.lesson_problems(
                 format!("The lesson file could not be read: {why} Your session is unchanged."),
@@ -252,8 +249,10 @@ impl UiState {
         }
     }
 
+    /// Show why a lesson could not be opened (the list closes, so nothing covers the message).
     fn lesson_problems(&mut self, headline: String, items: Vec<(String, String)>) {
         let mut lessons = (*self.lesson).clone();
+        lessons.picker_open = false;
         lessons.problems = problems_of(headline, items);
         self.lesson = Rc::new(lessons);
     }
@@ -506,6 +505,13 @@ fn store_progress(id: &str, step: usize) {
     }
 }
 
+/// The lesson the autosave carries, if any.
+fn autosaved_lesson() -> Option<(String, usize, bool)> {
+    let text = web_sys::window()?.local_storage().ok()??.get_item(crate::ui::storage::AUTOSAVE_KEY).ok()??;
+    let shared = crate::app::link::decode(&text).ok()?;
+    lesson_in_view(shared.view.as_ref())
+}
+
 fn location_search() -> String {
     web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }
@@ -520,7 +526,9 @@ pub fn use_lesson_address(state: &UseReducerHandle<UiState>) {
             if let Some((id, step)) = lesson_in_query(&location_search())
                 && st.lesson.link_key() != Some((id.clone(), step))
             {
-                st.dispatch(crate::ui::state::UiAction::Lesson(LessonAction::Start { id, step, revealed: false }));
+                // The address names the step; the autosave knows whether its answer was shown (a reload).
+                let revealed = autosaved_lesson().is_some_and(|(i, s, r)| i == id && s == step && r);
+                st.dispatch(crate::ui::state::UiAction::Lesson(LessonAction::Start { id, step, revealed }));
             }
         });
     }

@@ -32,7 +32,7 @@ async function lessonList(page) {
   return list;
 }
 
-/** Visible text smaller than `min` px as rendered (SVG text scaled by its drawing), as "size: text" lines. */
+/** Visible text smaller than `min` px as drawn (an SVG text scaled by its drawing), as "size: text" lines. */
 function smallText(page, min) {
   return page.evaluate((min) => {
     const out = [];
@@ -40,14 +40,21 @@ function smallText(page, min) {
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const text = n.textContent.trim();
       const el = n.parentElement;
-      if (!text || !el || el.closest('style, script, title, [aria-hidden=true]')) continue;
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0 || r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth) continue;
-      const cs = getComputedStyle(el);
-      if (cs.visibility === 'hidden' || cs.display === 'none') continue;
-      let size = parseFloat(cs.fontSize);
-      if (el instanceof SVGElement && el.getScreenCTM) size *= el.getScreenCTM().a;
-      if (size < min - 0.01) out.push(`${size.toFixed(1)}px: ${text.slice(0, 40)}`);
+      if (!text || !el || el.closest('style, script, title, template, desc')) continue;
+      if (!el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      const r = range.getBoundingClientRect();
+      // Off screen, or clipped to a pixel (the live region for screen readers).
+      if (r.width < 2 || r.height < 2 || r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth) continue;
+      let size = parseFloat(getComputedStyle(el).fontSize);
+      const svgText = el.closest('text');
+      if (svgText) {
+        // Drawn at its font size times the drawing's scale: its height on screen over its height in user units.
+        const box = svgText.getBBox();
+        if (box.height > 0) size *= svgText.getBoundingClientRect().height / box.height;
+      }
+      if (size < min - 0.05) out.push(`${size.toFixed(1)}px: ${text.slice(0, 40)}`);
     }
     return out;
   }, min);
