@@ -487,7 +487,7 @@ fn lesson_cmd(args: &[String]) -> ExitCode {
                 match b.lesson() {
                     Ok(l) => lessons.push(l),
                     Err(errors) => {
-                        report(&format!("built-in lesson {}", b.id), &errors);
+                        report_lesson(&format!("built-in lesson {}", b.id), &errors);
                         return ExitCode::from(2);
                     }
                 }
@@ -496,7 +496,7 @@ fn lesson_cmd(args: &[String]) -> ExitCode {
         [flag, id] if *flag == "--builtin" => match builtin_by_id(id).map(|b| b.lesson()) {
             Some(Ok(l)) => lessons.push(l),
             Some(Err(errors)) => {
-                report(&format!("built-in lesson {id}"), &errors);
+                report_lesson(&format!("built-in lesson {id}"), &errors);
                 return ExitCode::from(2);
             }
             None => {
@@ -513,7 +513,7 @@ fn lesson_cmd(args: &[String]) -> ExitCode {
             match parse_lesson(&text) {
                 Ok(l) => lessons.push(l),
                 Err(errors) => {
-                    report(file, &errors);
+                    report_lesson(file, &errors);
                     return ExitCode::from(2);
                 }
             }
@@ -564,8 +564,20 @@ fn play_lesson(lesson: &gangplank::app::lesson::Lesson, narration: bool) -> bool
                 let mark = if v.holds { "x" } else { " " };
                 println!("          [{mark}] {}. {}   ({})", k + 1, o.text, v.reason);
             }
+            if narration && !q.explain.is_empty() {
+                for line in md::plain(&md::parse(&q.explain)).lines() {
+                    println!("        A: {line}");
+                }
+            }
         }
     }
     println!("  ok: {} steps, {questions} question(s), each answered by the model", lesson.steps.len());
     true
+}
+
+fn report_lesson(path: &str, errors: &[ScenarioError]) {
+    eprintln!("{path}: lesson rejected ({} problem{}):", errors.len(), if errors.len() == 1 { "" } else { "s" });
+    for e in errors {
+        eprintln!("  {e}");
+    }
 }
