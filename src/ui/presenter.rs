@@ -1,37 +1,10 @@
 //! Presenter mode (issue 14): a projector layout where the cluster fills the screen, one narration line at the
 //! bottom, clicker keys, and a blank screen. Its state is [`Presenter`] (in `UiState::presenter`, kept in the view
-//! settings and asked for by `?present=1`); the layout itself is CSS (`.app.presenter` in `static/style.css`).
+//! settings and asked for by `?present=1`; defined in `presenter_state`, which the state imports); the layout
+//! itself is CSS (`.app.presenter` in `static/style.css`).
+pub use crate::ui::presenter_state::{Blank, Presenter, PresenterAction};
 use crate::ui::state::UiAction;
 use yew::prelude::*;
-
-/// What a blanked screen shows: black (`b`, as PowerPoint) or white (`w`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Blank {
-    Black,
-    White,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Presenter {
-    /// The projector layout is on.
-    pub on: bool,
-    pub blank: Option<Blank>,
-    /// The rest of "what to watch" (what happens) is shown: asked for, or the run reached its end.
-    pub outcome_shown: bool,
-}
-
-/// A presenter gesture (one `UiAction::Presenter`).
-#[derive(Clone, Debug, PartialEq)]
-pub enum PresenterAction {
-    Toggle,
-    Set(bool),
-    /// Blank the screen, or show it again (`None`).
-    Blank(Option<Blank>),
-    /// Escape in presenter mode: close what is open, or else leave the mode.
-    Escape,
-    /// "Show what happens" in the what-to-watch box.
-    ShowOutcome,
-}
 
 /// `?present=1` in the address (anything but `0` / `false`).
 pub fn asked_by_address() -> bool {

@@ -16,7 +16,7 @@ use crate::ui::live_region::announce_priority;
 use crate::ui::palette::format_clock;
 /// Defined beside the panel that draws it (the event log marks it too, and `state` imports the log).
 pub use crate::ui::placement_panel::PlacementChain;
-use crate::ui::presenter::{Presenter, PresenterAction}; // presenter mode (issue 14)
+use crate::ui::presenter_state::{Presenter, PresenterAction}; // presenter mode (issue 14)
 use crate::ui::workbench_state::{Workbench, WorkbenchAction}; // workbench (issue 13)
 use serde_json::{Value, json};
 use std::cell::RefCell;
