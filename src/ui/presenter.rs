@@ -119,6 +119,7 @@ pub fn use_relayout_on_switch(on: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::state::UiState;
 
     fn is(a: Option<UiAction>, want: &str) -> bool {
         let got = match a {
@@ -132,6 +133,69 @@ mod tests {
             None => "none",
         };
         got == want
+    }
+
+    fn reduce(st: std::rc::Rc<UiState>, a: UiAction) -> std::rc::Rc<UiState> {
+        yew::Reducible::reduce(st, a)
+    }
+
+    #[test]
+    fn playback_pauses_at_the_end_of_the_scenario_and_play_there_only_says_so() {
+        let mut st = std::rc::Rc::new(UiState::for_preset("steady-pack"));
+        st = reduce(st, UiAction::SetSpeedExp(2.0));
+        st = reduce(st, UiAction::TogglePlay);
+        for _ in 0..2_000 {
+            if !st.playing {
+                break;
+            }
+            st = reduce(st, UiAction::Frame { wall_ms: 250.0 });
+        }
+        assert!(!st.playing, "playback stopped by itself");
+        assert_eq!(st.now.as_secs_f64(), 30.0, "at until_s, not past it");
+        assert_eq!(st.announcement, "End of the scenario (30 s).");
+        let st = reduce(st, UiAction::TogglePlay);
+        assert!(!st.playing, "play at the end does not start");
+        let st = reduce(st, UiAction::StepEvent);
+        let st = reduce(st, UiAction::Advance);
+        let st = reduce(st, UiAction::StepTick);
+        assert_eq!(st.now.as_secs_f64(), 30.0, "nothing steps past the end");
+        assert!(st.presenter.outcome_shown, "the end shows what happened");
+    }
+
+    #[test]
+    fn clicker_steps_follow_events_and_light_them_in_presenter_mode() {
+        let st = std::rc::Rc::new(UiState::for_preset("replica-crash"));
+        let st = reduce(st, UiAction::Presenter(PresenterAction::Toggle));
+        assert!(st.presenter.on);
+        let mut st = reduce(st, UiAction::ToggleHelp);
+        st = reduce(st, UiAction::Advance);
+        assert!(!st.help_open, "a clicker step closes what popped up");
+        while st.now.as_secs_f64() < 10.0 {
+            st = reduce(st, UiAction::Advance);
+        }
+        let at = st.now;
+        assert!(!st.highlight.is_empty(), "the spotlight lights what the step brought");
+        let st = reduce(st, UiAction::Advance);
+        assert!(st.now > at);
+        let st = reduce(st, UiAction::Retreat);
+        assert_eq!(st.now, at, "back to the previous event");
+        let st = reduce(st, UiAction::Presenter(PresenterAction::Blank(Some(Blank::Black))));
+        assert_eq!(st.presenter.blank, Some(Blank::Black));
+        let st = reduce(st, UiAction::Presenter(PresenterAction::Escape));
+        assert!(!st.presenter.on, "Escape with nothing open leaves presenter mode");
+        assert_eq!(st.presenter.blank, None);
+    }
+
+    #[test]
+    fn presenter_mode_is_a_view_setting() {
+        let mut st = UiState::for_preset("replica-crash");
+        st.presenter.on = true;
+        let view = st.view_settings();
+        let mut other = UiState::for_preset("replica-crash");
+        other.apply_view_settings(Some(&view));
+        assert!(other.presenter.on);
+        other.apply_view_settings(Some(&serde_json::json!({ "present": "yes" })));
+        assert!(other.presenter.on, "an odd value is ignored");
     }
 
     #[test]
