@@ -1750,7 +1750,8 @@ fn lesson_card(
 ) {
     use gangplank::ui::lesson_panel::{LessonPanel, LessonPanelProps};
     use gangplank::ui::lesson_state::OpenLesson;
-    let open = OpenLesson { run: run.clone(), builtin: true, view: Rc::new(run.view(session)), revealing: None };
+    let view = Rc::new(run.view(session));
+    let open = OpenLesson { run: run.clone(), builtin: true, file: None, view, revealing: None };
     let props = LessonPanelProps { open: Rc::new(open), on_action: Callback::noop(), presenting: false };
     yew::Renderer::<LessonPanel>::with_root_and_props(root.clone(), props).render();
 }

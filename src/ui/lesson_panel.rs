@@ -61,9 +61,11 @@ pub fn narration_line(view: &StepView) -> Html {
         })
         .map(|l| html! { <>{ inline(&l) }{ " " }</> })
         .collect();
+    // "Why?" stays "Why?", "A title" becomes "A title." before the narration.
+    let stop = if view.title.ends_with(['.', '?', '!', ':']) { " " } else { ". " };
     html! {
         <span class="lesson-line" data-testid="lesson-narration-line">
-            <strong class="lesson-line-title">{ format!("{}. ", view.title) }</strong>{ for runs }
+            <strong class="lesson-line-title">{ format!("{}{stop}", view.title) }</strong>{ for runs }
         </span>
     }
 }

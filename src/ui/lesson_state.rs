@@ -3,9 +3,10 @@
 //! asks the engine to move, and makes the page show the step: the step's ids as the page's highlight, no known
 //! future while a question is asked, the reveal played forward, the lesson and step in links and the autosave.
 use crate::app::lesson::{self, BUILTIN, Lesson, LessonRun, Panel, Phase, ScenarioSource, StepView};
+use crate::app::link::LessonLink;
 use crate::model::time::{SimDuration, SimTime};
 use crate::ui::state::{MAX_FRAME_MS, UiState};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -58,8 +59,10 @@ pub struct Lessons {
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpenLesson {
     pub run: LessonRun,
-    /// A bundled lesson (links and the autosave carry its id); an imported one is not in links.
+    /// A bundled lesson: links, the autosave and the address carry its id.
     pub builtin: bool,
+    /// An imported lesson's file, which links and the autosave carry whole (`app::link::LessonLink::inline`).
+    pub file: Option<Rc<Value>>,
     /// The current step as the panel draws it.
     pub view: Rc<StepView>,
     /// The reveal being played: from the question's moment to the step's end.
@@ -128,13 +131,24 @@ pub fn panel_ring_css(panels: &[Panel]) -> String {
     css
 }
 
-/// The lesson a link or the autosave carries in its view settings: (id, step from 0, revealed).
-pub fn lesson_in_view(view: Option<&Value>) -> Option<(String, usize, bool)> {
-    let l = view?.get("lesson")?;
-    let id = l.get("id")?.as_str()?.to_string();
-    let step = l.get("step").and_then(Value::as_u64).unwrap_or(0) as usize;
-    let revealed = l.get("revealed").and_then(Value::as_bool).unwrap_or(false);
-    Some((id, step, revealed))
+/// Where an opened link's lesson waits for the reducer: `storage::open_link` moves the link's `lesson` key
+/// ([`LessonLink`]) into the view settings under this key, and [`UiState::resume_lesson`] reads it from there.
+pub const VIEW_LESSON_KEY: &str = "lesson";
+
+/// The lesson a link or the autosave carried (see [`VIEW_LESSON_KEY`]).
+pub fn lesson_in_view(view: Option<&Value>) -> Option<LessonLink> {
+    serde_json::from_value(view?.get(VIEW_LESSON_KEY)?.clone()).ok()
+}
+
+/// Put a link's lesson where [`UiState::resume_lesson`] finds it.
+pub fn carry_lesson(shared: &mut crate::app::link::SharedSession, lesson: Option<LessonLink>) {
+    let Some(lesson) = lesson else { return };
+    let mut view = match shared.view.take() {
+        Some(Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    view.insert(VIEW_LESSON_KEY.to_string(), serde_json::to_value(lesson).unwrap_or_default());
+    shared.view = Some(Value::Object(view));
 }
 
 /// `?lesson=ID&step=N` in an address (N from 1, as the panel counts; 1 when missing or unreadable).
@@ -175,14 +189,16 @@ fn problems_of(headline: String, items: Vec<(String, String)>) -> Option<Rc<Less
 }
 
 impl UiState {
-    /// The lesson part of the view settings (links, autosave): a built-in lesson's id, step and phase.
-    pub fn lesson_view_settings(&self) -> Value {
-        match (self.lesson.link_key(), &self.lesson.open) {
-            (Some((id, step)), Some(o)) => {
-                json!({ "id": id, "step": step, "revealed": matches!(o.run.phase(), Phase::Revealed { .. }) })
-            }
-            _ => Value::Null,
-        }
+    /// The open lesson as links and the autosave carry it: a built-in one by id, an imported one whole.
+    pub fn lesson_link(&self) -> Option<LessonLink> {
+        let o = self.lesson.open.as_ref()?;
+        let (id, inline) = match (&o.file, o.builtin) {
+            (_, true) => (Some(o.run.lesson().id.clone()), None),
+            (Some(file), false) => (None, Some((**file).clone())),
+            (None, false) => return None,
+        };
+        let revealed = matches!(o.run.phase(), Phase::Revealed { .. });
+        Some(LessonLink { id, inline, step: o.run.step(), revealed })
     }
 
     /// A lesson gesture.
@@ -195,7 +211,10 @@ impl UiState {
             }
             LessonAction::Start { id, step, revealed } => self.start_builtin(&id, step, revealed),
             LessonAction::Import { name, text } => match lesson::import(&text) {
-                Ok(l) => self.start_lesson(l, false, 0, false, true),
+                Ok(l) => {
+                    let file = serde_json::from_str(&text).ok().map(Rc::new);
+                    self.start_lesson(l, false, file, 0, false, true)
+                }
                 Err(errors) => self.lesson_problems(
                     format!("The lesson file \u{201c}{name}\u{201d} could not be opened. Your session is unchanged."),
                     errors.iter().map(|e| (e.path.clone(), line_message(e))).collect(),
@@ -234,7 +253,7 @@ impl UiState {
 
     fn start_builtin(&mut self, id: &str, step: usize, revealed: bool) {
         match lesson::builtin_by_id(id).map(|b| b.lesson()) {
-            Some(Ok(l)) => self.start_lesson(l, true, step, revealed, true),
+            Some(Ok(l)) => self.start_lesson(l, true, None, step, revealed, true),
             Some(Err(errors)) => self.lesson_problems(
                 format!("The lesson \u{201c}{id}\u{201d} does not load."),
                 errors.iter().map(|e| (e.path.clone(), line_message(e))).collect(),
@@ -259,7 +278,16 @@ impl UiState {
 
     /// Open `lesson` at `step`: a fresh state for its scenario (`fresh`: the user's own scenario is put aside as
     /// picking a preset does), or this state's session when it already holds the lesson's scenario (resuming).
-    fn start_lesson(&mut self, lesson: Lesson, builtin: bool, step: usize, revealed: bool, fresh: bool) {
+    #[allow(clippy::too_many_arguments)]
+    fn start_lesson(
+        &mut self,
+        lesson: Lesson,
+        builtin: bool,
+        file: Option<Rc<Value>>,
+        step: usize,
+        revealed: bool,
+        fresh: bool,
+    ) {
         let plan = match lesson::Plan::of(&lesson) {
             Ok(p) => p,
             Err(problems) => {
@@ -301,7 +329,7 @@ impl UiState {
         match run {
             Ok(run) => {
                 let view = Rc::new(run.view(&self.session.0.borrow()));
-                let open = OpenLesson { run, builtin, view, revealing: None };
+                let open = OpenLesson { run, builtin, file, view, revealing: None };
                 self.lesson = Rc::new(Lessons { picker_open: false, open: Some(Rc::new(open)), problems: None });
                 self.show_lesson_step();
                 self.announcement = format!("Lesson: {title}. {}", self.announcement);
@@ -315,14 +343,24 @@ impl UiState {
 
     /// Resume the lesson a link or the autosave carried, if the opened session is that lesson's scenario (an
     /// edit or an import in between leaves it closed).
-    pub(crate) fn resume_lesson(&mut self, carried: Option<(String, usize, bool)>) {
-        let Some((id, step, revealed)) = carried else { return };
-        let Some(Ok(l)) = lesson::builtin_by_id(&id).map(|b| b.lesson()) else { return };
-        if *self.session.0.borrow().scenario() != l.scenario {
+    pub(crate) fn resume_lesson(&mut self, carried: Option<LessonLink>) {
+        let Some(link) = carried else { return };
+        let (lesson, builtin, file) = match (&link.id, link.inline) {
+            (Some(id), _) => match lesson::builtin_by_id(id).map(|b| b.lesson()) {
+                Some(Ok(l)) => (l, true, None),
+                _ => return,
+            },
+            (None, Some(v)) => match lesson::parse_lesson(&v.to_string()) {
+                Ok(l) => (l, false, Some(Rc::new(v))),
+                Err(_) => return,
+            },
+            (None, None) => return,
+        };
+        if *self.session.0.borrow().scenario() != lesson.scenario {
             return;
         }
         let notice = self.announcement.clone();
-        self.start_lesson(l, true, step, revealed, false);
+        self.start_lesson(lesson, builtin, file, link.step, link.revealed, false);
         if self.lesson.open.is_some() {
             self.announcement = format!("{notice} {}", self.announcement);
         }
@@ -508,8 +546,8 @@ fn store_progress(id: &str, step: usize) {
 /// The lesson the autosave carries, if any.
 fn autosaved_lesson() -> Option<(String, usize, bool)> {
     let text = web_sys::window()?.local_storage().ok()??.get_item(crate::ui::storage::AUTOSAVE_KEY).ok()??;
-    let shared = crate::app::link::decode(&text).ok()?;
-    lesson_in_view(shared.view.as_ref())
+    let l = crate::app::link::decode_link(&text).ok()?.lesson?;
+    Some((l.id?, l.step, l.revealed))
 }
 
 fn location_search() -> String {
@@ -646,10 +684,10 @@ mod tests {
     #[test]
     fn links_carry_the_lesson_and_step_and_reopen_there() {
         let st = start(BUILTIN[0].id).reduce(UiAction::Advance);
-        let shared = crate::ui::storage::shared_of_state(&st);
-        let carried = lesson_in_view(shared.view.as_ref()).expect("the view carries the lesson");
-        assert_eq!((carried.0.as_str(), carried.1), (BUILTIN[0].id, 1));
-        let t = crate::ui::storage::open_shared(shared, "Opened.".into()).unwrap();
+        let link = crate::ui::storage::link_of_state(&st);
+        let carried = crate::app::link::decode_link(&link).unwrap().lesson.expect("the link carries the lesson");
+        assert_eq!((carried.id.as_deref(), carried.step), (Some(BUILTIN[0].id), 1));
+        let t = crate::ui::storage::open_link(&link, "Opened.").unwrap();
         let opened = Rc::new(UiState::for_preset("node-failure")).reduce(UiAction::Travel(t));
         assert_eq!(opened.lesson.link_key(), st.lesson.link_key());
         assert_eq!(opened.now, st.now, "the same clock");
@@ -666,6 +704,23 @@ mod tests {
         assert!(p.items.iter().any(|(path, _)| path.starts_with("steps[0].run_to")), "{:?}", p.items);
         assert!(st.lesson.open.is_none());
         assert_eq!((st.preset_id.as_str(), st.now), ("replica-crash", now));
+    }
+
+    #[test]
+    fn an_imported_lesson_travels_whole_in_links() {
+        let text = r#"{"format": "gangplank.lesson/v1", "id": "mine", "title": "Mine", "summary": "Mine.",
+            "scenario": {"preset": "replica-crash"}, "steps": [{"title": "a", "narration": "b", "run_to": {"t_s": 1}},
+            {"title": "c", "narration": "d", "run_to": {"t_s": 4}}]}"#;
+        let st = Rc::new(UiState::for_preset("node-failure"))
+            .reduce(UiAction::Lesson(LessonAction::Import { name: "mine.json".into(), text: text.into() }))
+            .reduce(UiAction::Advance);
+        let link = crate::ui::storage::link_of_state(&st);
+        let carried = crate::app::link::decode_link(&link).unwrap().lesson.expect("carried");
+        assert!(carried.id.is_none() && carried.inline.is_some(), "{carried:?}");
+        let t = crate::ui::storage::open_link(&link, "Opened.").unwrap();
+        let opened = Rc::new(UiState::for_preset("node-failure")).reduce(UiAction::Travel(t));
+        let open = opened.lesson.open.as_ref().expect("reopened");
+        assert_eq!((open.run.lesson().title.as_str(), open.run.step(), opened.now), ("Mine", 1, st.now));
     }
 
     #[test]

@@ -2,11 +2,10 @@
 //! page), export the scenario (with your actions folded in), the trace and a Perfetto trace, and named saved
 //! sessions (save, rename, delete, open). A failed import changes nothing and says what is wrong and where.
 use crate::app::import::{self, export_scenario};
-use crate::app::link;
 use crate::app::perfetto;
 use crate::ui::download::{download, file_stem, files_of, read_files};
 use crate::ui::state::{UiAction, UiState};
-use crate::ui::storage::{SavedEntry, load_saved, open_link, open_shared, shared_of_state, store_saved};
+use crate::ui::storage::{SavedEntry, link_of_state, load_saved, open_link, open_shared, store_saved};
 use crate::ui::workbench_state::{Panel, WorkbenchAction};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -100,7 +99,7 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
         let message = message.clone();
         let link_text = link_text.clone();
         Callback::from(move |_: MouseEvent| {
-            let url = crate::ui::storage::link_url(&link::encode(&shared_of_state(&state)));
+            let url = crate::ui::storage::link_url(&link_of_state(&state)); // with its lesson (issue 14)
             link_text.set(Some(url.clone()));
             let navigator = gloo::utils::window().navigator();
             let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
@@ -185,7 +184,7 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
             } else {
                 name.chars().take(80).collect()
             };
-            list.push(SavedEntry { name: name.clone(), link: link::encode(&shared_of_state(&state)) });
+            list.push(SavedEntry { name: name.clone(), link: link_of_state(&state) });
             save_name.set(String::new());
             store(list, format!("Saved \"{name}\"."));
         })

@@ -627,7 +627,6 @@ impl UiState {
             "search": self.filter_text,
             "present": self.presenter.on,
             "lanes": self.show_lanes, // swimlanes (issue 14)
-            "lesson": self.lesson_view_settings(), // lessons (issue 14)
         })
     }
 

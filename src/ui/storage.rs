@@ -28,6 +28,15 @@ pub fn shared_of_state(st: &UiState) -> SharedSession {
     shared_of(&st.session.0.borrow(), &st.preset_id, Some(st.view_settings()))
 }
 
+/// The state as a link payload (`g1.…`): the session and the open lesson, if any (issue 14).
+pub fn link_of_state(st: &UiState) -> String {
+    let lesson = st.lesson_link();
+    if lesson.is_none() {
+        return link::encode(&shared_of_state(st));
+    }
+    link::encode_link(&link::SharedLink { session: shared_of_state(st), compare: None, lesson })
+}
+
 /// The gesture that opens a shared session, or why it cannot be opened.
 pub fn open_shared(shared: SharedSession, notice: String) -> Result<Travel, String> {
     let scenario = base_scenario(&shared)?;
@@ -37,7 +46,9 @@ pub fn open_shared(shared: SharedSession, notice: String) -> Result<Travel, Stri
 
 /// Decode and open a link; the error message says what is wrong.
 pub fn open_link(link_text: &str, notice: &str) -> Result<Travel, String> {
-    let shared = link::decode(link_text).map_err(|e| e.to_string())?;
+    let link = link::decode_link(link_text).map_err(|e| e.to_string())?;
+    let mut shared = link.session;
+    crate::ui::lesson_state::carry_lesson(&mut shared, link.lesson); // lessons (issue 14): reopened at its step
     open_shared(shared, notice.to_string())
 }
 
@@ -212,14 +223,15 @@ pub fn use_autosave(state: &UseReducerHandle<UiState>) {
         state.filter_category.id(),
         state.filter_text.clone(),
         state.scenario_name.clone(),
-        state.lesson_view_settings().to_string(), // lessons (issue 14): the lesson, its step and phase
+        // Lessons (issue 14): the lesson, its step and phase.
+        state.lesson_link().map(|l| (l.id, l.step, l.revealed)),
     );
     let handle = state.clone();
     use_effect_with(key, move |_| {
         if handle.error.as_deref().is_some_and(|e| e.contains("does not load")) {
             return;
         }
-        let _ = set(AUTOSAVE_KEY, &link::encode(&shared_of_state(&handle)));
+        let _ = set(AUTOSAVE_KEY, &link_of_state(&handle));
     });
 }
 
