@@ -358,8 +358,8 @@ impl LaneBuilder {
             self.run = run;
             changed = true;
         }
-        for i in self.seen..events.len() {
-            changed |= self.apply(&events[i], events);
+        for e in &events[self.seen..] {
+            changed |= self.apply(e, events);
         }
         if events.len() > self.seen {
             self.seen = events.len();
