@@ -273,6 +273,22 @@ pub fn node_groups(nodes: &[NodeView]) -> Vec<NodeGroup> {
     out
 }
 
+/// How much of each id a cell can leave out: the ids' common prefix up to its last separator (`-`, `_`, `.`, `/`,
+/// `:`), so "r03-w001" … "r03-w050" read "w001" … "w050" in their group, while "w001" … "w020" stay whole.
+pub fn shared_prefix_len<'a>(mut ids: impl Iterator<Item = &'a str>) -> usize {
+    let Some(first) = ids.next() else { return 0 };
+    let mut common = first.len();
+    let mut n = 1;
+    for id in ids {
+        n += 1;
+        common = first.bytes().zip(id.bytes()).take(common).take_while(|(a, b)| a == b).count();
+    }
+    if n < 2 {
+        return 0;
+    }
+    first[..common].rfind(['-', '_', '.', '/', ':']).map_or(0, |i| i + 1)
+}
+
 /// What one node's failure did: the gangs on it when it failed, those torn down since, and where replacements for
 /// them were reserved (the first new gangs of the same deployments reserved after the teardowns: the model does
 /// not say which new gang replaces which, so this counts them per deployment).
@@ -572,6 +588,16 @@ mod tests {
         let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
         assert_eq!(names, ["head", "gpu-a", "gpu-b", "w03–w45"]);
         assert_eq!(groups.iter().map(|g| g.nodes.len()).sum::<usize>(), 46, "every node in one group");
+    }
+
+    #[test]
+    fn a_group_s_shared_prefix_is_left_out_up_to_a_separator() {
+        let rack = ["r03-w001", "r03-w002", "r03-w050"];
+        assert_eq!(shared_prefix_len(rack.into_iter()), 4);
+        assert_eq!(shared_prefix_len(["w001", "w002", "w020"].into_iter()), 0, "no separator: whole ids");
+        assert_eq!(shared_prefix_len(["gpu-a-1", "gpu-b-1"].into_iter()), 4);
+        assert_eq!(shared_prefix_len(["head"].into_iter()), 0, "a node alone keeps its name");
+        assert_eq!(shared_prefix_len(["a-1", "a-"].into_iter()), 2);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! once per snapshot ([`crate::app::cluster_summary`]); each cell is a keyed component that redraws only when its
 //! node's summary changes.
 use crate::app::cluster_summary::{
-    BlastScan, NodeGroup, NodeHealth, NodeSummary, OVERVIEW_ABOVE, node_groups, plural, summarize,
+    BlastScan, NodeGroup, NodeHealth, NodeSummary, OVERVIEW_ABOVE, node_groups, plural, shared_prefix_len, summarize,
 };
 use crate::model::snapshot::Snapshot;
 use crate::ui::overview_cell::OverviewCell;
@@ -257,13 +257,14 @@ pub fn overview(p: &OverviewProps) -> Html {
                 let on_zoom = zoom(&g.name);
                 let click = { let z = on_zoom.clone(); Callback::from(move |_: MouseEvent| z.emit(())) };
                 let refocus = p.mode.left.as_deref() == Some(g.name.as_str());
+                let cut = shared_prefix_len(g.nodes.iter().map(|&i| c.cells[i].id.as_str()));
                 html! {
                     <section key={g.name.clone()} class="ov-group" data-group={g.name.clone()}>
                         <GroupButton name={g.name.clone()} words={group_words(g, &c.cells)} {refocus} onclick={click} />
                         <div class="ov-cells">
                             { for g.nodes.iter().map(|&i| {
                                 let s = &c.cells[i];
-                                html! { <OverviewCell key={s.id.clone()} summary={s.clone()} lit={lit(s)} on_open={on_zoom.clone()} /> }
+                                html! { <OverviewCell key={s.id.clone()} summary={s.clone()} lit={lit(s)} {cut} on_open={on_zoom.clone()} /> }
                             }) }
                         </div>
                     </section>

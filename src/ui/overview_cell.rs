@@ -13,6 +13,10 @@ pub struct OverviewCellProps {
     pub summary: Rc<NodeSummary>,
     /// A selected event or hovered chain touches this node or one of its gangs.
     pub lit: bool,
+    /// Bytes of the id its group shares with its neighbours, left out of the name shown (the accessible name and
+    /// tooltip keep the whole id).
+    #[prop_or_default]
+    pub cut: usize,
     pub on_open: Callback<()>,
 }
 
@@ -45,7 +49,7 @@ pub fn overview_cell(p: &OverviewCellProps) -> Html {
     html! {
         <button type="button" class={classes!("ov-cell", health, s.is_head.then_some("head"), p.lit.then_some("hl"))}
             data-cell={s.id.clone()} data-health={health} aria-label={label.clone()} title={label} {onclick}>
-            <span class="ov-name">{ s.id.clone() }</span>
+            <span class="ov-name">{ s.id.get(p.cut..).filter(|n| !n.is_empty()).unwrap_or(&s.id).to_string() }</span>
             if s.total > 0.0 {
                 <span class="ov-fill" aria-hidden="true">
                     <span class="rsv" style={pct(s.reserved_share())}></span>
