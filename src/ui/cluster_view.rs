@@ -172,6 +172,22 @@ pub struct Ghost {
     pub born: SimTime,
     /// The teardown event of its gang, if a teardown took it.
     pub torn: Option<u64>,
+    /// Its card and where in it: drawn there if the cards move meanwhile (a card that emptied reflows the rows).
+    pub card: Option<(String, Point)>,
+}
+
+/// Where something remembered at `at` in card `card` is drawn in `scene`: at the same place in its card.
+fn placed(card: &Option<(String, Point)>, at: Point, scene: &SceneLayout) -> Point {
+    match card.as_ref().and_then(|(id, off)| scene.nodes.iter().find(|n| &n.node_id == id).map(|n| (n, off))) {
+        Some((n, (dx, dy))) => (n.x + dx, n.y + dy),
+        None => at,
+    }
+}
+
+/// The card holding node `node` in `scene`, and `at` relative to it.
+fn card_of(node: Option<&String>, at: Point, scene: &SceneLayout) -> Option<(String, Point)> {
+    let n = scene.nodes.iter().find(|n| Some(&n.node_id) == node)?;
+    Some((n.node_id.clone(), (at.0 - n.x, at.1 - n.y)))
 }
 
 /// A bundle slot whose placement group went (for the leak mark), drawn where it was.
@@ -181,6 +197,7 @@ pub struct GoneSlot {
     /// Top-left corner in the scene.
     pub at: (f64, f64),
     pub born: SimTime,
+    pub card: Option<(String, Point)>,
 }
 
 #[derive(Default)]
@@ -189,8 +206,8 @@ struct GhostMemory {
     last: Option<(Rc<Snapshot>, Rc<SceneLayout>)>,
     ghosts: Vec<Ghost>,
     gone_slots: Vec<GoneSlot>,
-    /// Gang → the centre of its members when last drawn, and when it was last drawn (for replacement links).
-    places: BTreeMap<String, (Point, SimTime)>,
+    /// Gang → the centre of its members when last drawn (and in which card), and when (for replacement links).
+    places: BTreeMap<String, (Point, Option<(String, Point)>, SimTime)>,
 }
 
 impl GhostMemory {
@@ -210,7 +227,8 @@ impl GhostMemory {
                 for r in last.replicas.iter().filter(|r| !present.contains(r.id.as_str())) {
                     if let Some(at) = last_scene.replica_centres.get(&r.id) {
                         let torn = r.gang_context.as_ref().and_then(|g| teardowns.get(&g.gang_id)).map(|t| t.seq);
-                        self.ghosts.push(Ghost { replica: r.clone(), at: *at, born: now, torn });
+                        let card = card_of(r.node.as_ref(), *at, last_scene);
+                        self.ghosts.push(Ghost { replica: r.clone(), at: *at, born: now, torn, card });
                     }
                 }
                 if !Rc::ptr_eq(last_scene, &scene) {
@@ -224,7 +242,8 @@ impl GhostMemory {
                         for s in &n.slots {
                             if let Some(b) = s.bundle.as_ref().filter(|b| !groups.contains(b.pg_name.as_str())) {
                                 let at = (n.x + s.x, n.y + s.y);
-                                self.gone_slots.push(GoneSlot { pg_name: b.pg_name.clone(), at, born: now });
+                                let card = Some((n.node_id.clone(), (s.x, s.y)));
+                                self.gone_slots.push(GoneSlot { pg_name: b.pg_name.clone(), at, born: now, card });
                             }
                         }
                     }
@@ -238,17 +257,18 @@ impl GhostMemory {
             self.ghosts.drain(..self.ghosts.len() - MAX_GHOSTS);
         }
         self.gone_slots.retain(|g| fresh(g.born));
-        let mut sums: BTreeMap<&str, (f64, f64, f64)> = BTreeMap::new();
+        let mut sums: BTreeMap<&str, (f64, f64, f64, Option<&String>)> = BTreeMap::new();
         for r in &snap.replicas {
             if let (Some(g), Some((x, y))) = (&r.gang_context, scene.replica_centres.get(&r.id)) {
-                let e = sums.entry(g.gang_id.as_str()).or_default();
-                *e = (e.0 + x, e.1 + y, e.2 + 1.0);
+                let e = sums.entry(g.gang_id.as_str()).or_insert((0.0, 0.0, 0.0, r.node.as_ref()));
+                *e = (e.0 + x, e.1 + y, e.2 + 1.0, e.3);
             }
         }
-        for (g, (x, y, n)) in sums {
-            self.places.insert(g.to_string(), ((x / n, y / n), now));
+        for (g, (x, y, n, node)) in sums {
+            let at = (x / n, y / n);
+            self.places.insert(g.to_string(), (at, card_of(node, at, &scene), now));
         }
-        self.places.retain(|_, (_, seen)| now.since(*seen) < REPLACE_SPAN);
+        self.places.retain(|_, (_, _, seen)| now.since(*seen) < REPLACE_SPAN);
         self.last = Some((snap.clone(), scene));
     }
 }
@@ -529,8 +549,10 @@ fn overlay_scene(
             Some((r.id.clone(), *centres.get(&r.id)?, hue(&g.gang_id), failed(r)))
         })
         .collect();
-    let ghosts: Vec<(Ghost, Option<u8>, bool)> = memory
-        .ghosts
+    // Ghosts stay at their place in their card, wherever the card is now.
+    let ghost_list: Vec<Ghost> =
+        memory.ghosts.iter().map(|g| Ghost { at: placed(&g.card, g.at, scene), ..g.clone() }).collect();
+    let ghosts: Vec<(Ghost, Option<u8>, bool)> = ghost_list
         .iter()
         .map(|g| (g.clone(), g.replica.gang_context.as_ref().and_then(|c| hue(&c.gang_id)), failed(&g.replica)))
         .collect();
@@ -543,7 +565,7 @@ fn overlay_scene(
         }
     }
     let mut gone: BTreeMap<&str, (u64, RankedPoints, SimTime)> = BTreeMap::new();
-    for g in &memory.ghosts {
+    for g in &ghost_list {
         if let (Some(seq), Some(c)) = (g.torn, &g.replica.gang_context)
             && !live.contains(c.gang_id.as_str())
         {
@@ -573,7 +595,6 @@ fn overlay_scene(
             by_card.entry((card.node_id.clone(), at.1.round() as i64)).or_default().push((gang, seq, at, born));
         }
     }
-    let ghost_list: Vec<Ghost> = memory.ghosts.clone();
     let pills = by_card
         .into_iter()
         .filter_map(|((card_id, _), gangs)| {
@@ -627,13 +648,14 @@ fn overlay_scene(
         .iter()
         .filter(|(_, r)| snap.t >= r.at && snap.t.since(r.at) < REPLACE_SPAN)
         .filter_map(|(new, r)| {
-            let (from, _) = memory.places.get(&r.old)?;
-            let (to, _) = memory.places.get(new)?;
+            let (from, from_card, _) = memory.places.get(&r.old)?;
+            let (to, to_card, _) = memory.places.get(new)?;
+            let (from, to) = (placed(from_card, *from, scene), placed(to_card, *to, scene));
             Some(ReplaceArc {
                 new: new.clone(),
                 old: r.old.clone(),
-                from: *from,
-                to: *to,
+                from,
+                to,
                 at: r.at,
                 hue: hue(new),
                 label: format!("replaces {}", short_id(&r.old, 4)),
@@ -644,7 +666,7 @@ fn overlay_scene(
     for s in &memory.gone_slots {
         if props.lineage.leaks().contains_key(&s.pg_name) {
             let e = leaks.entry(s.pg_name.as_str()).or_insert((Vec::new(), s.born));
-            e.0.push(s.at);
+            e.0.push(placed(&s.card, s.at, scene));
         }
     }
     let leaks = leaks.into_iter().map(|(pg, (pts, born))| (pg.to_string(), pts, born)).collect();
