@@ -1356,6 +1356,37 @@ mod tests {
     }
 
     #[test]
+    fn a_ghost_stays_in_its_card_when_the_cards_reflow_and_goes_after_its_span() {
+        // node-failure: w1 dies with a gang on it; its card empties and the cards reflow from one column to two.
+        let scenario = crate::app::presets::preset_by_id("node-failure").unwrap().scenario().unwrap();
+        let mut session = crate::app::session::Session::new(scenario);
+        session.advance_to(SimTime::from_secs_f64(10.0));
+        let before = Rc::new(session.snapshot());
+        let teardowns = BTreeMap::new();
+        let mut lm = LayoutMemory::default();
+        let mut memory = GhostMemory::default();
+        memory.update(&before, Rc::new(layout(&before, 1, &mut lm, 0.0)), &teardowns);
+        session.advance_to(SimTime::from_secs_f64(13.0));
+        let after = Rc::new(session.snapshot());
+        let scene = layout(&after, 2, &mut lm, 0.0);
+        memory.update(&after, Rc::new(scene.clone()), &teardowns);
+        assert!(!memory.ghosts.is_empty(), "the gang on w1 left as ghosts");
+        let w1 = scene.nodes.iter().find(|n| n.node_id == "w1").unwrap();
+        for g in &memory.ghosts {
+            let (x, y) = placed(&g.card, g.at, &scene);
+            assert!(
+                x > w1.x && x < w1.x + CARD_W && y > w1.y && y < w1.y + w1.h,
+                "{} at {x},{y}: not in w1",
+                g.replica.id
+            );
+        }
+        session.advance_to(SimTime::from_secs_f64(16.0));
+        let later = Rc::new(session.snapshot());
+        memory.update(&later, Rc::new(layout(&later, 2, &mut lm, 0.0)), &teardowns);
+        assert!(memory.ghosts.is_empty(), "gone after GHOST_SPAN of simulated time");
+    }
+
+    #[test]
     fn overlapping_labels_are_moved_apart() {
         let mut l = vec![(100.0, 50.0, 100.0), (110.0, 50.0, 100.0), (400.0, 50.0, 100.0), (10.0, 300.0, 100.0)];
         separate_labels(&mut l, 600.0);
