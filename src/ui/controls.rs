@@ -66,13 +66,14 @@ pub fn controls(props: &ControlsProps) -> Html {
             <div class="clock" aria-live="off" data-testid="clock">
                 <span class="clock-t">{ format_clock(props.now_s) }</span>
                 <span class="clock-tick">{ format!("tick {}", props.tick) }</span>
+                if let Some(note) = &props.end_note {
+                    // Out of the flow, under the clock: it must not wrap the toolbar onto a second line.
+                    <span class="end-note" data-testid="scenario-end">{ note.clone() }</span>
+                }
                 if props.catching_up {
                     <span class="clock-behind" data-testid="catching-up" title="The model is working through a burst of events; playback catches up over the next frames">{ "catching up" }</span>
                 }
             </div>
-            if let Some(note) = &props.end_note {
-                <span class="end-note" data-testid="scenario-end">{ note.clone() }</span>
-            }
             <label class="speed">
                 <span>{ "Speed" }</span>
                 <input type="range" min={SPEED_EXP_MIN.to_string()} max={SPEED_EXP_MAX.to_string()} step="0.05"

@@ -621,13 +621,16 @@ impl UiState {
 
     /// The view settings a link or autosave carries.
     pub fn view_settings(&self) -> Value {
-        json!({
+        let mut view = json!({
             "speed_exp": self.speed_exp,
             "filter": self.filter_category.id(),
             "search": self.filter_text,
-            "present": self.presenter.on,
             "lanes": self.show_lanes, // swimlanes (issue 14)
-        })
+        });
+        if self.presenter.on {
+            view["present"] = json!(true); // presenter mode (issue 14): only when on, so links stay short
+        }
+        view
     }
 
     /// Apply view settings; anything missing or odd is ignored.
