@@ -132,8 +132,8 @@ pub fn app() -> Html {
     crate::ui::storage::use_hash_links(dispatcher.clone());
     // Issue 14: the address names the preset shown, or nothing once the user made it their own (reload keeps it).
     crate::ui::storage::use_address_follows(&state.preset_id, &state.scenario_name, state.user_actions);
-    // Issue 14: `?lesson=ID&step=N` opens a lesson; the address follows its step (`ui::lesson_state`).
-    crate::ui::lesson_state::use_lesson_address(&state);
+    // Issue 14: `?lesson=ID&step=N` opens a lesson; the address follows its step (`ui::lesson_reducer`).
+    crate::ui::lesson_reducer::use_lesson_address(&state);
     let embed = *use_memo((), |_| crate::ui::storage::is_embed());
     let d = dispatcher.clone();
     let on_travel = use_callback((), move |t: Travel, _| d.dispatch(UiAction::Travel(t)));

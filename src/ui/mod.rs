@@ -14,6 +14,7 @@ pub mod layout;
 pub mod legend;
 pub mod lesson_panel; // lessons (issue 14)
 pub mod lesson_picker; // lessons (issue 14)
+pub mod lesson_reducer; // lessons (issue 14)
 pub mod lesson_state; // lessons (issue 14)
 pub mod live_region;
 pub mod load_layer;
