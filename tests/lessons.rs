@@ -28,7 +28,7 @@ fn lesson_json() -> serde_json::Value {
             { "title": "Before", "narration": "Two gangs run.", "run_to": { "t_s": 9.9 },
               "highlight": [{ "node": "w1" }, { "panel": "status" }] },
             { "title": "Crash", "narration": "Rank 0 dies.",
-              "run_to": { "event": { "kind": "gang_teardown", "matching": { "cause": "actor_crashed" } } },
+              "run_to": { "event": { "kind": "gang_teardown", "matching": { "teardown_cause": "actor_crashed" } } },
               "highlight": [{ "event": "gang_teardown" }],
               "question": { "prompt": "What goes?", "options": [
                   { "text": "the whole gang", "holds": { "count": { "kind": "gang_teardown", "op": "==", "n": 1 } } },
@@ -301,9 +301,9 @@ fn bad_lesson_files_name_the_field_path_of_each_problem() {
         ),
         (
             "/steps/1/run_to",
-            serde_json::json!({ "event": { "kind": "gang_teardown", "matching": { "caus": "x" } } }),
-            "steps[1].run_to.event.matching.caus",
-            "did you mean `cause`",
+            serde_json::json!({ "event": { "kind": "gang_teardown", "matching": { "teardown_caus": "x" } } }),
+            "steps[1].run_to.event.matching.teardown_caus",
+            "did you mean `teardown_cause`",
         ),
         ("/steps/0/highlight/0", serde_json::json!({ "node": "w9" }), "steps[0].highlight[0].node", "no node \"w9\""),
         (

@@ -150,6 +150,8 @@ pub enum EventKind {
         deployment: String,
         gang_id: String,
         members: Vec<String>,
+        /// Why (written `teardown_cause`: every event's `cause` is the seq of the event that caused it).
+        #[serde(rename = "teardown_cause")]
         cause: TeardownCause,
         /// The member whose failure decided the teardown.
         #[serde(skip_serializing_if = "Option::is_none")]

@@ -32,7 +32,7 @@ pub const EVENT_KINDS: &[(&str, &[&str])] = &[
     ("health_check", &["replica", "app", "deployment", "result", "consecutive_failures"]),
     ("gang_reserved", &["app", "deployment", "gang_id", "pg_name", "members"]),
     ("reservation_failed", &["app", "deployment", "error"]),
-    ("gang_teardown", &["app", "deployment", "gang_id", "members", "cause", "failed_member"]),
+    ("gang_teardown", &["app", "deployment", "gang_id", "members", "teardown_cause", "failed_member"]),
     ("startup_failure", &["app", "deployment", "replica", "failure_count", "threshold"]),
     ("leak_detected", &["name", "gang"]),
     ("leak_detection_skipped", &["error"]),

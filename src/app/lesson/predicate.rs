@@ -39,8 +39,7 @@ pub fn event_matches(event: &Event, kind: &str, matching: &Map<String, Value>) -
     if matching.is_empty() {
         return true;
     }
-    // The kind's own fields first: a gang teardown's `cause` (why) would otherwise be hidden by the event's
-    // `cause` (which event caused it), as both are written under one key in the event's JSON.
+    // The kind's own fields, then the fields every event has.
     let Ok(Value::Object(mut json)) = serde_json::to_value(&event.kind) else { return false };
     for (key, value) in [
         ("seq", Value::from(event.seq)),
