@@ -565,3 +565,14 @@ test('delete-app: a graceful stop drains instead of being crossed out', async ()
   expectNoProblems(problems);
   await page.close();
 });
+
+test('constructor-always-fails: the start-up failure counter stops at its threshold and says so', async () => {
+  const { page, problems } = await load('constructor-always-fails');
+  await setSpeed(page, 2);
+  await playUntil(page, () => /threshold \d+ reached/.test(document.querySelector('[data-testid=startup-failures]')?.textContent ?? ''));
+  const counter = page.locator('[data-testid=startup-failures]').first();
+  assert.doesNotMatch(await counter.textContent(), /\d+\/\d+/, 'no "13/12"');
+  assert.match(await counter.getAttribute('title'), /max_constructor_retry_count/);
+  expectNoProblems(problems);
+  await page.close();
+});
