@@ -307,7 +307,7 @@ pub fn app() -> Html {
             <Controls playing={state.playing} speed_exp={state.speed_exp} now_s={state.now.as_secs_f64()} tick={state.tick}
                 catching_up={state.catching_up()}
                 seed={state.seed} {on_toggle_play} {on_step_tick} {on_step_event} {on_speed} {on_seed} {on_reset}
-                {on_faults} {on_help} on_present={on_present.clone()} {end_note} />
+                {on_faults} {on_help} {end_note} />
             if lesson.is_none() {
             <crate::ui::what_to_watch::WhatToWatch scenario_name={state.scenario_name.clone()}
                 text={state.what_to_watch.clone()} {revealed} open={wide} {on_reveal} />
@@ -340,7 +340,7 @@ pub fn app() -> Html {
                     <crate::ui::timeline::Timeline session={state.session.clone()} now={state.now} events_total={state.events_total}
                         user_actions={state.user_actions} playing={state.playing} on_travel={on_travel}
                         on_step_tick={tl_tick} on_step_event={tl_event} on_toggle_play={tl_play}
-                        embed={embed || presenting} {presenting} />
+                        embed={embed || presenting} {presenting} on_present={on_present.clone()} />
                     if presenting {
                         if lesson.is_some() {
                             <crate::ui::presenter::NarrationBar text={state.announcement.clone()} on_toggle={on_present}>

@@ -22,8 +22,6 @@ pub struct ControlsProps {
     pub on_reset: Callback<()>,
     pub on_faults: Callback<()>,
     pub on_help: Callback<()>,
-    /// Switch to presenter mode (issue 14).
-    pub on_present: Callback<()>,
     /// "End of the scenario (N s)." once the clock is there: stepping and playback stop at the end.
     #[prop_or_default]
     pub end_note: Option<String>,
@@ -90,7 +88,6 @@ pub fn controls(props: &ControlsProps) -> Html {
             <button type="button" class="fault" onclick={click(&props.on_faults)} aria-keyshortcuts="f" data-testid="faults">
                 { "Faults…" }
             </button>
-            <crate::ui::presenter::PresenterToggle on={false} on_toggle={props.on_present.clone()} />
             <button type="button" class="help-button" onclick={click(&props.on_help)} aria-keyshortcuts="?"
                 aria-label="Keyboard shortcuts" data-testid="help">{ "?" }</button>
         </div>

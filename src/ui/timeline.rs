@@ -158,6 +158,10 @@ pub struct TimelineProps {
     /// Presenter mode (issue 14): the arrow keys are the page's clicker keys, not the bar's.
     #[prop_or_default]
     pub presenting: bool,
+    /// Switch to presenter mode (issue 14): its button sits in this row, by the cluster (the toolbar has no room
+    /// left at 1280 px).
+    #[prop_or_default]
+    pub on_present: Option<Callback<()>>,
 }
 
 fn fraction_at(el: &web_sys::Element, client_x: i32) -> f64 {
@@ -319,6 +323,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
                         data-testid="undo" title="Take back the last fault you injected">
                         { format!("Undo ({})", props.user_actions) }
                     </button>
+                }
+                if let (Some(cb), false) = (&props.on_present, props.embed) {
+                    <crate::ui::presenter::PresenterToggle on={false} on_toggle={cb.clone()} />
                 }
                 <span class="tl-clock" data-testid="timeline-clock">{ format_clock(now_s) }</span>
             </div>
