@@ -176,6 +176,9 @@ pub struct Ghost {
     pub card: Option<(String, Point)>,
 }
 
+/// A node card and a point relative to it.
+type CardPlace = (String, Point);
+
 /// Where something remembered at `at` in card `card` is drawn in `scene`: at the same place in its card.
 fn placed(card: &Option<(String, Point)>, at: Point, scene: &SceneLayout) -> Point {
     match card.as_ref().and_then(|(id, off)| scene.nodes.iter().find(|n| &n.node_id == id).map(|n| (n, off))) {
@@ -207,7 +210,7 @@ struct GhostMemory {
     ghosts: Vec<Ghost>,
     gone_slots: Vec<GoneSlot>,
     /// Gang → the centre of its members when last drawn (and in which card), and when (for replacement links).
-    places: BTreeMap<String, (Point, Option<(String, Point)>, SimTime)>,
+    places: BTreeMap<String, (Point, Option<CardPlace>, SimTime)>,
 }
 
 impl GhostMemory {
