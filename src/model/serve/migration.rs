@@ -221,7 +221,13 @@ impl DeploymentState {
         for (i, why) in to_stop {
             let id = self.replicas[i].id.clone();
             let node = node_name(i).unwrap_or_default();
-            self.stop_replica(i, true, format!("Stopping {id} on draining node {node}: {why}"), None, cx);
+            // A gang migrates whole: a member on a node that is not draining goes with the one that is.
+            let place = if on_draining(i) {
+                format!("on draining node {node}")
+            } else {
+                format!("on {node}, with its gang (a member is on a draining node)")
+            };
+            self.stop_replica(i, true, format!("Stopping {id} {place}: {why}"), None, cx);
         }
     }
 }
