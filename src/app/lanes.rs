@@ -431,7 +431,8 @@ impl LaneBuilder {
             return g.lane;
         }
         let d = self.deployment_lane(app, deployment);
-        let label = format!("gang {}", &gang_id[..gang_id.len().min(8)]);
+        // The short id only: the lane sits under its deployment's "· N gangs" heading, with its hue swatch.
+        let label = gang_id[..gang_id.len().min(8)].to_string();
         let i = self.add_lane(Lane::new(LaneKind::Gang, gang_id, label, format!("{app}/{deployment}")));
         if let Some(dep) = self.deployments.iter_mut().find(|x| x.1 == d) {
             dep.2.push(i);

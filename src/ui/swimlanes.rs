@@ -293,7 +293,8 @@ fn lane_row(props: &LaneRowProps) -> Html {
         (None, Some(t)) => format!("gone since {}", format_clock(t.as_secs_f64())),
         (None, None) => "not started".into(),
     };
-    let name = format!("{} {}: {now_words}", lane.label, lane.detail);
+    let kind_word = if lane.kind == LaneKind::Gang { "gang " } else { "" };
+    let name = format!("{kind_word}{} {}: {now_words}", lane.label, lane.detail);
     // Hovering a gang's lane lights its placement group, bundles and members in the cluster.
     let (onmouseenter, onmouseleave) = match (&props.on_hover, &lane.pg_name) {
         (Some(h), Some(pg)) => {
@@ -310,7 +311,7 @@ fn lane_row(props: &LaneRowProps) -> Html {
         <div class={classes!("sl-row", "sl-grid", kind_class, props.hue.map(|h| format!("hue-{h}")), lane.ended.map(|_| "ended"))}
             role="listitem" aria-label={name} style={format!("top: {}px", props.top_px)} data-lane={lane.key.clone()}
             {onmouseenter} {onmouseleave}>
-            <span class="sl-label" title={format!("{} · {}", lane.label, lane.detail)}>{ lane.label.clone() }</span>
+            <span class="sl-label" title={format!("{kind_word}{} · {}", lane.label, lane.detail)}>{ lane.label.clone() }</span>
             <span class="sl-track">
                 { for lane.segments.iter().map(|s| {
                     let left = pct(s.from, end);
@@ -318,7 +319,7 @@ fn lane_row(props: &LaneRowProps) -> Html {
                         Some(to) => format!("{:.3}%", (pct(to, end) - left).max(0.0)),
                         None => format!("max(0%, calc(var(--sl-now) - {left:.3}%))"),
                     };
-                    let title = format!("{} {}: {} from {}", lane.label, lane.detail, s.phase.label(), format_clock(s.from.as_secs_f64()));
+                    let title = format!("{kind_word}{} {}: {} from {}", lane.label, lane.detail, s.phase.label(), format_clock(s.from.as_secs_f64()));
                     html! {
                         <span class={classes!("sl-seg", s.phase.class())} title={title}
                             style={format!("left: {left:.3}%; width: {width}")}></span>
