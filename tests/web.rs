@@ -800,7 +800,8 @@ async fn status_panel_shows_the_target_version_and_the_rolling_update() {
 async fn the_scenario_picker_names_a_scenario_that_is_no_preset_as_yours() {
     use gangplank::ui::scenario_picker::{ScenarioPicker, ScenarioPickerProps};
     let root = new_root();
-    let props = ScenarioPickerProps { preset_id: String::new(), on_pick: Callback::noop() };
+    let props =
+        ScenarioPickerProps { preset_id: String::new(), scenario_name: String::new(), on_pick: Callback::noop() };
     yew::Renderer::<ScenarioPicker>::with_root_and_props(root.clone(), props).render();
     settle().await;
     let select: web_sys::HtmlSelectElement =
@@ -809,7 +810,8 @@ async fn the_scenario_picker_names_a_scenario_that_is_no_preset_as_yours() {
     assert_eq!(chosen.text_content().unwrap(), "Your scenario (not a preset)");
     // A preset shows itself, with no such option.
     let root2 = new_root();
-    let props = ScenarioPickerProps { preset_id: "spot-drain".into(), on_pick: Callback::noop() };
+    let props =
+        ScenarioPickerProps { preset_id: "spot-drain".into(), scenario_name: String::new(), on_pick: Callback::noop() };
     yew::Renderer::<ScenarioPicker>::with_root_and_props(root2.clone(), props).render();
     settle().await;
     let select: web_sys::HtmlSelectElement =

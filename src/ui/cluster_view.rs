@@ -712,27 +712,13 @@ fn ghost_token(g: &Ghost, hue: Option<u8>, failed: bool, opacity: f64) -> Html {
             <rect class="ghost-backing" x="2" y={(cy - rr - 4.0).to_string()} width={(crate::ui::layout::SLOT_W - 4.0).to_string()} height={(2.0 * rr + 22.0).to_string()} rx="4" />
             { body }
             if graceful {
-                { drain_icon(cx + rr - 2.0, cy - rr + 2.0) }
+                { crate::ui::replica_token::drain_icon(cx + rr - 2.0, cy - rr + 2.0) }
             } else {
                 <path class="cross" d={format!("M{} {}L{} {}M{} {}L{} {}", cx - d, cy - d, cx + d, cy + d, cx + d, cy - d, cx - d, cy + d)} />
             }
             <text class="state-label" x={cx.to_string()} y={(cy + rr + 13.0).to_string()} text-anchor="middle">
                 { format!("GONE {}", short_id(&r.id, 4)) }
             </text>
-        </g>
-    }
-}
-
-/// The drain mark of a graceful stop, a badge centred at (`x`, `y`): an arrow down into a tray (the replica
-/// finishes its requests and leaves). Drawn at a token's upper right, clear of its rank.
-pub fn drain_icon(x: f64, y: f64) -> Html {
-    html! {
-        <g class="drain" aria-hidden="true">
-            <circle cx={x.to_string()} cy={y.to_string()} r="7.5" />
-            <path d={format!(
-                "M{x} {}L{x} {}M{} {}L{x} {}L{} {}M{} {}L{} {}",
-                y - 4.5, y + 1.5, x - 3.0, y - 1.5, y + 1.5, x + 3.0, y - 1.5, x - 4.0, y + 4.0, x + 4.0, y + 4.0
-            )} />
         </g>
     }
 }

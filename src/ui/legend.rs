@@ -39,7 +39,7 @@ pub fn legend() -> Html {
                     <svg class="legend-icon" viewBox="-18 -18 36 36" width="28" height="28" aria-hidden="true">
                         <g class="replica gang-member hue-0 st-stopping graceful">
                             <circle class="body" r="14" />
-                            { crate::ui::cluster_view::drain_icon(9.0, -9.0) }
+                            { crate::ui::replica_token::drain_icon(9.0, -9.0) }
                         </g>
                     </svg>
                     <span><strong>{ "STOP" }</strong>{ " — stopping, graceful (scale-down, app deleted, rolling update): pale, dashed grey outline, an arrow into a tray; it finishes its requests first" }</span>

@@ -139,7 +139,7 @@ impl UiState {
             next.replaced = if self.lesson.open.is_some() {
                 self.replaced.clone()
             } else {
-                crate::ui::replaced_notice::put_aside(self).map(Rc::new).or_else(|| self.replaced.clone())
+                self.put_aside().map(Rc::new).or_else(|| self.replaced.clone())
             };
             *self = next;
         }

@@ -28,6 +28,7 @@ pub mod perf;
 pub mod placement_panel;
 pub mod presenter; // presenter mode (issue 14)
 pub mod presenter_state; // presenter mode (issue 14)
+pub mod replaced;
 pub mod replaced_notice; // a preset never silently discards the user's scenario (issue 14)
 pub mod replica_token;
 pub mod scenario_picker;

@@ -1,38 +1,9 @@
 //! Picking a preset never silently discards what the user built: an imported or edited scenario, or one with
 //! injected actions, is put aside and this notice offers to bring it back (the review's P6).
-use crate::app::link::SharedSession;
+pub use crate::ui::replaced::{Replaced, put_aside};
 use crate::ui::state::{UiAction, UiState};
-use crate::ui::storage::{open_shared, shared_of_state};
+use crate::ui::storage::open_shared;
 use yew::prelude::*;
-
-/// The session a preset replaced.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Replaced {
-    pub name: String,
-    /// What was given up, in words ("your imported scenario", "3 injected actions").
-    pub what: String,
-    pub shared: SharedSession,
-}
-
-/// What picking a preset would lose from `st`, if anything the user made: a scenario that is not a preset
-/// (imported, opened from a file or link, or edited) or actions the user injected.
-pub fn put_aside(st: &UiState) -> Option<Replaced> {
-    let own = st.preset_id.is_empty();
-    if !own && st.user_actions == 0 {
-        return None;
-    }
-    let actions = match st.user_actions {
-        0 => String::new(),
-        1 => " with 1 injected action".to_string(),
-        n => format!(" with {n} injected actions"),
-    };
-    let what = if own {
-        format!("your scenario \u{201c}{}\u{201d}{actions}", st.scenario_name)
-    } else {
-        format!("\u{201c}{}\u{201d}{actions}", st.scenario_name)
-    };
-    Some(Replaced { name: st.scenario_name.clone(), what, shared: shared_of_state(st) })
-}
 
 #[derive(Properties, PartialEq)]
 pub struct ReplacedNoticeProps {

@@ -142,7 +142,7 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
     let cross = (r.state == ReplicaState::Stopping).then(|| {
         let d = rr * 0.7;
         if graceful {
-            crate::ui::cluster_view::drain_icon(cx + rr - 2.0, cy - rr + 2.0)
+            drain_icon(cx + rr - 2.0, cy - rr + 2.0)
         } else {
             html! {
                 <path class="cross" d={format!("M{} {}L{} {}M{} {}L{} {}", cx - d, cy - d, cx + d, cy + d, cx + d, cy - d, cx - d, cy + d)} />
@@ -198,6 +198,20 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             { hc_mark }
             { version_mark }
             { state_label(r, props.failed, cx, cy + rr + 13.0) }
+        </g>
+    }
+}
+
+/// The drain mark of a graceful stop, a badge centred at (`x`, `y`): an arrow down into a tray (the replica
+/// finishes its requests and leaves). Drawn at a token's upper right, clear of its rank.
+pub fn drain_icon(x: f64, y: f64) -> Html {
+    html! {
+        <g class="drain" aria-hidden="true">
+            <circle cx={x.to_string()} cy={y.to_string()} r="7.5" />
+            <path d={format!(
+                "M{x} {}L{x} {}M{} {}L{x} {}L{} {}M{} {}L{} {}",
+                y - 4.5, y + 1.5, x - 3.0, y - 1.5, y + 1.5, x + 3.0, y - 1.5, x - 4.0, y + 4.0, x + 4.0, y + 4.0
+            )} />
         </g>
     }
 }

@@ -172,7 +172,7 @@ pub struct UiState {
     pub workbench: Rc<Workbench>,
     /// The user's own scenario (imported, edited, or with injected actions) that picking a preset put aside, so it
     /// can be brought back (`ui::replaced_notice`).
-    pub replaced: Option<Rc<crate::ui::replaced_notice::Replaced>>,
+    pub replaced: Option<Rc<crate::ui::replaced::Replaced>>,
     /// Swimlanes (issue 14): the lane view is shown (a view setting, kept in links and the autosave).
     pub show_lanes: bool,
     /// Lessons (issue 14): the lesson list, the open lesson and its step (`ui::lesson_state`).
@@ -620,6 +620,15 @@ impl UiState {
     }
 
     /// The view settings a link or autosave carries.
+    /// What loading another scenario would take from the user, kept to offer back (`ui::replaced`).
+    pub fn put_aside(&self) -> Option<crate::ui::replaced::Replaced> {
+        let shared = || {
+            let session = self.session.0.borrow();
+            crate::app::import::shared_of(&session, &self.preset_id, Some(self.view_settings()))
+        };
+        crate::ui::replaced::put_aside(&self.preset_id, &self.scenario_name, self.user_actions, shared)
+    }
+
     pub fn view_settings(&self) -> Value {
         let mut view = json!({
             "speed_exp": self.speed_exp,
@@ -1102,7 +1111,7 @@ impl Reducible for UiState {
                 next.presenter.on = st.presenter.on;
                 next.show_lanes = st.show_lanes; // swimlanes (issue 14)
                 next.announcement = format!("Loaded scenario: {}.", next.scenario_name);
-                next.replaced = crate::ui::replaced_notice::put_aside(&st).map(Rc::new).or_else(|| st.replaced.clone());
+                next.replaced = st.put_aside().map(Rc::new).or_else(|| st.replaced.clone());
                 return Rc::new(next);
             }
             UiAction::Inject(kind) => {

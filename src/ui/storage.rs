@@ -14,6 +14,8 @@ use yew::prelude::*;
 pub const AUTOSAVE_KEY: &str = "gangplank.autosave";
 pub const AUTOSAVE_UNREADABLE_KEY: &str = "gangplank.autosave.unreadable";
 pub const SAVED_KEY: &str = "gangplank.saved";
+/// While playing, the autosave writes at most this often (wall-clock ms); a pause saves at once.
+pub const AUTOSAVE_PLAYING_MS: f64 = 1000.0;
 
 /// A session the user saved by name.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -225,12 +227,22 @@ pub fn use_autosave(state: &UseReducerHandle<UiState>) {
         state.scenario_name.clone(),
         // Lessons (issue 14): the lesson, its step and phase.
         state.lesson_link().map(|l| (l.id, l.step, l.revealed)),
+        // View settings saved on their own (issue 14), and pausing saves at once.
+        (state.show_lanes, state.presenter.on, state.playing),
     );
     let handle = state.clone();
+    let last_saved_ms = use_mut_ref(|| f64::NEG_INFINITY);
     use_effect_with(key, move |_| {
         if handle.error.as_deref().is_some_and(|e| e.contains("does not load")) {
             return;
         }
+        // While playing, at most every AUTOSAVE_PLAYING_MS of wall time: encoding a link parses the scenario,
+        // which at 10x on the big cluster cost a frame in ten.
+        let now_ms = crate::ui::perf::now_ms();
+        if handle.playing && now_ms - *last_saved_ms.borrow() < AUTOSAVE_PLAYING_MS {
+            return;
+        }
+        *last_saved_ms.borrow_mut() = now_ms;
         let _ = set(AUTOSAVE_KEY, &link_of_state(&handle));
     });
 }
