@@ -311,7 +311,9 @@ test('"Next event" on an idle run stops at the scenario end (30 s) and stays the
 });
 
 test('dragging the scrub bar on the big cluster coalesces seeks and always lands on the final position', async () => {
-  const { page, problems } = await load('?preset=big-cluster');
+  // The big cluster opens in its overview (issue 14), not as cards.
+  const { page, problems } = await app.open('?preset=big-cluster');
+  await page.waitForSelector('[data-testid=scrubber]');
   await page.locator('[data-testid=scrubber]').scrollIntoViewIfNeeded();
   /** Pointer events on the bar at fractions of its width, all in one task (as if the page were busy); ms taken. */
   const gesture = (steps) => page.evaluate((steps) => {

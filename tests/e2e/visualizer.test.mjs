@@ -328,8 +328,10 @@ test('keyboard only: help, play, open a replica, kill it, kill the controller, r
     'focus moves to the first action');
   await kb.press('Enter');
   await page.waitForSelector(`[data-replica="${focused}"].actor-dead`);
-  for (let i = 0; i < 6; i++) await kb.press('n');
-  await page.waitForFunction(() => document.querySelector('.events').textContent.includes('torn down'));
+  // Step event by event until the teardown (stepping stops at the scenario's end, so a fixed count could overshoot).
+  const tornDown = () => page.evaluate(() => document.querySelector('.events').textContent.includes('torn down'));
+  for (let i = 0; i < 10 && !(await tornDown()); i++) await kb.press('n');
+  assert.ok(await tornDown(), 'the gang is torn down');
   await screenshot(page, 'visualizer-keyboard-3-teardown');
   await kb.press('f');
   await page.waitForSelector('[data-testid=action-panel]');
