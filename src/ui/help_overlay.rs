@@ -17,6 +17,8 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("p", "Presenter mode: the cluster fills the screen, one line of narration"),
     ("→ / ← or Space", "In presenter mode: next / previous event (Space plays and pauses outside it)"),
     ("b / w", "In presenter mode: blank the screen black / white; any key or a click shows it again"),
+    ("l", "Lessons: choose one, or continue where you left off"),
+    ("1 – 4", "In a lesson: answer the question with that option"),
     ("?", "Show or hide this overlay"),
 ];
 

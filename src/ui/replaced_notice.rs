@@ -1,4 +1,4 @@
-//! Picking a preset never silently discards what the user built: an imported or edited scenario, or one with
+//! Picking a preset or starting a lesson never silently discards what the user built: an imported or edited scenario, or one with
 //! injected actions, is put aside and this notice offers to bring it back (the review's P6).
 pub use crate::ui::replaced::{Replaced, put_aside};
 use crate::ui::state::{UiAction, UiState};
@@ -36,7 +36,7 @@ pub fn replaced_notice(props: &ReplacedNoticeProps) -> Html {
     };
     html! {
         <div class="replaced-notice" role="status" data-testid="replaced-notice">
-            <span>{ format!("Picking a preset put aside {}.", r.what) }</span>
+            <span>{ format!("Opening another scenario put aside {}.", r.what) }</span>
             <button type="button" onclick={bring_back} data-testid="bring-back">{ "Bring it back" }</button>
             <button type="button" class="dismiss" onclick={dismiss} aria-label="Dismiss">{ "\u{00d7}" }</button>
         </div>

@@ -250,7 +250,7 @@ test('an imported scenario is named, survives a reload, and picking a preset put
   await picker.selectOption('node-failure');
   assert.match(page.url(), /\?preset=node-failure$/);
   const notice = page.getByTestId('replaced-notice');
-  assert.match(await notice.textContent(), /put aside your scenario “.*RayCluster gpu-cluster/);
+  assert.match(await notice.textContent(), /Opening another scenario put aside your scenario “.*RayCluster gpu-cluster/);
   await screenshot(page, 'workbench-put-aside');
   await notice.getByRole('button', { name: 'Bring it back' }).click();
   assert.match(await watchTitle(page), /RayCluster gpu-cluster/);
