@@ -1754,7 +1754,12 @@ fn lesson_card(
     use gangplank::ui::lesson_state::OpenLesson;
     let view = Rc::new(run.view(session));
     let open = OpenLesson { run: run.clone(), builtin: true, file: None, view, revealing: None };
-    let props = LessonPanelProps { open: Rc::new(open), on_action: Callback::noop(), presenting: false };
+    let props = LessonPanelProps {
+        open: Rc::new(open),
+        on_action: Callback::noop(),
+        presenting: false,
+        children: yew::Html::default(),
+    };
     yew::Renderer::<LessonPanel>::with_root_and_props(root.clone(), props).render();
 }
 
