@@ -2,6 +2,7 @@
 //! is reserved and used, the gangs on it as glyphs), the nodes in [`NodeGroup`]s to zoom into, and the
 //! [`BlastRadius`] of every node failure (the gangs it held, how many were torn down, where their replacements
 //! were reserved). Pure: computed from a snapshot and the event log, once per change, never per cell or frame.
+use crate::app::event_cursor::EventCursor;
 use crate::model::events::{Event, EventKind, NodeChange};
 use crate::model::serve::replica::ReplicaState;
 use crate::model::snapshot::{NodeView, Snapshot};
@@ -349,9 +350,8 @@ struct Reservation {
 /// Reads the event log once, incrementally, and keeps every node failure's [`BlastRadius`] up to date.
 #[derive(Default)]
 pub struct BlastScan {
-    /// Events read, and the seq of the last one (a shorter or different log is a new run: read again).
-    scanned: usize,
-    last_seq: Option<u64>,
+    /// What of the event list was read (another history: read again).
+    cursor: EventCursor,
     /// PG name → its gang and bundle nodes, while created.
     pgs: HashMap<String, Reservation>,
     /// PG name → (gang, `app/deployment`), from GangReserved (the PG's own event does not name its deployment).
@@ -376,17 +376,14 @@ impl BlastScan {
     /// Read the events not read yet (all of them if `events` is not the run read before). Returns whether
     /// anything changed.
     pub fn update(&mut self, events: &[Event]) -> bool {
-        let same_run =
-            events.len() >= self.scanned && (self.scanned == 0 || Some(events[self.scanned - 1].seq) == self.last_seq);
+        let same_run = self.cursor.continues(events);
         if !same_run {
             *self = BlastScan::default();
         }
         let before = self.radii.clone();
-        for e in &events[self.scanned..] {
+        for e in self.cursor.unread(events) {
             self.read(e);
         }
-        self.scanned = events.len();
-        self.last_seq = events.last().map(|e| e.seq);
         !same_run || before != self.radii
     }
 

@@ -6,6 +6,7 @@
 //! while there are at most [`GANG_HUES`] of them; with more, a new gang takes the hue held by the fewest live gangs
 //! (the smallest such hue on a tie). A gang seen without a reservation event (none is expected) gets a hue from its
 //! id.
+use crate::app::event_cursor::EventCursor;
 use crate::model::events::{Event, EventKind};
 use crate::model::serve::replica::ReplicaState;
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,9 +23,8 @@ pub struct GangColours {
     live: BTreeMap<String, BTreeSet<String>>,
     /// Member replica → its gang, while the gang is live.
     member_of: BTreeMap<String, String>,
-    /// How many events were read, and the last one (a different one there means another run: start again).
-    scanned: usize,
-    last: Option<Event>,
+    /// What of the event list was read (another history: start again).
+    cursor: EventCursor,
 }
 
 impl GangColours {
@@ -39,22 +39,14 @@ impl GangColours {
     /// what was read (a seek back, an undo, another run), everything is computed again from the start, which gives
     /// the same hues for the events they share.
     pub fn update(&mut self, events: &[Event]) -> bool {
-        let continues = self.scanned <= events.len()
-            && match (&self.last, self.scanned.checked_sub(1)) {
-                (Some(last), Some(i)) => events[i] == *last,
-                (None, None) => true,
-                _ => false,
-            };
         let mut changed = false;
-        if !continues {
+        if !self.cursor.continues(events) {
             changed = !self.hues.is_empty();
             *self = GangColours::default();
         }
-        for e in &events[self.scanned..] {
+        for e in self.cursor.unread(events) {
             changed |= self.read(e);
         }
-        self.scanned = events.len();
-        self.last = events.last().cloned();
         changed
     }
 

@@ -7,6 +7,7 @@
 //! record this link (a new gang gets a fresh gang id and placement group); it is the reading the controller's loop
 //! implies: it starts one replacement gang for each gang it stopped to keep `num_replicas`. Graceful stops
 //! (scale-down, delete) retire nothing, so a later scale-up is not drawn as a replacement.
+use crate::app::event_cursor::EventCursor;
 use crate::model::events::{Event, EventKind, TeardownCause};
 use crate::model::time::SimTime;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -40,8 +41,8 @@ pub struct GangLineage {
     retired: BTreeSet<String>,
     /// Leaked placement groups the controller found and removed (`LeakDetected`) → when, and the event.
     leaks: BTreeMap<String, (SimTime, u64)>,
-    scanned: usize,
-    last: Option<Event>,
+    /// What of the event list was read (another history: start again).
+    cursor: EventCursor,
 }
 
 impl GangLineage {
@@ -54,22 +55,14 @@ impl GangLineage {
     /// Read the events not read yet (from the start again when `events` is not a continuation: a seek back, an
     /// undo, another run). Returns whether a replacement was found or forgotten.
     pub fn update(&mut self, events: &[Event]) -> bool {
-        let continues = self.scanned <= events.len()
-            && match (&self.last, self.scanned.checked_sub(1)) {
-                (Some(last), Some(i)) => events[i] == *last,
-                (None, None) => true,
-                _ => false,
-            };
         let mut changed = false;
-        if !continues {
+        if !self.cursor.continues(events) {
             changed = !self.replaced.is_empty() || !self.leaks.is_empty();
             *self = GangLineage::default();
         }
-        for e in &events[self.scanned..] {
+        for e in self.cursor.unread(events) {
             changed |= self.read(e);
         }
-        self.scanned = events.len();
-        self.last = events.last().cloned();
         changed
     }
 

@@ -9,6 +9,7 @@
 //!
 //! [`LaneBuilder::sync`] reads only the events it has not seen yet, so playing does not rescan the run every frame;
 //! a new run (seek back, reset, another seed) is detected and rebuilt from scratch. Pure: no web crates.
+use crate::app::event_cursor::EventCursor;
 use crate::model::events::{ControllerChange, Event, EventKind, HealthCheckResult, NodeChange, TeardownCause};
 use crate::model::placement::PlacementGroupState;
 use crate::model::scenario::Scenario;
@@ -282,10 +283,9 @@ pub struct LaneBuilder {
     pg_gang: HashMap<String, String>,
     rows: Rc<Vec<Row>>,
     rows_dirty: bool,
-    /// Events read, the run they belong to and the last one (to notice another run).
-    seen: usize,
+    /// What of the event list was read, and the run it belongs to (to notice another run).
+    cursor: EventCursor,
     run: u64,
-    last: Option<Event>,
     last_t: SimTime,
 }
 
@@ -312,9 +312,8 @@ impl LaneBuilder {
             pg_gang: HashMap::new(),
             rows: Rc::new(Vec::new()),
             rows_dirty: true,
-            seen: 0,
+            cursor: EventCursor::default(),
             run: 0,
-            last: None,
             last_t: SimTime::ZERO,
         };
         b.start();
@@ -330,8 +329,7 @@ impl LaneBuilder {
         self.replica_gang.clear();
         self.replica_deployment.clear();
         self.pg_gang.clear();
-        self.seen = 0;
-        self.last = None;
+        self.cursor = EventCursor::default();
         self.last_t = SimTime::ZERO;
         self.rows_dirty = true;
         let c = self.add_lane(Lane::new(LaneKind::Controller, "controller", "Serve controller".into(), String::new()));
@@ -349,22 +347,19 @@ impl LaneBuilder {
     /// another run, fewer events than before or a different last event mean the run was replaced (seek back,
     /// reset), and the lanes are rebuilt from scratch. Returns whether anything changed.
     pub fn sync(&mut self, run: u64, events: &[Event]) -> bool {
-        let same_run = run == self.run
-            && events.len() >= self.seen
-            && (self.seen == 0 || self.last.as_ref() == events.get(self.seen - 1));
+        let same_run = run == self.run && self.cursor.continues(events);
         let mut changed = false;
         if !same_run {
             self.start();
             self.run = run;
             changed = true;
         }
-        for e in &events[self.seen..] {
+        let unread = self.cursor.unread(events);
+        for e in unread {
             changed |= self.apply(e, events);
         }
-        if events.len() > self.seen {
-            self.seen = events.len();
-            self.last = events.last().cloned();
-            self.last_t = self.last.as_ref().map_or(SimTime::ZERO, |e| e.t);
+        if let Some(last) = unread.last() {
+            self.last_t = last.t;
         }
         changed
     }

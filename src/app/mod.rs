@@ -8,6 +8,7 @@ pub mod cluster_summary;
 pub mod compare;
 pub mod config_import;
 pub mod edit;
+pub mod event_cursor;
 pub mod gang_colours;
 pub mod gang_lineage;
 pub mod history;
