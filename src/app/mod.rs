@@ -18,6 +18,7 @@ pub mod lesson;
 pub mod link;
 pub mod perfetto;
 pub mod presets;
+pub mod recording; // real-cluster recordings (issue 15)
 pub mod replay_clock; // the page's replay of a recording (issue 15)
 pub mod report;
 pub mod session;
