@@ -95,5 +95,21 @@ if [ "$mode" = all ]; then
   fi
 fi
 
+# --- recorder (recorder/, Python): a venv at .venv with Ray Serve 2.60 and the package in editable mode ---
+RAY_VERSION=2.60.0             # the Ray the recorder's integration test runs against (gang scheduling)
+if [ "$mode" = all ]; then
+  venv="$ROOT/.venv"
+  rec_stamp="$venv/.gangplank-recorder-stamp"
+  rec_sum="$(sha256sum <"$ROOT/recorder/pyproject.toml" | cut -d' ' -f1) ray==$RAY_VERSION"
+  if [ "$(cat "$rec_stamp" 2>/dev/null)" != "$rec_sum" ] || [ ! -x "$venv/bin/python" ]; then
+    step "python venv .venv: ray[serve]==$RAY_VERSION, recorder (editable), pytest, ruff, mypy (about 1 minute, once)"
+    command -v python3 >/dev/null || { echo "missing prerequisite: python3 (3.9 or newer)" >&2; false; }
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet "ray[serve]==$RAY_VERSION" -e "$ROOT/recorder[dev]"
+    echo "$rec_sum" >"$rec_stamp"
+  fi
+fi
+# --- end recorder ---
+
 trap - ERR
 echo "== setup: everything is installed ($mode)"
