@@ -8,6 +8,23 @@ use serde_json::{Map, Value};
 /// `ray_actor_options` keys the model reads (the others, e.g. `runtime_env`, do not change scheduling here).
 const ACTOR_OPTION_KEYS: &[&str] = &["num_cpus", "num_gpus", "memory", "resources"];
 
+/// Keys the model does not simulate, with Ray's default: at the default they change nothing the model shows, so
+/// they are not listed (the recorder reports every key, defaults included).
+const QUIET_AT_DEFAULT: &[(&str, &str)] = &[
+    ("backpressure_config", r#"{"retry_after_s":null,"status_code":503}"#),
+    ("logging_config", "null"),
+    ("autoscaling_config", "null"),
+];
+/// Ray's default request router.
+const DEFAULT_ROUTER: &str = "ray.serve._private.request_router:PowerOfTwoChoicesRequestRouter";
+
+fn quiet(key: &str, value: &Value) -> bool {
+    if key == "request_router_config" {
+        return value.get("request_router_class").and_then(Value::as_str).is_none_or(|c| c == DEFAULT_ROUTER);
+    }
+    QUIET_AT_DEFAULT.iter().any(|(k, d)| *k == key && serde_json::from_str::<Value>(d).is_ok_and(|d| d == *value))
+}
+
 /// The deployment as a scenario deployment, and the notes on what was left out (`"logging_config": not simulated`).
 pub fn deployment_spec(name: &str, config: &Map<String, Value>) -> (DeploymentSpec, Vec<String>) {
     let mut notes = Vec::new();
@@ -32,7 +49,11 @@ pub fn deployment_spec(name: &str, config: &Map<String, Value>) -> (DeploymentSp
             Ok(_) => {
                 kept.insert(key.clone(), value);
             }
-            Err(e) if e.message.starts_with("unknown field") => notes.push(format!("{key}: not simulated")),
+            Err(e) if e.message.starts_with("unknown field") => {
+                if !quiet(key, &value) {
+                    notes.push(format!("{key}: not simulated"));
+                }
+            }
             Err(e) => notes.push(format!("{key}: cannot be read ({e}); left at its default")),
         }
     }

@@ -51,6 +51,16 @@ pub struct Derived {
     pub notes: Vec<String>,
 }
 
+impl std::fmt::Display for NotDerived {
+    /// "what: why" (with the time first when there is one).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(t) = self.t {
+            write!(f, "at {t:.2} s: ")?;
+        }
+        write!(f, "{}: {}", self.what, self.why)
+    }
+}
+
 impl Derived {
     /// The model's time for a recording time (0 before the deploy).
     pub fn model_time(&self, recording_t: f64) -> SimTime {
@@ -96,8 +106,7 @@ impl Derived {
             ));
         }
         for n in &self.not_derived {
-            let at = n.t.map_or(String::new(), |t| format!("at {t:.2} s: "));
-            out.push(format!("Not derived: {at}{} — {}", n.what, n.why));
+            out.push(format!("Not derived: {n}"));
         }
         for n in &self.notes {
             out.push(format!("Kept, not simulated: {n}"));
@@ -300,7 +309,14 @@ fn death_is_external(rec: &Recording, e: &RecordedEvent, before: Option<&Replica
     if node_died {
         return None;
     }
-    let was_stopping = before.is_some_and(|r| r.state == "STOPPING");
+    if e.death_reason.as_deref() == Some("NODE_DIED") {
+        return None;
+    }
+    // The recorder's reading (from the last Serve state it saw, and whether Serve still listed the replica).
+    if let Some(by_controller) = e.by_controller {
+        return Some(!by_controller);
+    }
+    let was_stopping = before.is_some_and(|r| r.state == "STOPPING") || e.serve_state.as_deref() == Some("STOPPING");
     let now = state_at(rec, id, e.t);
     let left_alone = !was_stopping && matches!(now, Some(s) if s != "STOPPING");
     let cause = e.death_cause.as_deref().unwrap_or_default();
@@ -371,7 +387,7 @@ fn controller_restarts(
     timing: &mut TimingSpec,
 ) {
     let mut delays = Vec::new();
-    let mut last_id: Option<&str> = None;
+    let mut last_id: Option<(Option<&str>, Option<u64>, Option<u64>)> = None;
     let mut down_since: Option<f64> = None;
     for s in &rec.samples {
         let alive = s.controller.alive;
@@ -379,20 +395,25 @@ fn controller_restarts(
             down_since = Some(s.t);
             continue;
         }
-        let id = s.controller.actor_id.as_deref();
+        // A restart keeps the actor id (a restartable actor) and changes its pid and restart count.
+        let c = &s.controller;
+        let id = c.actor_id.is_some().then_some((c.actor_id.as_deref(), c.pid, c.num_restarts));
         let changed = matches!((last_id, id), (Some(a), Some(b)) if a != b);
         if alive == Some(true) && (down_since.is_some() || changed) {
             if changed {
                 let down = down_since.unwrap_or(s.t);
                 let kill_t = happened(rec, down, period);
                 delays.push(s.t - kill_t);
-                faults.push(fault(
-                    kill_t,
-                    offset_s,
-                    ActionKind::KillController {},
-                    format!("the controller was down from {down:.2} s and came back as a new actor at {:.2} s", s.t),
-                    None,
-                ));
+                let seen = match down_since {
+                    Some(d) => {
+                        format!("the controller was down from {d:.2} s and up again, restarted, at {:.2} s", s.t)
+                    }
+                    None => format!(
+                        "the controller restarted between two samples (seen at {:.2} s: new pid or restart count)",
+                        s.t
+                    ),
+                };
+                faults.push(fault(kill_t, offset_s, ActionKind::KillController {}, seen, None));
             }
             down_since = None;
         }

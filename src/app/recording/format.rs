@@ -116,6 +116,9 @@ pub struct ControllerSample {
     pub actor_id: Option<String>,
     #[serde(default)]
     pub pid: Option<u64>,
+    /// Restarts of the controller actor (a restart keeps its actor id).
+    #[serde(default)]
+    pub num_restarts: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -169,6 +172,9 @@ pub struct ReplicaSample {
     /// The bundle the actor sits in, when the recorder could read it (else the rank is taken for it).
     #[serde(default)]
     pub bundle_index: Option<usize>,
+    /// The actor's state in Ray's state API (`ALIVE`, `DEAD`, `PENDING_CREATION`, ...).
+    #[serde(default)]
+    pub actor_state: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -221,6 +227,15 @@ pub struct RecordedEvent {
     pub restarted: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub death_cause: Option<String>,
+    /// Ray's death-cause enum name (`RAY_KILL`, `NODE_DIED`, `WORKER_DIED`, `INTENDED_USER_EXIT`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub death_reason: Option<String>,
+    /// The last Serve state seen before the actor died.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serve_state: Option<String>,
+    /// The recorder's reading: the controller stopped it (true) or something else did (false); null: unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_controller: Option<bool>,
 }
 
 impl RecordedEvent {

@@ -71,6 +71,7 @@ pub const EVENT_KINDS: &[&str] = &[
     "node_dead",
     "controller_down",
     "controller_up",
+    "app_added",
     "replica_added",
     "replica_state",
     "replica_removed",

@@ -117,7 +117,8 @@ impl Replay {
         last.max(at(self.recording.duration_s))
     }
 
-    /// The index of the last sample at or before t (the first sample before it: nothing earlier was recorded).
+    /// The index of the last sample at or before t (the first sample before it: nothing earlier was recorded); a
+    /// binary search, the samples being in time order.
     pub fn sample_index(&self, t: SimTime) -> usize {
         self.times.partition_point(|s| *s <= t).saturating_sub(1)
     }
@@ -135,6 +136,11 @@ impl Replay {
     /// Every recorded event, as sentences.
     pub fn events(&self) -> &[ReplayEvent] {
         &self.events
+    }
+
+    /// (t in seconds, kind, sentence) of every recorded event, in time order.
+    pub fn sentences(&self) -> Vec<(f64, String, String)> {
+        self.events.iter().map(|e| (e.t.as_secs_f64(), e.kind.clone(), e.text.clone())).collect()
     }
 
     /// The recorded events at or before t.
@@ -486,6 +492,7 @@ fn sentence(e: &RecordedEvent) -> ReplayEvent {
             "The Serve controller is up again as a new actor: it restarted and recovers its replicas.".to_string()
         }
         "controller_up" => "The Serve controller answers again.".to_string(),
+        "app_added" => format!("Application {dep} appeared."),
         "replica_added" => format!("{dep}: {replica} appeared, {to}{on}."),
         "replica_state" => format!("{dep}: {replica} {from} → {to}{on}."),
         "replica_removed" => format!("{dep}: {replica} left the controller's table (last seen {from}{on})."),
@@ -500,8 +507,10 @@ fn sentence(e: &RecordedEvent) -> ReplayEvent {
             let trigger = e.trigger.as_ref().map_or(String::new(), |t| format!(" ({t})"));
             let msg = e.message.as_ref().filter(|m| !m.is_empty()).map_or(String::new(), |m| format!(": {m}"));
             match &e.from {
-                Some(_) => format!("Deployment {dep}: {from} → {to}{trigger}{msg}"),
-                None => format!("Deployment {dep} is {to}{trigger}{msg}"),
+                Some(_) => {
+                    format!("Deployment {dep}: {from} → {to}{trigger}{msg}").trim_end_matches('.').to_string() + "."
+                }
+                None => format!("Deployment {dep} is {to}{trigger}{msg}").trim_end_matches('.').to_string() + ".",
             }
         }
         "target_changed" => format!("Deployment {dep}: the target went from {from} to {to} replicas."),
