@@ -7,6 +7,7 @@ import argparse
 import json
 import math
 import signal
+import socket
 import sys
 import threading
 import time
@@ -59,6 +60,8 @@ def check_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--period {args.period}: must be between 0.05 and 3600 seconds")
     if args.duration is not None and args.duration <= 0:
         raise UsageError(f"--duration {args.duration}: must be more than 0 seconds")
+    if args.address == "local":
+        raise UsageError("--address local would start a new Ray instance; give the running cluster's address")
     if args.timeout <= 0:
         raise UsageError(f"--timeout {args.timeout}: must be more than 0 seconds")
     out = Path(args.out)
@@ -80,10 +83,33 @@ def gangs_supported() -> bool:
     return True
 
 
+def probe(address: str, timeout_s: float) -> None:
+    """Fails fast, with the reason, where ray.init would retry for minutes (an address nothing listens at)."""
+    if address.startswith("ray://"):
+        return  # Ray Client: ray.init reports its own errors
+    try:
+        # Private helper, used only to resolve "auto" / RAY_ADDRESS the way ray.init will, for a clear message.
+        from ray._private.services import canonicalize_bootstrap_address
+
+        resolved = canonicalize_bootstrap_address(address)
+    except ConnectionError as error:
+        raise ConnectionError(f"no running Ray cluster found for --address {address}: {error}") from error
+    except Exception:
+        return  # this Ray resolves differently: leave it to ray.init
+    if resolved is None:
+        raise ConnectionError(f"no running Ray cluster found for --address {address}")
+    host, _, port = resolved.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except (OSError, ValueError) as error:
+        raise ConnectionError(f"cannot reach a Ray cluster at {resolved} (--address {address}): {error}") from error
+
+
 def connect(address: str, dashboard_url: str | None, timeout_s: float) -> tuple[str, str]:
     """Connects to the cluster; returns (ray version, dashboard URL) or raises ConnectionError with the reason."""
     import ray
 
+    probe(address, timeout_s)
     try:
         context = ray.init(address=address, logging_level="ERROR", log_to_driver=False, namespace="gangplank_record")
     except Exception as error:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from gangplank_record.cli import EXIT_USAGE, main
+from gangplank_record.cli import EXIT_UNREACHABLE, EXIT_USAGE, main
 from gangplank_record.writer import render, write_atomic
 
 
@@ -27,6 +27,7 @@ def test_the_file_is_one_json_object_with_a_line_per_sample(tmp_path: Path) -> N
         (["--period", "0"], "--period 0.0: must be between 0.05 and 3600 seconds"),
         (["--duration", "-1"], "--duration -1.0: must be more than 0 seconds"),
         (["--app", " "], "--app: an empty application name"),
+        (["--address", "local"], "--address local would start a new Ray instance; give the running cluster's address"),
     ],
 )
 def test_bad_arguments_say_what_is_wrong(
@@ -41,3 +42,10 @@ def test_an_output_path_that_cannot_be_written(tmp_path: Path, capsys: pytest.Ca
     assert "is a directory" in capsys.readouterr().err
     assert main(["--out", str(tmp_path / "missing" / "run.json")]) == EXIT_USAGE
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_an_address_nothing_listens_at_fails_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # ray.init alone would retry for minutes; the recorder says why within a second.
+    assert main(["--address", "127.0.0.1:1", "--out", str(tmp_path / "run.json"), "--timeout", "1"]) == EXIT_UNREACHABLE
+    assert "cannot reach a Ray cluster at" in capsys.readouterr().err
+    assert not (tmp_path / "run.json").exists()
