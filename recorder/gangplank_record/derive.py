@@ -60,8 +60,9 @@ class EventDeriver:
         if now.get("alive") is None:
             return []
         before, self.controller = self.controller, now
-        if before is None:
-            return [] if now["alive"] else [{"kind": "controller_down"}]
+        if before is None or before.get("actor_id") is None:
+            # Serve's first controller (or none yet, before `serve start`): a start, not a restart or a crash.
+            return [{"kind": "controller_down"}] if now.get("actor_id") and not now["alive"] else []
         if before["alive"] and not now["alive"]:
             return [{"kind": "controller_down"}]
         restarted = any(before.get(k) != now.get(k) for k in ("actor_id", "pid", "num_restarts"))

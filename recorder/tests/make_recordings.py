@@ -10,13 +10,24 @@ import shutil
 import sys
 from pathlib import Path
 
+from gangplank_record.writer import write_atomic
+from tests.fixtures import replay
 from tests.scenarios import SCENARIOS, run_scenario
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "tests" / "recordings"
 RAW = Path(__file__).resolve().parent / "fixtures"
 
 
+def rebuild() -> int:
+    for name in SCENARIOS:
+        out = RECORDINGS / f"{name}.json"
+        print(f"{name}: {out} ({write_atomic(out, replay(name))} bytes, rebuilt from its raw samples)")
+    return 0
+
+
 def main(names: list[str]) -> int:
+    if names == ["--rebuild"]:
+        return rebuild()
     RECORDINGS.mkdir(parents=True, exist_ok=True)
     RAW.mkdir(parents=True, exist_ok=True)
     for name in names or list(SCENARIOS):

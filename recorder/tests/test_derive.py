@@ -125,3 +125,10 @@ def test_placement_group_lifecycle() -> None:
     assert (placed["kind"], placed["from"], placed["to"]) == ("pg_state", "PENDING", "CREATED")
     [removed] = d.derive(sample(1.0, placement_groups=[]))
     assert (removed["kind"], removed["gang_id"], removed["from"]) == ("pg_removed", "abcd1234", "CREATED")
+
+
+def test_serve_starting_after_the_recorder_is_not_a_restart() -> None:
+    d = deriver()
+    none_yet = {"alive": False, "actor_id": None, "pid": None, "num_restarts": None}
+    assert d.derive(sample(0.0, controller=none_yet))[1:] == []
+    assert d.derive(sample(0.5)) == []

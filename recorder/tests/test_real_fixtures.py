@@ -66,8 +66,11 @@ def test_spread_node_death_tears_down_the_gang_with_a_member_there() -> None:
 
 def test_a_controller_crash_restarts_it_and_keeps_the_replicas() -> None:
     doc = replay("controller_crash")
-    ups = events(doc, "controller_up")
-    assert ups and ups[-1]["restarted"] is True
+    [down] = events(doc, "controller_down")
+    [up] = events(doc, "controller_up")
+    assert up["restarted"] is True and up["t"] >= down["t"]
+    recovering = {e["replica"] for e in events(doc, "replica_state") if e["to"] == "RECOVERING"}
+    assert len(recovering) == 4  # the new controller recovers the 4 running replicas from their actors
     assert not events(doc, "replica_removed")
     assert not events(doc, "replica_actor_died")
     assert len(running_gangs(doc["samples"][-1])) == 2
