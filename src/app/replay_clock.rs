@@ -91,6 +91,26 @@ pub fn clamp_time(t_s: f64, end_s: f64) -> f64 {
     if t_s.is_finite() { t_s.clamp(0.0, end_s.max(0.0)) } else { 0.0 }
 }
 
+/// A recorded event as the replay's log shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplayLine {
+    /// Recording time, seconds.
+    pub t_s: f64,
+    /// The event's kind as recorded (`replica_state`, `node_dead`, ...): the row's look.
+    pub kind: String,
+    /// The event in a plain sentence.
+    pub text: String,
+}
+
+/// How a recorded event's row looks: a fault-like change stands out, as on the model's log.
+pub fn line_class(kind: &str) -> &'static str {
+    match kind {
+        "node_dead" | "controller_down" | "replica_actor_died" | "app_deleted" | "deployment_deleted" => "replay-fault",
+        "controller_up" | "node_added" | "target_changed" | "deployment_added" => "replay-change",
+        _ => "replay-plain",
+    }
+}
+
 /// A difference between reality and the model, as the page lists it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DiffRow {

@@ -304,6 +304,12 @@ pub fn app() -> Html {
             }
             <crate::ui::replaced_notice::ReplacedNotice replaced={state.replaced.clone()} dispatcher={dispatcher.clone()} />
             <ViolationBanner violations={state.violations.clone()} />
+            // ===== replay (issue 15): a recording replaces the workspace; the session waits untouched underneath =====
+            if let Some(pane) = state.replay.clone() {
+                <crate::ui::replay_view::ReplayView {pane} playing={state.playing} speed_exp={state.speed_exp}
+                    session_name={state.scenario_name.clone()} dispatcher={dispatcher.clone()} />
+            } else {
+            // ===== end replay =====
             <Controls playing={state.playing} speed_exp={state.speed_exp} now_s={state.now.as_secs_f64()} tick={state.tick}
                 catching_up={state.catching_up()}
                 seed={state.seed} {on_toggle_play} {on_step_tick} {on_step_event} {on_speed} {on_seed} {on_reset}
@@ -385,6 +391,7 @@ pub fn app() -> Html {
                     </ContextProvider<crate::ui::hover::Gestures>>
                 </aside>
             </main>
+            } // replay (issue 15)
             if let Some(t) = &state.target {
                 // Keyed by its target: another target gets a fresh form.
                 <ActionPanel key={format!("{t:?}")} target={t.clone()} snapshot={snap.clone()} {on_inject} on_target={on_set_target} />

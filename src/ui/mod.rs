@@ -60,6 +60,14 @@ pub mod workbench_draft;
 pub mod workbench_editor;
 pub mod workbench_state;
 // ===== end workbench =====
+// ===== replay (issue 15: a recording of a real cluster, and the model's prediction beside it) =====
+pub mod recording_diff;
+pub mod replay_log;
+pub mod replay_mark;
+pub mod replay_state;
+pub mod replay_timeline;
+pub mod replay_view;
+// ===== end replay =====
 
 pub use app::App;
 pub use cluster_view::{ClusterView, ClusterViewProps};

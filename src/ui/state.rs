@@ -177,6 +177,8 @@ pub struct UiState {
     pub show_lanes: bool,
     /// Lessons (issue 14): the lesson list, the open lesson and its step (`ui::lesson_state`).
     pub lesson: Rc<crate::ui::lesson_state::Lessons>,
+    /// Replay (issue 15): an imported recording of a real cluster, shown over the session (`ui::replay_state`).
+    pub replay: Option<Rc<crate::ui::replay_state::ReplayPane>>,
 }
 
 pub enum UiAction {
@@ -226,6 +228,8 @@ pub enum UiAction {
     // ===== end presenter =====
     /// Lessons (issue 14): open the list, start, answer, step, leave (`ui::lesson_state`).
     Lesson(crate::ui::lesson_state::LessonAction),
+    /// Replay (issue 15): predict with the model, back to the plain replay, close (`ui::replay_state`).
+    Replay(crate::ui::replay_state::ReplayAction),
 }
 
 /// A time-travel or sharing gesture (one `UiAction::Travel`).
@@ -322,6 +326,7 @@ impl UiState {
             show_lanes: true, // swimlanes (issue 14)
             // Lessons (issue 14): none open.
             lesson: Rc::default(),
+            replay: None, // replay (issue 15)
         };
         st.refresh();
         st
@@ -1059,6 +1064,12 @@ impl Reducible for UiState {
         if let UiAction::Hover(h) = action {
             return self.hovered(h); // hover (issue 13): only the highlight changes
         }
+        // ===== replay (issue 15): a recording opens as a replay; while open, its clock takes the time gestures =====
+        let action = match crate::ui::replay_state::intercept(&self, action) {
+            Ok(next) => return next,
+            Err(action) => action,
+        };
+        // ===== end replay =====
         let mut st = (*self).clone();
         if !matches!(action, UiAction::Frame { .. }) {
             // Any gesture (pause, seek, a new speed, an injected fault...) forgives what playback owed.
@@ -1165,6 +1176,7 @@ impl Reducible for UiState {
             UiAction::Presenter(p) => st.presenter_action(p),
             // ===== end presenter =====
             UiAction::Lesson(a) => st.lesson_action(a),
+            UiAction::Replay(_) => {} // replay (issue 15): handled above, by `replay_state::intercept`
             UiAction::Dismiss => {
                 if st.workbench.panel.is_some() {
                     st.workbench_action(WorkbenchAction::Show(None));
