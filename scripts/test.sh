@@ -21,6 +21,12 @@ count_tests() {
     }
     /^# pass / { p += $3 }
     /^# (fail|cancelled) / { f += $3 }
+    # pytest (recorder/): its summary line, e.g. "3 passed, 1 skipped, 31 deselected in 47.09s"
+    /^(=+ )?[0-9]+ (passed|failed|skipped|deselected|errors?)(, [0-9]+ [a-z]+)* in [0-9.]+s/ {
+      if (match($0, /[0-9]+ passed/)) p += substr($0, RSTART, RLENGTH) + 0
+      if (match($0, /[0-9]+ failed/)) f += substr($0, RSTART, RLENGTH) + 0
+      if (match($0, /[0-9]+ errors?/)) f += substr($0, RSTART, RLENGTH) + 0
+    }
     END { print p + 0, f + 0 }' "$1")
   passed=$((passed + step_passes))
   failed=$((failed + step_failures))
@@ -78,11 +84,27 @@ wasm_tests() {
   cargo test --locked --target wasm32-unknown-unknown --test web
 }
 
+# --- recorder (recorder/, Python; the venv is made by setup.sh) ---
+recorder_unit() {
+  (cd recorder && ../.venv/bin/ruff check . && ../.venv/bin/ruff format --check . && ../.venv/bin/mypy \
+    && ../.venv/bin/pytest -q -p no:cacheprovider)
+}
+
+recorder_integration() {
+  # A private local Ray cluster (own temp dir and ports); GANGPLANK_CLI: the model's check of what it recorded.
+  local cli="$ROOT/target/debug/gangplank-cli"
+  [ -x "$cli" ] || cli=""
+  (cd recorder && GANGPLANK_CLI="$cli" RAY_USAGE_STATS_ENABLED=0 ../.venv/bin/pytest -m integration -q -p no:cacheprovider)
+}
+# --- end recorder ---
+
 run_step "setup (installs what is missing)"               bash scripts/setup.sh all
 run_step "cargo fmt --check"                              cargo fmt --check -- --color never
 run_step "cargo clippy --all-targets -- -D warnings"      cargo clippy --locked --all-targets -- -D warnings
 run_step "cargo clippy --target wasm32 (UI, browser tests)" cargo clippy --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
 run_step "native tests (cargo test)"                      cargo test --locked
+run_step "recorder: ruff, mypy, pytest (unit)"            recorder_unit
+run_step "recorder: real Ray 2.60 integration"            recorder_integration
 run_step "browser tests (wasm-bindgen-test, Chromium)"    wasm_tests
 run_step "release build (trunk build --release)"          release_build
 run_step "end-to-end tests (node --test, playwright)"     e2e_tests
