@@ -104,6 +104,7 @@ def _replica(
     pg_id = (actor or {}).get("placement_group_id") or None
     bundle = bundle_index((actor or {}).get("required_resources"), pg_id)
     gang_id = rank = world_size = None
+    rank_source: str | None = None
     size = gang_size(config) if ctx.gangs_supported else None
     if pg_id:
         ctx.replica_pg_ids.add(pg_id)
@@ -111,9 +112,11 @@ def _replica(
         if gang is not None and size is not None:
             gang_id, world_size = gang.gang_id, size
             rank = rank_of(bundle, bundles_per_replica(config))
+            rank_source = "bundle" if rank is not None else None
     known = (internal or {}).get(f"{app}/{dep}/{replica_id}")
     if known:  # --internal-state: the controller's own gang context wins over the inference
         gang_id, rank, world_size = known.get("gang_id"), known.get("rank"), known.get("world_size")
+        rank_source = "internal_state"
     return {
         "replica_id": replica_id,
         "state": detail.get("state"),
@@ -127,6 +130,7 @@ def _replica(
         "gang_id": gang_id,
         "rank": rank,
         "world_size": world_size,
+        "rank_source": rank_source,
     }
 
 

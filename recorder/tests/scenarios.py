@@ -76,7 +76,7 @@ class Echo:
         return "ok"
 
 
-def start_recorder(run: Run) -> None:
+def start_recorder(run: Run, *extra: str) -> None:
     command = [
         sys.executable,
         "-m",
@@ -92,15 +92,16 @@ def start_recorder(run: Run) -> None:
     ]
     if run.raw_out is not None:
         command += ["--raw-out", str(run.raw_out)]
+    command += extra
     env = dict(os.environ, RAY_TMPDIR=run.cluster.temp_dir)
     run.recorder = subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parents[1])
     wait_until("the recorder's first file", run.out.exists, 60)
 
 
-def stop_recorder(run: Run) -> int:
-    """SIGINT, as Ctrl-C; returns the recorder's exit code."""
+def stop_recorder(run: Run, how: int = signal.SIGINT) -> int:
+    """SIGINT (Ctrl-C) by default; returns the recorder's exit code."""
     assert run.recorder is not None
-    run.recorder.send_signal(signal.SIGINT)
+    run.recorder.send_signal(how)
     try:
         return run.recorder.wait(timeout=60)
     except subprocess.TimeoutExpired:

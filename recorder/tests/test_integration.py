@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from gangplank_record import FORMAT
 from gangplank_record.jsontypes import Json
 from tests.fixtures import events
-from tests.scenarios import Run, kill_recorder, pack_replica_kill, stop_recorder
+from tests.scenarios import Run, kill_recorder, pack_replica_kill, start_recorder, stop_recorder, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +35,17 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Json:
             # Complete while the recorder is still writing: it is rewritten atomically, never in place.
             result["while_recording"] = json.loads(out.read_text())
             result["exit"] = stop_recorder(run)
+            # The same cluster, recorded again: with --internal-state, stopped by SIGTERM; then once more, kill -9.
+            again = Run(cluster=cluster, out=out.with_name("internal.json"), raw_out=None, period_s=0.5)
+            start_recorder(again, "--internal-state")
+            wait_until("two writes", lambda: len(json.loads(again.out.read_text())["samples"]) >= 4, 60)
+            result["sigterm_exit"] = stop_recorder(again, signal.SIGTERM)
+            result["internal"] = json.loads(again.out.read_text())
+            killed = Run(cluster=cluster, out=out.with_name("killed.json"), raw_out=None, period_s=0.5)
+            start_recorder(killed)
+            wait_until("two writes", lambda: len(json.loads(killed.out.read_text())["samples"]) >= 4, 60)
+            stop_recorder(killed, signal.SIGKILL)
+            result["after_kill_9"] = json.loads(killed.out.read_text())
         finally:
             kill_recorder(run)
     result["left_behind"] = cluster.left_behind
@@ -92,6 +104,25 @@ def test_the_kill_tears_down_that_gang_only(recorded: Json) -> None:
     untouched = before - members
     assert len(untouched) == 2 and untouched <= {r["replica_id"] for r in final_replicas(doc)}
     assert not [e for e in doc["events"] if e.get("replica") in untouched and e["t"] >= kill["t"]]
+
+
+def test_sigterm_and_kill_9_leave_complete_files(recorded: Json) -> None:
+    assert recorded["sigterm_exit"] == 0
+    assert recorded["internal"]["format"] == FORMAT
+    assert recorded["after_kill_9"]["format"] == FORMAT and len(recorded["after_kill_9"]["samples"]) >= 1
+
+
+def test_the_inferred_ranks_are_the_controllers(recorded: Json) -> None:
+    # --internal-state reads each replica's GangContext from the controller: the public inference must agree.
+    internal = recorded["internal"]
+    assert internal["recorder"]["internal_state"] is True
+    assert any("_dump_replica_states_for_testing" in note for note in internal["limitations"])
+    assert not [e for s in internal["samples"] for e in s.get("errors", []) if "internal state" in e]
+    public = {r["replica_id"]: (r["gang_id"], r["rank"], r["world_size"]) for r in final_replicas(recorded["doc"])}
+    private = {r["replica_id"]: (r["gang_id"], r["rank"], r["world_size"]) for r in final_replicas(internal)}
+    assert private == public
+    assert {r["rank_source"] for r in final_replicas(internal)} == {"internal_state"}
+    assert {r["rank_source"] for r in final_replicas(recorded["doc"])} == {"bundle"}
 
 
 def test_gangplank_cli_check_agrees(recorded: Json) -> None:
