@@ -4,6 +4,7 @@
 //!
 //! The recording itself (parsing, snapshots, sentences, the derived scenario, the differences) is
 //! `app::recording`'s; this file only decides how the page presents it.
+use crate::app::recording::diff::Verdict;
 
 /// A time within this of an event counts as "at" it: "next event" from an event's own time goes past it.
 pub const SAME_INSTANT_S: f64 = 1e-6;
@@ -111,42 +112,56 @@ pub fn line_class(kind: &str) -> &'static str {
     }
 }
 
-/// A difference between reality and the model, as the page lists it.
+/// A comparison of reality and the model, as the page lists it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DiffRow {
     /// When (recording time, seconds): clicking the row takes the clock there.
     pub t_s: f64,
-    /// What the row is about ("who was stopped after the kill at 12.5 s").
+    /// What the row is about ("who was stopped after the kill of s8vr0pj8").
     pub subject: String,
     /// What real Ray did, and what the model did.
     pub reality: String,
     pub model: String,
-    /// Within the model's configured ranges or timing noise (`false`: the model disagrees).
-    pub noise: bool,
+    pub verdict: Verdict,
 }
 
 impl DiffRow {
     /// The row's verdict, as the page writes it.
-    pub fn verdict(&self) -> &'static str {
-        if self.noise { "timing noise" } else { "disagrees" }
+    pub fn verdict_text(&self) -> &'static str {
+        match self.verdict {
+            Verdict::Agrees => "agrees",
+            Verdict::TimingNoise => "timing noise",
+            Verdict::Disagrees => "disagrees",
+        }
     }
 }
 
-/// The rows in clock order (what disagrees first among rows at the same time), and a one-line summary.
-pub fn ordered(mut rows: Vec<DiffRow>) -> (Vec<DiffRow>, String) {
-    rows.sort_by(|a, b| a.t_s.total_cmp(&b.t_s).then(a.noise.cmp(&b.noise)));
-    let disagree = rows.iter().filter(|r| !r.noise).count();
-    let noise = rows.len() - disagree;
+/// The comparisons as the page lists them: the differences in clock order (what disagrees first among rows at the
+/// same time), the agreeing rows apart, and a one-line summary.
+pub fn ordered(rows: Vec<DiffRow>) -> (Vec<DiffRow>, Vec<DiffRow>, String) {
+    let (agree, mut differ): (Vec<DiffRow>, Vec<DiffRow>) =
+        rows.into_iter().partition(|r| r.verdict == Verdict::Agrees);
+    let rank = |v: Verdict| if v == Verdict::Disagrees { 0 } else { 1 };
+    differ.sort_by(|a, b| a.t_s.total_cmp(&b.t_s).then(rank(a.verdict).cmp(&rank(b.verdict))));
+    let disagree = differ.iter().filter(|r| r.verdict == Verdict::Disagrees).count();
+    let noise = differ.len() - disagree;
+    let agreeing = match agree.len() {
+        0 => String::new(),
+        1 => " 1 comparison agrees.".to_string(),
+        n => format!(" {n} comparisons agree."),
+    };
     let summary = match (disagree, noise) {
-        (0, 0) => "The model agrees with real Ray: no differences.".to_string(),
-        (0, n) => format!("The model agrees with real Ray up to timing noise ({n} timing difference{}).", plural(n)),
+        (0, 0) => format!("The model agrees with real Ray: no differences.{agreeing}"),
+        (0, n) => {
+            format!("The model agrees with real Ray up to timing noise ({n} timing difference{}).{agreeing}", plural(n))
+        }
         (d, n) => format!(
-            "The model disagrees with real Ray in {d} place{}{}.",
+            "The model disagrees with real Ray in {d} place{}{}.{agreeing}",
             plural(d),
             if n > 0 { format!(" (and {n} timing difference{})", plural(n)) } else { String::new() }
         ),
     };
-    (rows, summary)
+    (differ, agree, summary)
 }
 
 fn plural(n: usize) -> &'static str {
@@ -204,22 +219,31 @@ mod tests {
     }
 
     #[test]
-    fn differences_come_in_clock_order_with_a_verdict() {
-        let row = |t_s: f64, noise: bool| DiffRow {
+    fn differences_come_in_clock_order_with_a_verdict_and_agreement_apart() {
+        let row = |t_s: f64, verdict: Verdict| DiffRow {
             t_s,
             subject: format!("at {t_s}"),
             reality: "r".into(),
             model: "m".into(),
-            noise,
+            verdict,
         };
-        let (rows, summary) = ordered(vec![row(9.0, true), row(3.0, true), row(3.0, false)]);
-        let order: Vec<(f64, &str)> = rows.iter().map(|r| (r.t_s, r.verdict())).collect();
+        let (differ, agree, summary) = ordered(vec![
+            row(9.0, Verdict::TimingNoise),
+            row(3.0, Verdict::TimingNoise),
+            row(1.0, Verdict::Agrees),
+            row(3.0, Verdict::Disagrees),
+        ]);
+        let order: Vec<(f64, &str)> = differ.iter().map(|r| (r.t_s, r.verdict_text())).collect();
         assert_eq!(order, [(3.0, "disagrees"), (3.0, "timing noise"), (9.0, "timing noise")]);
-        assert_eq!(summary, "The model disagrees with real Ray in 1 place (and 2 timing differences).");
+        assert_eq!(agree.len(), 1);
         assert_eq!(
-            ordered(vec![row(1.0, true)]).1,
+            summary,
+            "The model disagrees with real Ray in 1 place (and 2 timing differences). 1 comparison agrees."
+        );
+        assert_eq!(
+            ordered(vec![row(1.0, Verdict::TimingNoise)]).2,
             "The model agrees with real Ray up to timing noise (1 timing difference)."
         );
-        assert_eq!(ordered(vec![]).1, "The model agrees with real Ray: no differences.");
+        assert_eq!(ordered(vec![]).2, "The model agrees with real Ray: no differences.");
     }
 }

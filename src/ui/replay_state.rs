@@ -43,9 +43,16 @@ pub struct Prediction {
     /// The model side's title.
     pub label: String,
     pub error: Option<String>,
+    /// The differences (timing noise or disagreement) in clock order, and the comparisons that agree.
     pub rows: Rc<Vec<DiffRow>>,
+    pub agreeing: Rc<Vec<DiffRow>>,
     pub summary: String,
     pub not_derived: Rc<Vec<String>>,
+    /// The faults the model was given, each with what the recording showed.
+    pub given: Rc<Vec<String>>,
+    /// How the clocks were aligned (a sentence), and the recording's time of the model's 0.
+    pub alignment: String,
+    pub offset_s: f64,
     /// `Session::version` when `snapshot` was taken.
     version: (u64, u64),
 }
@@ -187,35 +194,45 @@ fn hues_of(snapshot: &Snapshot, before: &BTreeMap<String, u8>) -> BTreeMap<Strin
 }
 
 impl Prediction {
-    /// Derive the scenario from the recording, run it to its end for the differences, and open it at `now_s`.
+    /// Derive the scenario from the recording, compare the model's whole run with it, and open the model's run at
+    /// the replay's clock `now_s`.
     fn run(recording: &Recording, now_s: f64) -> Prediction {
-        let derived = interim::derive(recording);
+        let derived = crate::app::recording::derive::derive(recording);
         let not_derived: Vec<String> = derived.not_derived.iter().map(|n| n.to_string()).collect();
-        let (rows, error) = match interim::diff(recording, &derived.scenario) {
-            Ok(differences) => (differences.iter().map(diff_row).collect(), None),
-            Err(e) => (Vec::new(), Some(format!("The model's run could not be compared: {e}"))),
+        let given: Vec<String> = derived.faults.iter().map(|f| format!("At {:.2} s: {}", f.t, f.evidence)).collect();
+        let (rows, error) = match crate::app::recording::diff::diff(recording, &derived) {
+            Ok(check) => (check.rows.iter().map(diff_row).collect(), None),
+            Err(e) => (Vec::new(), Some(format!("The model could not be run on this recording: {e}"))),
         };
-        let (rows, summary) = replay_clock::ordered(rows);
-        let label = format!("the model's run of {}", derived.scenario.name);
-        let mut p = Prediction {
-            session: Some(Rc::new(RefCell::new(Session::new(derived.scenario)))),
+        let (rows, agreeing, summary) = replay_clock::ordered(rows);
+        let session = error.is_none().then(|| Rc::new(RefCell::new(Session::new(derived.scenario.clone()))));
+        let p = Prediction {
+            session,
             snapshot: None,
             hues: Rc::new(BTreeMap::new()),
-            label,
+            label: format!("the scenario derived from the recording ({})", derived.scenario.name),
+            alignment: derived.alignment.clone(),
+            offset_s: derived.offset_s,
             summary: error.clone().unwrap_or(summary),
             error,
             rows: Rc::new(rows),
+            agreeing: Rc::new(agreeing),
             not_derived: Rc::new(not_derived),
+            given: Rc::new(given),
             version: (u64::MAX, 0),
         };
-        p = p.follow(now_s);
-        p
+        p.follow(now_s)
+    }
+
+    /// The model's clock for the replay's: `offset_s` earlier (the deploy is the model's time 0).
+    pub fn model_time(&self, now_s: f64) -> SimTime {
+        SimTime::from_secs_f64((now_s - self.offset_s).max(0.0))
     }
 
     /// The model at the replay's clock (forward by playing on, backward by seeking).
     fn follow(&self, now_s: f64) -> Prediction {
         let Some(cell) = &self.session else { return self.clone() };
-        let t = SimTime::from_secs_f64(now_s);
+        let t = self.model_time(now_s);
         let (version, snapshot, hues) = {
             let mut s = cell.borrow_mut();
             if t > s.now() {
@@ -245,14 +262,14 @@ impl Prediction {
     }
 }
 
-/// A difference as the page lists it.
-fn diff_row(d: &interim::Difference) -> DiffRow {
+/// A comparison as the page lists it.
+fn diff_row(d: &crate::app::recording::diff::Difference) -> DiffRow {
     DiffRow {
         t_s: d.t_s,
         subject: d.subject.clone(),
         reality: d.reality.clone(),
         model: d.model.clone(),
-        noise: d.timing_noise,
+        verdict: d.verdict,
     }
 }
 
@@ -424,37 +441,6 @@ fn open_recording(st: &UiState, name: &str, text: &str) -> UiState {
     next
 }
 
-/// INTERIM, until `app::recording::{replay, derive, diff}` land (rcore, about 03:10 UTC): the same calls, so the
-/// page can be wired and tested; replaced by those modules, not shipped.
-mod interim {
-    use crate::app::recording::Recording;
-    use crate::model::scenario::Scenario;
-
-    pub struct Derived {
-        pub scenario: Scenario,
-        pub not_derived: Vec<String>,
-    }
-
-    pub fn derive(_r: &Recording) -> Derived {
-        let scenario = crate::app::presets::preset_by_id("replica-crash")
-            .and_then(|p| p.scenario().ok())
-            .expect("the bundled presets load");
-        Derived { scenario, not_derived: vec!["everything: the derivation is not in yet".to_string()] }
-    }
-
-    pub struct Difference {
-        pub t_s: f64,
-        pub subject: String,
-        pub reality: String,
-        pub model: String,
-        pub timing_noise: bool,
-    }
-
-    pub fn diff(_r: &Recording, _s: &Scenario) -> Result<Vec<Difference>, String> {
-        Err("the comparison is not in yet".to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,5 +522,27 @@ mod tests {
         assert_eq!(st.workbench.panel, Some(Panel::Import));
         let pane = st.replay.clone().expect("the replay stays open");
         assert_eq!((pane.name.as_str(), pane.now_s), ("good.json", at));
+    }
+
+    #[test]
+    fn predict_runs_the_derived_scenario_on_the_replay_clock_with_the_comparisons() {
+        let st = import(Rc::new(UiState::for_preset("replica-crash")), "run.json", REAL)
+            .reduce(UiAction::Replay(ReplayAction::Predict));
+        let pane = st.replay.clone().unwrap();
+        let p = pane.prediction.clone().expect("predicted");
+        assert!(pane.predicting && p.error.is_none(), "{:?}", p.error);
+        assert!(!p.rows.is_empty() || !p.agreeing.is_empty(), "comparisons listed");
+        assert!(p.summary.starts_with("The model "), "{}", p.summary);
+        // The model follows the replay's clock, shifted by the deploy's time.
+        let end = pane.end_s;
+        let st = st.reduce(UiAction::Travel(Travel::Seek(SimTime::from_secs_f64(end))));
+        let p = st.replay.as_ref().unwrap().prediction.clone().unwrap();
+        let model_now = p.session.as_ref().unwrap().borrow().now();
+        assert_eq!(model_now, p.model_time(end));
+        assert!(p.snapshot.as_ref().is_some_and(|s| !s.replicas.is_empty()), "the model's cluster is drawn");
+        // Back to the plain replay keeps the prediction for the next time.
+        let st = st.reduce(UiAction::Replay(ReplayAction::Plain));
+        let pane = st.replay.clone().unwrap();
+        assert!(!pane.predicting && pane.prediction.is_some());
     }
 }

@@ -56,15 +56,16 @@ pub fn replay_view(props: &ReplayViewProps) -> Html {
                             <section class="compare-run replay-model" aria-label="Model: the derived scenario's run" data-testid="replay-model">
                                 <h3 class="compare-run-title"><span class="run-tag b">{ "Model" }</span>{ model.label.clone() }</h3>
                                 if let Some(snapshot) = model.snapshot.clone() {
-                                    <ClusterView {snapshot} gang_hues={model.hues.clone()} {now}
+                                    <ClusterView {snapshot} gang_hues={model.hues.clone()} now={Some(model.model_time(p.now_s))}
                                         on_target={noop_target.clone()} on_select_event={noop_event.clone()} />
                                 } else {
                                     <p class="replay-model-error" role="alert">{ model.error.clone().unwrap_or_default() }</p>
                                 }
                             </section>
                         </div>
-                        <RecordingDiff rows={model.rows.clone()} summary={model.summary.clone()}
-                            not_derived={model.not_derived.clone()} on_action={on_action.clone()} />
+                        <RecordingDiff rows={model.rows.clone()} agreeing={model.agreeing.clone()} summary={model.summary.clone()}
+                            not_derived={model.not_derived.clone()} given={model.given.clone()} alignment={model.alignment.clone()}
+                            on_action={on_action.clone()} />
                     } else {
                         <section class="replay-single" aria-label="Real Ray: the recording" data-testid="replay-real">
                             { real }
