@@ -637,7 +637,39 @@ fn check_cmd(args: &[String]) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let _ = (json, recording);
-    eprintln!("check: not written yet");
-    ExitCode::from(2)
+    let derived = gangplank::app::recording::derive(&recording);
+    let check = match gangplank::app::recording::diff(&recording, &derived) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        let body = serde_json::json!({
+            "agrees": !check.disagrees(),
+            "offset_s": check.offset_s,
+            "alignment": derived.alignment,
+            "scenario": derived.scenario,
+            "not_derived": derived.not_derived.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+            "rows": check.rows,
+        });
+        println!("{}", serde_json::to_string_pretty(&body).expect("plain data serializes"));
+    } else {
+        println!("{}", derived.alignment);
+        for n in &derived.not_derived {
+            println!("Not derived: {n}");
+        }
+        println!("{}", check.text());
+        let (noise, bad) = (
+            check.rows.iter().filter(|r| r.timing_noise()).count(),
+            check.rows.iter().filter(|r| r.verdict == gangplank::app::recording::Verdict::Disagrees).count(),
+        );
+        println!(
+            "{}: {} comparisons, {bad} disagree, {noise} timing noise",
+            if bad > 0 { "The model DISAGREES with the recording" } else { "The model agrees with the recording" },
+            check.rows.len()
+        );
+    }
+    if check.disagrees() { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }

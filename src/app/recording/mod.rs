@@ -10,11 +10,13 @@
 //!   survived, PGs, statuses and timings, each difference marked "disagrees" or "timing noise".
 pub mod config;
 pub mod derive;
+pub mod diff;
 pub mod format;
 pub mod parse;
 pub mod replay;
 
 pub use derive::{Derived, DerivedFault, NotDerived, derive};
+pub use diff::{Check, Difference, Verdict, diff};
 pub use format::{RECORDING_FORMAT, Recording};
 pub use parse::{looks_like_recording, parse_recording};
 pub use replay::{Replay, ReplayEvent};
