@@ -4,6 +4,7 @@ started is gone when it exits, also on failure and Ctrl-C."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -46,6 +47,8 @@ class LocalCluster:
         self.workers_wanted = workers
         self.cpus_per_worker = cpus_per_worker
         self.temp_dir = tempfile.mkdtemp(prefix="gpr-", dir="/tmp")
+        # Ray's exit hooks in this process may recreate an empty session dir after __exit__ removed it.
+        atexit.register(shutil.rmtree, self.temp_dir, True)
         # Ray's own default under RAY_TMPDIR: where it also writes the address file `ray.init("auto")` reads.
         self.ray_dir = os.path.join(self.temp_dir, "ray")
         os.makedirs(self.ray_dir)

@@ -46,6 +46,11 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Json:
             wait_until("two writes", lambda: len(json.loads(killed.out.read_text())["samples"]) >= 4, 60)
             stop_recorder(killed, signal.SIGKILL)
             result["after_kill_9"] = json.loads(killed.out.read_text())
+            timed = Run(cluster=cluster, out=out.with_name("timed.json"), raw_out=None, period_s=0.5)
+            start_recorder(timed, "--duration", "2", "--app", "app")
+            assert timed.recorder is not None
+            result["duration_exit"] = timed.recorder.wait(timeout=60)
+            result["timed"] = json.loads(timed.out.read_text())
         finally:
             kill_recorder(run)
     result["left_behind"] = cluster.left_behind
@@ -110,6 +115,12 @@ def test_sigterm_and_kill_9_leave_complete_files(recorded: Json) -> None:
     assert recorded["sigterm_exit"] == 0
     assert recorded["internal"]["format"] == FORMAT
     assert recorded["after_kill_9"]["format"] == FORMAT and len(recorded["after_kill_9"]["samples"]) >= 1
+
+
+def test_duration_stops_the_recorder_by_itself(recorded: Json) -> None:
+    timed = recorded["timed"]
+    assert recorded["duration_exit"] == 0
+    assert 2 <= timed["duration_s"] < 3.5 and timed["recorder"]["app_filter"] == ["app"]
 
 
 def test_the_inferred_ranks_are_the_controllers(recorded: Json) -> None:
