@@ -21,7 +21,8 @@ from gangplank_record.recording import Recording
 from gangplank_record.source import RaySource, fetch_serve_details, serve_details_url
 from gangplank_record.writer import write_atomic
 
-# The file is rewritten at most this often (and at the end): a kill -9 loses at most this much.
+# The file is rewritten at most this often (and at the end): a kill -9 loses at most this much (more for a file so
+# big that rewriting it takes over a tenth of that).
 WRITE_EVERY_S = 2.0
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
@@ -155,7 +156,7 @@ def record(args: argparse.Namespace, log: TextIO) -> int:
         app_filter=args.app,
     )
     print(f"gangplank_record: recording Ray {ray_version} every {args.period} s into {out} (Ctrl-C stops)", file=log)
-    last_write, size = 0.0, 0
+    last_write, size, write_every_s = 0.0, 0, WRITE_EVERY_S
     started_mono = time.monotonic()
     rec.started_wall = time.time()
     try:
@@ -165,9 +166,12 @@ def record(args: argparse.Namespace, log: TextIO) -> int:
             rec.add(raw, t)
             if raw_out is not None:
                 raw_out.write(json.dumps({"t": round(t, 3), **raw}, separators=(",", ":")) + "\n")
-            if time.monotonic() - last_write >= WRITE_EVERY_S:
+            if time.monotonic() - last_write >= write_every_s:
+                began = time.monotonic()
                 size = write_atomic(out, rec.document(time.time()))
                 last_write = time.monotonic()
+                # A long recording is a big file: keep rewriting it under a tenth of the time.
+                write_every_s = max(WRITE_EVERY_S, 10 * (last_write - began))
             if args.duration is not None and t >= args.duration:
                 break
             # The next tick on the period's grid: a slow read skips ticks rather than bunching samples up.
