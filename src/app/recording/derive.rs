@@ -499,12 +499,10 @@ fn unexplained(rec: &Recording, faults: &[DerivedFault], not_derived: &mut Vec<N
     for e in rec.events.iter().filter(|e| e.kind == "deployment_status") {
         let (Some(app), Some(dep)) = (&e.app, &e.deployment) else { continue };
         let explained_since = |within: f64| {
-            faults.iter().any(|f| {
-                f.t <= e.t
-                    && f.t >= e.t - within
-                    && matches!(&f.action.kind,
-                        ActionKind::KillReplica { replica } if replica.app == *app && replica.deployment == *dep)
-                    || f.t <= e.t && f.t >= e.t - within && matches!(f.action.kind, ActionKind::KillNode { .. })
+            faults.iter().filter(|f| f.t <= e.t && f.t >= e.t - within).any(|f| match &f.action.kind {
+                ActionKind::KillReplica { replica } => replica.app == *app && replica.deployment == *dep,
+                ActionKind::KillNode { .. } => true,
+                _ => false,
             })
         };
         match e.trigger.as_deref() {

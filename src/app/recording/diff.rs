@@ -338,18 +338,12 @@ impl Ctx<'_> {
                 }
                 _ => String::new(),
             };
-            let verdict = if rs == ms {
-                Verdict::Agrees
-            } else if dead_node.is_some()
+            let same_rule = dead_node.is_some()
                 && rt.len() == mt.len()
                 && rs.len() == ms.len()
                 && follows_rule(&rl, &rs, &rt)
-                && follows_rule(&ml, &ms, &mt)
-            {
-                Verdict::Agrees
-            } else {
-                Verdict::Disagrees
-            };
+                && follows_rule(&ml, &ms, &mt);
+            let verdict = if rs == ms || same_rule { Verdict::Agrees } else { Verdict::Disagrees };
             rows.push(Difference {
                 t_s: f.t,
                 subject: format!("who was stopped after {what}{name}"),

@@ -427,11 +427,11 @@ pub(crate) fn batch_index(sample: &Sample, r: &ReplicaSample) -> u32 {
 /// Positions of a deployment's replicas that are not STOPPING: a gang's place among the gangs (oldest first) for
 /// gang members, a replica's among the others. "Oldest" is first seen, ties broken by the gang PG's batch index and
 /// then the id (what the model's actor creation order is in Ray: PGs of one batch are created in index order).
-pub(crate) fn gang_positions<'a>(
-    replicas: &'a [ReplicaSample],
+pub(crate) fn gang_positions(
+    replicas: &[ReplicaSample],
     first_seen: impl Fn(&str) -> f64,
     batch: impl Fn(&ReplicaSample) -> u32,
-) -> BTreeMap<&'a str, u32> {
+) -> BTreeMap<&str, u32> {
     let live: Vec<&ReplicaSample> = replicas.iter().filter(|r| r.state != "STOPPING").collect();
     let mut gangs: BTreeMap<&str, (f64, u32)> = BTreeMap::new();
     for r in &live {
