@@ -360,6 +360,9 @@ fn the_model_agrees_with_every_real_recording_up_to_timing_noise() {
         let check = diff(&rec, &derive(&rec)).unwrap();
         assert!(!check.disagrees(), "{name}:\n{}", check.text());
         assert!(check.rows.iter().any(|r| r.subject.contains("status at the end")), "{name}");
+        // Every fault gets its statuses row: the application's statuses after it, in order, on both sides.
+        let faults = derive(&rec).faults.len();
+        assert_eq!(check.rows.iter().filter(|r| r.subject.contains(" statuses after ")).count(), faults, "{name}");
     }
 }
 
@@ -378,6 +381,11 @@ fn after_a_gang_member_crash_both_stop_the_same_gang_and_keep_the_other() {
     let survived = row("gangs that survived");
     assert_eq!((survived.reality.as_str(), survived.verdict), ("gang 1", Verdict::Agrees));
     assert_eq!(row("placement groups removed").reality, "1");
+    let statuses = row("application app statuses after");
+    assert_eq!(
+        (statuses.reality.as_str(), statuses.model.as_str()),
+        ("RUNNING → UNHEALTHY → RUNNING", "RUNNING → UNHEALTHY → RUNNING")
+    );
 }
 
 #[test]

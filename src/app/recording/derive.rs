@@ -76,8 +76,11 @@ impl Derived {
     pub fn summary(&self) -> String {
         let s = &self.scenario;
         let mut out = vec![self.alignment.clone()];
-        let nodes: Vec<String> = std::iter::once(format!("{} ({})", s.head_id(), s.cluster.head.resources.describe()))
-            .chain(s.cluster.nodes.iter().map(|n| format!("{} ({})", n.id, n.resources.describe())))
+        let res = |r: &crate::model::resources::Resources| {
+            if r.is_empty() { "no resources".to_string() } else { r.describe() }
+        };
+        let nodes: Vec<String> = std::iter::once(format!("{} ({})", s.head_id(), res(&s.cluster.head.resources)))
+            .chain(s.cluster.nodes.iter().map(|n| format!("{} ({})", n.id, res(&n.resources))))
             .collect();
         out.push(format!("Cluster: {}.", nodes.join(", ")));
         for a in &s.applications {

@@ -378,7 +378,55 @@ impl Ctx<'_> {
                 verdict: if real_pgs_removed == model_pgs_removed { Verdict::Agrees } else { Verdict::Disagrees },
             });
         }
+        self.statuses(f, &what, until, before, model_before, rows);
         self.timings(f, &what, until, first_stop, model_first_stop, model_healthy, rows);
+    }
+
+    /// The statuses each application went through after the fault, in reality (its samples) and in the model (its
+    /// events). A state shorter than the recorder's period can fall between two samples, so reality's sequence
+    /// agrees when the model's contains it in order.
+    fn statuses(
+        &self,
+        f: &DerivedFault,
+        what: &str,
+        until: f64,
+        before: &Sample,
+        model_before: &Snapshot,
+        rows: &mut Vec<Difference>,
+    ) {
+        let model_at = SimTime::from_secs_f64(f.action.at_s);
+        let model_until = self.derived.model_time(until);
+        for app in &before.applications {
+            let mut real = vec![app.status.clone()];
+            for s in self.samples_in(f.t, until) {
+                let now = s.applications.iter().find(|a| a.name == app.name).map_or("gone", |a| a.status.as_str());
+                if real.last().map(String::as_str) != Some(now) {
+                    real.push(now.to_string());
+                }
+            }
+            let start =
+                model_before.applications.iter().find(|a| a.name == app.name).map(|a| a.status.as_str().to_string());
+            let mut model: Vec<String> = start.into_iter().collect();
+            for e in self.events.iter().filter(|e| e.t >= model_at && e.t <= model_until) {
+                if let EventKind::AppStatus { app: a, to, .. } = &e.kind
+                    && *a == app.name
+                    && model.last().map(String::as_str) != Some(to.as_str())
+                {
+                    model.push(to.as_str().to_string());
+                }
+            }
+            let in_order = {
+                let mut it = model.iter();
+                real.iter().all(|r| it.any(|m| m == r))
+            };
+            rows.push(Difference {
+                t_s: f.t,
+                subject: format!("application {} statuses after {what}", app.name),
+                reality: real.join(" → "),
+                model: model.join(" → "),
+                verdict: if real == model || in_order { Verdict::Agrees } else { Verdict::Disagrees },
+            });
+        }
     }
 
     /// When a replica live at `from` was seen dead, and when Serve's table showed it leave (STOPPING or gone),
