@@ -7,7 +7,7 @@
 use crate::model::serve::replica::ReplicaState;
 use crate::model::snapshot::{NodeView, ReplicaView, Snapshot};
 use crate::ui::layout::{
-    BAR_H, CARD_W, GAP, HEADER_H, LANE_H, LayoutMemory, PAD, SLOT_H, SLOT_W, TOKEN_CX, TOKEN_CY, TOKEN_R, layout,
+    BAR_H, CARD_W, GAP, HEADER_H, LANE_H, PAD, SLOT_H, SLOT_W, TOKEN_CX, TOKEN_CY, TOKEN_R, layout,
 };
 use crate::ui::palette::{
     GANG_HUES, bar_amount, fit, header_label_room, header_labels, replica_state_glyph, replica_state_label, short_id,
@@ -62,7 +62,7 @@ pub fn export_columns(nodes: usize) -> usize {
 /// The cluster at `snapshot.t` as an SVG document. `gang_hues` is the page's gang → hue index (so a gang has the
 /// same colour in the file as on the page); `title` heads the picture.
 pub fn cluster_svg(snapshot: &Snapshot, gang_hues: &BTreeMap<String, u8>, title: &str) -> String {
-    let scene = layout(snapshot, export_columns(snapshot.nodes.len()), &mut LayoutMemory::default(), 0.0);
+    let scene = layout(snapshot, export_columns(snapshot.nodes.len()));
     let width = scene.width.max(CARD_W + 2.0 * GAP);
     let height = scene.height + TITLE_H;
     let replicas: BTreeMap<&str, &ReplicaView> = snapshot.replicas.iter().map(|r| (r.id.as_str(), r)).collect();

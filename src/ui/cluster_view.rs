@@ -4,8 +4,8 @@ use crate::model::serve::replica::ReplicaState;
 use crate::model::snapshot::{ReplicaView, Snapshot};
 use crate::model::time::{SimDuration, SimTime};
 use crate::ui::layout::{
-    CARD_W, GAP, LayoutMemory, MAX_SCALE, NodeLayout, PAD, SceneLayout, TOKEN_CX, TOKEN_CY, TOKEN_R, choose_columns,
-    columns_for_width, layout, same_layout_inputs,
+    CARD_W, GAP, Lingering, MAX_SCALE, NodeLayout, PAD, SceneLayout, TOKEN_CX, TOKEN_CY, TOKEN_R, choose_columns,
+    columns_for_width, layout_with, same_layout_inputs,
 };
 use crate::ui::node_card::{NodeCard, card_frame};
 use crate::ui::palette::short_id;
@@ -174,6 +174,8 @@ pub struct Ghost {
     pub torn: Option<u64>,
     /// Its card and where in it: drawn there if the cards move meanwhile (a card that emptied reflows the rows).
     pub card: Option<(String, Point)>,
+    /// Its node, slot key and grid position: kept free while it fades ([`crate::ui::layout::Lingering`]).
+    pub slot: Option<(String, String, usize)>,
 }
 
 /// A node card and a point relative to it.
@@ -213,7 +215,43 @@ struct GhostMemory {
     places: BTreeMap<String, (Point, Option<CardPlace>, SimTime)>,
 }
 
+/// The node, slot key and grid position of the slot drawing replica `id` in `scene`.
+fn slot_of(id: &str, scene: &SceneLayout) -> Option<(String, String, usize)> {
+    scene.nodes.iter().find_map(|n| {
+        let s = n.slots.iter().find(|s| s.replica.as_deref() == Some(id))?;
+        Some((n.node_id.clone(), s.key.clone(), s.pos))
+    })
+}
+
 impl GhostMemory {
+    /// The slots the ghosts drawn with `snap` fade in (those of earlier frames still fading, and those of the
+    /// replicas leaving now): the layout keeps them free. Nothing after a seek or a jump, like the ghosts.
+    fn lingering(&self, snap: &Rc<Snapshot>) -> Lingering {
+        let mut out = Lingering::new();
+        let Some((last, last_scene)) = &self.last else { return out };
+        let now = snap.t;
+        if now < last.t || now.since(last.t) > GHOST_JUMP {
+            return out;
+        }
+        let present: BTreeSet<&str> = snap.replicas.iter().map(|r| r.id.as_str()).collect();
+        let mut hold = |(node, key, pos): (String, String, usize)| {
+            out.entry(node).or_default().insert(key, pos);
+        };
+        for g in self.ghosts.iter().filter(|g| now.since(g.born) < GHOST_SPAN) {
+            if let Some(slot) = g.slot.clone().filter(|_| !present.contains(g.replica.id.as_str())) {
+                hold(slot);
+            }
+        }
+        if !Rc::ptr_eq(last, snap) {
+            for r in last.replicas.iter().filter(|r| !present.contains(r.id.as_str())) {
+                if let Some(slot) = slot_of(&r.id, last_scene) {
+                    hold(slot);
+                }
+            }
+        }
+        out
+    }
+
     /// Compare with the previous render: replicas that vanished become ghosts, groups that vanished leave their
     /// slots; old ones expire (simulated time).
     fn update(&mut self, snap: &Rc<Snapshot>, scene: Rc<SceneLayout>, teardowns: &BTreeMap<String, Teardown>) {
@@ -231,7 +269,8 @@ impl GhostMemory {
                     if let Some(at) = last_scene.replica_centres.get(&r.id) {
                         let torn = r.gang_context.as_ref().and_then(|g| teardowns.get(&g.gang_id)).map(|t| t.seq);
                         let card = card_of(r.node.as_ref(), *at, last_scene);
-                        self.ghosts.push(Ghost { replica: r.clone(), at: *at, born: now, torn, card });
+                        let slot = slot_of(&r.id, last_scene);
+                        self.ghosts.push(Ghost { replica: r.clone(), at: *at, born: now, torn, card, slot });
                     }
                 }
                 if !Rc::ptr_eq(last_scene, &scene) {
@@ -292,7 +331,8 @@ pub const CARD_COST: usize = 2;
 /// The last layout computed, and what it was computed for.
 struct LayoutCache {
     snapshot: Rc<Snapshot>,
-    size: (f64, f64),
+    area: Area,
+    lingering: Lingering,
     columns: usize,
     scene: Rc<SceneLayout>,
 }
@@ -435,6 +475,7 @@ pub fn card_highlight(
     }
     for r in replicas {
         check(&r.id);
+        check(&format!("{}/{}", r.app, r.deployment));
         if let Some(g) = &r.gang_context {
             check(&g.gang_id);
         }
@@ -445,8 +486,43 @@ pub fn card_highlight(
     }
 }
 
-fn wall_now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+/// The browser's `ResizeObserver` (not among the web-sys features the project enables; two methods are enough).
+mod resize {
+    use wasm_bindgen::prelude::*;
+    #[wasm_bindgen]
+    extern "C" {
+        pub type ResizeObserver;
+        #[wasm_bindgen(constructor)]
+        pub fn new(callback: &Closure<dyn FnMut()>) -> ResizeObserver;
+        #[wasm_bindgen(method)]
+        pub fn observe(this: &ResizeObserver, target: &web_sys::Element);
+        #[wasm_bindgen(method)]
+        pub fn disconnect(this: &ResizeObserver);
+    }
+}
+
+/// The area the cluster may fill, in CSS pixels, and whether it is presenter mode's pane (drawn as large as it
+/// allows, with no zoom cap).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Area {
+    w: f64,
+    h: f64,
+    presenting: bool,
+}
+
+/// Measures `el`: its width, and in presenter mode its own height (a flex item sized by the pane: beside the
+/// lesson card, above the pending tray and the timeline); elsewhere the window's height below its top.
+fn measure_area(el: &web_sys::Element) -> Area {
+    let w = el.client_width() as f64;
+    let presenting = el.closest(".app.presenter").ok().flatten().is_some();
+    if presenting {
+        return Area { w, h: el.client_height() as f64, presenting };
+    }
+    let window_h = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let top =
+        el.get_bounding_client_rect().top() + web_sys::window().map(|w| w.scroll_y().unwrap_or(0.0)).unwrap_or(0.0);
+    let h = (window_h - top.min(window_h * 0.4) - 16.0).max(window_h * 0.5);
+    Area { w, h, presenting }
 }
 
 // ===== picture (issue 14): the overlay (ghosts, teardown pills, replacement links, leak marks).
@@ -904,8 +980,9 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
     crate::ui::perf::count(crate::ui::perf::Renders::Cluster);
     let started = crate::ui::perf::enabled().then(crate::ui::perf::now_ms);
     let wrapper = use_node_ref();
-    // The area the cluster may fill: the pane's width, and the window's height below the pane's top.
-    let size_px = use_state(|| (0.0f64, 0.0f64));
+    // The area the cluster may fill, measured again whenever the window or the pane changes size (entering
+    // presenter mode, the lesson card or the pending tray appearing beside or below the drawing).
+    let size_px = use_state(Area::default);
     {
         let wrapper = wrapper.clone();
         let size_px = size_px.clone();
@@ -915,25 +992,32 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
                 let size_px = size_px.clone();
                 move || {
                     if let Some(el) = wrapper.cast::<web_sys::Element>() {
-                        let w = el.client_width() as f64;
-                        let window_h = web_sys::window()
-                            .and_then(|w| w.inner_height().ok())
-                            .and_then(|v| v.as_f64())
-                            .unwrap_or(0.0);
-                        let top = el.get_bounding_client_rect().top()
-                            + web_sys::window().map(|w| w.scroll_y().unwrap_or(0.0)).unwrap_or(0.0);
-                        let h = (window_h - top.min(window_h * 0.4) - 16.0).max(window_h * 0.5);
-                        let (ow, oh) = *size_px;
-                        if w > 0.0 && ((w - ow).abs() >= 1.0 || (h - oh).abs() >= 1.0) {
-                            size_px.set((w, h));
+                        let a = measure_area(&el);
+                        let old = *size_px;
+                        if a.w > 0.0
+                            && ((a.w - old.w).abs() >= 1.0
+                                || (a.h - old.h).abs() >= 1.0
+                                || a.presenting != old.presenting)
+                        {
+                            size_px.set(a);
                         }
                     }
                 }
             };
             measure();
             let window = gloo::utils::window();
-            let listener = gloo::events::EventListener::new(window.unchecked_ref(), "resize", move |_| measure());
-            move || drop(listener)
+            let on_window = measure.clone();
+            let listener = gloo::events::EventListener::new(window.unchecked_ref(), "resize", move |_| on_window());
+            let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(measure);
+            let observer = resize::ResizeObserver::new(&callback);
+            if let Some(el) = wrapper.cast::<web_sys::Element>() {
+                observer.observe(&el);
+            }
+            move || {
+                observer.disconnect();
+                drop(callback);
+                drop(listener);
+            }
         });
     }
 
@@ -942,7 +1026,7 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
     let settled = use_state(|| false);
     {
         let settled = settled.clone();
-        use_effect_with(size_px.0 > 0.0, move |measured| {
+        use_effect_with(size_px.w > 0.0, move |measured| {
             if *measured && !*settled {
                 gloo::timers::callback::Timeout::new(60, move || settled.set(true)).forget();
             }
@@ -955,29 +1039,31 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
     let shown_cards = use_mut_ref(BTreeMap::<String, Rc<CardInput>>::new);
     let redraw = use_state(|| 0u32);
     let pending_frame = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
-    let layout_memory = use_mut_ref(|| (SimTime::ZERO, LayoutMemory::default(), None::<LayoutCache>));
+    let layout_cache = use_mut_ref(|| None::<LayoutCache>);
+    // ===== picture (issue 14): the ghosts' memory; the slots they fade in are kept free by the layout.
+    let memory = use_mut_ref(GhostMemory::default);
+    let lingering = memory.borrow().lingering(snap);
     let (columns, scene) = {
-        let mut m = layout_memory.borrow_mut();
-        if snap.t < m.0 {
-            m.1.clear();
-            m.2 = None;
-        }
-        m.0 = snap.t;
-        let (w, h) = *size_px;
-        match &m.2 {
+        let mut cache = layout_cache.borrow_mut();
+        let area = *size_px;
+        match &*cache {
             // Only states changed (most frames, and the frames of a teardown before its gang leaves): the layout
             // would come out the same, so it is not recomputed.
-            Some(c) if c.size == (w, h) && (Rc::ptr_eq(&c.snapshot, snap) || same_layout_inputs(&c.snapshot, snap)) => {
+            Some(c)
+                if c.area == area
+                    && c.lingering == lingering
+                    && (Rc::ptr_eq(&c.snapshot, snap) || same_layout_inputs(&c.snapshot, snap)) =>
+            {
                 (c.columns, c.scene.clone())
             }
             _ => {
-                let now_ms = wall_now_ms();
-                let first = columns_for_width(w, snap.nodes.len());
-                let scene = layout(snap, first, &mut m.1, now_ms);
+                let first = columns_for_width(area.w, snap.nodes.len());
+                let scene = layout_with(snap, first, &lingering);
                 let heights: Vec<f64> = scene.nodes.iter().map(|n| n.h).collect();
-                let columns = choose_columns(w, h, &heights);
-                let scene = Rc::new(if columns == first { scene } else { layout(snap, columns, &mut m.1, now_ms) });
-                m.2 = Some(LayoutCache { snapshot: snap.clone(), size: (w, h), columns, scene: scene.clone() });
+                let max_scale = if area.presenting { f64::INFINITY } else { MAX_SCALE };
+                let columns = choose_columns(area.w, area.h, &heights, max_scale);
+                let scene = Rc::new(if columns == first { scene } else { layout_with(snap, columns, &lingering) });
+                *cache = Some(LayoutCache { snapshot: snap.clone(), area, lingering, columns, scene: scene.clone() });
                 (columns, scene)
             }
         }
@@ -986,7 +1072,6 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
     let load_gauges = crate::ui::load_layer::gauges(snap, &scene.replica_centres);
     let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
     // ===== picture (issue 14): what the overlay draws, each with its moment; the overlay reads the clock.
-    let memory = use_mut_ref(GhostMemory::default);
     memory.borrow_mut().update(snap, scene.clone(), &props.teardowns);
     let overlay = Rc::new(overlay_scene(snap, &scene, &memory.borrow(), props, &links));
     // ===== end picture
@@ -1121,6 +1206,15 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
                 || selected_gang.as_deref() == Some(l.gang_id.as_str())
         })
         .collect();
+    // A gang's deployment (`app/name`, as a lesson highlights a whole deployment) on its link and label.
+    let deployment_of: BTreeMap<&str, String> = snap
+        .replicas
+        .iter()
+        .filter_map(|r| Some((r.gang_context.as_ref()?.gang_id.as_str(), format!("{}/{}", r.app, r.deployment))))
+        .collect();
+    // And its placement group (a lesson may highlight the reservation): its link and label are lit with it.
+    let pg_of: BTreeMap<&str, &str> =
+        snap.placement_groups.iter().filter_map(|p| Some((p.gang_id.as_deref()?, p.name.as_str()))).collect();
     let link_paths = links
         .iter()
         .map(|l| {
@@ -1131,7 +1225,11 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
                 l.torn.is_some().then_some("torn"),
                 props.highlight.contains(&l.gang_id).then_some("hl")
             );
-            html! { <path key={l.gang_id.clone()} class={cls} d={l.path.clone()} data-gang={l.gang_id.clone()} /> }
+            html! {
+                <path key={l.gang_id.clone()} class={cls} d={l.path.clone()} data-gang={l.gang_id.clone()}
+                    data-app-deployment={deployment_of.get(l.gang_id.as_str()).cloned()}
+                    data-pg={pg_of.get(l.gang_id.as_str()).map(|p| p.to_string())} />
+            }
         })
         .collect::<Html>();
     // ===== picture (issue 14): a gang being torn down has its pill in the overlay instead of a label; a label
@@ -1178,7 +1276,9 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
                 )
             });
             html! {
-                <g key={l.gang_id.clone()} class={cls} style={style} data-gang-label={l.gang_id.clone()}>
+                <g key={l.gang_id.clone()} class={cls} style={style} data-gang-label={l.gang_id.clone()}
+                    data-app-deployment={deployment_of.get(l.gang_id.as_str()).cloned()}
+                    data-pg={pg_of.get(l.gang_id.as_str()).map(|p| p.to_string())}>
                     if let Some(t) = replaces { <title>{ t }</title> }
                     <rect width={w.to_string()} height="18" rx="9" />
                     <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
@@ -1234,6 +1334,7 @@ mod tests {
     use super::*;
     use crate::model::events::TeardownCause;
     use crate::model::serve::replica::GangContext;
+    use crate::ui::layout::layout;
 
     fn member(id: &str, gang: &str, rank: u32, state: ReplicaState) -> ReplicaView {
         ReplicaView {
@@ -1286,7 +1387,7 @@ mod tests {
         let mut session = crate::app::session::Session::new(scenario);
         session.advance_to(SimTime::from_secs_f64(20.0));
         let snap = session.snapshot();
-        let scene = layout(&snap, 8, &mut LayoutMemory::default(), 0.0);
+        let scene = layout(&snap, 8);
         let r = snap.replicas.iter().find(|r| r.node.is_some() && r.gang_context.is_some()).unwrap();
         let gang = r.gang_context.as_ref().unwrap().gang_id.clone();
         // What a hover on `r` lights: itself, its gang and its group.
@@ -1352,12 +1453,14 @@ mod tests {
         session.advance_to(SimTime::from_secs_f64(10.0));
         let before = Rc::new(session.snapshot());
         let teardowns = BTreeMap::new();
-        let mut lm = LayoutMemory::default();
         let mut memory = GhostMemory::default();
-        memory.update(&before, Rc::new(layout(&before, 1, &mut lm, 0.0)), &teardowns);
+        memory.update(&before, Rc::new(layout(&before, 1)), &teardowns);
         session.advance_to(SimTime::from_secs_f64(13.0));
         let after = Rc::new(session.snapshot());
-        let scene = layout(&after, 2, &mut lm, 0.0);
+        // As the cluster view does: the slots the ghosts fade in are kept free, so w1 keeps the room they need.
+        let lingering = memory.lingering(&after);
+        assert!(lingering.contains_key("w1"), "{lingering:?}");
+        let scene = layout_with(&after, 2, &lingering);
         memory.update(&after, Rc::new(scene.clone()), &teardowns);
         assert!(!memory.ghosts.is_empty(), "the gang on w1 left as ghosts");
         let w1 = scene.nodes.iter().find(|n| n.node_id == "w1").unwrap();
@@ -1371,7 +1474,8 @@ mod tests {
         }
         session.advance_to(SimTime::from_secs_f64(16.0));
         let later = Rc::new(session.snapshot());
-        memory.update(&later, Rc::new(layout(&later, 2, &mut lm, 0.0)), &teardowns);
+        assert!(memory.lingering(&later).is_empty(), "nothing held once the ghosts have faded");
+        memory.update(&later, Rc::new(layout(&later, 2)), &teardowns);
         assert!(memory.ghosts.is_empty(), "gone after GHOST_SPAN of simulated time");
     }
 

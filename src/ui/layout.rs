@@ -2,7 +2,7 @@
 //! natively; the components only read it. Units are SVG user units (about one CSS pixel at the usual widths).
 use crate::model::resources::Resources;
 use crate::model::snapshot::Snapshot;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub const CARD_W: f64 = 280.0;
 pub const GAP: f64 = 18.0;
@@ -37,8 +37,9 @@ pub fn scene_size(card_heights: &[f64], columns: usize) -> (f64, f64) {
 
 /// Columns for a `width_px` × `height_px` area: if some column count lets the whole cluster fit at a zoom of at
 /// least 1, the one with the largest zoom (a small cluster fills a projector); otherwise as many columns as fit
-/// at about 1:1 ([`columns_for_width`]), and the page scrolls.
-pub fn choose_columns(width_px: f64, height_px: f64, card_heights: &[f64]) -> usize {
+/// at about 1:1 ([`columns_for_width`]), and the page scrolls. The zoom is capped at `max_scale` (the page's
+/// [`MAX_SCALE`]; presenter mode draws as large as its pane allows), and among equal zooms the fewest columns win.
+pub fn choose_columns(width_px: f64, height_px: f64, card_heights: &[f64], max_scale: f64) -> usize {
     let n = card_heights.len();
     let by_width = columns_for_width(width_px, n);
     if !(width_px > 0.0 && height_px > 0.0) || n > 24 {
@@ -47,7 +48,7 @@ pub fn choose_columns(width_px: f64, height_px: f64, card_heights: &[f64]) -> us
     let mut best: Option<(f64, usize)> = None;
     for c in 1..=n {
         let (w, h) = scene_size(card_heights, c);
-        let scale = (width_px / w).min(height_px / h).min(MAX_SCALE);
+        let scale = (width_px / w).min(height_px / h).min(max_scale);
         if scale >= 1.0 && best.is_none_or(|(s, _)| scale > s + 1e-9) {
             best = Some((scale, c));
         }
@@ -67,6 +68,8 @@ pub struct SlotLayout {
     pub key: String,
     pub bundle: Option<BundleSlot>,
     pub replica: Option<String>,
+    /// Its place in the card's grid (row-major, from 0).
+    pub pos: usize,
     /// Top-left corner, relative to the card.
     pub x: f64,
     pub y: f64,
@@ -108,30 +111,6 @@ pub const TOKEN_CX: f64 = SLOT_W / 2.0;
 pub const TOKEN_CY: f64 = 40.0;
 pub const TOKEN_R: f64 = 15.0;
 
-/// What the layout remembers between frames so that nothing jumps: each slot keeps its position while it
-/// exists (a new bundle takes the first free position), and a card never shrinks during a run.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LayoutMemory {
-    /// Node id → slot key → position index in the card's grid.
-    positions: BTreeMap<String, BTreeMap<String, usize>>,
-    /// Node id → the most rows of slots it has needed.
-    rows: BTreeMap<String, usize>,
-    /// Node id → positions freed recently, and until when (wall-clock ms) they stay empty: the replicas that
-    /// were there fade out in place, and a new gang starts next to them instead of under them.
-    resting: BTreeMap<String, Vec<(usize, f64)>>,
-}
-
-/// How long a freed slot position stays empty (wall-clock ms); matches the cluster view's ghosts.
-pub const REST_MS: f64 = 2400.0;
-
-impl LayoutMemory {
-    pub fn clear(&mut self) {
-        self.positions.clear();
-        self.rows.clear();
-        self.resting.clear();
-    }
-}
-
 /// Whether [`layout`] would place everything in `b` where it placed it for `a` (same nodes, bundles and replicas
 /// on the same nodes, in the same order): then only states changed and the previous layout still holds. Stricter
 /// than needed (any change to a bundle or to a node's resources counts), never looser.
@@ -151,8 +130,23 @@ pub fn same_layout_inputs(a: &Snapshot, b: &Snapshot) -> bool {
 }
 
 /// Lay out every node of the snapshot in `columns` columns, in snapshot order (the order nodes joined).
-/// `now_ms` is the wall clock, used only to let freed positions rest (see [`LayoutMemory`]).
-pub fn layout(snapshot: &Snapshot, columns: usize, memory: &mut LayoutMemory, now_ms: f64) -> SceneLayout {
+///
+/// A function of the snapshot alone, so that a moment looks the same however it was reached (played, sought,
+/// opened from a link): in a card, bundles are packed in the order their placement groups were created (the
+/// snapshot's order), then by bundle index, then the replicas placed outside a bundle. When a gang leaves, the
+/// slots after it close up; the cluster view animates that move with CSS (each slot keeps its key).
+pub fn layout(snapshot: &Snapshot, columns: usize) -> SceneLayout {
+    layout_with(snapshot, columns, &Lingering::new())
+}
+
+/// Node id → slot key → grid position of slots that are gone from the snapshot but still drawn for a moment (the
+/// fading ghosts of replicas that just left, while playing): [`layout_with`] keeps those positions free.
+pub type Lingering = BTreeMap<String, BTreeMap<String, usize>>;
+
+/// [`layout`], with the positions of `lingering` slots kept free: a ghost fades where its replica was instead of
+/// under the slot that closes up, and the card keeps the room it fades in. With nothing lingering (paused, after
+/// a seek) this is exactly [`layout`]; once the ghosts are gone the slots close up.
+pub fn layout_with(snapshot: &Snapshot, columns: usize, lingering: &Lingering) -> SceneLayout {
     let columns = columns.max(1);
     let per_row = slots_per_row().max(1);
     // Bundles by node, in placement-group order then bundle index.
@@ -174,6 +168,7 @@ pub fn layout(snapshot: &Snapshot, columns: usize, memory: &mut LayoutMemory, no
                     gang_id: pg.gang_id.clone(),
                 }),
                 replica: b.replica.clone(),
+                pos: 0,
                 x: 0.0,
                 y: 0.0,
             });
@@ -189,6 +184,7 @@ pub fn layout(snapshot: &Snapshot, columns: usize, memory: &mut LayoutMemory, no
             key: format!("actor:{}", r.id),
             bundle: None,
             replica: Some(r.id.clone()),
+            pos: 0,
             x: 0.0,
             y: 0.0,
         });
@@ -200,37 +196,22 @@ pub fn layout(snapshot: &Snapshot, columns: usize, memory: &mut LayoutMemory, no
         let bars_y = HEADER_H + if n.is_head { CONTROLLER_H } else { 0.0 };
         let slots_y = bars_y + BAR_H * (bars.len().max(1) as f64) + 2.0;
         let mut slots = bundles_by_node.remove(n.id.as_str()).unwrap_or_default();
-        // Sticky positions: keep the ones already held, give new slots the lowest free ones that are not resting.
-        let held = memory.positions.entry(n.id.clone()).or_default();
-        let resting = memory.resting.entry(n.id.clone()).or_default();
-        resting.retain(|(_, until)| *until > now_ms);
-        held.retain(|k, p| {
-            let keep = slots.iter().any(|s| &s.key == k);
-            if !keep {
-                resting.push((*p, now_ms + REST_MS));
-            }
-            keep
-        });
-        let mut taken: BTreeSet<usize> = held.values().copied().chain(resting.iter().map(|(p, _)| *p)).collect();
-        for s in &slots {
-            if !held.contains_key(&s.key) {
-                let free = (0..).find(|p| !taken.contains(p)).unwrap_or(0);
-                taken.insert(free);
-                held.insert(s.key.clone(), free);
-            }
-        }
-        let mut max_pos = 0;
+        let held: std::collections::BTreeSet<usize> = lingering
+            .get(&n.id)
+            .map(|m| m.iter().filter(|(k, _)| !slots.iter().any(|s| &s.key == *k)).map(|(_, p)| *p).collect())
+            .unwrap_or_default();
+        let mut next = 0;
         for s in slots.iter_mut() {
-            let i = held[&s.key];
-            max_pos = max_pos.max(i + 1);
-            s.x = PAD + (i % per_row) as f64 * (SLOT_W + SLOT_GAP);
-            s.y = slots_y + LANE_H + (i / per_row) as f64 * (LANE_H + SLOT_H + SLOT_GAP);
+            while held.contains(&next) {
+                next += 1;
+            }
+            s.pos = next;
+            s.x = PAD + (next % per_row) as f64 * (SLOT_W + SLOT_GAP);
+            s.y = slots_y + LANE_H + (next / per_row) as f64 * (LANE_H + SLOT_H + SLOT_GAP);
+            next += 1;
         }
-        slots.sort_by(|a, b| held[&a.key].cmp(&held[&b.key]));
-        let rows_now = max_pos.div_ceil(per_row);
-        let rows = memory.rows.entry(n.id.clone()).or_insert(0);
-        *rows = (*rows).max(rows_now);
-        let rows = *rows;
+        let used = slots.last().map(|s| s.pos + 1).unwrap_or(0).max(held.last().map(|p| p + 1).unwrap_or(0));
+        let rows = used.div_ceil(per_row);
         let slots_h = if rows == 0 { EMPTY_SLOTS_H } else { rows as f64 * (LANE_H + SLOT_H + SLOT_GAP) - SLOT_GAP };
         let h = slots_y + slots_h + PAD;
         nodes.push(NodeLayout { node_id: n.id.clone(), x: 0.0, y: 0.0, h, bars, bars_y, slots_y, slots });
@@ -344,20 +325,20 @@ mod tests {
     fn a_small_cluster_is_zoomed_to_fill_a_big_screen_and_a_big_one_scrolls() {
         let five = [130.0, 160.0, 160.0, 160.0, 84.0];
         // A projector: three columns of two rows are larger than one row of five.
-        assert_eq!(choose_columns(1400.0, 700.0, &five), 3);
+        assert_eq!(choose_columns(1400.0, 700.0, &five, MAX_SCALE), 3);
         let (w, _) = scene_size(&five, 3);
         assert!(1400.0 / w > 1.4);
         // A phone cannot show it all at 1:1: one column, and the page scrolls.
-        assert_eq!(choose_columns(370.0, 600.0, &five), 1);
+        assert_eq!(choose_columns(370.0, 600.0, &five, MAX_SCALE), 1);
         // A hundred nodes: as many columns as fit at about 1:1.
-        assert_eq!(choose_columns(1300.0, 700.0, &[160.0; 101]), 4);
+        assert_eq!(choose_columns(1300.0, 700.0, &[160.0; 101], MAX_SCALE), 4);
         assert_eq!(scene_size(&five, 2), (GAP + 2.0 * (CARD_W + GAP), 160.0 + 160.0 + 84.0 + 4.0 * GAP));
     }
 
     #[test]
     fn cards_grow_to_fit_any_number_of_bundles() {
-        let small = layout(&snapshot(3, 2), 2, &mut LayoutMemory::default(), 0.0);
-        let big = layout(&snapshot(3, 16), 2, &mut LayoutMemory::default(), 0.0);
+        let small = layout(&snapshot(3, 2), 2);
+        let big = layout(&snapshot(3, 16), 2);
         let h = |l: &SceneLayout| l.nodes.iter().find(|n| n.node_id == "w1").unwrap().h;
         assert!(h(&big) > h(&small));
         let w1 = big.nodes.iter().find(|n| n.node_id == "w1").unwrap();
@@ -371,7 +352,7 @@ mod tests {
 
     #[test]
     fn rows_do_not_overlap_and_scene_contains_every_card() {
-        let l = layout(&snapshot(10, 5), 3, &mut LayoutMemory::default(), 0.0);
+        let l = layout(&snapshot(10, 5), 3);
         for a in &l.nodes {
             assert!(a.x + CARD_W <= l.width + 0.01 && a.y + a.h <= l.height + 0.01);
             for b in &l.nodes {
@@ -388,7 +369,7 @@ mod tests {
         let mut s = snapshot(2, 0);
         s.replicas.push(replica("loose", Some("w1"), None));
         s.replicas.push(replica("unplaced", None, None));
-        let l = layout(&s, 2, &mut LayoutMemory::default(), 0.0);
+        let l = layout(&s, 2);
         let w1 = l.nodes.iter().find(|n| n.node_id == "w1").unwrap();
         assert_eq!(w1.slots.len(), 1);
         assert_eq!(w1.slots[0].key, "actor:loose");
@@ -396,56 +377,106 @@ mod tests {
     }
 
     #[test]
-    fn slots_keep_their_place_and_cards_never_shrink() {
-        let mut memory = LayoutMemory::default();
-        let full = snapshot(2, 6);
-        let before = layout(&full, 2, &mut memory, 0.0);
-        let w1 = |l: &SceneLayout| l.nodes.iter().find(|n| n.node_id == "w1").unwrap().clone();
-        // The first two bundles go away (their PG shrinks to bundles 2..6): the others stay where they were.
-        let mut fewer = full.clone();
-        fewer.placement_groups[0].bundles.drain(..2);
-        fewer.replicas.drain(..2);
-        let after = layout(&fewer, 2, &mut memory, 10.0);
-        for s in &w1(&after).slots {
-            let old = w1(&before).slots.into_iter().find(|o| o.key == s.key).unwrap();
-            assert_eq!((s.x, s.y), (old.x, old.y), "slot {} moved", s.key);
-        }
-        assert_eq!(w1(&after).h, w1(&before).h, "the card kept its height");
-        // A new bundle takes the first free position.
-        let mut refill = fewer.clone();
-        refill.placement_groups[0].bundles.push(crate::model::snapshot::BundleView {
-            index: 9,
-            resources: Resources::from_pairs([("CPU", 1.0)]),
-            node: Some("w1".into()),
-            replica: None,
+    fn a_presenter_pane_gets_the_columns_that_draw_largest() {
+        // Two cards beside a lesson card in a 1440 x 700 pane: with the page's zoom cap one column and two tie
+        // (both capped); uncapped, two columns draw the cluster larger, so its labels are larger.
+        let two = [130.0, 180.0];
+        assert_eq!(choose_columns(1440.0, 700.0, &two, MAX_SCALE), 1);
+        assert_eq!(choose_columns(1440.0, 700.0, &two, f64::INFINITY), 2);
+        let scale = |c: usize| {
+            let (w, h) = scene_size(&two, c);
+            (1440.0 / w).min(700.0 / h)
+        };
+        assert!(scale(2) > scale(1));
+    }
+
+    /// A slot's position in the scene, by key.
+    fn slot_at(l: &SceneLayout, key: &str) -> Option<(f64, f64)> {
+        l.nodes
+            .iter()
+            .flat_map(|n| n.slots.iter().map(move |s| (n, s)))
+            .find(|(_, s)| s.key == key)
+            .map(|(n, s)| (n.x + s.x, n.y + s.y))
+    }
+
+    fn gang(s: &mut Snapshot, id: &str, node: &str, members: usize) {
+        let name = format!("SERVE_GANG::app_G_0_{id}");
+        s.placement_groups.push(PlacementGroupView {
+            id: id.into(),
+            name: name.clone(),
+            state: PlacementGroupState::Created,
+            strategy: PlacementStrategy::Pack,
+            bundles: (0..members)
+                .map(|i| BundleView {
+                    index: i,
+                    resources: Resources::from_pairs([("CPU", 1.0)]),
+                    node: Some(node.into()),
+                    replica: Some(format!("{id}-r{i}")),
+                })
+                .collect(),
+            app: "app".into(),
+            deployment: "G".into(),
+            gang_id: Some(id.into()),
+            pending_reason: None,
         });
-        // While the freed positions rest, a new bundle goes next to them (position 6)…
-        let resting = layout(&refill, 2, &mut memory, 20.0);
-        let new_slot = w1(&resting).slots.into_iter().find(|s| s.key == "pg1#9").unwrap();
-        assert_eq!(
-            (new_slot.x, new_slot.y),
-            (w1(&before).slots[2].x, w1(&before).slots[2].y + LANE_H + SLOT_H + SLOT_GAP)
-        );
-        // …and once they have rested, a new bundle takes the first free position.
-        let mut refill2 = refill.clone();
-        refill2.placement_groups[0].bundles.last_mut().unwrap().index = 10;
-        let later = layout(&refill2, 2, &mut memory, 20.0 + REST_MS + 1.0);
-        let new_slot = w1(&later).slots.into_iter().find(|s| s.key == "pg1#10").unwrap();
-        assert_eq!((new_slot.x, new_slot.y), (w1(&before).slots[0].x, w1(&before).slots[0].y));
+        for i in 0..members {
+            s.replicas.push(replica(&format!("{id}-r{i}"), Some(node), Some(&name)));
+        }
+    }
+
+    #[test]
+    fn slots_are_packed_in_creation_order_and_a_moment_looks_the_same_however_it_was_reached() {
+        let mut before = snapshot(3, 0);
+        before.placement_groups.clear();
+        gang(&mut before, "a", "w1", 2);
+        gang(&mut before, "b", "w1", 2);
+        // Gang a is torn down and replaced by c (created later): b closes up to the front, c follows it. No hole.
+        let mut after = before.clone();
+        after.placement_groups.remove(0);
+        after.replicas.drain(..2);
+        gang(&mut after, "c", "w1", 2);
+        let l = layout(&after, 2);
+        let w1 = l.nodes.iter().find(|n| n.node_id == "w1").unwrap();
+        let keys: Vec<&str> = w1.slots.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["b#0", "b#1", "c#0", "c#1"]);
+        assert_eq!(slot_at(&l, "b#0"), slot_at(&layout(&before, 2), "a#0"), "b took a's place");
+        // The same snapshot, laid out after another history (the layout has none), is drawn the same.
+        let _ = layout(&before, 2);
+        assert_eq!(layout(&after, 2), l);
+        assert_eq!(w1.h, layout(&before, 2).nodes[1].h, "four slots either way: the card kept its height");
+    }
+
+    #[test]
+    fn a_fading_ghost_keeps_its_place_free_until_it_is_gone() {
+        let mut before = snapshot(2, 0);
+        before.placement_groups.clear();
+        gang(&mut before, "a", "w1", 2);
+        gang(&mut before, "b", "w1", 2);
+        let mut after = before.clone();
+        after.placement_groups.remove(0);
+        after.replicas.drain(..2);
+        // a's members fade where they were: b stays put, and the card keeps its height.
+        let lingering: Lingering =
+            [("w1".to_string(), [("a#0".to_string(), 0), ("a#1".to_string(), 1)].into_iter().collect())].into();
+        let fading = layout_with(&after, 2, &lingering);
+        assert_eq!(slot_at(&fading, "b#0"), slot_at(&layout(&before, 2), "b#0"));
+        assert_eq!(fading.nodes[1].h, layout(&before, 2).nodes[1].h);
+        // A key still in the snapshot holds nothing (a bundle whose replica left keeps its own place).
+        let stale: Lingering = [("w1".to_string(), [("b#0".to_string(), 0)].into_iter().collect())].into();
+        assert_eq!(layout_with(&after, 2, &stale), layout(&after, 2));
     }
 
     #[test]
     fn a_layout_holds_while_only_states_change() {
-        let mut memory = LayoutMemory::default();
         let a = snapshot(3, 6);
-        let first = layout(&a, 2, &mut memory, 0.0);
+        let first = layout(&a, 2);
         let mut b = a.clone();
         b.t = crate::model::time::SimTime::from_secs_f64(5.0);
         b.replicas[1].state = crate::model::serve::replica::ReplicaState::Stopping;
         b.replicas[2].consecutive_health_failures = 2;
         assert!(same_layout_inputs(&a, &b), "only states changed");
-        // What the cluster view skips: the layout it would compute is the one it kept (even once positions rest).
-        assert_eq!(layout(&b, 2, &mut memory, REST_MS * 3.0), first);
+        // What the cluster view skips: the layout it would compute is the one it kept.
+        assert_eq!(layout(&b, 2), first);
         let mut gone = b.clone();
         gone.replicas.remove(1);
         assert!(!same_layout_inputs(&b, &gone), "a replica left");

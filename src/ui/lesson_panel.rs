@@ -74,7 +74,8 @@ pub fn narration_line(view: &StepView) -> Html {
 pub struct LessonPanelProps {
     pub open: Rc<OpenLesson>,
     pub on_action: Callback<LessonAction>,
-    /// Presenter mode: the narration is in the narration bar, the card keeps the question and the buttons.
+    /// Presenter mode: the card stands beside the cluster (the narration bar shows only the start of the narration:
+    /// the card has all of it).
     #[prop_or_default]
     pub presenting: bool,
     /// In presenter mode, the named side panels (hidden there) drawn inside the card.
@@ -174,9 +175,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 <span class="lesson-count">{ format!("Step {} of {}", v.index + 1, v.count) }</span>
             </p>
             <h2 id="lesson-step-title" class="lesson-title">{ v.title.clone() }</h2>
-            if !props.presenting {
-                <div class="lesson-narration" data-testid="lesson-narration">{ narration(&v.narration) }</div>
-            }
+            <div class="lesson-narration" data-testid="lesson-narration">{ narration(&v.narration) }</div>
             { look.unwrap_or_default() }
             { props.children.clone() }
             { question.unwrap_or_default() }

@@ -327,7 +327,8 @@ fn slot(s: &SlotLayout, replica: Option<&ReplicaView>, props: &NodeCardProps) ->
         // The member whose failure decided the teardown, drawn apart from the siblings stopped with it.
         let failed = teardown && torn.is_some_and(|t| t.failed_member.as_deref() == Some(r.id.as_str()));
         let hl = props.highlight.contains(&r.id)
-            || r.gang_context.as_ref().is_some_and(|g| props.highlight.contains(&g.gang_id));
+            || r.gang_context.as_ref().is_some_and(|g| props.highlight.contains(&g.gang_id))
+            || props.highlight.contains(&format!("{}/{}", r.app, r.deployment));
         html! {
             <ReplicaToken replica={r.clone()} hue={hue} highlighted={hl}
                 selected={props.target == Some(Target::Replica(r.id.clone()))}

@@ -187,6 +187,7 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             data-replica={r.id.clone()} data-state={r.state.as_str()}
             data-version={r.version.clone()} data-outdated={r.outdated.then_some("true")}
             data-gang={gang.map(|g| g.gang_id.clone())} data-rank={gang.map(|g| g.rank.to_string())}
+            data-app-deployment={format!("{}/{}", r.app, r.deployment)}
             {onclick} {oncontextmenu} {onkeydown}
             onmouseenter={hover.enter} onmouseleave={hover.leave} onfocus={hover.focus} onblur={hover.blur}>
             <title>{ label }</title>

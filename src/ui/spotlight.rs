@@ -1,8 +1,9 @@
 //! The spotlight (issue 14): dims everything in the cluster pane except the highlighted elements, so a room looks
 //! where the story is. It finds elements by the `data-*` attributes the cluster view already puts on them
-//! (`data-node` on a card, `data-replica` and `data-gang` on a replica, `data-pg` on a bundle or a pending group,
-//! `data-gang` / `data-gang-label` on a gang's link and label) and by `data-testid` for named panels. It draws
-//! nothing itself: it writes a small style sheet, so the cluster's own components are not re-rendered.
+//! (`data-node` on a card; `data-replica`, `data-gang` and `data-app-deployment` (`app/name`) on a replica; `data-pg`
+//! on a bundle or a pending group; `data-gang` / `data-gang-label`, `data-app-deployment` and `data-pg` on a gang's
+//! link and label) and by `data-testid` for named panels. It draws nothing itself: it writes a small style sheet, so
+//! the cluster's own components are not re-rendered.
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -36,12 +37,28 @@ pub fn spotlight_css(ids: &BTreeSet<String>, panels: &[String]) -> String {
     let values: Vec<String> = ids.iter().map(|i| css_string(i)).collect();
     let lit_in_card: Vec<String> = values
         .iter()
-        .flat_map(|v| [format!("[data-replica={v}]"), format!("[data-gang={v}]"), format!("[data-pg={v}]")])
+        .flat_map(|v| {
+            [
+                format!("[data-replica={v}]"),
+                format!("[data-gang={v}]"),
+                format!("[data-pg={v}]"),
+                format!("[data-app-deployment={v}]"),
+            ]
+        })
         .collect();
     let mut lit_cards: Vec<String> = values.iter().map(|v| format!("[data-node={v}]")).collect();
     lit_cards.extend(lit_in_card.iter().cloned());
-    let lit_links: Vec<String> =
-        values.iter().flat_map(|v| [format!("[data-gang={v}]"), format!("[data-gang-label={v}]")]).collect();
+    let lit_links: Vec<String> = values
+        .iter()
+        .flat_map(|v| {
+            [
+                format!("[data-gang={v}]"),
+                format!("[data-gang-label={v}]"),
+                format!("[data-app-deployment={v}]"),
+                format!("[data-pg={v}]"),
+            ]
+        })
+        .collect();
     let panel_sel: Vec<String> = panels.iter().map(|p| format!("[data-testid={}]", css_string(p))).collect();
     let p = ".app .cluster-pane";
     let mut css = String::new();
@@ -60,7 +77,9 @@ pub fn spotlight_css(ids: &BTreeSet<String>, panels: &[String]) -> String {
         // A lit node is lit whole.
         let nodes: Vec<String> = values.iter().map(|v| format!("[data-node={v}]")).collect();
         css.push_str(&format!("{p} .card-fo:has({}) [data-slot] {{ opacity: 1; }}\n", nodes.join(", ")));
-        let pending: Vec<String> = values.iter().map(|v| format!(".pending-pg[data-pg={v}]")).collect();
+        // A pending group is lit by its name, or by its gang (the tray marks it `hl`).
+        let mut pending: Vec<String> = values.iter().map(|v| format!(".pending-pg[data-pg={v}]")).collect();
+        pending.push(".pending-pg.hl".into());
         css.push_str(&format!("{p} :is({}) {{ opacity: 1; }}\n", pending.join(", ")));
     }
     if !panel_sel.is_empty() {
@@ -110,6 +129,7 @@ mod tests {
         assert!(css.contains(".card-fo:has([data-node=\"r1\"], [data-node=\"w2\"], [data-replica=\"r1\"]"), "{css}");
         assert!(css.contains("[data-gang-label=\"w2\"]"), "{css}");
         assert!(css.contains(".pending-pg[data-pg=\"r1\"]"), "{css}");
+        assert!(css.contains(".pending-pg.hl"), "a pending group of a lit gang is lit: {css}");
         assert!(css.contains("opacity: var(--spot-dim)"), "{css}");
     }
 
