@@ -137,6 +137,9 @@ pub fn import_dialog(props: &ImportDialogProps) -> Html {
                         { " reads) and / or a KubeRay RayCluster or RayService manifest, in YAML or JSON. A part you leave out is taken from the current scenario, " }
                         <strong>{ props.base_name.clone() }</strong>{ "." }
                     </p>
+                    // Replay (issue 15): the same inputs open a recording of a real cluster.
+                    <p class="quiet replay-import-hint">{ "A recording of a real cluster (" }<code>{ "gangplank.recording/v1" }</code>
+                        { ", written by " }<code>{ "python -m gangplank_record" }</code>{ ") opens as a replay." }</p>
                     <div class="wb-pick">
                         <label class="button file-button primary">
                             { "Choose files…" }

@@ -37,6 +37,12 @@ fn import_all(files: Vec<web_sys::File>, message: UseStateSetter<Message>, dispa
             dispatcher.dispatch(UiAction::Lesson(crate::ui::lesson_state::LessonAction::Import { name, text }));
             return;
         }
+        // Replay (issue 15): a recording of a real cluster opens as a replay (its problems in the import dialog).
+        if crate::ui::replay_state::recording_file(&texts).is_some() {
+            message.set(None);
+            dispatcher.dispatch(UiAction::Workbench(WorkbenchAction::Import(Ok(texts))));
+            return;
+        }
         if texts.iter().any(|(_, t)| crate::app::config_import::looks_like_config(t)) {
             message.set(None);
             dispatcher.dispatch(UiAction::Workbench(WorkbenchAction::Import(Ok(texts))));
