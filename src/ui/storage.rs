@@ -7,23 +7,15 @@
 use crate::app::import::{base_scenario, shared_of};
 use crate::app::link::{self, SharedSession};
 use crate::app::presets::{DEFAULT_PRESET_ID, preset_by_id};
+// The saved list's decoding is pure (natively tested and fuzzed): app::saved.
+pub use crate::app::saved::{SAVED_KEY, SavedEntry, parse_saved};
 use crate::ui::state::{Travel, UiAction, UiState};
-use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
 pub const AUTOSAVE_KEY: &str = "gangplank.autosave";
 pub const AUTOSAVE_UNREADABLE_KEY: &str = "gangplank.autosave.unreadable";
-pub const SAVED_KEY: &str = "gangplank.saved";
 /// While playing, the autosave writes at most this often (wall-clock ms); a pause saves at once.
 pub const AUTOSAVE_PLAYING_MS: f64 = 1000.0;
-
-/// A session the user saved by name.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SavedEntry {
-    pub name: String,
-    /// The session as a link payload (`g1.…`).
-    pub link: String,
-}
 
 /// The state's session as a shareable description.
 pub fn shared_of_state(st: &UiState) -> SharedSession {
@@ -52,18 +44,6 @@ pub fn open_link(link_text: &str, notice: &str) -> Result<Travel, String> {
     let mut shared = link.session;
     crate::ui::lesson_state::carry_lesson(&mut shared, link.lesson); // lessons (issue 14): reopened at its step
     open_shared(shared, notice.to_string())
-}
-
-/// Parse the saved-sessions list.
-pub fn parse_saved(text: &str) -> Result<Vec<SavedEntry>, String> {
-    serde_json::from_str(text).map_err(|e| {
-        format!(
-            "Your saved sessions could not be read (line {}, column {}: {e}). They were left untouched; saving is \
-             off until the entry \"{SAVED_KEY}\" is fixed or removed.",
-            e.line(),
-            e.column()
-        )
-    })
 }
 
 fn storage() -> Option<web_sys::Storage> {
