@@ -20,8 +20,8 @@ pub mod perfetto;
 pub mod presets;
 pub mod recording; // real-cluster recordings (issue 15)
 pub mod replay_clock; // the page's replay of a recording (issue 15)
-pub mod saved; // the saved-sessions list (ui::storage keeps it in localStorage)
 pub mod report;
+pub mod saved; // the saved-sessions list (ui::storage keeps it in localStorage)
 pub mod session;
 pub mod sweep;
 
