@@ -64,6 +64,7 @@ pub mod workbench_state;
 pub mod recording_diff;
 pub mod replay_log;
 pub mod replay_mark;
+pub mod replay_reducer;
 pub mod replay_state;
 pub mod replay_timeline;
 pub mod replay_view;

@@ -1065,7 +1065,7 @@ impl Reducible for UiState {
             return self.hovered(h); // hover (issue 13): only the highlight changes
         }
         // ===== replay (issue 15): a recording opens as a replay; while open, its clock takes the time gestures =====
-        let action = match crate::ui::replay_state::intercept(&self, action) {
+        let action = match UiState::replay_intercept(&self, action) {
             Ok(next) => return next,
             Err(action) => action,
         };
@@ -1176,7 +1176,7 @@ impl Reducible for UiState {
             UiAction::Presenter(p) => st.presenter_action(p),
             // ===== end presenter =====
             UiAction::Lesson(a) => st.lesson_action(a),
-            UiAction::Replay(_) => {} // replay (issue 15): handled above, by `replay_state::intercept`
+            UiAction::Replay(_) => {} // replay (issue 15): handled above, by `replay_reducer`
             UiAction::Dismiss => {
                 if st.workbench.panel.is_some() {
                     st.workbench_action(WorkbenchAction::Show(None));
