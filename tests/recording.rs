@@ -426,3 +426,88 @@ fn the_cli_exits_0_when_the_model_agrees_1_when_it_disagrees_2_for_a_bad_file() 
         "{out}"
     );
 }
+
+/// Recordings that are valid but odd (what an older Ray, a failing read or a cut-short run gives) go through the
+/// whole pipeline without a panic: replay at any time, derivation, check (which may say the scenario is invalid).
+#[test]
+fn odd_recordings_never_panic_anywhere() {
+    let base: Value = serde_json::from_str(&text(&real_fixtures()[0])).unwrap();
+    let each_replica = |v: &mut Value, f: &dyn Fn(&mut Value)| {
+        for s in v["samples"].as_array_mut().unwrap() {
+            for a in s["applications"].as_array_mut().unwrap() {
+                for d in a["deployments"].as_array_mut().unwrap() {
+                    for r in d["replicas"].as_array_mut().unwrap() {
+                        f(r);
+                    }
+                }
+            }
+        }
+    };
+    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        (
+            "no gang fields (older Ray)",
+            Box::new(move |v| {
+                each_replica(v, &|r| {
+                    for k in ["gang_id", "rank", "world_size", "bundle_index", "placement_group_id"] {
+                        r[k] = Value::Null;
+                    }
+                })
+            }),
+        ),
+        ("ranks unreadable", Box::new(move |v| each_replica(v, &|r| r["rank"] = Value::Null))),
+        ("no events", Box::new(|v| v["events"] = json!([]))),
+        ("one sample", Box::new(|v| v["samples"] = json!([v["samples"][0].clone()]))),
+        (
+            "controller unreadable",
+            Box::new(|v| {
+                for s in v["samples"].as_array_mut().unwrap() {
+                    s["controller"] = json!({ "alive": null, "actor_id": null, "pid": null });
+                }
+            }),
+        ),
+        (
+            "no placement groups",
+            Box::new(|v| {
+                for s in v["samples"].as_array_mut().unwrap() {
+                    s["placement_groups"] = json!([]);
+                }
+            }),
+        ),
+        ("empty config", Box::new(|v| v["applications"][0]["deployments"][0]["config"] = json!({}))),
+        (
+            "unreadable config",
+            Box::new(|v| {
+                v["applications"][0]["deployments"][0]["config"] =
+                    json!({ "num_replicas": "lots", "gang_scheduling_config": 3 })
+            }),
+        ),
+        (
+            "app gone mid-run",
+            Box::new(|v| {
+                let n = v["samples"].as_array().unwrap().len();
+                v["samples"][n / 2]["applications"] = json!([]);
+            }),
+        ),
+        ("no config at all", Box::new(|v| v["applications"] = json!([]))),
+    ];
+    for (what, edit) in edits {
+        let mut v = base.clone();
+        edit(&mut v);
+        let rec = parse_recording(&v.to_string()).unwrap_or_else(|e| panic!("{what}: {e:?}"));
+        let replay = Replay::new(rec.clone());
+        for i in 0..=40 {
+            let snap = replay.snapshot_at(SimTime::from_secs_f64(rec.duration_s * i as f64 / 40.0));
+            assert!(
+                snap.replicas
+                    .iter()
+                    .all(|r| r.node.is_none() || snap.nodes.iter().any(|n| Some(&n.id) == r.node.as_ref())),
+                "{what}"
+            );
+        }
+        let derived = derive(&rec);
+        match diff(&rec, &derived) {
+            Ok(check) => assert!(!check.rows.is_empty(), "{what}"),
+            Err(e) => assert!(e.contains("not valid"), "{what}: {e}"),
+        }
+    }
+}

@@ -665,8 +665,12 @@ fn check_cmd(args: &[String]) -> ExitCode {
             check.rows.iter().filter(|r| r.timing_noise()).count(),
             check.rows.iter().filter(|r| r.verdict == gangplank::app::recording::Verdict::Disagrees).count(),
         );
+        let partial = match derived.not_derived.len() {
+            0 => String::new(),
+            n => format!("; {n} thing(s) seen in the recording were not derived, so the model did not see them"),
+        };
         println!(
-            "{}: {} comparisons, {bad} disagree, {noise} timing noise",
+            "{}: {} comparisons, {bad} disagree, {noise} timing noise{partial}",
             if bad > 0 { "The model DISAGREES with the recording" } else { "The model agrees with the recording" },
             check.rows.len()
         );

@@ -112,7 +112,7 @@ impl Derived {
             out.push(format!("Not derived: {n}"));
         }
         for n in &self.notes {
-            out.push(format!("Kept, not simulated: {n}"));
+            out.push(format!("Config: {n}"));
         }
         out.join("\n")
     }
@@ -130,7 +130,16 @@ pub fn derive(rec: &Recording) -> Derived {
     let mut notes = Vec::new();
     let (offset_s, alignment) = align(rec, period, &mut not_derived);
     let deploy_index = rec.samples.iter().position(|s| s.t >= offset_s).unwrap_or(0);
-    let at_deploy = &rec.samples[deploy_index.min(rec.samples.len().saturating_sub(1))];
+    let empty = Sample {
+        t: 0.0,
+        controller: Default::default(),
+        nodes: Vec::new(),
+        applications: Vec::new(),
+        placement_groups: Vec::new(),
+        errors: Vec::new(),
+    };
+    // A parsed recording has samples; an empty one (built by hand) derives an empty cluster rather than panicking.
+    let at_deploy = rec.samples.get(deploy_index).unwrap_or(&empty);
 
     // The cluster: nodes alive at the deploy (the head named "head"); later nodes join by add_node.
     let alive_at = |s: &Sample, id: &str| s.nodes.iter().any(|n| n.node_id == id && n.alive);
@@ -172,7 +181,7 @@ pub fn derive(rec: &Recording) -> Derived {
 
     let mut timing = TimingSpec::default();
     node_deaths(rec, period, offset_s, &mut faults, &mut timing);
-    replica_deaths(rec, period, offset_s, &mut faults);
+    replica_deaths(rec, period, offset_s, &mut faults, &mut not_derived);
     controller_restarts(rec, period, offset_s, &mut faults, &mut timing);
     commands(rec, period, offset_s, &applications, &mut faults, &mut not_derived);
     unexplained(rec, &faults, &mut not_derived);
@@ -333,7 +342,13 @@ fn death_is_external(rec: &Recording, e: &RecordedEvent, before: Option<&Replica
     Some(left_alone)
 }
 
-fn replica_deaths(rec: &Recording, period: f64, offset_s: f64, faults: &mut Vec<DerivedFault>) {
+fn replica_deaths(
+    rec: &Recording,
+    period: f64,
+    offset_s: f64,
+    faults: &mut Vec<DerivedFault>,
+    not_derived: &mut Vec<NotDerived>,
+) {
     let mut first_seen: BTreeMap<&str, f64> = BTreeMap::new();
     for s in &rec.samples {
         for r in replicas(s) {
@@ -359,6 +374,16 @@ fn replica_deaths(rec: &Recording, period: f64, offset_s: f64, faults: &mut Vec<
             |x| batch_index(sample, x),
         );
         let Some(position) = positions.get(id.as_str()).copied() else { continue };
+        if r.gang_id.is_some() && r.rank.is_none() {
+            not_derived.push(NotDerived {
+                t: Some(e.t),
+                what: format!("the death of replica {id} (gang {})", r.gang_id.as_deref().unwrap_or_default()),
+                why: "its rank was not readable (the recorder could not tell which bundle it sat in), and a gang \
+                      member is addressed by gang position and rank"
+                    .to_string(),
+            });
+            continue;
+        }
         let mut target = ReplicaRef { app: app.to_string(), deployment: dep.to_string(), ..ReplicaRef::default() };
         let said = match (&r.gang_id, r.rank) {
             (Some(g), Some(rank)) => {
@@ -501,11 +526,18 @@ fn unexplained(rec: &Recording, faults: &[DerivedFault], not_derived: &mut Vec<N
     let mut deploys_seen: BTreeMap<(String, String), u32> = BTreeMap::new();
     for e in rec.events.iter().filter(|e| e.kind == "deployment_status") {
         let (Some(app), Some(dep)) = (&e.app, &e.deployment) else { continue };
+        // A dead actor or node explains a failed health check, whether or not its death became an action.
         let explained_since = |within: f64| {
-            faults.iter().filter(|f| f.t <= e.t && f.t >= e.t - within).any(|f| match &f.action.kind {
+            let in_window = |t: f64| t <= e.t && t >= e.t - within;
+            faults.iter().filter(|f| in_window(f.t)).any(|f| match &f.action.kind {
                 ActionKind::KillReplica { replica } => replica.app == *app && replica.deployment == *dep,
                 ActionKind::KillNode { .. } => true,
                 _ => false,
+            }) || rec.events.iter().filter(|x| in_window(x.t)).any(|x| {
+                x.kind == "node_dead"
+                    || x.kind == "replica_actor_died"
+                        && x.app.as_ref().is_none_or(|a| a == app)
+                        && x.deployment.as_ref().is_none_or(|d| d == dep)
             })
         };
         match e.trigger.as_deref() {
