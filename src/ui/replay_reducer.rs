@@ -2,7 +2,6 @@
 //! import opens it, and while it is open the page's time gestures move its clock and anything that would act on
 //! the cluster is refused. `ui::state` calls [`UiState::replay_intercept`] first thing in its reducer.
 use crate::app::replay_clock;
-use crate::model::time::SimTime;
 use crate::ui::replay_state::{Prediction, ReplayAction, ReplayPane, recording_file};
 use crate::ui::state::{MAX_FRAME_MS, Travel, UiAction, UiState};
 use crate::ui::workbench_state::{ImportOutcome, Panel, WorkbenchAction};
@@ -184,6 +183,7 @@ fn open_recording(st: &UiState, name: &str, text: &str) -> UiState {
 mod tests {
     use super::*;
     use crate::model::scenario::ActionKind;
+    use crate::model::time::SimTime;
 
     const REAL: &str = include_str!("../../tests/recordings/pack_replica_kill.json");
 
