@@ -65,6 +65,9 @@ pub struct GangLink {
     pub path: String,
     pub label_at: (f64, f64),
     pub torn: Option<u64>,
+    /// No member knows its gang yet (RECOVERING after a controller restart: Ray gives a recovered replica its gang
+    /// context once it is re-attached): the gang is read from the bundles they sit in, and its label says so.
+    pub recovering: bool,
 }
 
 /// Above this many replicas the endless animations (the turning outline of STARTING replicas) stop: repainting
@@ -100,17 +103,41 @@ pub fn separate_labels(labels: &mut [(f64, f64, f64)], scene_w: f64) {
     }
 }
 
-/// Links for every gang with at least two members drawn in cards.
+/// Replica id → the gang and bundle index of the gang bundle it is drawn in (a replica's gang while its own
+/// gang context is not known: RECOVERING).
+pub fn bundle_gangs(scene: &SceneLayout) -> BTreeMap<&str, (&str, u32)> {
+    let mut out = BTreeMap::new();
+    for s in scene.nodes.iter().flat_map(|n| &n.slots) {
+        if let (Some(r), Some(b)) = (&s.replica, &s.bundle)
+            && let Some(g) = &b.gang_id
+        {
+            out.insert(r.as_str(), (g.as_str(), b.index as u32));
+        }
+    }
+    out
+}
+
+/// Links for every gang with at least two members drawn in cards. A member without a gang context (RECOVERING)
+/// joins the gang of the bundle it sits in (`bundle_gangs`), with its bundle index as its rank.
 pub fn gang_links(
     replicas: &[ReplicaView],
     centres: &BTreeMap<String, (f64, f64)>,
     teardowns: &BTreeMap<String, Teardown>,
+    bundle_gangs: &BTreeMap<&str, (&str, u32)>,
 ) -> Vec<GangLink> {
     let mut gangs: BTreeMap<&str, Vec<Member>> = BTreeMap::new();
+    let mut known: BTreeSet<&str> = BTreeSet::new();
     for r in replicas {
-        if let (Some(g), Some((x, y))) = (&r.gang_context, centres.get(&r.id)) {
+        let gang = match &r.gang_context {
+            Some(g) => {
+                known.insert(g.gang_id.as_str());
+                Some((g.gang_id.as_str(), g.rank))
+            }
+            None => bundle_gangs.get(r.id.as_str()).copied(),
+        };
+        if let (Some((gang, rank)), Some((x, y))) = (gang, centres.get(&r.id)) {
             // Links end just above the token, so they never cover its rank.
-            gangs.entry(g.gang_id.as_str()).or_default().push((g.rank, (*x, y - TOKEN_R - 3.0), r.state));
+            gangs.entry(gang).or_default().push((rank, (*x, y - TOKEN_R - 3.0), r.state));
         }
     }
     let mut out = Vec::new();
@@ -138,7 +165,8 @@ pub fn gang_links(
                 (d, label_place(&pts))
             }
         };
-        out.push(GangLink { gang_id: gang_id.to_string(), path, label_at, torn });
+        let recovering = !known.contains(gang_id);
+        out.push(GangLink { gang_id: gang_id.to_string(), path, label_at, torn, recovering });
     }
     out
 }
@@ -1070,7 +1098,7 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
     };
     let (scene_w, scene_h) = (scene.width, scene.height);
     let load_gauges = crate::ui::load_layer::gauges(snap, &scene.replica_centres);
-    let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns);
+    let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns, &bundle_gangs(&scene));
     // ===== picture (issue 14): what the overlay draws, each with its moment; the overlay reads the clock.
     memory.borrow_mut().update(snap, scene.clone(), &props.teardowns);
     let overlay = Rc::new(overlay_scene(snap, &scene, &memory.borrow(), props, &links));
@@ -1238,9 +1266,12 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
     let apps = ambiguous_apps(&snap.replicas);
     let texts: Vec<String> = labelled
         .iter()
-        .map(|l| match apps.get(l.gang_id.as_str()) {
-            Some(app) => format!("gang {} · {app}", l.gang_id),
-            None => format!("gang {}", l.gang_id),
+        .map(|l| {
+            let text = match apps.get(l.gang_id.as_str()) {
+                Some(app) => format!("gang {} · {app}", l.gang_id),
+                None => format!("gang {}", l.gang_id),
+            };
+            if l.recovering { format!("{text} · recovering") } else { text }
         })
         .collect();
     // Each label stays inside the card over whose members it sits.
@@ -1434,7 +1465,7 @@ mod tests {
         )]
         .into_iter()
         .collect();
-        let links = gang_links(&rs, &centres, &teardowns);
+        let links = gang_links(&rs, &centres, &teardowns, &BTreeMap::new());
         assert_eq!(links.len(), 2);
         assert!(
             links[0].path.starts_with(&format!("M10.0 {:.1}", 10.0 - TOKEN_R - 3.0)),
@@ -1443,6 +1474,26 @@ mod tests {
         );
         assert_eq!(links[0].torn, Some(42));
         assert_eq!(links[1].torn, None);
+    }
+
+    #[test]
+    fn a_recovering_gang_keeps_its_link_and_label_from_its_bundles() {
+        // After a controller restart the members are RECOVERING and have no gang context yet.
+        let rs: Vec<ReplicaView> = ["a", "b"]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| ReplicaView { gang_context: None, ..member(id, "g1", i as u32, ReplicaState::Recovering) })
+            .collect();
+        let centres: BTreeMap<String, (f64, f64)> =
+            [("a", (10.0, 10.0)), ("b", (100.0, 10.0))].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        assert!(gang_links(&rs, &centres, &BTreeMap::new(), &BTreeMap::new()).is_empty(), "nothing without bundles");
+        let bundles: BTreeMap<&str, (&str, u32)> = [("a", ("g1", 0)), ("b", ("g1", 1))].into_iter().collect();
+        let links = gang_links(&rs, &centres, &BTreeMap::new(), &bundles);
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[0].gang_id, "g1");
+        assert!(links[0].recovering, "its label says it is recovering");
+        let known = gang_links(&[member("a", "g1", 0, ReplicaState::Running)], &centres, &BTreeMap::new(), &bundles);
+        assert!(!known[0].recovering);
     }
 
     #[test]

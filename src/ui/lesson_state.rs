@@ -123,6 +123,11 @@ pub fn panel_ring_css(panels: &[Panel]) -> String {
                 ".app {sel} {{ outline: 4px solid var(--accent); outline-offset: 2px; opacity: 1 !important; }}\n\
                  .app {sel} * {{ opacity: 1 !important; }}\n"
             ));
+            if *p == Panel::Pending {
+                // Presenter mode hides an empty tray; a step that names it shows it ("nothing is waiting" is the
+                // point of such a step).
+                css.push_str(".app.presenter .cluster-pane .pending-tray[data-testid=\"pending-tray\"] { display: block !important; }\n");
+            }
         }
     }
     css
