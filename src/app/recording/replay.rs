@@ -164,13 +164,24 @@ impl Replay {
                     .or_insert(&r.replica_id);
             }
         }
+        // Which deployment each PG serves, from the replicas in it (once, not a scan per PG).
+        let mut pg_owner: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+        for app in &sample.applications {
+            for d in &app.deployments {
+                for r in &d.replicas {
+                    if let Some(pg) = &r.placement_group_id {
+                        pg_owner.entry(pg.as_str()).or_insert((app.name.as_str(), d.name.as_str()));
+                    }
+                }
+            }
+        }
         let mut reserved: BTreeMap<String, Resources> = BTreeMap::new();
         let placement_groups: Vec<PlacementGroupView> = sample
             .placement_groups
             .iter()
             .map(|pg| {
                 let state = parse::pg_state(&pg.state).unwrap_or(PlacementGroupState::Pending);
-                let owner = self.owner_of(sample, pg.placement_group_id.as_str(), &pg.name);
+                let owner = self.owner_of(&pg_owner, pg.placement_group_id.as_str(), &pg.name);
                 let bundles = pg
                     .bundles
                     .iter()
@@ -224,6 +235,23 @@ impl Replay {
             for d in &app.deployments {
                 let look = self.looks.get(&(app.name.clone(), d.name.clone()));
                 let positions = self.positions(sample, &d.replicas);
+                // Each gang's members by rank, once per deployment (a scan per replica would be quadratic).
+                let mut by_gang: BTreeMap<&str, Vec<(u32, &str)>> = BTreeMap::new();
+                for m in &d.replicas {
+                    if let Some(g) = &m.gang_id {
+                        by_gang
+                            .entry(g.as_str())
+                            .or_default()
+                            .push((m.rank.unwrap_or(u32::MAX), m.replica_id.as_str()));
+                    }
+                }
+                let gangs: BTreeMap<&str, Vec<String>> = by_gang
+                    .into_iter()
+                    .map(|(g, mut v)| {
+                        v.sort();
+                        (g, v.into_iter().map(|(_, id)| id.to_string()).collect())
+                    })
+                    .collect();
                 let mut count = BTreeMap::<ReplicaState, u32>::new();
                 for r in &d.replicas {
                     let state = parse::replica_state(&r.state).unwrap_or(ReplicaState::Starting);
@@ -240,18 +268,12 @@ impl Replay {
                         r.placement_group_id.as_deref().and_then(|id| pg_names.get(id)).map(|s| s.to_string());
                     let gang_context = match (&r.gang_id, r.rank) {
                         (Some(g), Some(rank)) => {
-                            let mut members: Vec<(u32, &str)> = d
-                                .replicas
-                                .iter()
-                                .filter(|m| m.gang_id.as_ref() == Some(g))
-                                .map(|m| (m.rank.unwrap_or(u32::MAX), m.replica_id.as_str()))
-                                .collect();
-                            members.sort();
+                            let members = gangs.get(g.as_str()).cloned().unwrap_or_default();
                             Some(GangContext {
                                 gang_id: g.clone(),
                                 rank,
                                 world_size: r.world_size.unwrap_or(members.len() as u32),
-                                member_replica_ids: members.into_iter().map(|(_, id)| id.to_string()).collect(),
+                                member_replica_ids: members,
                                 pg_name: pg_name.clone().unwrap_or_default(),
                             })
                         }
@@ -386,13 +408,9 @@ impl Replay {
     }
 
     /// The (app, deployment) a PG belongs to: a replica of the sample in it, else its gang PG name.
-    fn owner_of(&self, sample: &Sample, pg_id: &str, name: &str) -> (String, String) {
-        for app in &sample.applications {
-            for d in &app.deployments {
-                if d.replicas.iter().any(|r| r.placement_group_id.as_deref() == Some(pg_id)) {
-                    return (app.name.clone(), d.name.clone());
-                }
-            }
+    fn owner_of(&self, by_replicas: &BTreeMap<&str, (&str, &str)>, pg_id: &str, name: &str) -> (String, String) {
+        if let Some((app, dep)) = by_replicas.get(pg_id) {
+            return (app.to_string(), dep.to_string());
         }
         for (app, dep) in self.looks.keys() {
             if name.starts_with(&format!("SERVE_GANG::{app}_{dep}_")) {
@@ -451,11 +469,10 @@ pub(crate) fn gang_positions(
     for (i, r) in plain.iter().enumerate() {
         out.insert(r.replica_id.as_str(), i as u32);
     }
+    let place: BTreeMap<&str, u32> = order.iter().enumerate().map(|(i, (g, _))| (*g, i as u32)).collect();
     for r in &live {
-        if let Some(g) = &r.gang_id
-            && let Some(p) = order.iter().position(|(id, _)| *id == g.as_str())
-        {
-            out.insert(r.replica_id.as_str(), p as u32);
+        if let Some(p) = r.gang_id.as_deref().and_then(|g| place.get(g)) {
+            out.insert(r.replica_id.as_str(), *p);
         }
     }
     out
