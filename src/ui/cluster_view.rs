@@ -254,30 +254,35 @@ fn slot_of(id: &str, scene: &SceneLayout) -> Option<(String, String, usize)> {
 impl GhostMemory {
     /// The slots the ghosts drawn with `snap` fade in (those of earlier frames still fading, and those of the
     /// replicas leaving now): the layout keeps them free. Nothing after a seek or a jump, like the ghosts.
-    fn lingering(&self, snap: &Rc<Snapshot>) -> Lingering {
+    /// `now` is the clock (the snapshot can be older: it is replaced only when something changes). Also returns
+    /// when the first of those slots is due to be freed.
+    fn lingering(&self, snap: &Rc<Snapshot>, now: SimTime) -> (Lingering, Option<SimTime>) {
         let mut out = Lingering::new();
-        let Some((last, last_scene)) = &self.last else { return out };
-        let now = snap.t;
-        if now < last.t || now.since(last.t) > GHOST_JUMP {
-            return out;
+        let Some((last, last_scene)) = &self.last else { return (out, None) };
+        if snap.t < last.t || snap.t.since(last.t) > GHOST_JUMP {
+            return (out, None);
         }
+        let mut due: Option<SimTime> = None;
         let present: BTreeSet<&str> = snap.replicas.iter().map(|r| r.id.as_str()).collect();
         let mut hold = |(node, key, pos): (String, String, usize)| {
             out.entry(node).or_default().insert(key, pos);
         };
-        for g in self.ghosts.iter().filter(|g| now.since(g.born) < GHOST_SPAN) {
+        let mut until = |t: SimTime| due = Some(due.map_or(t, |d| d.min(t)));
+        for g in self.ghosts.iter().filter(|g| now < g.born || now.since(g.born) < GHOST_SPAN) {
             if let Some(slot) = g.slot.clone().filter(|_| !present.contains(g.replica.id.as_str())) {
                 hold(slot);
+                until(g.born.plus(GHOST_SPAN));
             }
         }
-        if !Rc::ptr_eq(last, snap) {
+        if !Rc::ptr_eq(last, snap) && now.since(snap.t) < GHOST_SPAN {
             for r in last.replicas.iter().filter(|r| !present.contains(r.id.as_str())) {
                 if let Some(slot) = slot_of(&r.id, last_scene) {
                     hold(slot);
+                    until(snap.t.plus(GHOST_SPAN));
                 }
             }
         }
-        out
+        (out, due)
     }
 
     /// Compare with the previous render: replicas that vanished become ghosts, groups that vanished leave their
@@ -971,10 +976,24 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
 #[component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let clock = SimClock(props.now.unwrap_or(props.snapshot.t).max(props.snapshot.t));
-    let scene = ClusterViewProps { now: None, ..props.clone() };
+    // The scene gets the clock only when a slot kept free for a fading ghost is due (the snapshot stays the same
+    // while nothing happens, the clock runs on): then it lays the cluster out again without the ghost's slot.
+    let due = use_mut_ref(|| None::<SimTime>);
+    let ghost_clock = use_mut_ref(|| None::<SimTime>);
+    {
+        let mut g = ghost_clock.borrow_mut();
+        if g.is_some_and(|t| clock.0 < t) {
+            *g = None;
+        }
+        if due.borrow().is_some_and(|d| clock.0 >= d) {
+            *g = Some(clock.0);
+            *due.borrow_mut() = None;
+        }
+    }
+    let scene = ClusterViewProps { now: *ghost_clock.borrow(), ..props.clone() };
     html! {
         <ContextProvider<SimClock> context={clock}>
-            <ClusterScene p={scene} />
+            <ClusterScene p={scene} due={due.clone()} />
         </ContextProvider<SimClock>>
     }
 }
@@ -983,7 +1002,10 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
 /// wrapper every frame; comparing a 1,000-replica snapshot with itself field by field each time is waste).
 #[derive(Properties, Clone)]
 struct SceneProps {
+    /// `now` is the clock when the last ghost slot fell due (see [`cluster_view`]), else `None`.
     p: ClusterViewProps,
+    /// Written by the scene: when the next slot kept free for a ghost is due (simulated time).
+    due: Rc<std::cell::RefCell<Option<SimTime>>>,
 }
 
 impl PartialEq for SceneProps {
@@ -999,6 +1021,7 @@ impl PartialEq for SceneProps {
             && a.now == b.now
             && a.lineage == b.lineage
             && a.health_threshold == b.health_threshold
+            && Rc::ptr_eq(&self.due, &other.due)
     }
 }
 
@@ -1070,7 +1093,9 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
     let layout_cache = use_mut_ref(|| None::<LayoutCache>);
     // ===== picture (issue 14): the ghosts' memory; the slots they fade in are kept free by the layout.
     let memory = use_mut_ref(GhostMemory::default);
-    let lingering = memory.borrow().lingering(snap);
+    let ghost_now = props.now.unwrap_or(snap.t).max(snap.t);
+    let (lingering, due) = memory.borrow().lingering(snap, ghost_now);
+    *scene_props.due.borrow_mut() = due;
     let (columns, scene) = {
         let mut cache = layout_cache.borrow_mut();
         let area = *size_px;
@@ -1509,8 +1534,11 @@ mod tests {
         session.advance_to(SimTime::from_secs_f64(13.0));
         let after = Rc::new(session.snapshot());
         // As the cluster view does: the slots the ghosts fade in are kept free, so w1 keeps the room they need.
-        let lingering = memory.lingering(&after);
+        let (lingering, due) = memory.lingering(&after, after.t);
         assert!(lingering.contains_key("w1"), "{lingering:?}");
+        assert_eq!(due, Some(after.t.plus(GHOST_SPAN)), "freed once the ghosts have faded");
+        // The snapshot can stay the same while the clock runs on: by the clock, the slots are free when due.
+        assert!(memory.lingering(&after, after.t.plus(GHOST_SPAN)).0.is_empty());
         let scene = layout_with(&after, 2, &lingering);
         memory.update(&after, Rc::new(scene.clone()), &teardowns);
         assert!(!memory.ghosts.is_empty(), "the gang on w1 left as ghosts");
@@ -1525,7 +1553,7 @@ mod tests {
         }
         session.advance_to(SimTime::from_secs_f64(16.0));
         let later = Rc::new(session.snapshot());
-        assert!(memory.lingering(&later).is_empty(), "nothing held once the ghosts have faded");
+        assert!(memory.lingering(&later, later.t).0.is_empty(), "nothing held once the ghosts have faded");
         memory.update(&later, Rc::new(layout(&later, 2)), &teardowns);
         assert!(memory.ghosts.is_empty(), "gone after GHOST_SPAN of simulated time");
     }
