@@ -314,6 +314,29 @@ fn a_replica_crash_becomes_a_kill_by_gang_position_and_rank_at_the_time_it_was_s
     assert!(d.summary().contains("Aligned at the deploy"), "{}", d.summary());
 }
 
+/// The real delete run (hand-converted): `serve.delete` becomes a delete_app, and both sides stop every gang and
+/// remove both PGs, the application going RUNNING → DELETING → gone.
+#[test]
+fn a_deletion_is_a_delete_app_and_both_sides_remove_everything() {
+    let rec = load("handmade-delete.json");
+    let d = derive(&rec);
+    assert_eq!(kinds(&rec), ["delete_app"], "{}", d.summary());
+    let check = diff(&rec, &d).unwrap();
+    let row = |s: &str| {
+        check.rows.iter().find(|r| r.subject.starts_with(s)).unwrap_or_else(|| panic!("no {s}:\n{}", check.text()))
+    };
+    assert_eq!(row("gangs that survived").model, "none");
+    assert_eq!(
+        (row("placement groups removed").reality.as_str(), row("placement groups removed").model.as_str()),
+        ("2", "2")
+    );
+    let statuses = row("application app statuses after");
+    assert_eq!(
+        (statuses.reality.as_str(), statuses.model.as_str()),
+        ("RUNNING → DELETING → gone", "RUNNING → DELETING → gone")
+    );
+}
+
 #[test]
 fn a_controller_crash_is_a_kill_controller_with_the_observed_restart_delay() {
     for name in real_fixtures() {
@@ -355,7 +378,9 @@ fn a_dead_node_is_a_kill_node_and_its_replicas_are_not_kills() {
 
 #[test]
 fn the_model_agrees_with_every_real_recording_up_to_timing_noise() {
-    for name in real_fixtures().iter().map(String::as_str).chain(["handmade-replica-crash.json"]) {
+    for name in
+        real_fixtures().iter().map(String::as_str).chain(["handmade-replica-crash.json", "handmade-delete.json"])
+    {
         let rec = load(name);
         let check = diff(&rec, &derive(&rec)).unwrap();
         assert!(!check.disagrees(), "{name}:\n{}", check.text());

@@ -11,7 +11,7 @@ use crate::model::events::EventKind;
 use crate::model::placement::PlacementGroupState;
 use crate::model::scenario::{ActionKind, TimingSpec, validate};
 use crate::model::serve::replica::ReplicaState;
-use crate::model::serve::status::DeploymentStatus;
+use crate::model::serve::status::{ApplicationStatus, DeploymentStatus};
 use crate::model::snapshot::Snapshot;
 use crate::model::time::SimTime;
 use serde::Serialize;
@@ -410,9 +410,12 @@ impl Ctx<'_> {
             for e in self.events.iter().filter(|e| e.t >= model_at && e.t <= model_until) {
                 if let EventKind::AppStatus { app: a, to, .. } = &e.kind
                     && *a == app.name
-                    && model.last().map(String::as_str) != Some(to.as_str())
                 {
-                    model.push(to.as_str().to_string());
+                    // The model logs an application's removal as NOT_STARTED (what Ray answers for an unknown app).
+                    let to = if *to == ApplicationStatus::NotStarted { "gone" } else { to.as_str() };
+                    if model.last().map(String::as_str) != Some(to) {
+                        model.push(to.to_string());
+                    }
                 }
             }
             let in_order = {
@@ -495,7 +498,9 @@ impl Ctx<'_> {
                 .map(|e| e.t)
         });
         let model_healthy = model_healthy.map(|m| self.model_t(m));
-        if real_first_stop.is_none() && model_first_stop.is_none() {
+        // Recovery is asked of a failure only (a deletion or a downscale does not come back).
+        let failure = matches!(f.action.kind, ActionKind::KillReplica { .. } | ActionKind::KillNode { .. });
+        if !failure || real_first_stop.is_none() && model_first_stop.is_none() {
             return;
         }
         // Apart by more than the sampling (a period each side) and a start-up's spread: timing noise.
