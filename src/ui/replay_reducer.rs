@@ -5,22 +5,23 @@ use crate::app::replay_clock;
 use crate::ui::replay_state::{Prediction, ReplayAction, ReplayPane, recording_file};
 use crate::ui::state::{MAX_FRAME_MS, Travel, UiAction, UiState};
 use crate::ui::workbench_state::{ImportOutcome, Panel, WorkbenchAction};
+use std::ops::ControlFlow::{self, Break, Continue};
 use std::rc::Rc;
 use yew::Reducible;
 
 impl UiState {
-    /// The reducer's part while a replay may open or is open: `Ok` with the next state when the replay handled the
-    /// action, `Err` with the action when the page's own reducer should.
-    pub(crate) fn replay_intercept(st: &Rc<UiState>, action: UiAction) -> Result<Rc<UiState>, UiAction> {
-        if let UiAction::Workbench(WorkbenchAction::Import(Ok(files))) = &action {
-            if let Some((name, text)) = recording_file(files) {
-                return Ok(Rc::new(open_recording(st, name, text)));
-            }
+    /// The reducer's part while a replay may open or is open: `Break` with the next state when the replay handled the
+    /// action, `Continue` with the action when the page's own reducer should.
+    pub(crate) fn replay_intercept(st: &Rc<UiState>, action: UiAction) -> ControlFlow<Rc<UiState>, UiAction> {
+        if let UiAction::Workbench(WorkbenchAction::Import(Ok(files))) = &action
+            && let Some((name, text)) = recording_file(files)
+        {
+            return Break(Rc::new(open_recording(st, name, text)));
         }
         let Some(pane) = st.replay.clone() else {
             return match action {
-                UiAction::Replay(_) => Ok(st.clone()),
-                other => Err(other),
+                UiAction::Replay(_) => Break(st.clone()),
+                other => Continue(other),
             };
         };
         let mut next = (**st).clone();
@@ -29,7 +30,7 @@ impl UiState {
         match action {
             UiAction::Frame { wall_ms } => {
                 if !next.playing {
-                    return Ok(st.clone());
+                    return Break(st.clone());
                 }
                 pane.seek(replay_clock::frame(pane.now_s, pane.end_s, wall_ms, MAX_FRAME_MS, speed));
                 if pane.now_s >= pane.end_s {
@@ -103,7 +104,7 @@ impl UiState {
                 next.replay = None;
                 next.replaced = pane.kept_replaced.clone();
                 next.announcement = format!("Closed the replay: back to {}.", next.scenario_name);
-                return Ok(Rc::new(next));
+                return Break(Rc::new(next));
             }
             // Read-only: nothing acts on the recorded cluster, and the user's session is not touched meanwhile.
             UiAction::Inject(_)
@@ -123,12 +124,12 @@ impl UiState {
                 next.playing = false;
                 next.replay = None;
                 next.replaced = pane.kept_replaced.clone();
-                return Ok(Rc::new(next).reduce(action));
+                return Break(Rc::new(next).reduce(action));
             }
-            other => return Err(other),
+            other => return Continue(other),
         }
         next.replay = Some(Rc::new(pane));
-        Ok(Rc::new(next))
+        Break(Rc::new(next))
     }
 }
 

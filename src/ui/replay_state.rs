@@ -218,7 +218,7 @@ impl Prediction {
             session,
             snapshot: None,
             hues: Rc::new(BTreeMap::new()),
-            label: format!("the scenario derived from the recording ({})", derived.scenario.name),
+            label: "Gangplank's run of the scenario derived from the recording".to_string(),
             alignment: derived.alignment.clone(),
             offset_s: derived.offset_s,
             summary: error.clone().unwrap_or(summary),
@@ -258,10 +258,10 @@ impl Prediction {
         };
         let mut next = self.clone();
         next.version = version;
-        if let Some(snap) = snapshot {
-            if self.snapshot.as_ref().is_none_or(|old| !same_but_clock(old, &snap)) {
-                next.snapshot = Some(Rc::new(snap));
-            }
+        if let Some(snap) = snapshot
+            && self.snapshot.as_ref().is_none_or(|old| !same_but_clock(old, &snap))
+        {
+            next.snapshot = Some(Rc::new(snap));
         }
         if let Some(h) = hues.filter(|h| *h != *self.hues) {
             next.hues = Rc::new(h);

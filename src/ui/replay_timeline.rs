@@ -60,13 +60,13 @@ pub fn replay_timeline(props: &ReplayTimelineProps) -> Html {
         <div class="replay-timeline" role="group" aria-label="Replay clock" data-testid="replay-timeline">
             <div class="replay-tl-buttons">
                 <button type="button" onclick={click(|| UiAction::Travel(Travel::BackEvent))}
-                    aria-label="Previous recorded event" title="Previous recorded event" data-testid="replay-prev">{ "\u{23ee} Previous" }</button>
+                    aria-label="Previous recorded event" title="Previous recorded event" data-testid="replay-prev">{ "\u{2190} Previous" }</button>
                 <button type="button" class="primary" onclick={click(|| UiAction::TogglePlay)}
                     aria-label={if props.playing { "Pause the replay" } else { "Play the replay" }} data-testid="replay-play">
                     { if props.playing { "\u{275a}\u{275a} Pause" } else { "\u{25b6} Play" } }
                 </button>
                 <button type="button" onclick={click(|| UiAction::StepEvent)}
-                    aria-label="Next recorded event" title="Next recorded event (n)" data-testid="replay-next">{ "Next \u{23ed}" }</button>
+                    aria-label="Next recorded event" title="Next recorded event (n)" data-testid="replay-next">{ "Next \u{2192}" }</button>
                 <label class="replay-speed">
                     { "Speed " }
                     <select onchange={on_speed} aria-label="Replay speed">

@@ -1066,8 +1066,8 @@ impl Reducible for UiState {
         }
         // ===== replay (issue 15): a recording opens as a replay; while open, its clock takes the time gestures =====
         let action = match UiState::replay_intercept(&self, action) {
-            Ok(next) => return next,
-            Err(action) => action,
+            std::ops::ControlFlow::Break(next) => return next,
+            std::ops::ControlFlow::Continue(action) => action,
         };
         // ===== end replay =====
         let mut st = (*self).clone();

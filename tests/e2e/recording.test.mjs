@@ -69,7 +69,7 @@ test('a real recording replays with its mark; after the kill the gang is torn do
   await screenshot(page, 'recording-after-kill');
 
   // The keyboard drives the replay's clock: n is the next recorded event.
-  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  await page.locator('[data-testid=replay-mark-text]').click();
   const t0 = await replayClock(page);
   await page.keyboard.press('n');
   await page.waitForFunction((t0) => parseFloat(document.querySelector('[data-testid=replay-clock]').textContent) > t0, t0);
