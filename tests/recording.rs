@@ -384,7 +384,7 @@ fn the_model_agrees_with_every_real_recording_up_to_timing_noise() {
         let rec = load(name);
         let check = diff(&rec, &derive(&rec)).unwrap();
         assert!(!check.disagrees(), "{name}:\n{}", check.text());
-        assert!(check.rows.iter().any(|r| r.subject.contains("status at the end")), "{name}");
+        assert!(check.rows.iter().any(|r| r.subject.contains(" at the end")), "{name}");
         // Every fault gets its statuses row: the application's statuses after it, in order, on both sides.
         let faults = derive(&rec).faults.len();
         assert_eq!(check.rows.iter().filter(|r| r.subject.contains(" statuses after ")).count(), faults, "{name}");
