@@ -468,7 +468,8 @@ fn odd_recordings_never_panic_anywhere() {
             }
         }
     };
-    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "no gang fields (older Ray)",
             Box::new(move |v| {
