@@ -537,3 +537,36 @@ fn odd_recordings_never_panic_anywhere() {
         }
     }
 }
+
+/// A node that joins after the deploy is an add_node at the time it is first seen alive; a user's target change is
+/// a set_num_replicas, but not under autoscaling (the autoscaler's inputs are not recorded).
+#[test]
+fn a_late_node_and_a_target_change_are_derived_and_an_autoscaler_change_is_not() {
+    let mut v: Value = serde_json::from_str(&text("handmade-replica-crash.json")).unwrap();
+    let w2 = v["cluster"]["nodes"][2]["node_id"].clone();
+    for s in v["samples"].as_array_mut().unwrap() {
+        if s["t"].as_f64().unwrap() < 4.0 {
+            s["nodes"].as_array_mut().unwrap().retain(|n| n["node_id"] != w2);
+        }
+    }
+    v["events"].as_array_mut().unwrap().push(json!({
+        "t": 10.5, "kind": "target_changed", "app": "app", "deployment": "G", "from": 4, "to": 2
+    }));
+    let rec = parse_recording(&v.to_string()).unwrap();
+    let d = derive(&rec);
+    assert!(!d.scenario.cluster.nodes.iter().any(|n| n.id == "w2"), "w2 is not in the cluster at the deploy");
+    let add = d.faults.iter().find(|f| matches!(&f.action.kind, ActionKind::AddNode { node } if node.id == "w2"));
+    assert!(add.is_some_and(|f| f.t > 3.0 && f.t < 4.5), "{}", d.summary());
+    let set = d.faults.iter().find_map(|f| match &f.action.kind {
+        ActionKind::SetNumReplicas { num_replicas, .. } => Some(*num_replicas),
+        _ => None,
+    });
+    assert_eq!(set, Some(2), "{}", d.summary());
+    validate(&d.scenario).unwrap();
+
+    v["applications"][0]["deployments"][0]["config"]["autoscaling_config"] =
+        json!({ "min_replicas": 2, "max_replicas": 4, "target_ongoing_requests": 2 });
+    let d = derive(&parse_recording(&v.to_string()).unwrap());
+    assert!(!d.faults.iter().any(|f| matches!(f.action.kind, ActionKind::SetNumReplicas { .. })), "{}", d.summary());
+    assert!(d.not_derived.iter().any(|n| n.why.contains("autoscaler")), "{}", d.summary());
+}
