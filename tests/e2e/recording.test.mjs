@@ -51,6 +51,13 @@ test('a real recording replays with its mark; after the kill the gang is torn do
   assert.equal(await page.locator('[data-testid=action-panel]').count(), 0, 'no fault injection offered');
   assert.match(await page.locator('[data-testid=replay-note]').textContent(), /read-only/);
 
+  // Playback at 10×: the replay's clock runs, then pauses.
+  await page.getByLabel('Replay speed').selectOption({ label: '10×' });
+  await page.click('[data-testid=replay-play]');
+  await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid=replay-clock]').textContent) >= 2, null, { polling: 'raf' });
+  await page.click('[data-testid=replay-play]');
+  assert.match(await page.locator('[data-testid=replay-play]').textContent(), /Play/);
+
   // Before the kill: every replica drawn, RUNNING.
   const { killed, gang, others, goneAt, before } = theKill();
   const real = page.locator('[data-testid=replay-real]');
