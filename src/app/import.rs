@@ -13,8 +13,12 @@ use crate::app::session::Session;
 use crate::model::scenario::{Scenario, ScenarioError, describe, parse_scenario};
 use serde_json::Value;
 
-/// Files larger than this are refused before they are read or parsed.
+/// Gangplank's own files and Ray configs larger than this are refused (they are a few kilobytes).
 pub const MAX_IMPORT_BYTES: u64 = 10 * 1024 * 1024;
+/// Files larger than this are refused before they are read: the largest file any import takes, a recording of a
+/// real cluster (an hour at 0.5 s is about 22 MB; `app::recording` takes up to 64 MiB). The smaller limit of the
+/// other kinds is checked once the text shows what the file is.
+pub const MAX_READ_BYTES: u64 = crate::app::recording::parse::MAX_RECORDING_BYTES as u64;
 /// The saved-session file format.
 pub const SESSION_FORMAT: &str = "gangplank.session/v1";
 
@@ -29,7 +33,20 @@ pub struct Imported {
     pub notes: Vec<Note>,
 }
 
-/// Refuse a file by its size alone (called before reading it).
+/// Refuse a file by its size alone, before reading it: larger than any import takes, or empty.
+pub fn check_read_size(name: &str, bytes: u64) -> Result<(), String> {
+    if bytes > MAX_READ_BYTES {
+        return Err(format!(
+            "\"{name}\" is {} ({bytes} bytes); the limit is {} (a recording of a real cluster; a scenario, \
+             lesson or Ray config is a few kilobytes). Is this the right file?",
+            human_size(bytes),
+            human_size(MAX_READ_BYTES)
+        ));
+    }
+    check_size(name, bytes.min(1))
+}
+
+/// Refuse a Gangplank file or Ray config by its size (a recording has its own, larger limit).
 pub fn check_size(name: &str, bytes: u64) -> Result<(), String> {
     if bytes > MAX_IMPORT_BYTES {
         return Err(format!(
@@ -380,6 +397,11 @@ mod tests {
         assert!(err.contains("50.0 MB") && err.contains("limit is 10 MB"), "{err}");
         let huge = " ".repeat(MAX_IMPORT_BYTES as usize + 1);
         assert!(import("huge.json", &huge).unwrap_err().contains("limit is 10 MB"));
+        // Before reading, a file may be as large as a recording of a real cluster (an hour is about 22 MB).
+        assert_eq!(check_read_size("run.json", 22 * 1024 * 1024), Ok(()));
+        let err = check_read_size("run.json", MAX_READ_BYTES + 1).unwrap_err();
+        assert!(err.contains("limit is 64.0 MB") && err.contains("run.json"), "{err}");
+        assert!(check_read_size("empty.json", 0).unwrap_err().contains("is empty"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Files in and out of the page: downloads (text, or a data URL such as a PNG) and reading several picked or
 //! dropped files as text (each checked against the import size limit before it is read).
-use crate::app::import::check_size;
+use crate::app::import::check_read_size;
 use crate::ui::state::UiState;
 use wasm_bindgen::JsCast;
 use yew::Callback;
@@ -56,7 +56,7 @@ pub fn read_files(files: Vec<web_sys::File>, done: Callback<Result<Vec<(String, 
         return;
     }
     for f in &files {
-        if let Err(e) = check_size(&f.name(), f.size() as u64) {
+        if let Err(e) = check_read_size(&f.name(), f.size() as u64) {
             done.emit(Err(e));
             return;
         }
