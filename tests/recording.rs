@@ -195,6 +195,9 @@ fn the_replay_shows_what_each_sample_says_at_and_between_sample_times() {
                 want_pgs.sort();
                 got_pgs.sort();
                 assert_eq!(got_pgs, want_pgs, "{name} at {t}");
+                // Ray's automatic node-id label is not drawn; the first controller is incarnation 1, as in the model.
+                assert!(snap.nodes.iter().all(|n| !n.labels.contains_key("ray.io/node-id")), "{name}");
+                assert!(snap.controller.incarnation >= 1, "{name}");
                 let alive: Vec<(String, bool)> =
                     s.nodes.iter().map(|n| (rec.alias(&n.node_id).to_string(), n.alive)).collect();
                 let shown: Vec<(String, bool)> = snap.nodes.iter().map(|n| (n.id.clone(), n.alive)).collect();
@@ -264,6 +267,7 @@ fn the_replay_of_a_gang_crash_draws_gangs_bundles_and_the_replacement() {
     // The event log up to the crash, as sentences.
     let log: Vec<&str> = replay.events_until(SimTime::from_secs_f64(6.0)).iter().map(|e| e.text.as_str()).collect();
     assert_eq!(log.last(), Some(&"The actor of replica s8vr0pj8 died on w3."));
+    assert_eq!(at(4.0).controller.incarnation, 1);
     assert!(log.contains(&"app/G: replica s8vr0pj8 (gang d938503c rank 0) STARTING → RUNNING on w3."), "{log:#?}");
     assert_eq!(replay.end(), SimTime::from_secs_f64(11.038), "the last sample");
 }

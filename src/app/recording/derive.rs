@@ -149,11 +149,11 @@ pub fn derive(rec: &Recording) -> Derived {
     for n in &rec.cluster.nodes {
         let resources = Resources::from_pairs(n.resources.iter().map(|(k, v)| (k.as_str(), *v)));
         if n.is_head {
-            head = HeadSpec { id: Some(n.alias.clone()), resources, labels: n.labels.clone() };
+            head = HeadSpec { id: Some(n.alias.clone()), resources, labels: n.user_labels() };
         } else if alive_at(at_deploy, &n.node_id) {
-            nodes.push(NodeSpec { id: n.alias.clone(), resources, labels: n.labels.clone() });
+            nodes.push(NodeSpec { id: n.alias.clone(), resources, labels: n.user_labels() });
         } else if let Some(t) = rec.samples.iter().find(|s| alive_at(s, &n.node_id)).map(|s| s.t) {
-            let spec = NodeSpec { id: n.alias.clone(), resources, labels: n.labels.clone() };
+            let spec = NodeSpec { id: n.alias.clone(), resources, labels: n.user_labels() };
             faults.push(fault(
                 t,
                 offset_s,

@@ -89,6 +89,20 @@ pub struct RecordedDeployment {
     pub config: Map<String, Value>,
 }
 
+/// Ray's own node labels that say nothing a person or the model needs (the node id again).
+pub const AUTOMATIC_LABELS: &[&str] = &["ray.io/node-id"];
+
+impl RecordedNode {
+    /// The node's labels without Ray's automatic ones.
+    pub fn user_labels(&self) -> BTreeMap<String, String> {
+        self.labels
+            .iter()
+            .filter(|(k, _)| !AUTOMATIC_LABELS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
 /// The cluster as read at one time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
@@ -219,6 +233,9 @@ pub struct RecordedEvent {
     pub placement_group_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A placement group's state when it was created (`pg_created`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -57,7 +57,23 @@ fn at(t: f64) -> SimTime {
 impl Replay {
     pub fn new(recording: Recording) -> Replay {
         let times = recording.samples.iter().map(|s| at(s.t)).collect();
-        let events = recording.events.iter().map(sentence).collect();
+        // pg_removed / pg_state name the PG by id; its name is known from its pg_created or a sample.
+        let mut pg_names: BTreeMap<&str, &str> = BTreeMap::new();
+        for s in &recording.samples {
+            for p in &s.placement_groups {
+                pg_names.entry(p.placement_group_id.as_str()).or_insert(p.name.as_str());
+            }
+        }
+        for e in &recording.events {
+            if let (Some(id), Some(name)) = (&e.placement_group_id, &e.name) {
+                pg_names.entry(id.as_str()).or_insert(name.as_str());
+            }
+        }
+        let events = recording
+            .events
+            .iter()
+            .map(|e| sentence(e, e.placement_group_id.as_deref().and_then(|id| pg_names.get(id).copied())))
+            .collect();
         let mut looks = BTreeMap::new();
         for app in &recording.applications {
             for d in &app.deployments {
@@ -375,7 +391,7 @@ impl Replay {
                     available,
                     reserved,
                     used,
-                    labels: n.labels.clone(),
+                    labels: n.user_labels(),
                     draining: None,
                 })
             })
@@ -391,7 +407,8 @@ impl Replay {
             applications,
             controller: ControllerView {
                 alive: sample.controller.alive.unwrap_or(true),
-                incarnation: restarts,
+                // The model counts its first controller as incarnation 1.
+                incarnation: 1 + restarts,
                 recovering: false,
                 restart_at_s: None,
                 gcs_queries_fail_until_s: None,
@@ -479,7 +496,7 @@ pub(crate) fn gang_positions(
 }
 
 /// A recorded event in a sentence, with what it names.
-fn sentence(e: &RecordedEvent) -> ReplayEvent {
+fn sentence(e: &RecordedEvent, pg_name: Option<&str>) -> ReplayEvent {
     let mut touches: Vec<String> = Vec::new();
     touches.extend(e.replica.clone());
     touches.extend(e.node.clone());
@@ -500,7 +517,10 @@ fn sentence(e: &RecordedEvent) -> ReplayEvent {
     let on = e.node.as_ref().map_or(String::new(), |n| format!(" on {n}"));
     let from = e.from_text().unwrap_or_else(|| "?".into());
     let to = e.to_text().unwrap_or_else(|| "?".into());
-    let pg = e.name.clone().or(e.placement_group_id.clone()).unwrap_or_default();
+    let pg = e.name.as_deref().or(pg_name).or(e.placement_group_id.as_deref()).unwrap_or_default().to_string();
+    if !pg.is_empty() {
+        touches.push(pg.clone());
+    }
     let text = match e.kind.as_str() {
         "node_added" => format!("Node {} joined the cluster.", e.node.as_deref().unwrap_or("?")),
         "node_dead" => format!("Node {} is dead (Ray's node table says DEAD).", e.node.as_deref().unwrap_or("?")),
@@ -517,7 +537,10 @@ fn sentence(e: &RecordedEvent) -> ReplayEvent {
             Some(c) => format!("The actor of {replica} died{on}: {c}"),
             None => format!("The actor of {replica} died{on}."),
         },
-        "pg_created" => format!("Placement group {pg} was created ({to})."),
+        "pg_created" => match e.to_text().or(e.state.clone()) {
+            Some(state) => format!("Placement group {pg} was created ({state})."),
+            None => format!("Placement group {pg} was created."),
+        },
         "pg_state" => format!("Placement group {pg}: {from} → {to}."),
         "pg_removed" => format!("Placement group {pg} was removed."),
         "deployment_status" => {
