@@ -574,3 +574,16 @@ fn a_late_node_and_a_target_change_are_derived_and_an_autoscaler_change_is_not()
     assert!(!d.faults.iter().any(|f| matches!(f.action.kind, ActionKind::SetNumReplicas { .. })), "{}", d.summary());
     assert!(d.not_derived.iter().any(|n| n.why.contains("autoscaler")), "{}", d.summary());
 }
+
+/// A controller restart seen in a recording: the replay's controller is a new incarnation from then on.
+#[test]
+fn the_replay_counts_controller_restarts_as_incarnations() {
+    for name in real_fixtures() {
+        let rec = load(&name);
+        let restarts: Vec<f64> =
+            rec.events.iter().filter(|e| e.kind == "controller_up" && e.restarted == Some(true)).map(|e| e.t).collect();
+        let replay = Replay::new(rec.clone());
+        let end = replay.snapshot_at(replay.end());
+        assert_eq!(end.controller.incarnation as usize, 1 + restarts.len(), "{name}");
+    }
+}

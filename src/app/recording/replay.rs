@@ -95,7 +95,7 @@ impl Replay {
         }
         let mut first_seen = BTreeMap::new();
         let mut states: BTreeMap<String, Vec<(f64, String)>> = BTreeMap::new();
-        let mut controller: Option<String> = None;
+        let mut controller: Option<(Option<String>, Option<u64>, Option<u64>)> = None;
         let mut restarts = Vec::new();
         for s in &recording.samples {
             for r in replicas(s) {
@@ -105,11 +105,14 @@ impl Replay {
                     list.push((s.t, r.state.clone()));
                 }
             }
-            if let Some(id) = &s.controller.actor_id {
-                if controller.as_ref().is_some_and(|c| c != id) {
+            // A restart keeps the actor id (a restartable actor): its pid or restart count changes.
+            let c = &s.controller;
+            if c.actor_id.is_some() {
+                let now = (c.actor_id.clone(), c.pid, c.num_restarts);
+                if controller.as_ref().is_some_and(|before| *before != now) {
                     restarts.push(s.t);
                 }
-                controller = Some(id.clone());
+                controller = Some(now);
             }
         }
         let mut actor_died = BTreeMap::new();
