@@ -177,13 +177,13 @@ pub fn decode_link(link: &str) -> Result<SharedLink, LinkError> {
         Ok(serde_json::Value::Object(mut map)) if map.contains_key(COMPARE_KEY) || map.contains_key(LESSON_KEY) => {
             if let Some(v) = map.remove(COMPARE_KEY) {
                 compare = Some(
-                    serde_json::from_value::<Variant>(v)
-                        .map_err(|e| LinkError::BadPayload(format!("its comparison: {e}")))?,
+                    ScenarioError::deserialize_value::<Variant>(&v)
+                        .map_err(|e| LinkError::BadPayload(format!("its comparison: {}", located(&e))))?,
                 );
             }
             if let Some(v) = map.remove(LESSON_KEY) {
-                let l = serde_json::from_value::<LessonLink>(v)
-                    .map_err(|e| LinkError::BadPayload(format!("its lesson: {e}")))?;
+                let l = ScenarioError::deserialize_value::<LessonLink>(&v)
+                    .map_err(|e| LinkError::BadPayload(format!("its lesson: {}", located(&e))))?;
                 if l.id.is_some() == l.inline.is_some() {
                     return Err(LinkError::BadPayload(
                         "its lesson must name exactly one of a built-in lesson (id) or an inline one".to_string(),
@@ -191,7 +191,9 @@ pub fn decode_link(link: &str) -> Result<SharedLink, LinkError> {
                 }
                 lesson = Some(l);
             }
-            serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| LinkError::BadPayload(e.to_string()))?
+            // Through the field-path deserializer: a Value carries no line and column, so the path says where.
+            ScenarioError::deserialize_value(&serde_json::Value::Object(map))
+                .map_err(|e| LinkError::BadPayload(located(&e)))?
         }
         _ => serde_json::from_slice(&json).map_err(|e| LinkError::BadPayload(e.to_string()))?,
     };
@@ -205,6 +207,11 @@ pub fn decode_link(link: &str) -> Result<SharedLink, LinkError> {
         )));
     }
     Ok(SharedLink { session, compare, lesson })
+}
+
+/// A payload error as `path: message` (the message alone for the payload itself).
+fn located(e: &ScenarioError) -> String {
+    if e.path.is_empty() { e.message.clone() } else { format!("{}: {}", e.path, e.message) }
 }
 
 /// Turn a decoded session into a runnable scenario: the preset or inlined scenario, the seed override, and the
@@ -317,6 +324,20 @@ mod base64url {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_field_beside_a_lesson_or_comparison_is_named_by_its_path() {
+        // Found by fuzzing (FUZZING.md): these payloads go through a Value, whose errors had no place at all.
+        let payload = br#"{"preset":"replica-crash","cursor_s":true,"lesson":{"id":"what-is-a-gang","step":0}}"#;
+        let err = decode_link(&pack(payload)).unwrap_err().to_string();
+        assert!(err.contains("cursor_s: invalid type: boolean `true`"), "{err}");
+        let payload = br#"{"preset":"replica-crash","lesson":{"id":"what-is-a-gang","step":"one"}}"#;
+        let err = decode_link(&pack(payload)).unwrap_err().to_string();
+        assert!(err.contains("its lesson: step: invalid type"), "{err}");
+        let payload = br#"{"preset":"replica-crash","compare":{"changes":[{"kind":"seed","seed":"x"}]}}"#;
+        let err = decode_link(&pack(payload)).unwrap_err().to_string();
+        assert!(err.contains("its comparison: changes[0]"), "{err}");
+    }
 
     fn session() -> SharedSession {
         SharedSession {
