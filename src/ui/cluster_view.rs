@@ -551,6 +551,12 @@ fn measure_area(el: &web_sys::Element) -> Area {
     if presenting {
         return Area { w, h: el.client_height() as f64, presenting };
     }
+    // Two runs side by side (a comparison, a recording beside the model): columns by width alone, so both sides,
+    // equally wide and with the same nodes, draw at one scale (their heights differ by a ghost row or a title line,
+    // which tipped one side to another column count).
+    if el.closest(".compare-pair").ok().flatten().is_some() {
+        return Area { w, h: 0.0, presenting };
+    }
     let window_h = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|v| v.as_f64()).unwrap_or(0.0);
     let top =
         el.get_bounding_client_rect().top() + web_sys::window().map(|w| w.scroll_y().unwrap_or(0.0)).unwrap_or(0.0);
