@@ -360,7 +360,11 @@ fn quantity(v: &Value, origin: &Origin, problems: &mut Vec<Problem>, at: &str) -
 /// Ray's reading of the `resources` rayStartParam: drop the outer quotes and the backslashes, then JSON of ints.
 fn parse_resources_param(s: &str) -> Option<BTreeMap<String, f64>> {
     let s = s.trim();
-    let inner = if s.len() >= 2 && (s.starts_with('"') || s.starts_with('\'')) { &s[1..s.len() - 1] } else { s };
+    // The last character, not the last byte: a value may end in any character (found by fuzzing, FUZZING.md).
+    let inner = match s.strip_prefix(['"', '\'']) {
+        Some(rest) if !rest.is_empty() => rest.char_indices().last().map_or(rest, |(i, _)| &rest[..i]),
+        _ => s,
+    };
     let json: Value = serde_json::from_str(&inner.replace('\\', "")).ok()?;
     json.as_object()?.iter().map(|(k, v)| Some((k.clone(), v.as_i64()? as f64))).collect()
 }
@@ -435,6 +439,9 @@ mod tests {
         assert_eq!(m["Custom1"], 1.0);
         assert_eq!(m["Custom2"], 5.0);
         assert!(parse_resources_param(r#""{\"Custom1\": 1.5}""#).is_none());
+        // A value ending in a multi-byte character is refused, not a panic (found by fuzzing).
+        assert!(parse_resources_param("\"{\"embed\": 4|\u{FFFD}").is_none());
+        assert_eq!(parse_resources_param("'{\"é\": 2}'").map(|m| m.len()), Some(1));
     }
 
     #[test]
