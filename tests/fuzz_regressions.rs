@@ -10,7 +10,7 @@ mod targets;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-fn run(name: &str, target: fn(&[u8]), data: &[u8], what: &str) -> Option<String> {
+fn run(name: &str, target: targets::Target, data: &[u8], what: &str) -> Option<String> {
     catch_unwind(AssertUnwindSafe(|| target(data))).err().map(|panic| {
         let message = panic
             .downcast_ref::<String>()

@@ -16,8 +16,11 @@ use gangplank::model::time::SimTime;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
 
+/// A target: decode the fuzzer's bytes and assert the invariants.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, as the fuzz binary and the regression test run them.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("scenario", scenario),
     ("link", link),
     ("saved", saved),
@@ -28,7 +31,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 ];
 
 /// The target called `name`.
-pub fn by_name(name: &str) -> Option<fn(&[u8])> {
+pub fn by_name(name: &str) -> Option<Target> {
     TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
