@@ -7,6 +7,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -21,10 +22,32 @@ from typing import Any
 SYSTEM_CONFIG = {"health_check_period_ms": 1000, "health_check_failure_threshold": 3}
 
 
+def _ephemeral_low() -> int:
+    """The lowest port the kernel hands out for port 0 (Linux: /proc/sys/net/ipv4/ip_local_port_range)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free port that nothing binding port 0 can take before its user binds it.
+
+    A port the kernel picks (bind to 0) is from the ephemeral range, where Ray's own processes (workers, agents, the
+    object manager) bind port 0 while the cluster starts: one of them took the Serve proxy's port in a CI run
+    ("Failed to bind to address '127.0.0.1:41377'"). So the port is drawn between Ray's worker ports (10002-19999
+    by default) and the ephemeral range, and checked free.
+    """
+    low, high = 20000, min(_ephemeral_low(), 65536)
+    for _ in range(200):
+        port = random.randrange(low, high) if high > low else 0
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise RuntimeError(f"no free port between {low} and {high}")
 
 
 def processes_under(marker: str) -> list[tuple[int, str]]:
