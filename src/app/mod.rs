@@ -7,6 +7,7 @@
 pub mod cluster_summary;
 pub mod compare;
 pub mod config_import;
+pub mod document;
 pub mod edit;
 pub mod event_cursor;
 pub mod gang_colours;

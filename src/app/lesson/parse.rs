@@ -70,25 +70,12 @@ const PREDICATE_KINDS: &[&str] = &[
 
 /// Whether a text is meant as a lesson (so a file import can route it here): it names the lesson format.
 pub fn looks_like_lesson(text: &str) -> bool {
-    let head: String = text.chars().take(4096).collect();
-    head.contains("\"format\"") && head.contains(LESSON_FORMAT)
+    crate::app::document::names_format(text, LESSON_FORMAT)
 }
 
 /// Parse and validate a lesson file: the lesson, or every problem found with its field path.
 pub fn parse_lesson(text: &str) -> Result<Lesson, Vec<ScenarioError>> {
-    if text.len() > MAX_LESSON_BYTES {
-        return Err(vec![ScenarioError::at(
-            "",
-            format!("the lesson is {} bytes; the limit is {MAX_LESSON_BYTES} bytes (2 MiB)", text.len()),
-        )]);
-    }
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(vec![ScenarioError::at(
-            "",
-            format!("the lesson is empty: expected a JSON object that starts with {{\"format\": \"{LESSON_FORMAT}\""),
-        )]);
-    }
+    let text = crate::app::document::checked_text(text, "lesson", LESSON_FORMAT, MAX_LESSON_BYTES, "2 MiB")?;
     let value: Value = serde_json::from_str(text).map_err(|e| {
         let raw = e.to_string();
         let raw = raw.find(" at line ").map_or(raw.as_str(), |i| &raw[..i]).to_string();

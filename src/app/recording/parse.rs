@@ -112,27 +112,12 @@ pub fn pg_strategy(s: &str) -> Option<PlacementStrategy> {
 
 /// Whether a text is meant as a recording (so a file import can route it here): it names the recording format.
 pub fn looks_like_recording(text: &str) -> bool {
-    let head: String = text.chars().take(4096).collect();
-    head.contains("\"format\"") && head.contains(RECORDING_FORMAT)
+    crate::app::document::names_format(text, RECORDING_FORMAT)
 }
 
 /// Parse and check a recording: the recording, or every problem found with its field path.
 pub fn parse_recording(text: &str) -> Result<Recording, Vec<ScenarioError>> {
-    if text.len() > MAX_RECORDING_BYTES {
-        return Err(vec![ScenarioError::at(
-            "",
-            format!("the recording is {} bytes; the limit is {MAX_RECORDING_BYTES} bytes (64 MiB)", text.len()),
-        )]);
-    }
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(vec![ScenarioError::at(
-            "",
-            format!(
-                "the recording is empty: expected a JSON object that starts with {{\"format\": \"{RECORDING_FORMAT}\""
-            ),
-        )]);
-    }
+    let text = crate::app::document::checked_text(text, "recording", RECORDING_FORMAT, MAX_RECORDING_BYTES, "64 MiB")?;
     let value: Value = serde_json::from_str(text).map_err(|e| {
         let raw = e.to_string();
         let raw = raw.find(" at line ").map_or(raw.as_str(), |i| &raw[..i]).to_string();
