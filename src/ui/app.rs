@@ -359,7 +359,7 @@ pub fn app() -> Html {
                     if presenting || lesson.is_some() {
                         <crate::ui::spotlight::Spotlight highlight={state.highlight.clone()} />
                     }
-                    if !lesson_ring.is_empty() { <style data-testid="lesson-ring">{ lesson_ring }</style> }
+                    if !lesson_ring.is_empty() { <crate::ui::cssom::ComputedStyle css={lesson_ring} /> }
                     <crate::ui::traffic_chart::TrafficChart session={state.session.clone()} now={state.now}
                         events_total={state.events_total} user_actions={state.user_actions} snapshot={snap.clone()}
                         highlight={state.highlight.clone()} />

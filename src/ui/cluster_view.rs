@@ -801,7 +801,13 @@ pub fn fade(born: SimTime, now: SimTime, span: SimDuration) -> Option<f64> {
     (age < 1.0).then(|| if age < 0.45 { 1.0 } else { 1.0 - (age - 0.45) / 0.55 })
 }
 
-fn ghost_token(g: &Ghost, hue: Option<u8>, failed: bool, opacity: f64) -> Html {
+fn ghost_token(
+    g: &Ghost,
+    hue: Option<u8>,
+    failed: bool,
+    opacity: f64,
+    styles: &crate::ui::cssom::InlineStyles,
+) -> Html {
     let r = &g.replica;
     let (x, y) = g.at;
     let (cx, cy, rr) = (TOKEN_CX, TOKEN_CY, TOKEN_R);
@@ -821,7 +827,7 @@ fn ghost_token(g: &Ghost, hue: Option<u8>, failed: bool, opacity: f64) -> Html {
     );
     html! {
         <g key={format!("ghost-{}", r.id)} class={cls}
-            style={format!("transform: translate({:.1}px, {:.1}px); --fade: {opacity:.2}", x - cx, y - cy)}
+            ref={styles.node(format!("transform: translate({:.1}px, {:.1}px); --fade: {opacity:.2}", x - cx, y - cy))}
             data-ghost={r.id.clone()} data-graceful={graceful.then_some("true")}>
             // An opaque backing, so the slot's own text ("reserved") does not show through the ghost.
             <rect class="ghost-backing" x="2" y={(cy - rr - 4.0).to_string()} width={(crate::ui::layout::SLOT_W - 4.0).to_string()} height={(2.0 * rr + 22.0).to_string()} rx="4" />
@@ -850,6 +856,7 @@ struct ClusterOverlayProps {
 #[component(ClusterOverlay)]
 fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
     let now = use_context::<SimClock>().map(|c| c.0).unwrap_or(SimTime(u64::MAX));
+    let styles = crate::ui::cssom::use_inline_styles();
     let o = &props.scene;
     let flashes = o
         .flashes
@@ -864,14 +871,14 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
     let ghosts = o
         .ghosts
         .iter()
-        .filter_map(|(g, hue, failed)| Some(ghost_token(g, *hue, *failed, fade(g.born, now, GHOST_SPAN)?)))
+        .filter_map(|(g, hue, failed)| Some(ghost_token(g, *hue, *failed, fade(g.born, now, GHOST_SPAN)?, &styles)))
         .collect::<Html>();
     let ghost_links = o
         .ghost_links
         .iter()
         .filter_map(|(gang, d, born)| {
             let f = fade(*born, now, GHOST_SPAN)?;
-            Some(html! { <path key={format!("ghost-link-{gang}")} class="ghost-link" d={d.clone()} style={format!("--fade: {f:.2}")} /> })
+            Some(html! { <path key={format!("ghost-link-{gang}")} class="ghost-link" d={d.clone()} ref={styles.node(format!("--fade: {f:.2}"))} /> })
         })
         .collect::<Html>();
     let leaks = o
@@ -882,13 +889,13 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
             let (x0, y0) = pts[0];
             let w = label_width("leaked PG removed");
             Some(html! {
-                <g key={format!("leak-{pg}")} class="leak-mark" style={format!("--fade: {f:.2}")} data-leak={pg.clone()}>
+                <g key={format!("leak-{pg}")} class="leak-mark" ref={styles.node(format!("--fade: {f:.2}"))} data-leak={pg.clone()}>
                     { for pts.iter().map(|(x, y)| html! {
                         <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width={crate::ui::layout::SLOT_W.to_string()}
                             height={crate::ui::layout::SLOT_H.to_string()} rx="5" />
                     }) }
                     // In the lane above the slots, over the ghosts of the group's replicas.
-                    <g class="leak-label" style={format!("transform: translate({:.1}px, {:.1}px)", x0, y0 - crate::ui::layout::LANE_H + 2.0)}>
+                    <g class="leak-label" ref={styles.node(format!("transform: translate({:.1}px, {:.1}px)", x0, y0 - crate::ui::layout::LANE_H + 2.0))}>
                         <rect class="leak-pill" width={w.to_string()} height="18" rx="9" />
                         <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ "leaked PG removed" }</text>
                     </g>
@@ -921,7 +928,7 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
                     <path class="replace-path" d={d} pathLength="100" />
                     <circle class="replace-from" cx={format!("{fx:.1}")} cy={format!("{fy:.1}")} r="5" />
                     <circle class="replace-to" cx={format!("{tx:.1}")} cy={format!("{ty:.1}")} r="6" />
-                    <g class="replace-label" style={format!("transform: translate({:.1}px, {:.1}px)", lx - w / 2.0, ly - 9.0)}>
+                    <g class="replace-label" ref={styles.node(format!("transform: translate({:.1}px, {:.1}px)", lx - w / 2.0, ly - 9.0))}>
                         <rect width={w.to_string()} height="18" rx="9" />
                         <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ a.label.clone() }</text>
                     </g>
@@ -957,7 +964,7 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
             };
             html! {
                 <g key={format!("pill-{}-{:.0}", p.card, p.y)} class="teardown-pill" role="button" tabindex="0"
-                    style={format!("transform: translate({:.1}px, {:.1}px); --fade: {fade:.2}", p.x - p.w / 2.0, p.y - h / 2.0)}
+                    ref={styles.node(format!("transform: translate({:.1}px, {:.1}px); --fade: {fade:.2}", p.x - p.w / 2.0, p.y - h / 2.0))}
                     aria-label={format!("{}. Show why", p.full)} data-teardown-pill={p.card.clone()} data-gangs={p.gangs.join(" ")}
                     onclick={Callback::from(move |_: MouseEvent| cb.emit(seq))} {onkeydown}>
                     <title>{ p.full.clone() }</title>
@@ -1037,6 +1044,7 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
     crate::ui::perf::count(crate::ui::perf::Renders::Cluster);
     let started = crate::ui::perf::enabled().then(crate::ui::perf::now_ms);
     let wrapper = use_node_ref();
+    let styles = crate::ui::cssom::use_inline_styles();
     // The area the cluster may fill, measured again whenever the window or the pane changes size (entering
     // presenter mode, the lesson card or the pending tray appearing beside or below the drawing).
     let size_px = use_state(Area::default);
@@ -1161,7 +1169,7 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
             );
             html! {
                 <rect key={n.id.clone()} class={cls} width={CARD_W.to_string()} height={l.h.to_string()} rx="8"
-                    style={format!("transform: translate({}px, {}px)", l.x, l.y)} />
+                    ref={styles.node(format!("transform: translate({}px, {}px)", l.x, l.y))} />
             }
         })
         .collect::<Html>();
@@ -1233,7 +1241,7 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
                         health_threshold={props.health_threshold}
                         on_target={props.on_target.clone()} gestures={gestures.clone()} />
                 };
-                card_frame(&n.id, x, y, h.max(c.layout.h), calm, card)
+                card_frame(&n.id, x, y, h.max(c.layout.h), calm, card, &styles)
             })
             .collect::<Html>()
     };
@@ -1338,7 +1346,7 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
                 )
             });
             html! {
-                <g key={l.gang_id.clone()} class={cls} style={style} data-gang-label={l.gang_id.clone()}
+                <g key={l.gang_id.clone()} class={cls} ref={styles.node(style)} data-gang-label={l.gang_id.clone()}
                     data-app-deployment={deployment_of.get(l.gang_id.as_str()).cloned()}
                     data-pg={pg_of.get(l.gang_id.as_str()).map(|p| p.to_string())}>
                     if let Some(t) = replaces { <title>{ t }</title> }
@@ -1371,7 +1379,7 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
             // animates for a while (teardown flashes, ghosts fading out, their links and labels). Chromium repaints
             // a whole SVG when anything in it changes; with ~20,000 shapes that is 10 - 60 ms a frame, so the
             // animations live in the small overlay (its own layer) and the cluster repaints only when it changes.
-            <div class="cluster-stack" style={format!("max-width: {max_w:.0}px")}>
+            <div class="cluster-stack" ref={styles.node(format!("max-width: {max_w:.0}px"))}>
                 <svg class={classes!("cluster-svg", calm.then_some("calm"))} role="group" aria-label={aria}
                     viewBox={viewbox.clone()} preserveAspectRatio="xMinYMin meet">
                     <defs>

@@ -5,6 +5,7 @@ pub mod app;
 pub mod chart_series;
 pub mod cluster_view;
 pub mod controls;
+pub mod cssom; // computed styles through the CSSOM: the strict CSP (issue 16)
 pub mod event_log;
 pub mod footer;
 pub mod header;

@@ -125,6 +125,7 @@ pub fn describe_node(n: &NodeView) -> String {
 #[component(NodeCard)]
 pub fn node_card(props: &NodeCardProps) -> Html {
     crate::ui::perf::count(crate::ui::perf::Renders::Card);
+    let styles = crate::ui::cssom::use_inline_styles();
     let n = &props.node;
     let l = &props.layout;
     let status = node_status(n);
@@ -185,7 +186,7 @@ pub fn node_card(props: &NodeCardProps) -> Html {
         html! {
             <g class={classes!("controller", tone)} role="button" tabindex="0" aria-label={aria.clone()}
                 data-controller={word} data-queued={c.queued_calls.len().to_string()} onclick={on.0} oncontextmenu={on.1} onkeydown={on.2}
-                style={format!("transform: translate({}px, {}px)", PAD, HEADER_H)}>
+                transform={format!("translate({PAD} {HEADER_H})")}>
                 <title>{ aria }</title>
                 <rect width={(CARD_W - 2.0 * PAD).to_string()} height={h.to_string()} rx="6" />
                 <text class="controller-title" x="10" y="16">{ "Serve controller " }<tspan class="controller-state">{ word }</tspan>
@@ -206,7 +207,10 @@ pub fn node_card(props: &NodeCardProps) -> Html {
     let slots = if l.slots.is_empty() {
         html! { <text class="no-bundles" x={PAD.to_string()} y={(l.slots_y + 14.0).to_string()}>{ "no bundles, no replicas" }</text> }
     } else {
-        l.slots.iter().map(|s| slot(s, by_id.get(s.replica.as_deref().unwrap_or("")).copied(), props)).collect::<Html>()
+        l.slots
+            .iter()
+            .map(|s| slot(s, by_id.get(s.replica.as_deref().unwrap_or("")).copied(), props, &styles))
+            .collect::<Html>()
     };
 
     // Each card is its own SVG root (placed by the cluster view in a foreignObject, see `card_frame`): Chromium
@@ -234,12 +238,20 @@ pub fn node_card(props: &NodeCardProps) -> Html {
 
 /// Where a card goes in the cluster: a foreignObject at its place (so that moving a card changes one attribute
 /// and does not redraw it), holding the card's own SVG root.
-pub fn card_frame(key: &str, x: f64, y: f64, h: f64, own_layer: bool, card: Html) -> Html {
+pub fn card_frame(
+    key: &str,
+    x: f64,
+    y: f64,
+    h: f64,
+    own_layer: bool,
+    card: Html,
+    styles: &crate::ui::cssom::InlineStyles,
+) -> Html {
     // In a big cluster each card is its own compositing layer: redrawing one card repaints only that card.
     let layer = if own_layer { "; will-change: transform" } else { "" };
     html! {
         <foreignObject key={key.to_string()} class="card-fo" x="0" y="0" width={CARD_W.to_string()} height={h.to_string()}
-            style={format!("transform: translate({x}px, {y}px){layer}")}>
+            ref={styles.node(format!("transform: translate({x}px, {y}px){layer}"))}>
             { card }
         </foreignObject>
     }
@@ -298,7 +310,12 @@ fn resource_bar(n: &NodeView, name: &str, y: f64) -> Html {
     }
 }
 
-fn slot(s: &SlotLayout, replica: Option<&ReplicaView>, props: &NodeCardProps) -> Html {
+fn slot(
+    s: &SlotLayout,
+    replica: Option<&ReplicaView>,
+    props: &NodeCardProps,
+    styles: &crate::ui::cssom::InlineStyles,
+) -> Html {
     let gang = s.bundle.as_ref().and_then(|b| b.gang_id.clone());
     let hue = gang
         .as_ref()
@@ -337,7 +354,7 @@ fn slot(s: &SlotLayout, replica: Option<&ReplicaView>, props: &NodeCardProps) ->
         }
     });
     html! {
-        <g key={s.key.clone()} class={classes} style={format!("transform: translate({}px, {}px)", s.x, s.y)}
+        <g key={s.key.clone()} class={classes} ref={styles.node(format!("transform: translate({}px, {}px)", s.x, s.y))}
             data-slot={s.key.clone()}>
             { slot_frame(s, replica, props, title) }
             <text class="slot-tag" x={(SLOT_W / 2.0).to_string()} y="11" text-anchor="middle">{ tag }</text>

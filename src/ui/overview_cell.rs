@@ -31,6 +31,7 @@ fn cue_class(c: GangCue) -> &'static str {
 
 #[component(OverviewCell)]
 pub fn overview_cell(p: &OverviewCellProps) -> Html {
+    let styles = crate::ui::cssom::use_inline_styles();
     let s = &p.summary;
     let health = s.health.word();
     let onclick = {
@@ -52,8 +53,8 @@ pub fn overview_cell(p: &OverviewCellProps) -> Html {
             <span class="ov-name">{ s.id.get(p.cut..).filter(|n| !n.is_empty()).unwrap_or(&s.id).to_string() }</span>
             if s.total > 0.0 {
                 <span class="ov-fill" aria-hidden="true">
-                    <span class="rsv" style={pct(s.reserved_share())}></span>
-                    <span class="use" style={pct(s.used_share())}></span>
+                    <span class="rsv" ref={styles.node(pct(s.reserved_share()))}></span>
+                    <span class="use" ref={styles.node(pct(s.used_share()))}></span>
                 </span>
             }
             <span class="ov-glyphs" aria-hidden="true">

@@ -27,8 +27,15 @@ pub fn show_fatal(message: &str) {
             let _ = p.set_attribute("role", "alert");
             p.set_inner_html(
                 "<h1>Gangplank stopped</h1><p>Something went wrong. Reloading starts the app again.</p>\
-                 <pre id=\"fatal-message\"></pre><button type=\"button\" onclick=\"location.reload()\">Reload Gangplank</button>",
+                 <pre id=\"fatal-message\"></pre><button type=\"button\">Reload Gangplank</button>",
             );
+            // A listener, not an onclick= attribute: the page's Content-Security-Policy refuses inline handlers.
+            if let Some(button) = p.query_selector("button").ok().flatten() {
+                gloo::events::EventListener::new(&button, "click", |_| {
+                    let _ = web_sys::window().map(|w| w.location().reload());
+                })
+                .forget();
+            }
             if let Some(body) = doc.body() {
                 let _ = body.append_child(&p);
             }

@@ -33,6 +33,7 @@ fn secs(t: f64) -> String {
 
 #[component(ReplayTimeline)]
 pub fn replay_timeline(props: &ReplayTimelineProps) -> Html {
+    let styles = crate::ui::cssom::use_inline_styles();
     let click = |a: fn() -> UiAction| props.on_action.reform(move |_: MouseEvent| a());
     let on_scrub = props.on_action.reform(|e: InputEvent| {
         let v = e
@@ -81,7 +82,7 @@ pub fn replay_timeline(props: &ReplayTimelineProps) -> Html {
             </div>
             <div class="replay-track">
                 <div class="replay-ticks" aria-hidden="true">
-                    { for props.event_times.iter().map(|t| html! { <span class="replay-tick" style={format!("left: {}", pct(*t, end))}></span> }) }
+                    { for props.event_times.iter().map(|t| html! { <span class="replay-tick" ref={styles.node(format!("left: {}", pct(*t, end)))}></span> }) }
                 </div>
                 <input type="range" class="replay-scrub" min="0" max={end.to_string()} step="0.1"
                     value={props.now_s.to_string()} oninput={on_scrub}

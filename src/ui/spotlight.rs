@@ -104,10 +104,8 @@ pub struct SpotlightProps {
 #[component(Spotlight)]
 pub fn spotlight(props: &SpotlightProps) -> Html {
     let css = use_memo((props.highlight.clone(), props.panels.clone()), |(h, p)| spotlight_css(h, p));
-    if css.is_empty() {
-        return Html::default();
-    }
-    html! { <style data-testid="spotlight">{ (*css).clone() }</style> }
+    // A constructed sheet, not a <style> element: the page's Content-Security-Policy refuses inline style.
+    html! { <crate::ui::cssom::ComputedStyle css={AttrValue::from((*css).clone())} /> }
 }
 
 #[cfg(test)]

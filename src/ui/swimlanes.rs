@@ -161,6 +161,7 @@ pub fn swimlanes(props: &SwimlanesProps) -> Html {
     let first_row = use_state_eq(|| 0usize);
     let visible_rows = use_state_eq(|| 24usize);
     let scroller = use_node_ref();
+    let styles = crate::ui::cssom::use_inline_styles();
     {
         // The window's height, now and when the page is resized.
         let (scroller, visible_rows) = (scroller.clone(), visible_rows.clone());
@@ -226,19 +227,19 @@ pub fn swimlanes(props: &SwimlanesProps) -> Html {
                     <span class="sl-label">{ "time" }</span>
                     <span class="sl-track">
                         { for (0..=4).map(|q| html! {
-                            <span key={q} class={classes!("sl-tick", (q == 4).then_some("last"))} style={format!("left: {}%", q * 25)}>
+                            <span key={q} class={classes!("sl-tick", (q == 4).then_some("last"))} ref={styles.node(format!("left: {}%", q * 25))}>
                                 { axis_label(quarter(q)) }
                             </span>
                         }) }
                     </span>
                 </div>
                 <div class="sl-rows" role="list" aria-label={format!("{} lanes; marks jump to their event", lanes.lanes.len())}
-                    style={format!("height: {}px; --sl-now: {now_pct}%", rows.len() * ROW_H)} data-rows={rows.len().to_string()}>
+                    ref={styles.node(format!("height: {}px; --sl-now: {now_pct}%", rows.len() * ROW_H))} data-rows={rows.len().to_string()}>
                     <div class="sl-nowlayer" aria-hidden="true"><div class="sl-now"></div></div>
                     { for (from..to).map(|i| match &rows[i] {
                         Row::Group(title) => html! {
                             <div key={format!("group-{title}")} class="sl-row sl-group" role="listitem"
-                                style={format!("top: {}px", i * ROW_H)}>{ title.clone() }</div>
+                                ref={styles.node(format!("top: {}px", i * ROW_H))}>{ title.clone() }</div>
                         },
                         Row::Lane(l) => {
                             let lane = lanes.lanes[*l].clone();
@@ -280,6 +281,7 @@ impl PartialEq for LaneRowProps {
 
 #[component(LaneRow)]
 fn lane_row(props: &LaneRowProps) -> Html {
+    let styles = crate::ui::cssom::use_inline_styles();
     let lane = &props.lane;
     let end = SimTime(props.end_us);
     let kind_class = match lane.kind {
@@ -309,7 +311,7 @@ fn lane_row(props: &LaneRowProps) -> Html {
     };
     html! {
         <div class={classes!("sl-row", "sl-grid", kind_class, props.hue.map(|h| format!("hue-{h}")), lane.ended.map(|_| "ended"))}
-            role="listitem" aria-label={name} style={format!("top: {}px", props.top_px)} data-lane={lane.key.clone()}
+            role="listitem" aria-label={name} ref={styles.node(format!("top: {}px", props.top_px))} data-lane={lane.key.clone()}
             {onmouseenter} {onmouseleave}>
             <span class="sl-label" title={format!("{kind_word}{} · {}", lane.label, lane.detail)}>{ lane.label.clone() }</span>
             <span class="sl-track">
@@ -322,7 +324,7 @@ fn lane_row(props: &LaneRowProps) -> Html {
                     let title = format!("{kind_word}{} {}: {} from {}", lane.label, lane.detail, s.phase.label(), format_clock(s.from.as_secs_f64()));
                     html! {
                         <span class={classes!("sl-seg", s.phase.class())} title={title}
-                            style={format!("left: {left:.3}%; width: {width}")}></span>
+                            ref={styles.node(format!("left: {left:.3}%; width: {width}"))}></span>
                     }
                 }) }
                 { for merged_marks(&lane.marks, end).into_iter().map(|MergedMark { shown: m, others }| {
@@ -331,7 +333,7 @@ fn lane_row(props: &LaneRowProps) -> Html {
                     let text = mark_text(m, &others);
                     html! {
                         <button type="button" key={seq} class={classes!("sl-mark", m.kind.class())}
-                            style={format!("left: {:.3}%", pct(m.t, end))} title={text.clone()} aria-label={text}
+                            ref={styles.node(format!("left: {:.3}%", pct(m.t, end)))} title={text.clone()} aria-label={text}
                             data-seq={seq.to_string()} data-kind={m.kind.class()} data-testid="sl-mark"
                             onclick={Callback::from(move |_: MouseEvent| on_jump.emit(seq))}>
                             { glyph(m.kind) }

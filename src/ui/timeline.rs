@@ -190,6 +190,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
         })
     };
     let track = use_node_ref();
+    let styles = crate::ui::cssom::use_inline_styles();
     let dragging = use_mut_ref(|| false);
     // Seeks while dragging are coalesced: a seek can take a while on a big run, so a move only records where to go,
     // and one seek per animation frame goes to the latest position. Releasing applies the final position at once.
@@ -334,8 +335,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 aria-valuetext={value_text} aria-keyshortcuts="ArrowLeft ArrowRight Shift+ArrowLeft Shift+ArrowRight Home End PageDown PageUp"
                 {onpointerdown} {onpointermove} onpointerup={onpointerup.clone()} onpointercancel={onpointerup}
                 {onkeydown} data-testid="scrubber">
-                <div class="tl-known" style={format!("width: {}", pct(known_until))}></div>
-                <div class="tl-past" style={format!("width: {}", pct(props.now))}></div>
+                <div class="tl-known" ref={styles.node(format!("width: {}", pct(known_until)))}></div>
+                <div class="tl-past" ref={styles.node(format!("width: {}", pct(props.now)))}></div>
                 // Only what has happened up to now: after a seek back the known future stays hidden, because a
                 // teardown marked at 10.3 s would tell the room what the model is about to do (the point of a
                 // prediction). Forward steps and "End" still reach it.
@@ -347,20 +348,20 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     };
                     html! {
                         <span key={format!("{}-{}", m.seq, m.kind.class())} class={classes!("tl-marker", m.kind.class())}
-                            style={format!("left: {}", pct(m.t))} title={title} data-seq={m.seq.to_string()}></span>
+                            ref={styles.node(format!("left: {}", pct(m.t)))} title={title} data-seq={m.seq.to_string()}></span>
                     }
                 }) }
                 { for scripted.iter().map(|m| {
                     let who = if m.by_user { "your action" } else { "scripted" };
                     html! {
                         <span key={format!("s-{}-{}", m.t.0, m.by_user)} class={classes!("tl-script", m.by_user.then_some("user"))}
-                            style={format!("left: {}", pct(m.t))} title={format!("{who} at {}: {}", format_clock(m.t.as_secs_f64()), m.what)}
+                            ref={styles.node(format!("left: {}", pct(m.t)))} title={format!("{who} at {}: {}", format_clock(m.t.as_secs_f64()), m.what)}
                             data-testid="script-mark" data-t={format!("{:.2}", m.t.as_secs_f64())}></span>
                     }
                 }) }
-                <span class="tl-end" style={format!("left: {}", pct(until))} data-testid="end-mark"
+                <span class="tl-end" ref={styles.node(format!("left: {}", pct(until)))} data-testid="end-mark"
                     title={format!("End of the scenario ({})", format_clock(until.as_secs_f64()))}>{ "end" }</span>
-                <div class="tl-thumb" style={format!("left: {}", pct(props.now))} aria-hidden="true"></div>
+                <div class="tl-thumb" ref={styles.node(format!("left: {}", pct(props.now)))} aria-hidden="true"></div>
             </div>
             if !props.embed {
                 <ul class="tl-legend" aria-label="Marker colours">

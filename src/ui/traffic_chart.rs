@@ -58,6 +58,7 @@ pub fn traffic_chart(props: &TrafficChartProps) -> Html {
     let picked = use_state(|| None::<String>);
     let width = use_state(|| 0.0f64);
     let plot = use_node_ref();
+    let styles = crate::ui::cssom::use_inline_styles();
     let has_traffic = !names.is_empty();
     {
         // The plot's width in px: one point per pixel column at most.
@@ -152,7 +153,7 @@ pub fn traffic_chart(props: &TrafficChartProps) -> Html {
             </div>
             <div class="tc-plot" ref={plot} role="img" aria-label={label} data-testid="traffic-plot">
                 <ChartPlot data={data.clone()} markers={marks.clone()} {limits} {end} {gangs} />
-                <div class="tc-cursor" style={cursor} aria-hidden="true"></div>
+                <div class="tc-cursor" ref={styles.node(cursor)} aria-hidden="true"></div>
             </div>
             <ChartLegend autoscaled={limits.target_ongoing.is_some()} {gangs} />
         </section>
@@ -170,7 +171,7 @@ pub struct ChartPlotProps {
 
 fn panel(top: f64, label: String, body: Html, w: f64) -> Html {
     html! {
-        <g class="tc-panel" style={format!("transform: translateY({top}px)")}>
+        <g class="tc-panel" transform={format!("translate(0 {top})")}>
             <line class="tc-grid" x1="0" x2={format!("{w:.1}")} y1={HEADROOM.to_string()} y2={HEADROOM.to_string()} />
             <line class="tc-base" x1="0" x2={format!("{w:.1}")} y1={PANEL_H.to_string()} y2={PANEL_H.to_string()} />
             { body }
