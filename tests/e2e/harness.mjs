@@ -97,7 +97,8 @@ export async function launchBrowser({ viewport = DESKTOP } = {}) {
 
 /**
  * A new page that records everything that went wrong on it into `problems` (strings):
- * console errors, uncaught exceptions, failed requests and HTTP responses >= 400.
+ * console errors, uncaught exceptions, failed requests, HTTP responses >= 400, Content-Security-Policy violations
+ * and requests to another origin.
  */
 export async function newPage(context, { viewport } = {}) {
   const page = await context.newPage();
@@ -109,13 +110,33 @@ export async function newPage(context, { viewport } = {}) {
   page.on('pageerror', (error) => problems.push(`uncaught: ${error.stack ?? error}`));
   page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
   page.on('response', (res) => { if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`); });
+  // The page's Content-Security-Policy (index.html): every violation it reports, and every request that leaves the
+  // page's own origin (the served app loads nothing from elsewhere), is a problem.
+  await page.exposeFunction('__gangplankCspViolation', (v) => problems.push(`CSP violation: ${v}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const where = e.sourceFile ? ` at ${e.sourceFile}:${e.lineNumber}` : '';
+      window.__gangplankCspViolation(`${e.effectiveDirective} refused ${e.blockedURI || 'inline'}${where}: ${e.sample}`);
+    });
+  });
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error' && /^Refused to /.test(msg.text())) problems.push(`CSP console: ${msg.text()}`);
+  });
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (url.protocol === 'data:' || url.protocol === 'blob:') return;
+    // A main-frame navigation sets the origin; anything else must stay on it.
+    if (req.isNavigationRequest() && req.frame() === page.mainFrame()) return;
+    const origin = new URL(page.url()).origin;
+    if (url.origin !== origin) problems.push(`off-origin request: ${req.url()} (page at ${origin})`);
+  });
   return { page, problems };
 }
 
 /** Waits until the Yew app has mounted: the body holds an element other than the loader's script. */
 export async function waitForApp(page, { timeout = 20_000 } = {}) {
   await page.waitForFunction(
-    () => [...(document.body?.children ?? [])].some((el) => !['SCRIPT', 'LINK', 'STYLE', 'TEMPLATE'].includes(el.tagName)),
+    () => [...(document.body?.children ?? [])].some((el) => !['SCRIPT', 'LINK', 'STYLE', 'TEMPLATE', 'NOSCRIPT'].includes(el.tagName)),
     null, { timeout });
 }
 
