@@ -24,6 +24,7 @@ pub mod replay_clock; // the page's replay of a recording (issue 15)
 pub mod report;
 pub mod saved; // the saved-sessions list (ui::storage keeps it in localStorage)
 pub mod session;
+pub mod storage_fault; // what the page says when local storage refuses (issue 16)
 pub mod sweep;
 
 pub use presets::{PRESETS, Preset};

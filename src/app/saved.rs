@@ -17,8 +17,8 @@ pub struct SavedEntry {
 pub fn parse_saved(text: &str) -> Result<Vec<SavedEntry>, String> {
     serde_json::from_str(text).map_err(|e| {
         format!(
-            "Your saved sessions could not be read (line {}, column {}: {e}). They were left untouched; saving is \
-             off until the entry \"{SAVED_KEY}\" is fixed or removed.",
+            "Your saved sessions could not be read (line {}, column {}: {e}). They were left untouched; saving by name is \
+             off until you download them and start a new list (the button below the message).",
             e.line(),
             e.column()
         )

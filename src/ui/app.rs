@@ -128,7 +128,7 @@ pub fn app() -> Html {
     let state = use_reducer(|| crate::ui::storage::initial_state(&initial_preset_id()));
     let dispatcher = state.dispatcher();
     // Issue 5: autosave, `#g1.…` links, embed mode (`ui::storage`).
-    crate::ui::storage::use_autosave(&state);
+    let autosave_notice = crate::ui::storage::use_autosave(&state); // issue 16: never fails silently
     crate::ui::storage::use_hash_links(dispatcher.clone());
     // Issue 14: the address names the preset shown, or nothing once the user made it their own (reload keeps it).
     crate::ui::storage::use_address_follows(&state.preset_id, &state.scenario_name, state.user_actions);
@@ -299,6 +299,7 @@ pub fn app() -> Html {
             if let Some(err) = &state.error {
                 <div class="error-banner" role="alert">{ err.clone() }</div>
             }
+            <crate::ui::storage_notice::StorageNotice notice={autosave_notice} />
             if let Some(problems) = state.lesson.problems.clone() {
                 <crate::ui::lesson_panel::LessonProblemsNotice {problems} on_action={on_lesson.clone()} />
             }

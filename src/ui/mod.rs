@@ -38,6 +38,7 @@ pub mod spotlight; // presenter mode (issue 14)
 pub mod state;
 pub mod status_panel;
 pub mod storage;
+pub mod storage_notice; // autosave refused, back, or another tab (issue 16)
 pub mod swimlanes; // swimlanes beside the cluster (issue 14)
 pub mod timeline;
 pub mod traffic_chart;

@@ -173,7 +173,7 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
                 saved.set(Ok(list));
                 message.set(Some((true, done)));
             }
-            Err(e) => message.set(Some((false, format!("Not saved: {e}")))),
+            Err(e) => message.set(Some((false, e))),
         }
     };
     let on_save = {
@@ -204,7 +204,38 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
         })
     };
     let saved_list = match &*saved {
-        Err(e) => html! { <p class="share-msg bad" role="alert" data-testid="saved-error">{ e.clone() }</p> },
+        Err(e) => {
+            // An unreadable list is never thrown away silently: the user takes it as a file, then starts afresh.
+            let reset = crate::ui::storage::saved_raw().map(|raw| {
+                let saved = saved.clone();
+                let message = message.setter();
+                Callback::from(move |_: MouseEvent| {
+                    download("gangplank-saved-sessions-unreadable.json", "application/json", &raw);
+                    match crate::ui::storage::forget_saved() {
+                        Ok(()) => {
+                            saved.set(Ok(Vec::new()));
+                            message.set(Some((
+                                true,
+                                "The unreadable list was downloaded as gangplank-saved-sessions-unreadable.json and \
+                                 a new, empty list started."
+                                    .to_string(),
+                            )));
+                        }
+                        Err(e) => message.set(Some((false, e))),
+                    }
+                })
+            });
+            html! {
+                <>
+                    <p class="share-msg bad" role="alert" data-testid="saved-error">{ e.clone() }</p>
+                    if let Some(onclick) = reset {
+                        <button type="button" class="small saved-reset" {onclick} data-testid="saved-reset">
+                            { "Download it and start a new list" }
+                        </button>
+                    }
+                </>
+            }
+        }
         Ok(list) if list.is_empty() => html! { <p class="quiet">{ "No saved sessions yet." }</p> },
         Ok(list) => html! {
             <ul class="saved-list" data-testid="saved-list">

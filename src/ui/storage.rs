@@ -9,7 +9,9 @@ use crate::app::link::{self, SharedSession};
 use crate::app::presets::{DEFAULT_PRESET_ID, preset_by_id};
 // The saved list's decoding is pure (natively tested and fuzzed): app::saved.
 pub use crate::app::saved::{SAVED_KEY, SavedEntry, parse_saved};
+use crate::app::storage_fault::{self, StorageFault, keep_aside_key};
 use crate::ui::state::{Travel, UiAction, UiState};
+use web_sys::js_sys;
 use yew::prelude::*;
 
 pub const AUTOSAVE_KEY: &str = "gangplank.autosave";
@@ -46,22 +48,35 @@ pub fn open_link(link_text: &str, notice: &str) -> Result<Travel, String> {
     open_shared(shared, notice.to_string())
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+/// The page's local storage, or why there is none (disabled, blocked for an embedded page, private mode).
+/// Not `gloo::storage::LocalStorage`: its `raw()` panics when storage is disabled, and its errors do not keep the
+/// `DOMException` name that tells a full quota from a refusal.
+fn storage() -> Result<web_sys::Storage, StorageFault> {
+    match web_sys::window().map(|w| w.local_storage()) {
+        Some(Ok(Some(s))) => Ok(s),
+        Some(Err(e)) => Err(fault_of(&e)),
+        _ => Err(StorageFault::Disabled),
+    }
+}
+
+/// The fault for what the browser threw (a `DOMException`: its `name` says which).
+fn fault_of(e: &wasm_bindgen::JsValue) -> StorageFault {
+    let field = |k: &str| js_sys::Reflect::get(e, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    StorageFault::from_dom_exception(&field("name"), &field("message"))
 }
 
 fn get(key: &str) -> Option<String> {
-    storage().and_then(|s| s.get_item(key).ok().flatten())
+    storage().ok().and_then(|s| s.get_item(key).ok().flatten())
 }
 
-fn set(key: &str, value: &str) -> Result<(), String> {
-    let s = storage().ok_or("this browser does not allow local storage here")?;
-    s.set_item(key, value).map_err(|_| "the browser refused to store it (storage full or disabled)".to_string())
+fn set(key: &str, value: &str) -> Result<(), StorageFault> {
+    storage()?.set_item(key, value).map_err(|e| fault_of(&e))
 }
 
-/// The saved sessions (an empty list if none were saved yet).
+/// The saved sessions (an empty list if none were saved yet), or why they cannot be used.
 pub fn load_saved() -> Result<Vec<SavedEntry>, String> {
-    match get(SAVED_KEY) {
+    let s = storage().map_err(|f| f.no_saved_list())?;
+    match s.get_item(SAVED_KEY).ok().flatten() {
         None => Ok(Vec::new()),
         Some(text) => parse_saved(&text),
     }
@@ -69,8 +84,18 @@ pub fn load_saved() -> Result<Vec<SavedEntry>, String> {
 
 /// Write the saved sessions, unless the stored list is unreadable (then it is left untouched).
 pub fn store_saved(list: &[SavedEntry]) -> Result<(), String> {
-    load_saved()?;
-    set(SAVED_KEY, &serde_json::to_string(list).expect("entries serialize"))
+    load_saved().map_err(|e| format!("Not saved: {e}"))?;
+    set(SAVED_KEY, &serde_json::to_string(list).expect("entries serialize")).map_err(|f| f.not_saved())
+}
+
+/// The stored saved-sessions list as it is (to hand an unreadable one to the user before starting a new list).
+pub fn saved_raw() -> Option<String> {
+    get(SAVED_KEY)
+}
+
+/// Remove the saved-sessions list (after the user downloaded an unreadable one), so a new list can start.
+pub fn forget_saved() -> Result<(), String> {
+    storage().and_then(|s| s.remove_item(SAVED_KEY).map_err(|e| fault_of(&e))).map_err(|f| f.no_saved_list())
 }
 
 /// The value of `name` in the page address's query (`?name=value&…`; `?name` alone gives `""`).
@@ -159,14 +184,20 @@ pub fn initial_state(preset_from_address: &str) -> UiState {
             Some(text) => match open_link(&text, "Restored your last session.") {
                 Ok(t) => opened(t),
                 Err(e) => {
-                    // Keep the unreadable entry aside (never over an older one), so that autosaving goes on.
-                    if get(AUTOSAVE_UNREADABLE_KEY).is_none() {
-                        let _ = set(AUTOSAVE_UNREADABLE_KEY, &text);
-                    }
-                    let msg = format!(
-                        "Your autosaved session could not be restored ({e}). It was kept unchanged in local storage \
-                         as \"{AUTOSAVE_UNREADABLE_KEY}\"."
-                    );
+                    // Keep the unreadable entry aside (never over another one), so that autosaving goes on.
+                    let kept = keep_aside_key(AUTOSAVE_UNREADABLE_KEY, &text, get)
+                        .ok_or_else(|| format!("{} unreadable entries are kept already", storage_fault::MAX_KEPT_ASIDE))
+                        .and_then(|key| set(&key, &text).map(|()| key).map_err(|f| f.reason()));
+                    let msg = match kept {
+                        Ok(key) => format!(
+                            "Your autosaved session could not be restored ({e}). It was kept unchanged in local \
+                             storage as \"{key}\"."
+                        ),
+                        Err(why) => format!(
+                            "Your autosaved session could not be restored ({e}), and it could not be kept aside \
+                             ({why}): your next change replaces it."
+                        ),
+                    };
                     problem = Some(match problem {
                         Some(p) => format!("{p} {msg}"),
                         None => msg,
@@ -190,9 +221,50 @@ fn opened(t: Travel) -> UiState {
     st
 }
 
-/// Save the session whenever it changes (its description, the cursor to a tenth of a second, the view).
+/// What the page says about autosaving, when there is something to say (issue 16: storage faults).
+#[derive(Clone, Debug, PartialEq)]
+pub enum AutosaveNotice {
+    /// The last autosave failed: the session lives only in this tab.
+    Off(StorageFault),
+    /// Autosaving failed before and works again.
+    Back,
+    /// Another tab autosaves into the same entry.
+    OtherTab,
+}
+
+impl AutosaveNotice {
+    pub fn text(&self) -> String {
+        match self {
+            AutosaveNotice::Off(f) => f.autosave_off(),
+            AutosaveNotice::Back => storage_fault::AUTOSAVE_BACK.to_string(),
+            AutosaveNotice::OtherTab => storage_fault::OTHER_TAB.to_string(),
+        }
+    }
+}
+
+/// Save the session whenever it changes (its description, the cursor to a tenth of a second, the view). Returns
+/// the notice to show: a failed autosave is never silent, and neither is another tab writing the same entry.
 #[hook]
-pub fn use_autosave(state: &UseReducerHandle<UiState>) {
+pub fn use_autosave(state: &UseReducerHandle<UiState>) -> UseStateHandle<Option<AutosaveNotice>> {
+    let notice = use_state_eq(|| None::<AutosaveNotice>);
+    // The last fault (None while autosaving works) and the last text written, kept across renders.
+    let failing = use_mut_ref(|| None::<StorageFault>);
+    let written = use_mut_ref(String::new);
+    {
+        // Another tab writing the autosave fires `storage` here (never for this tab's own writes).
+        let notice = notice.clone();
+        let written = written.clone();
+        use_effect_with((), move |_| {
+            let listener = gloo::events::EventListener::new(&gloo::utils::window(), "storage", move |e| {
+                let field = |k: &str| js_sys::Reflect::get(e, &k.into()).ok().and_then(|v| v.as_string());
+                if field("key").as_deref() == Some(AUTOSAVE_KEY) && field("newValue") != Some(written.borrow().clone())
+                {
+                    notice.set(Some(AutosaveNotice::OtherTab));
+                }
+            });
+            move || drop(listener)
+        });
+    }
     let cursor_ds = state.now.0 / 100_000;
     let key = (
         state.preset_id.clone(),
@@ -212,6 +284,7 @@ pub fn use_autosave(state: &UseReducerHandle<UiState>) {
     );
     let handle = state.clone();
     let last_saved_ms = use_mut_ref(|| f64::NEG_INFINITY);
+    let notice_set = notice.setter();
     use_effect_with(key, move |_| {
         if handle.error.as_deref().is_some_and(|e| e.contains("does not load")) {
             return;
@@ -223,8 +296,23 @@ pub fn use_autosave(state: &UseReducerHandle<UiState>) {
             return;
         }
         *last_saved_ms.borrow_mut() = now_ms;
-        let _ = set(AUTOSAVE_KEY, &link_of_state(&handle));
+        let text = link_of_state(&handle);
+        match set(AUTOSAVE_KEY, &text) {
+            Ok(()) => {
+                *written.borrow_mut() = text;
+                if failing.borrow_mut().take().is_some() {
+                    notice_set.set(Some(AutosaveNotice::Back));
+                }
+            }
+            Err(f) => {
+                if failing.borrow().as_ref() != Some(&f) {
+                    notice_set.set(Some(AutosaveNotice::Off(f.clone())));
+                    *failing.borrow_mut() = Some(f);
+                }
+            }
+        }
     });
+    notice
 }
 
 /// Open `#g1.…` links pasted into the address bar of an open page.
