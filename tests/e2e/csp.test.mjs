@@ -120,6 +120,25 @@ test('a walk through the main features under the policy: play, a fault, swimlane
   await page.close();
 });
 
+test('a page that cannot start says so (static/boot.js, under the policy), and its button reloads', async () => {
+  const wasm = /gangplank-[0-9a-f]+_bg\.wasm$/;
+  await app.context.route(wasm, (route) => route.abort());
+  try {
+    const { page, problems } = await app.open('?preset=replica-crash');
+    await page.waitForSelector('#fatal:not([hidden])');
+    assert.match(await page.textContent('#fatal h1'), /Gangplank stopped/);
+    assert.notEqual((await page.textContent('#fatal-message')).trim(), '', 'it says what went wrong');
+    await app.context.unroute(wasm);
+    await page.click('#fatal button');
+    await page.waitForSelector('.app .cluster-svg');
+    // The refused download is the test's own doing; nothing else, and no CSP violation.
+    expectNoProblems(problems.filter((p) => !/_bg\.wasm|Failed to fetch|WebAssembly/.test(p)));
+    await page.close();
+  } finally {
+    await app.context.unroute(wasm);
+  }
+});
+
 /** Runs the hook on `html` in a scratch file: { status, stderr, out }. */
 function runHook(html, env = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gangplank-csp-'));
