@@ -5,20 +5,16 @@
 use crate::app::recording::diff::Verdict;
 use crate::app::replay_clock::DiffRow;
 use crate::model::time::SimTime;
+use crate::ui::replay_state::PredictionReport;
 use crate::ui::state::{Travel, UiAction};
 use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct RecordingDiffProps {
-    /// The differences in clock order, and the comparisons that agree (`app::replay_clock::ordered`).
-    pub rows: Rc<Vec<DiffRow>>,
-    pub agreeing: Rc<Vec<DiffRow>>,
-    pub summary: String,
-    /// What the derivation left out, each with why; the faults the model was given; how the clocks were aligned.
-    pub not_derived: Rc<Vec<String>>,
-    pub given: Rc<Vec<String>>,
-    pub alignment: String,
+    /// The differences in clock order and the comparisons that agree (`app::replay_clock::ordered`), what the
+    /// derivation left out, the faults the model was given, how the clocks were aligned.
+    pub report: Rc<PredictionReport>,
     pub on_action: Callback<UiAction>,
 }
 
@@ -49,35 +45,36 @@ fn row(r: &DiffRow, key: usize, on_action: &Callback<UiAction>) -> Html {
 
 #[component(RecordingDiff)]
 pub fn recording_diff(props: &RecordingDiffProps) -> Html {
-    let disagree = props.rows.iter().any(|r| r.verdict == Verdict::Disagrees);
+    let r = &*props.report;
+    let disagree = r.rows.iter().any(|r| r.verdict == Verdict::Disagrees);
     html! {
         <section class="replay-diffs" aria-labelledby="replay-diffs-title" data-testid="replay-diffs">
             <h2 id="replay-diffs-title">{ "Differences between real Ray and the model" }</h2>
             <p class={classes!("replay-diff-summary", if disagree { "replay-disagrees" } else { "replay-agrees" })}
-                role="status" data-testid="replay-diff-summary">{ props.summary.clone() }</p>
-            if !props.alignment.is_empty() {
-                <p class="quiet replay-alignment">{ props.alignment.clone() }</p>
+                role="status" data-testid="replay-diff-summary">{ r.summary.clone() }</p>
+            if !r.alignment.is_empty() {
+                <p class="quiet replay-alignment">{ r.alignment.clone() }</p>
             }
-            if !props.rows.is_empty() {
-                <ol class="replay-diff-list">{ for props.rows.iter().enumerate().map(|(i, r)| row(r, i, &props.on_action)) }</ol>
+            if !r.rows.is_empty() {
+                <ol class="replay-diff-list">{ for r.rows.iter().enumerate().map(|(i, r)| row(r, i, &props.on_action)) }</ol>
             }
-            if !props.agreeing.is_empty() {
+            if !r.agreeing.is_empty() {
                 <details class="replay-agreeing">
-                    <summary>{ format!("What agrees ({})", props.agreeing.len()) }</summary>
-                    <ol class="replay-diff-list">{ for props.agreeing.iter().enumerate().map(|(i, r)| row(r, i, &props.on_action)) }</ol>
+                    <summary>{ format!("What agrees ({})", r.agreeing.len()) }</summary>
+                    <ol class="replay-diff-list">{ for r.agreeing.iter().enumerate().map(|(i, r)| row(r, i, &props.on_action)) }</ol>
                 </details>
             }
-            if !props.given.is_empty() {
+            if !r.given.is_empty() {
                 <details class="replay-given">
-                    <summary>{ format!("Faults the model was given ({})", props.given.len()) }</summary>
-                    <ul>{ for props.given.iter().map(|g| html! { <li>{ g.clone() }</li> }) }</ul>
+                    <summary>{ format!("Faults the model was given ({})", r.given.len()) }</summary>
+                    <ul>{ for r.given.iter().map(|g| html! { <li>{ g.clone() }</li> }) }</ul>
                 </details>
             }
-            if !props.not_derived.is_empty() {
+            if !r.not_derived.is_empty() {
                 <details class="replay-not-derived" open=true data-testid="replay-not-derived">
-                    <summary>{ format!("Not derived from the recording ({})", props.not_derived.len()) }</summary>
+                    <summary>{ format!("Not derived from the recording ({})", r.not_derived.len()) }</summary>
                     <p class="quiet">{ "The model's run leaves these out:" }</p>
-                    <ul>{ for props.not_derived.iter().map(|n| html! { <li>{ n.clone() }</li> }) }</ul>
+                    <ul>{ for r.not_derived.iter().map(|n| html! { <li>{ n.clone() }</li> }) }</ul>
                 </details>
             }
         </section>

@@ -93,7 +93,7 @@ impl UiState {
                     pane.prediction = Some(Rc::new(Prediction::run(pane.replay.recording(), pane.now_s)));
                 }
                 pane.predicting = true;
-                next.announcement = pane.prediction.as_ref().map(|p| p.summary.clone()).unwrap_or_default();
+                next.announcement = pane.prediction.as_ref().map(|p| p.report.summary.clone()).unwrap_or_default();
             }
             UiAction::Replay(ReplayAction::Plain) => {
                 pane.predicting = false;
@@ -271,8 +271,8 @@ mod tests {
         let pane = st.replay.clone().unwrap();
         let p = pane.prediction.clone().expect("predicted");
         assert!(pane.predicting && p.error.is_none(), "{:?}", p.error);
-        assert!(!p.rows.is_empty() || !p.agreeing.is_empty(), "comparisons listed");
-        assert!(p.summary.starts_with("The model "), "{}", p.summary);
+        assert!(!p.report.rows.is_empty() || !p.report.agreeing.is_empty(), "comparisons listed");
+        assert!(p.report.summary.starts_with("The model "), "{}", p.report.summary);
         // The model follows the replay's clock, shifted by the deploy's time.
         let end = pane.end_s;
         let st = st.reduce(UiAction::Travel(Travel::Seek(SimTime::from_secs_f64(end))));

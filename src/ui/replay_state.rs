@@ -43,18 +43,26 @@ pub struct Prediction {
     /// The model side's title.
     pub label: String,
     pub error: Option<String>,
-    /// The differences (timing noise or disagreement) in clock order, and the comparisons that agree.
-    pub rows: Rc<Vec<DiffRow>>,
-    pub agreeing: Rc<Vec<DiffRow>>,
-    pub summary: String,
-    pub not_derived: Rc<Vec<String>>,
-    /// The faults the model was given, each with what the recording showed.
-    pub given: Rc<Vec<String>>,
-    /// How the clocks were aligned (a sentence), and the recording's time of the model's 0.
-    pub alignment: String,
+    /// What the difference list shows; one `Rc` shared by every step of the clock, so the list is not redrawn.
+    pub report: Rc<PredictionReport>,
     pub offset_s: f64,
     /// `Session::version` when `snapshot` was taken.
     version: (u64, u64),
+}
+
+/// The comparison of the model's run with the recording, as the difference list shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PredictionReport {
+    /// The differences (timing noise or disagreement) in clock order, and the comparisons that agree.
+    pub rows: Vec<DiffRow>,
+    pub agreeing: Vec<DiffRow>,
+    pub summary: String,
+    /// What the derivation left out, each with why.
+    pub not_derived: Vec<String>,
+    /// The faults the model was given, each with what the recording showed.
+    pub given: Vec<String>,
+    /// How the clocks were aligned (a sentence).
+    pub alignment: String,
 }
 
 /// An open replay: the recording, its clock and what the page draws at that time.
@@ -219,14 +227,16 @@ impl Prediction {
             snapshot: None,
             hues: Rc::new(BTreeMap::new()),
             label: "Gangplank's run of the scenario derived from the recording".to_string(),
-            alignment: derived.alignment.clone(),
             offset_s: derived.offset_s,
-            summary: error.clone().unwrap_or(summary),
+            report: Rc::new(PredictionReport {
+                rows,
+                agreeing,
+                summary: error.clone().unwrap_or(summary),
+                not_derived,
+                given,
+                alignment: derived.alignment.clone(),
+            }),
             error,
-            rows: Rc::new(rows),
-            agreeing: Rc::new(agreeing),
-            not_derived: Rc::new(not_derived),
-            given: Rc::new(given),
             version: (u64::MAX, 0),
         };
         p.follow(now_s)

@@ -63,9 +63,7 @@ pub fn replay_view(props: &ReplayViewProps) -> Html {
                                 }
                             </section>
                         </div>
-                        <RecordingDiff rows={model.rows.clone()} agreeing={model.agreeing.clone()} summary={model.summary.clone()}
-                            not_derived={model.not_derived.clone()} given={model.given.clone()} alignment={model.alignment.clone()}
-                            on_action={on_action.clone()} />
+                        <RecordingDiff report={model.report.clone()} on_action={on_action.clone()} />
                     } else {
                         <section class="replay-single" aria-label="Real Ray: the recording" data-testid="replay-real">
                             { real }
