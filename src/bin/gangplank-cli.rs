@@ -590,9 +590,10 @@ fn report_lesson(path: &str, errors: &[ScenarioError]) {
 }
 
 // ---- recordings of real clusters (issue 15) ----
+use gangplank::app::recording::{Derived, Recording};
 
 /// Read and check a recording; on failure the problems are on stderr and the caller exits 2.
-fn load_recording(path: &str) -> Result<gangplank::app::recording::Recording, ExitCode> {
+fn load_recording(path: &str) -> Result<Recording, ExitCode> {
     let text = read_text(path)?;
     gangplank::app::recording::parse_recording(&text).map_err(|errors| {
         eprintln!("{path}: recording rejected ({} problem{}):", errors.len(), if errors.len() == 1 { "" } else { "s" });
@@ -603,16 +604,22 @@ fn load_recording(path: &str) -> Result<gangplank::app::recording::Recording, Ex
     })
 }
 
+/// The recording at `path` and the scenario derived from it (both commands start here).
+fn load_derived(path: &str) -> Result<(Recording, Derived), ExitCode> {
+    let recording = load_recording(path)?;
+    let derived = gangplank::app::recording::derive(&recording);
+    Ok((recording, derived))
+}
+
 fn replay_cmd(args: &[String]) -> ExitCode {
     let [path] = args else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let recording = match load_recording(path) {
+    let (recording, derived) = match load_derived(path) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let derived = gangplank::app::recording::derive(&recording);
     let replay = gangplank::app::recording::Replay::new(recording);
     println!("Recorded events ({}):", replay.events().len());
     for e in replay.events() {
@@ -633,11 +640,10 @@ fn check_cmd(args: &[String]) -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let recording = match load_recording(path) {
+    let (recording, derived) = match load_derived(path) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let derived = gangplank::app::recording::derive(&recording);
     let check = match gangplank::app::recording::diff(&recording, &derived) {
         Ok(c) => c,
         Err(e) => {
