@@ -58,7 +58,7 @@ export function hashInlineScripts(html, { file = 'index.html', publicUrl = '/' }
       return whole;
     }
     let body = text;
-    if (/^\s*module\s*$/i.test(attrValue(attrs, 'type') ?? '') && /\bimport\s+init\b[^;]*\bfrom\s+['"][^'"]+\.js['"]/.test(text)) {
+    if (/^\s*module\s*$/i.test(attrValue(attrs, 'type') ?? '') && /\bimport\s+init\b[^;]*\bfrom\s*['"][^'"]+\.js['"]/.test(text)) {
       loaders += 1;
     } else if (text.includes('{{__TRUNK_ADDRESS__}}') || text.includes('{{__TRUNK_WS_BASE__}}')) {
       // Trunk's live reload (`trunk serve` only): fill in what Trunk would fill per request, so the text is fixed.
