@@ -2,34 +2,38 @@
 //! big cluster's blast radius) read only the events added since their last look, and start over when the list is
 //! not a continuation of what they read (a seek back, an undo, a fork, another run).
 use crate::model::events::Event;
+use crate::model::log::events_from;
 
-/// How far an event list was read, and the last event read (where a different run shows first).
+/// How far an event list was read (the sequence number after the last event read), and the last event read (where
+/// a different run shows first). Lists are a run's kept events (`log::EVENTS_KEPT`): numbered absolutely, they may
+/// start after 0.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventCursor {
-    read: usize,
+    read: u64,
     last: Option<Event>,
 }
 
 impl EventCursor {
-    /// Whether `events` continues what was read: the last event read is still in its place.
+    /// Whether `events` continues what was read: the last event read is still in its place. A list that no
+    /// longer holds it (dropped as old, with more than the log keeps unread since) does not.
     pub fn continues(&self, events: &[Event]) -> bool {
         match self.read.checked_sub(1) {
             None => true,
-            Some(i) => events.get(i) == self.last.as_ref(),
+            Some(seq) => events_from(events, seq).first().filter(|e| e.seq == seq) == self.last.as_ref(),
         }
     }
 
     /// The events not read yet, now marked read: all of them when `events` does not continue what was read
     /// (callers ask [`EventCursor::continues`] first, to reset what they derived).
     pub fn unread<'a>(&mut self, events: &'a [Event]) -> &'a [Event] {
-        let from = if self.continues(events) { self.read } else { 0 };
-        self.read = events.len();
+        let new = if self.continues(events) { events_from(events, self.read) } else { events };
+        self.read = events.last().map_or(0, |e| e.seq + 1);
         self.last = events.last().cloned();
-        &events[from..]
+        new
     }
 
-    /// How many events were read.
-    pub fn read(&self) -> usize {
+    /// How many events were read (the sequence number after the last one read).
+    pub fn read(&self) -> u64 {
         self.read
     }
 }

@@ -13,6 +13,7 @@
 //! - **Undo**: drops the last injected action and rebuilds the view at the same time without it.
 use crate::model::Simulation;
 use crate::model::events::Event;
+use crate::model::log::{events_from, first_kept};
 use crate::model::scenario::{Action, ActionKind, Scenario};
 use crate::model::sim::Checkpoint;
 use crate::model::time::{SimDuration, SimTime};
@@ -40,8 +41,10 @@ pub struct History {
     /// How many of the user's actions the current simulation has applied (they are applied in order).
     applied: usize,
     /// The events of this timeline up to `known_until`, the furthest time it was run to. Seeking forward restores
-    /// checkpoints with these; the scrub bar draws its markers from them.
+    /// checkpoints with these; the scrub bar draws its markers from them. Only the most recent are kept, by the
+    /// model's own rule (`log::first_kept`): `known[0].seq == known_first`.
     known: Vec<Event>,
+    known_first: u64,
     known_until: SimTime,
 }
 
@@ -63,6 +66,7 @@ impl History {
             stride: 1,
             applied: 0,
             known: Vec::new(),
+            known_first: 0,
             known_until: SimTime::ZERO,
         }
     }
@@ -73,6 +77,7 @@ impl History {
         self.stride = 1;
         self.applied = 0;
         self.known.clear();
+        self.known_first = 0;
         self.known_until = SimTime::ZERO;
     }
 
@@ -84,6 +89,24 @@ impl History {
     /// The timeline's events up to [`History::known_until`] (includes the future of a cursor in the past).
     pub fn known_events(&self) -> &[Event] {
         &self.known
+    }
+
+    /// How many events the timeline has recorded up to [`History::known_until`] (kept or dropped).
+    pub fn known_recorded(&self) -> u64 {
+        self.known_first + self.known.len() as u64
+    }
+
+    /// Keep the known events before the `n`-th only (the timeline changed after it). When `n` lies before the
+    /// known window, the simulation's own kept events (the new timeline up to now) take its place.
+    fn cut_known(&mut self, n: u64, sim: &Simulation) {
+        if n >= self.known_first {
+            self.known.truncate(usize::try_from(n - self.known_first).unwrap_or(usize::MAX));
+        } else {
+            let kept = events_from(sim.events(), 0);
+            let kept = &kept[..kept.len() - events_from(kept, n).len()];
+            self.known = kept.to_vec();
+            self.known_first = kept.first().map_or(n, |e| e.seq);
+        }
     }
 
     /// How many checkpoints are held.
@@ -100,9 +123,21 @@ impl History {
     fn observe(&mut self, sim: &Simulation) {
         if sim.now() >= self.known_until {
             self.known_until = sim.now();
-            let events = sim.events();
-            if events.len() > self.known.len() {
-                self.known.extend_from_slice(&events[self.known.len()..]);
+            let recorded = self.known_recorded();
+            if sim.events_recorded() > recorded {
+                let new = events_from(sim.events(), recorded);
+                if new.first().is_none_or(|e| e.seq != recorded) {
+                    // The simulation ran so far ahead that it dropped events never seen here: start again there.
+                    self.known.clear();
+                    self.known_first = new.first().map_or(sim.events_recorded(), |e| e.seq);
+                }
+                self.known.extend_from_slice(new);
+                let first = first_kept(self.known_recorded());
+                if first > self.known_first {
+                    let n = usize::try_from(first - self.known_first).unwrap_or(usize::MAX).min(self.known.len());
+                    self.known.drain(..n);
+                    self.known_first += n as u64;
+                }
             }
         }
     }
@@ -161,7 +196,7 @@ impl History {
 
     /// Advance until the run records at least one new event (a user action due on the way counts), or `limit`.
     pub fn step_to_next_event(&mut self, sim: &mut Simulation, actions: &[Action], limit: SimTime) -> bool {
-        let before = sim.events().len();
+        let before = sim.events_recorded();
         let found = loop {
             let next_action = actions.get(self.applied).map(at);
             let horizon = next_action.map_or(limit, |a| a.min(limit));
@@ -171,7 +206,7 @@ impl History {
             match next_action {
                 Some(a) if a <= limit => {
                     self.apply_due(sim, actions, a);
-                    if sim.events().len() > before {
+                    if sim.events_recorded() > before {
                         break true;
                     }
                 }
@@ -193,7 +228,7 @@ impl History {
         }
         let mut next = {
             match self.checkpoints.range(..=t.0).next_back() {
-                Some((_, s)) if s.checkpoint.events_len() <= self.known.len() => {
+                Some((_, s)) if s.checkpoint.events_len() <= self.known_recorded() => {
                     self.applied = s.applied;
                     Simulation::restore(&s.checkpoint, &self.known)
                 }
@@ -216,7 +251,7 @@ impl History {
         if actions.len() > self.applied || self.known_until > now {
             actions.truncate(self.applied);
             self.checkpoints.retain(|t, s| *t <= now.0 && s.applied <= self.applied);
-            self.known.truncate(sim.events().len());
+            self.cut_known(sim.events_recorded(), sim);
             self.known_until = now;
         }
         actions.push(Action { at_s: now.as_secs_f64(), kind: kind.clone() });
@@ -236,7 +271,13 @@ impl History {
         self.checkpoints.retain(|t, s| s.applied <= keep && *t <= cut.0);
         let valid = self.checkpoints.values().next_back().map(|s| (s.checkpoint.events_len(), s.checkpoint.at()));
         let (len, until) = valid.unwrap_or((0, SimTime::ZERO));
-        self.known.truncate(len);
+        if len >= self.known_first {
+            self.known.truncate(usize::try_from(len - self.known_first).unwrap_or(usize::MAX));
+        } else {
+            // The checkpoint's events were dropped here: it is restored without them (a replay from it adds the new).
+            self.known.clear();
+            self.known_first = len;
+        }
         self.known_until = until;
         let t = sim.now();
         // Rebuild from the last valid checkpoint (never from the current simulation, which has the action).

@@ -631,9 +631,13 @@ fn teardown_words(cause: TeardownCause) -> &'static str {
     }
 }
 
-/// The event with this seq (events are stored in seq order; a scan if they are not numbered from 0).
+/// The event with this seq (in seq order; the log keeps only the newest, so not from 0; a scan for other lists).
 fn event_by_seq(events: &[Event], seq: u64) -> Option<&Event> {
-    events.get(seq as usize).filter(|e| e.seq == seq).or_else(|| events.iter().find(|e| e.seq == seq))
+    events
+        .binary_search_by_key(&seq, |e| e.seq)
+        .ok()
+        .map(|i| &events[i])
+        .or_else(|| events.iter().find(|e| e.seq == seq))
 }
 
 /// The first event of `e`'s cause chain (bounded: a chain is a few links; a loop stops at the bound).

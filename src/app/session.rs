@@ -197,8 +197,20 @@ impl Session {
         self.sim.explain_replica(replica_id)
     }
 
+    /// The events the model keeps: the most recent ones (`log::EVENTS_KEPT`), numbered from the start of the run.
     pub fn events(&self) -> &[Event] {
         self.sim.events()
+    }
+
+    /// How many events the run has recorded up to now, kept or dropped.
+    pub fn events_recorded(&self) -> u64 {
+        self.sim.events_recorded()
+    }
+
+    /// When the oldest events were dropped: the time of the first one kept (seeking before it replays them).
+    pub fn events_kept_from(&self) -> Option<SimTime> {
+        let first = self.sim.events().first()?;
+        (first.seq > 0).then_some(first.t)
     }
 
     pub fn violations(&self) -> &[Violation] {

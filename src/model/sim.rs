@@ -216,8 +216,13 @@ impl Simulation {
     pub fn next_tick_after(&self, t: SimTime) -> SimTime {
         self.controller.grid.ceil(SimTime(t.0 + 1))
     }
+    /// The events the log keeps (the most recent ones, `log::EVENTS_KEPT`), oldest first, numbered absolutely.
     pub fn events(&self) -> &[Event] {
         &self.log.events
+    }
+    /// How many events the run has recorded from the start, kept or dropped (the next sequence number).
+    pub fn events_recorded(&self) -> u64 {
+        self.log.len()
     }
     pub fn violations(&self) -> &[Violation] {
         &self.violations
@@ -677,18 +682,24 @@ impl Simulation {
     /// of the same run holds them).
     pub fn checkpoint(&mut self) -> Checkpoint {
         let events = std::mem::take(&mut self.log.events);
-        let events_len = events.len();
+        let events_len = self.log.dropped + events.len() as u64;
         let sim = self.clone();
         self.log.events = events;
         Checkpoint { sim, events_len }
     }
 
-    /// Rebuild the run at a checkpoint. `events` must be this run's events from the start, at least up to the
-    /// checkpoint (e.g. the events of the same run taken later).
+    /// Rebuild the run at a checkpoint. `events` must be this run's events (in seq order, numbered absolutely)
+    /// up to the checkpoint at least, e.g. the kept events of the same run taken later. The restored log keeps
+    /// those of them the checkpoint kept; if `events` no longer holds the oldest of those, it starts later (the
+    /// model never reads its past events: only the views do).
     pub fn restore(checkpoint: &Checkpoint, events: &[Event]) -> Simulation {
         let mut sim = checkpoint.sim.clone();
-        let n = checkpoint.events_len.min(events.len());
-        sim.log.events = events[..n].to_vec();
+        let upto = crate::model::log::events_from(events, checkpoint.events_len);
+        let upto = &events[..events.len() - upto.len()];
+        let kept = crate::model::log::events_from(upto, sim.log.dropped);
+        sim.log.events = kept.to_vec();
+        sim.log.dropped = kept.first().map_or(checkpoint.events_len, |e| e.seq);
+        debug_assert_eq!(sim.log.len(), checkpoint.events_len, "the events hold the run up to the checkpoint");
         sim
     }
 }
@@ -697,14 +708,15 @@ impl Simulation {
 #[derive(Clone, Debug)]
 pub struct Checkpoint {
     sim: Simulation,
-    events_len: usize,
+    /// How many events the run had recorded (kept or dropped).
+    events_len: u64,
 }
 
 impl Checkpoint {
     pub fn at(&self) -> SimTime {
         self.sim.now
     }
-    pub fn events_len(&self) -> usize {
+    pub fn events_len(&self) -> u64 {
         self.events_len
     }
 }

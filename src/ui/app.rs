@@ -386,6 +386,7 @@ pub fn app() -> Html {
                     <StatusPanel snapshot={snap.clone()} highlight={state.highlight.clone()} on_target={on_target} />
                     <ContextProvider<crate::ui::hover::Gestures> context={gestures}>
                     <EventLog log={state.log.clone()} matching={state.log_matching} total={state.events_total}
+                        kept_from={state.events_kept_from}
                         category={state.filter_category} text={state.filter_text.clone()}
                         selected={state.selected_event.clone()} chain={shown_chain}
                         {on_select} {on_category} {on_text} />

@@ -2,6 +2,7 @@
 //! touched and shows what caused it.
 use crate::model::events::{Event, EventKind};
 use crate::model::serve::status::{DeploymentStatus, DeploymentStatusTrigger};
+use crate::model::time::{SimTime, fmt_secs};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -134,6 +135,9 @@ pub struct EventLogProps {
     pub log: Rc<Vec<Event>>,
     pub matching: usize,
     pub total: usize,
+    /// The model keeps only the newest events (`model::log`): the time of the oldest one kept, once any was dropped.
+    #[prop_or_default]
+    pub kept_from: Option<SimTime>,
     pub category: LogCategory,
     pub text: String,
     #[prop_or_default]
@@ -316,6 +320,11 @@ pub fn event_log(props: &EventLogProps) -> Html {
                     format!("{} of {} events.", props.matching, props.total)
                 } }
             </p>
+            if let Some(t) = props.kept_from {
+                <p class="log-kept quiet" data-testid="log-kept">
+                    { format!("Events before t = {} s are no longer kept; seeking there replays them.", fmt_secs(t)) }
+                </p>
+            }
             <ol class="events" reversed=true>
                 { for props.log.iter().map(|e| row(e, (Some(e.seq) == selected_seq).then(|| detail.clone().unwrap_or_default()), props.chain.seqs.contains(&e.seq), &props.on_select, on_hover)) }
             </ol>

@@ -38,9 +38,14 @@ pub struct Gestures {
     pub on_explain: Callback<String>,
 }
 
-/// The event with sequence number `seq` (events are stored in seq order; a scan if they are not numbered from 0).
+/// The event with sequence number `seq` (in seq order; the log keeps only the newest, so not from 0; a scan
+/// for other lists).
 pub fn event_by_seq(events: &[Event], seq: u64) -> Option<&Event> {
-    events.get(seq as usize).filter(|e| e.seq == seq).or_else(|| events.iter().find(|e| e.seq == seq))
+    events
+        .binary_search_by_key(&seq, |e| e.seq)
+        .ok()
+        .map(|i| &events[i])
+        .or_else(|| events.iter().find(|e| e.seq == seq))
 }
 
 /// The chain that ends at `last`: `last` and its causes, followed to the first (usually the fault).

@@ -126,6 +126,8 @@ pub struct UiState {
     /// deployments' request rates without any other step of the model).
     snapshot_version: Option<((u64, u64), usize)>,
     pub events_total: usize,
+    /// The time of the oldest event the model keeps, once older ones were dropped (`Session::events_kept_from`).
+    pub events_kept_from: Option<SimTime>,
     pub filter_category: LogCategory,
     pub filter_text: String,
     /// Newest first, filtered, at most [`LOG_ROWS`].
@@ -296,6 +298,7 @@ impl UiState {
             tick: 0,
             snapshot_version: None,
             events_total: 0,
+            events_kept_from: None,
             filter_category: LogCategory::All,
             filter_text: String::new(),
             log: Rc::new(Vec::new()),
@@ -378,7 +381,9 @@ impl UiState {
         let session = self.session.0.clone();
         let session = session.borrow();
         let events = session.events();
-        if events.len() < self.events_total {
+        // Counts are of the events recorded from the start: the model keeps only the most recent (`model::log`).
+        let recorded = session.events_recorded() as usize;
+        if recorded < self.events_total {
             // The run restarted: forget everything derived from the old one.
             self.events_total = 0;
             self.teardowns = Rc::new(BTreeMap::new());
@@ -403,7 +408,7 @@ impl UiState {
             }
         }
         // ===== end picture
-        let new_events = &events[self.events_total..];
+        let new_events = crate::model::log::events_from(events, self.events_total as u64);
         if !new_events.is_empty() {
             let mut teardowns = None;
             for e in new_events {
@@ -426,7 +431,22 @@ impl UiState {
             }
         }
         self.log_dirty |= !new_events.is_empty() || self.events_total == 0;
-        self.events_total = events.len();
+        self.events_total = recorded;
+        let kept_from = session.events_kept_from();
+        if kept_from != self.events_kept_from {
+            // Older events were dropped (`model::log`): so are the teardowns they recorded (bounded on long runs).
+            self.events_kept_from = kept_from;
+            let first = events.first().map_or(0, |e| e.seq);
+            if self.teardowns.values().any(|t| t.seq < first) {
+                self.teardowns = Rc::new(
+                    self.teardowns
+                        .iter()
+                        .filter(|(_, t)| t.seq >= first)
+                        .map(|(g, t)| (g.clone(), t.clone()))
+                        .collect(),
+                );
+            }
+        }
         if self.log_dirty && (!self.playing || crate::ui::perf::now_ms() - self.log_built_ms >= LOG_REFRESH_MS) {
             self.rebuild_log(events);
         }
@@ -465,11 +485,11 @@ impl UiState {
         }
         let events = session.events();
         let id = subject.id();
-        let newest = events[self.chain_scanned.min(events.len())..]
+        let newest = crate::model::log::events_from(events, self.chain_scanned as u64)
             .iter()
             .rev()
             .find(|e| e.kind.touches().iter().any(|t| t == id));
-        self.chain_scanned = events.len();
+        self.chain_scanned = session.events_recorded() as usize;
         if let Some(last) = newest {
             self.placement_chain = Rc::new(crate::ui::hover::chain_from(events, last));
         }
@@ -541,8 +561,12 @@ impl UiState {
         let session = session.borrow();
         let events = session.events();
         let find = |seq: u64| {
-            // Events are stored in seq order; fall back to a scan if they are not numbered from 0.
-            events.get(seq as usize).filter(|e| e.seq == seq).or_else(|| events.iter().find(|e| e.seq == seq))
+            // Events are stored in seq order (the log keeps only the newest: they may not start at 0).
+            events
+                .binary_search_by_key(&seq, |e| e.seq)
+                .ok()
+                .map(|i| &events[i])
+                .or_else(|| events.iter().find(|e| e.seq == seq))
         };
         match seq.and_then(find) {
             Some(e) => {

@@ -171,7 +171,8 @@ pub struct MetricsRun {
     deps: BTreeMap<(String, String), DepNow>,
     /// Deployment keys in the scenario's order (and any later ones).
     order: Vec<(String, String)>,
-    events_seen: usize,
+    /// Events recorded when last read (the log keeps only the newest: counts are from the start of the run).
+    events_seen: u64,
     last_t: SimTime,
     /// Σ max(0, target − serving) now, and its integral so far (replica-µs).
     deficit: u64,
@@ -290,15 +291,17 @@ impl MetricsRun {
             if next_action == Some(next) && next <= self.end {
                 // As `app::history` applies a user action: at its time, after everything else then.
                 let a = self.actions[self.applied].clone();
-                let before = self.sim.events().len();
+                let before = self.sim.events_recorded();
                 self.sim.schedule(next, a.kind.clone());
                 self.sim.run_until(next);
                 self.applied += 1;
-                let outcome = self.sim.events()[before..].iter().rev().find_map(|e| match &e.kind {
-                    EventKind::Action { action, applied, queued, .. } if action == a.kind.name() => {
-                        Some((*applied || *queued, e.reason.clone()))
+                let outcome = crate::model::log::events_from(self.sim.events(), before).iter().rev().find_map(|e| {
+                    match &e.kind {
+                        EventKind::Action { action, applied, queued, .. } if action == a.kind.name() => {
+                            Some((*applied || *queued, e.reason.clone()))
+                        }
+                        _ => None,
                     }
-                    _ => None,
                 });
                 let (applied, reason) = outcome.unwrap_or((false, "the model recorded nothing".to_string()));
                 self.outcomes.push(ActionOutcome { at_s: a.at_s, action: describe_action(&a.kind), applied, reason });
@@ -319,8 +322,8 @@ impl MetricsRun {
         self.lost_us += u128::from(self.deficit) * u128::from(now.0 - self.last_t.0);
         self.last_t = now;
         let events = self.sim.events();
-        let changed = force || events.len() > self.events_seen;
-        for e in &events[self.events_seen..] {
+        let changed = force || self.sim.events_recorded() > self.events_seen;
+        for e in crate::model::log::events_from(events, self.events_seen) {
             match &e.kind {
                 EventKind::GangTeardown { .. } => self.teardowns += 1,
                 EventKind::ReplicaState { app, deployment, from: None, to: ReplicaState::Starting, .. } => {
@@ -337,7 +340,7 @@ impl MetricsRun {
                 _ => {}
             }
         }
-        self.events_seen = events.len();
+        self.events_seen = self.sim.events_recorded();
         if changed {
             let world = self.sim.world();
             let c = world.controller;
