@@ -20,7 +20,7 @@ mod samples;
 pub use flow::{FlowDelta, FlowState};
 pub use handle_metrics::HandleMetrics;
 pub use load::LoadProfile;
-pub use samples::{SampleLog, TrafficSample};
+pub use samples::{MAX_SAMPLES_HELD, SampleLog, TrafficSample};
 
 use crate::model::gcs::Gcs;
 use crate::model::log::EventLog;

@@ -1,0 +1,143 @@
+//! Issue 16, long sessions: a session played for many simulated hours with a fault every few seconds keeps a
+//! bounded amount of state (the model's kept events, the timeline's known events, the checkpoints, the traffic
+//! history), and still seeks anywhere: a seek before the oldest kept event replays the run from a checkpoint and
+//! shows what a fresh replay shows.
+use gangplank::app::presets::preset_by_id;
+use gangplank::app::session::Session;
+use gangplank::model::Simulation;
+use gangplank::model::log::{EVENTS_DROPPED_AT_ONCE, EVENTS_KEPT};
+use gangplank::model::scenario::{Action, ActionKind, NodeSpec, ReplicaRef, Times};
+use gangplank::model::serve::replica::ReplicaState;
+use gangplank::model::time::SimTime;
+use gangplank::model::traffic::MAX_SAMPLES_HELD;
+
+/// What the session holds (what would grow with a run's length if anything were unbounded).
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    recorded: u64,
+    kept_events: usize,
+    known_events: usize,
+    checkpoints: usize,
+    traffic_samples: usize,
+    traffic_pushed: usize,
+}
+
+fn held(s: &Session) -> Held {
+    Held {
+        recorded: s.events_recorded(),
+        kept_events: s.events().len(),
+        known_events: s.history().known_events().len(),
+        checkpoints: s.history().checkpoints(),
+        traffic_samples: s.traffic().samples.held(),
+        traffic_pushed: s.traffic().samples.len(),
+    }
+}
+
+/// The next fault of a cycle, as the soak benchmark injects them through the page: kill a RUNNING replica, fail a
+/// RUNNING replica's health checks, kill a live node and add one back.
+fn fault(s: &mut Session, i: usize) {
+    let snap = s.snapshot();
+    let running: Vec<_> = snap.replicas.iter().filter(|r| r.state == ReplicaState::Running).collect();
+    let replica = running.get(i * 37 % running.len().max(1)).map(|r| ReplicaRef {
+        app: r.app.clone(),
+        deployment: r.deployment.clone(),
+        id: Some(r.id.clone()),
+        ..Default::default()
+    });
+    match (i % 4, replica) {
+        (1, Some(r)) => s.inject(ActionKind::FailHealthCheck { replica: r, times: Times::Count(3) }),
+        (3, _) => {
+            let alive: Vec<_> = snap.nodes.iter().filter(|n| n.alive && !n.killed && !n.is_head).collect();
+            s.inject(ActionKind::KillNode { node: alive[i * 13 % alive.len()].id.clone() });
+            let like = s.scenario().cluster.nodes[0].clone();
+            s.inject(ActionKind::AddNode { node: NodeSpec { id: format!("added-{i}"), ..like } });
+        }
+        (_, Some(r)) => s.inject(ActionKind::KillReplica { replica: r }),
+        (_, None) => s.inject(ActionKind::KillController {}),
+    }
+}
+
+/// Play `session` to `until_s`, a fault every `every_s`, returning the fault count.
+fn play(s: &mut Session, from_s: f64, until_s: f64, every_s: f64, faults: &mut usize) {
+    let mut t = from_s;
+    while t < until_s {
+        t += every_s;
+        s.advance_to(SimTime::from_secs_f64(t));
+        *faults += 1;
+        fault(s, *faults);
+    }
+}
+
+/// The run rebuilt from its description alone, as a share link would.
+fn replayed(s: &Session, t: SimTime) -> Simulation {
+    let mut sim = Simulation::new(s.scenario());
+    let actions: &[Action] = s.user_actions();
+    for a in actions.iter().filter(|a| SimTime::from_secs_f64(a.at_s) <= t) {
+        let at = SimTime::from_secs_f64(a.at_s);
+        sim.run_until(at);
+        sim.schedule(at, a.kind.clone());
+        sim.run_until(at);
+    }
+    sim.run_until(t);
+    sim
+}
+
+#[test]
+fn a_long_session_with_faults_keeps_bounded_history_and_still_seeks_anywhere() {
+    // Two gang deployments under traffic on 5 nodes, a fault every 15 s: the same mix as the page's soak on the big
+    // cluster, small enough to run a day of simulated time in a debug build (the big cluster itself: about 1,000
+    // events per simulated hour with a fault every 300 s; see BENCHMARKS-PAGE.md "Long session").
+    let mut scenario = preset_by_id("teardown-under-load").unwrap().scenario().unwrap();
+    scenario.until_s = 400_000.0;
+    let mut s = Session::new(scenario);
+    let mut faults = 0;
+    let every_s = 15.0;
+    // Until past every cap (the events', the traffic history's), then on for as many events again as the log
+    // keeps: nothing held may grow in the second part.
+    let mut until = 0.0;
+    while s.events_recorded() < 2 * (EVENTS_KEPT + EVENTS_DROPPED_AT_ONCE)
+        || s.traffic().samples.len() < MAX_SAMPLES_HELD + 4096
+    {
+        play(&mut s, until, until + 1800.0, every_s, &mut faults);
+        until += 1800.0;
+    }
+    let first = held(&s);
+    let first_until = until;
+    while s.events_recorded() < first.recorded + EVENTS_KEPT + EVENTS_DROPPED_AT_ONCE {
+        play(&mut s, until, until + 1800.0, every_s, &mut faults);
+        until += 1800.0;
+    }
+    let second = held(&s);
+    eprintln!("after {first_until} s: {first:?}; after {until} s: {second:?}; {faults} faults");
+    assert!(second.recorded > first.recorded + EVENTS_KEPT, "the run went on: {first:?} -> {second:?}");
+    let kept_max = (EVENTS_KEPT + EVENTS_DROPPED_AT_ONCE) as usize;
+    for h in [first, second] {
+        assert!(h.kept_events >= EVENTS_KEPT as usize && h.kept_events < kept_max, "{h:?}");
+        assert!(h.known_events < kept_max, "{h:?}");
+        assert!(h.checkpoints <= gangplank::app::history::MAX_CHECKPOINTS, "{h:?}");
+        assert!(h.traffic_samples <= MAX_SAMPLES_HELD, "{h:?}");
+    }
+    assert!(second.traffic_pushed > first.traffic_pushed, "traffic went on being sampled");
+    assert!(second.traffic_samples <= MAX_SAMPLES_HELD, "{first:?} -> {second:?}");
+
+    // Kept events are numbered absolutely and end at the last recorded one.
+    let events = s.events();
+    assert_eq!(events.last().unwrap().seq + 1, s.events_recorded());
+    assert!(events.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    assert!(s.events_kept_from().is_some(), "older events were dropped, and the session says from when");
+
+    // Seek before the oldest kept event: the run there is what a fresh replay of the description shows.
+    let end = s.now();
+    for t in [first_until * 0.1, first_until * 0.77, (first_until + until) / 2.0] {
+        let t = SimTime::from_secs_f64(t);
+        s.seek(t);
+        let fresh = replayed(&s, t);
+        assert_eq!(s.snapshot(), fresh.snapshot(), "at {t:?}");
+        assert_eq!(s.events_recorded(), fresh.events_recorded(), "at {t:?}");
+        assert_eq!(s.events().last(), fresh.events().last(), "at {t:?}");
+    }
+    // And back to the end: the same events as before the seeks.
+    s.seek(end);
+    assert_eq!(s.events_recorded(), second.recorded);
+    assert_eq!(held(&s).kept_events, second.kept_events);
+}
