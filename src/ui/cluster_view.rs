@@ -85,6 +85,29 @@ pub fn label_width(text: &str) -> f64 {
     7.4 * text.chars().count() as f64 + 14.0
 }
 
+/// How much larger a gang label (11 units on the page) is drawn in presenter mode.
+pub fn gang_label_scale(presenting: bool) -> f64 {
+    crate::ui::layout::text_widening(presenting, 11.0)
+}
+
+/// A teardown pill's lines, width and scale for `max_w`: on the page [`crate::ui::palette::wrap_pill`] (one line
+/// of 11 units, else two of 9.5); in presenter mode the same at 12 units (a one-line pill 12/11 as wide, two lines
+/// 12/9.5), so that its type is as large as the rest.
+pub fn pill_lines(text: &str, max_w: f64, presenting: bool) -> (Vec<String>, f64, f64) {
+    if !presenting {
+        let (lines, w) = crate::ui::palette::wrap_pill(text, max_w);
+        return (lines, w, 1.0);
+    }
+    let one = gang_label_scale(true);
+    let (lines, w) = crate::ui::palette::wrap_pill(text, max_w / one);
+    if lines.len() == 1 {
+        return (lines, w * one, one);
+    }
+    let two = crate::ui::layout::text_widening(true, 9.5);
+    let (lines, w) = crate::ui::palette::wrap_pill(text, max_w / two);
+    (lines, w * two, two)
+}
+
 /// Keep labels (centre x, centre y, width; 18 high) inside a scene `scene_w` wide, and move each one the least
 /// (up first, then down) so that it overlaps no earlier one.
 pub fn separate_labels(labels: &mut [(f64, f64, f64)], scene_w: f64) {
@@ -595,6 +618,8 @@ pub struct Pill {
     pub w: f64,
     /// When its gangs' last members left (`None`: some are still stopping).
     pub born: Option<SimTime>,
+    /// How much larger than the page's its type and height are (presenter mode, `layout::text_widening`).
+    pub scale: f64,
 }
 
 /// A link from a retired gang's place to the gang reserved in its place.
@@ -607,6 +632,9 @@ pub struct ReplaceArc {
     pub at: SimTime,
     pub hue: Option<u8>,
     pub label: String,
+    /// The label's centre: beside the new gang's label in its lane, where nothing else is ([`place_overlay_labels`]);
+    /// `None`: no room, the arc and its tooltip say it.
+    pub label_at: Option<Point>,
 }
 
 /// What the overlay draws; each thing knows its moment, and the overlay drops it when the clock is past it.
@@ -619,8 +647,9 @@ pub struct OverlayScene {
     pub ghost_links: Vec<(String, String, SimTime)>,
     pub pills: Vec<Pill>,
     pub arcs: Vec<ReplaceArc>,
-    /// Slots of leaked placement groups removed: PG, slot corners, born.
-    pub leaks: Vec<(String, Vec<Point>, SimTime)>,
+    /// Slots of leaked placement groups removed: PG, slot corners, born, and its label (centre, text): in the lane
+    /// where it has room, else over its slots ([`place_overlay_labels`]).
+    pub leaks: Vec<(String, Vec<Point>, SimTime, Option<(Point, &'static str)>)>,
 }
 
 /// A gang being torn down: id, teardown event, where its label goes, when its last members left (if they did).
@@ -648,6 +677,7 @@ fn overlay_scene(
     memory: &GhostMemory,
     props: &ClusterViewProps,
     links: &[GangLink],
+    presenting: bool,
 ) -> OverlayScene {
     let hue = |g: &str| props.gang_hues.get(g).copied();
     let failed = |r: &ReplicaView| {
@@ -737,15 +767,17 @@ fn overlay_scene(
             // The room in the card's lane between the labels of the other gangs there (they keep their place).
             let (mut lo, mut hi) = (card.x + PAD, card.x + CARD_W - PAD);
             for l in links.iter().filter(|l| l.torn.is_none() && (l.label_at.1 - y).abs() < 1.0) {
-                let half = label_width(&format!("gang {}", l.gang_id)) / 2.0 + 3.0;
+                let half = label_width(&format!("gang {}", l.gang_id)) * gang_label_scale(presenting) / 2.0 + 3.0;
                 if l.label_at.0 >= want && l.label_at.0 - half < hi && l.label_at.0 - half > lo {
                     hi = l.label_at.0 - half;
                 } else if l.label_at.0 < want && l.label_at.0 + half > lo && l.label_at.0 + half < hi {
                     lo = l.label_at.0 + half;
                 }
             }
-            let (lines, w) = crate::ui::palette::wrap_pill(&text, (hi - lo).max(crate::ui::layout::SLOT_W));
+            let (lines, w, scale) = pill_lines(&text, (hi - lo).max(crate::ui::layout::SLOT_W), presenting);
             let x = want.clamp(lo + w / 2.0, (hi - w / 2.0).max(lo + w / 2.0));
+            // Never past the card's edges (with other gangs' labels in the lane, `lo` may be near its right edge).
+            let x = x.clamp(card.x + PAD + w / 2.0, (card.x + CARD_W - PAD - w / 2.0).max(card.x + PAD + w / 2.0));
             let born = if gangs.iter().any(|g| g.3.is_none()) { None } else { gangs.iter().filter_map(|g| g.3).max() };
             Some(Pill {
                 card: card_id,
@@ -757,6 +789,7 @@ fn overlay_scene(
                 y,
                 w,
                 born,
+                scale,
             })
         })
         .collect();
@@ -777,6 +810,7 @@ fn overlay_scene(
                 at: r.at,
                 hue: hue(new),
                 label: format!("replaces {}", short_id(&r.old, 4)),
+                label_at: None,
             })
         })
         .collect();
@@ -787,8 +821,61 @@ fn overlay_scene(
             e.0.push(placed(&s.card, s.at, scene));
         }
     }
-    let leaks = leaks.into_iter().map(|(pg, (pts, born))| (pg.to_string(), pts, born)).collect();
+    let leaks = leaks.into_iter().map(|(pg, (pts, born))| (pg.to_string(), pts, born, None)).collect();
     OverlayScene { flashes, ghosts, ghost_links, pills, arcs, leaks }
+}
+
+/// Where a label `w` wide goes in a lane from `lo` to `hi`: the centre nearest `want` where it overlaps none of the
+/// `taken` spans (left, right) with `gap` between; `None` when there is no such place.
+pub fn free_spot(want: f64, w: f64, (lo, hi): (f64, f64), taken: &[(f64, f64)], gap: f64) -> Option<f64> {
+    if hi - lo < w {
+        return None;
+    }
+    let clamp = |x: f64| x.clamp(lo + w / 2.0, hi - w / 2.0);
+    let fits = |x: f64| taken.iter().all(|&(a, b)| x + w / 2.0 + gap <= a || x - w / 2.0 - gap >= b);
+    std::iter::once(clamp(want))
+        .chain(taken.iter().flat_map(|&(a, b)| [clamp(a - gap - w / 2.0), clamp(b + gap + w / 2.0)]))
+        .filter(|&x| fits(x))
+        .min_by(|x, y| (x - want).abs().total_cmp(&(y - want).abs()))
+}
+
+/// What sits in a lane: its centre y and span (left, right).
+pub type LaneSpan = (f64, f64, f64);
+
+/// The overlay's own labels ("replaces …", "leaked PG removed") in the lanes, clear of what is already there (gang
+/// labels and teardown pills, `taken`) and of each other, inside their card; a label with no room is not drawn
+/// (its arc or outline stays, with its tooltip). `k`: how much larger presenter mode draws their type.
+pub fn place_overlay_labels(o: &mut OverlayScene, scene: &SceneLayout, taken: &[LaneSpan], k: f64) {
+    let mut taken = taken.to_vec();
+    let lane_of = |x: f64, y: f64| match card_at(scene, (x, y)) {
+        Some(c) => (c.x + PAD, c.x + CARD_W - PAD),
+        None => (0.0, scene.width),
+    };
+    let place = |want: (f64, f64), text: &str, taken: &mut Vec<LaneSpan>| {
+        let w = label_width(text) * k;
+        let here: Vec<(f64, f64)> =
+            taken.iter().filter(|t| (t.0 - want.1).abs() < 16.0 * k).map(|t| (t.1, t.2)).collect();
+        let x = free_spot(want.0, w, lane_of(want.0, want.1 + crate::ui::layout::LANE_H), &here, 3.0)?;
+        taken.push((want.1, x - w / 2.0, x + w / 2.0));
+        Some((x, want.1))
+    };
+    for leak in &mut o.leaks {
+        let Some(&(_, y0)) = leak.1.first() else { continue };
+        let row: Vec<f64> = leak.1.iter().filter(|p| p.1 == y0).map(|p| p.0).collect();
+        let want = (
+            row.iter().sum::<f64>() / row.len() as f64 + crate::ui::layout::SLOT_W / 2.0,
+            y0 - crate::ui::layout::LANE_H / 2.0,
+        );
+        // With no room in the lane, over the top of its own slots (their tags are gone; the ghosts sit lower).
+        leak.3 = ["leaked PG removed", "leaked PG"]
+            .into_iter()
+            .find_map(|text| place(want, text, &mut taken).map(|at| (at, text)))
+            .or(Some(((want.0, y0 + 10.0), "leaked PG")));
+    }
+    for a in &mut o.arcs {
+        let want = (a.to.0, a.to.1 - TOKEN_CY - crate::ui::layout::LANE_H / 2.0);
+        a.label_at = place(want, &a.label, &mut taken);
+    }
 }
 
 /// How far a thing born at `born` has faded at `now` over `span`: 1 (fresh) for the first 45 %, then down to 0;
@@ -838,7 +925,8 @@ fn ghost_token(
                 <path class="cross" d={format!("M{} {}L{} {}M{} {}L{} {}", cx - d, cy - d, cx + d, cy + d, cx + d, cy - d, cx - d, cy + d)} />
             }
             <text class="state-label" x={cx.to_string()} y={(cy + rr + 13.0).to_string()} text-anchor="middle">
-                { format!("GONE {}", short_id(&r.id, 4)) }
+                // The short id is hidden in presenter mode (CSS), as the cards' state labels drop it there.
+                { "GONE" }<tspan class="ghost-id">{ format!(" {}", short_id(&r.id, 4)) }</tspan>
             </text>
         </g>
     }
@@ -850,6 +938,8 @@ struct ClusterOverlayProps {
     viewbox: String,
     calm: bool,
     on_select_event: Callback<u64>,
+    /// Presenter mode: larger type (`layout::PRESENTER_TEXT`).
+    presenting: bool,
 }
 
 /// Over the cluster (same box and coordinates): what lasts a span of simulated time, redrawn as the clock runs.
@@ -884,21 +974,27 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
     let leaks = o
         .leaks
         .iter()
-        .filter_map(|(pg, pts, born)| {
+        .filter_map(|(pg, pts, born, label)| {
             let f = fade(*born, now, GHOST_SPAN)?;
-            let (x0, y0) = pts[0];
-            let w = label_width("leaked PG removed");
+            let k = gang_label_scale(props.presenting);
+            // In the lane above the slots, where it has room (`place_overlay_labels`).
+            let label = label.map(|((x, y), text)| {
+                let w = label_width(text) * k;
+                html! {
+                    <g class="leak-label" transform={format!("translate({:.1} {:.1})", x - w / 2.0, y - 9.0 * k)}>
+                        <rect class="leak-pill" width={w.to_string()} height={(18.0 * k).to_string()} rx={(9.0 * k).to_string()} />
+                        <text x={(w / 2.0).to_string()} y={(13.0 * k).to_string()} text-anchor="middle">{ text }</text>
+                    </g>
+                }
+            });
             Some(html! {
                 <g key={format!("leak-{pg}")} class="leak-mark" ref={styles.node(format!("--fade: {f:.2}"))} data-leak={pg.clone()}>
+                    <title>{ format!("Leaked placement group {pg}, removed by the new controller") }</title>
                     { for pts.iter().map(|(x, y)| html! {
                         <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width={crate::ui::layout::SLOT_W.to_string()}
                             height={crate::ui::layout::SLOT_H.to_string()} rx="5" />
                     }) }
-                    // In the lane above the slots, over the ghosts of the group's replicas.
-                    <g class="leak-label" ref={styles.node(format!("transform: translate({:.1}px, {:.1}px)", x0, y0 - crate::ui::layout::LANE_H + 2.0))}>
-                        <rect class="leak-pill" width={w.to_string()} height="18" rx="9" />
-                        <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ "leaked PG removed" }</text>
-                    </g>
+                    { label.unwrap_or_default() }
                 </g>
             })
         })
@@ -913,14 +1009,18 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
             let lift = 2.0 * (TOKEN_CY + crate::ui::layout::LANE_H / 2.0 - 6.0);
             let (mx, my) = ((fx + tx) / 2.0, fy.min(ty) - lift);
             let d = format!("M{fx:.1} {fy:.1} Q{mx:.1} {my:.1} {tx:.1} {ty:.1}");
-            let w = label_width(&a.label);
-            // The label sits at the curve's top between cards; within a card (the lane is taken by the pill and
-            // the gang labels) on the new gang's slot tags.
-            let (lx, ly) = if (tx - fx).abs() > CARD_W / 2.0 {
-                ((fx + 2.0 * mx + tx) / 4.0, (fy + 2.0 * my + ty) / 4.0)
-            } else {
-                (tx, ty - TOKEN_CY + 8.0)
-            };
+            let k = gang_label_scale(props.presenting);
+            let w = label_width(&a.label) * k;
+            // The label sits in the new gang's lane beside its gang label, where nothing else is
+            // (`place_overlay_labels`); with no room there, the arc and its tooltip say it.
+            let label = a.label_at.map(|(lx, ly)| {
+                html! {
+                    <g class="replace-label" transform={format!("translate({:.1} {:.1})", lx - w / 2.0, ly - 9.0 * k)}>
+                        <rect width={w.to_string()} height={(18.0 * k).to_string()} rx={(9.0 * k).to_string()} />
+                        <text x={(w / 2.0).to_string()} y={(13.0 * k).to_string()} text-anchor="middle">{ a.label.clone() }</text>
+                    </g>
+                }
+            });
             html! {
                 <g key={format!("arc-{}", a.new)} class={classes!("replace-arc", a.hue.map(|h| format!("hue-{h}")))}
                     data-replaces={a.old.clone()} data-gang={a.new.clone()}>
@@ -928,10 +1028,7 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
                     <path class="replace-path" d={d} pathLength="100" />
                     <circle class="replace-from" cx={format!("{fx:.1}")} cy={format!("{fy:.1}")} r="5" />
                     <circle class="replace-to" cx={format!("{tx:.1}")} cy={format!("{ty:.1}")} r="6" />
-                    <g class="replace-label" ref={styles.node(format!("transform: translate({:.1}px, {:.1}px)", lx - w / 2.0, ly - 9.0))}>
-                        <rect width={w.to_string()} height="18" rx="9" />
-                        <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ a.label.clone() }</text>
-                    </g>
+                    { label.unwrap_or_default() }
                 </g>
             }
         })
@@ -951,13 +1048,13 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
                 }
             });
             let fade = p.born.and_then(|b| fade(b, now, GHOST_SPAN)).unwrap_or(1.0);
-            let h = if p.lines.len() > 1 { 22.0 } else { 18.0 };
+            let h = if p.lines.len() > 1 { 22.0 } else { 18.0 } * p.scale;
             let text = match p.lines.as_slice() {
-                [one] => html! { <text x={(p.w / 2.0).to_string()} y="13" text-anchor="middle">{ one.clone() }</text> },
+                [one] => html! { <text x={(p.w / 2.0).to_string()} y={(13.0 * p.scale).to_string()} text-anchor="middle">{ one.clone() }</text> },
                 lines => html! {
                     <text class="two-lines" text-anchor="middle">
                         { for lines.iter().enumerate().map(|(i, l)| html! {
-                            <tspan x={(p.w / 2.0).to_string()} y={(9.0 + 10.0 * i as f64).to_string()}>{ l.clone() }</tspan>
+                            <tspan x={(p.w / 2.0).to_string()} y={((9.0 + 10.0 * i as f64) * p.scale).to_string()}>{ l.clone() }</tspan>
                         }) }
                     </text>
                 },
@@ -1140,7 +1237,8 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
     let links = gang_links(&snap.replicas, &scene.replica_centres, &props.teardowns, &bundle_gangs(&scene));
     // ===== picture (issue 14): what the overlay draws, each with its moment; the overlay reads the clock.
     memory.borrow_mut().update(snap, scene.clone(), &props.teardowns);
-    let overlay = Rc::new(overlay_scene(snap, &scene, &memory.borrow(), props, &links));
+    let presenting = size_px.presenting;
+    let mut overlay = overlay_scene(snap, &scene, &memory.borrow(), props, &links, presenting);
     // ===== end picture
     let by_node: BTreeMap<&str, Vec<&ReplicaView>> = {
         let mut m: BTreeMap<&str, Vec<&ReplicaView>> = BTreeMap::new();
@@ -1238,7 +1336,7 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
                         replicas={c.replicas.clone()} controller={c.controller.clone()}
                         highlight={c.slice.highlight.clone()} target={c.slice.target.clone()}
                         gang_hues={c.slice.gang_hues.clone()} teardowns={c.slice.teardowns.clone()} now={c.slice.now}
-                        health_threshold={props.health_threshold}
+                        health_threshold={props.health_threshold} {presenting}
                         on_target={props.on_target.clone()} gestures={gestures.clone()} />
                 };
                 card_frame(&n.id, x, y, h.max(c.layout.h), calm, card, &styles)
@@ -1318,7 +1416,7 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
         .iter()
         .zip(&texts)
         .map(|(l, t)| {
-            let w = label_width(t);
+            let w = label_width(t) * gang_label_scale(presenting);
             let x = match card_at(&scene, l.label_at) {
                 Some(c) => {
                     l.label_at.0.clamp(c.x + w / 2.0 + 2.0, (c.x + CARD_W - w / 2.0 - 2.0).max(c.x + w / 2.0 + 2.0))
@@ -1329,6 +1427,14 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
         })
         .collect();
     separate_labels(&mut placed, scene_w);
+    // ===== picture (issue 14): the overlay's labels go where the lanes are free of gang labels and pills.
+    let lane_taken: Vec<LaneSpan> = placed
+        .iter()
+        .map(|&(x, y, w)| (y, x - w / 2.0, x + w / 2.0))
+        .chain(overlay.pills.iter().map(|p| (p.y, p.x - p.w / 2.0, p.x + p.w / 2.0)))
+        .collect();
+    place_overlay_labels(&mut overlay, &scene, &lane_taken, gang_label_scale(presenting));
+    let overlay = Rc::new(overlay);
     let link_labels = labelled
         .iter()
         .zip(texts)
@@ -1336,6 +1442,7 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
         .map(|((l, text), (x, y, w))| {
             let hue = props.gang_hues.get(&l.gang_id).map(|h| format!("hue-{h}"));
             let cls = classes!("gang-label", hue, props.highlight.contains(&l.gang_id).then_some("hl"));
+            let label_k = gang_label_scale(presenting);
             let style = format!("transform: translate({:.1}px, {:.1}px)", x - w / 2.0, y - 9.0);
             let replaces = props.lineage.replacements().get(&l.gang_id).map(|r| {
                 format!(
@@ -1350,8 +1457,8 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
                     data-app-deployment={deployment_of.get(l.gang_id.as_str()).cloned()}
                     data-pg={pg_of.get(l.gang_id.as_str()).map(|p| p.to_string())}>
                     if let Some(t) = replaces { <title>{ t }</title> }
-                    <rect width={w.to_string()} height="18" rx="9" />
-                    <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
+                    <rect width={w.to_string()} height={(18.0 * label_k).to_string()} rx={(9.0 * label_k).to_string()} />
+                    <text x={(w / 2.0).to_string()} y={(13.0 * label_k).to_string()} text-anchor="middle">{ text }</text>
                 </g>
             }
         })
@@ -1393,7 +1500,7 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
                     <g class="gang-labels">{ link_labels }</g>
                 </svg>
                 <crate::ui::load_layer::LoadLayer gauges={load_gauges} viewbox={viewbox.clone()} />
-                <ClusterOverlay scene={overlay} {viewbox} {calm} on_select_event={props.on_select_event.clone()} />
+                <ClusterOverlay scene={overlay} {viewbox} {calm} on_select_event={props.on_select_event.clone()} {presenting} />
             </div>
         </div>
     }
@@ -1580,5 +1687,89 @@ mod tests {
         assert_eq!(l[1].1, 29.0, "moved up first");
         assert_eq!(l[2].1, 50.0, "a label with room stays put");
         assert_eq!(l[3].0, 52.0, "a label is kept inside the scene");
+    }
+
+    #[test]
+    fn an_overlay_label_goes_beside_what_is_in_its_lane_or_nowhere() {
+        assert_eq!(free_spot(50.0, 40.0, (0.0, 200.0), &[(20.0, 80.0)], 3.0), Some(103.0), "beside a gang label");
+        assert_eq!(free_spot(5.0, 40.0, (0.0, 200.0), &[], 3.0), Some(20.0), "inside the lane");
+        assert_eq!(free_spot(50.0, 40.0, (0.0, 100.0), &[(10.0, 90.0)], 3.0), None, "a full lane");
+        assert_eq!(free_spot(50.0, 120.0, (0.0, 100.0), &[], 3.0), None, "wider than the lane");
+    }
+
+    #[test]
+    fn replaces_and_leak_labels_keep_clear_of_gang_labels_and_each_other_inside_their_card() {
+        let card = NodeLayout {
+            node_id: "w1".into(),
+            x: GAP,
+            y: GAP,
+            h: 200.0,
+            bars: vec![],
+            bars_y: 30.0,
+            slots_y: 52.0,
+            slots: vec![],
+        };
+        let scene = SceneLayout { width: 2.0 * GAP + CARD_W, height: 240.0, nodes: vec![card], ..Default::default() };
+        // The new gang in slots 2-3 of the first row; the leaked group's slots were 0-1.
+        let slot_y = GAP + 52.0 + crate::ui::layout::LANE_H;
+        let slot_x = |i: f64| GAP + PAD + i * (crate::ui::layout::SLOT_W + crate::ui::layout::SLOT_GAP);
+        let to = ((slot_x(2.0) + slot_x(3.0)) / 2.0 + TOKEN_CX, slot_y + TOKEN_CY);
+        let lane_y = slot_y - crate::ui::layout::LANE_H / 2.0;
+        let gang_label = (to.0, lane_y, label_width("gang 0a1b2c3d"));
+        let mut o = OverlayScene {
+            arcs: vec![ReplaceArc {
+                new: "0a1b2c3d".into(),
+                old: "9e8f".into(),
+                from: (slot_x(0.0), slot_y + TOKEN_CY),
+                to,
+                at: SimTime::ZERO,
+                hue: None,
+                label: "replaces 9e8f".into(),
+                label_at: None,
+            }],
+            leaks: vec![("pg".into(), vec![(slot_x(0.0), slot_y), (slot_x(1.0), slot_y)], SimTime::ZERO, None)],
+            ..Default::default()
+        };
+        let taken = [(gang_label.1, gang_label.0 - gang_label.2 / 2.0, gang_label.0 + gang_label.2 / 2.0)];
+        let span = |x: f64, t: &str| (x - label_width(t) / 2.0, x + label_width(t) / 2.0);
+        // The replacement alone: its label beside the new gang's.
+        let mut arc_only = OverlayScene { leaks: vec![], ..o.clone() };
+        place_overlay_labels(&mut arc_only, &scene, &taken, 1.0);
+        let (ax, ay) = arc_only.arcs[0].label_at.expect("room for the replaces label");
+        assert_eq!(ay, lane_y);
+        // With the leak as well: the leak's label first (shortened to fit), the other only where it has room.
+        place_overlay_labels(&mut o, &scene, &taken, 1.0);
+        let ((lx, ly), text) = o.leaks[0].3.expect("room for the leak label");
+        assert_eq!((ly, text), (lane_y, "leaked PG"));
+        let mut spans = vec![span(ax, "replaces 9e8f"), span(gang_label.0, "gang 0a1b2c3d")];
+        let mut with_leak = vec![span(lx, text), span(gang_label.0, "gang 0a1b2c3d")];
+        with_leak.extend(o.arcs[0].label_at.map(|(x, _)| span(x, "replaces 9e8f")));
+        for spans in [&mut spans, &mut with_leak] {
+            for (i, a) in spans.iter().enumerate() {
+                assert!(a.0 >= GAP + PAD - 1e-9 && a.1 <= GAP + CARD_W - PAD + 1e-9, "{a:?} leaves the card");
+                for b in &spans[i + 1..] {
+                    assert!(a.1 <= b.0 || b.1 <= a.0, "{a:?} overlaps {b:?}");
+                }
+            }
+        }
+        // A lane with no room left: the leak's label over the top of its own slots; no replaces label (the arc
+        // and its tooltip stay).
+        let full = [(lane_y, GAP, GAP + CARD_W)];
+        let mut o2 = o.clone();
+        place_overlay_labels(&mut o2, &scene, &full, 1.0);
+        let over_slots = ((slot_x(0.0) + slot_x(1.0)) / 2.0 + crate::ui::layout::SLOT_W / 2.0, slot_y + 10.0);
+        assert_eq!((o2.leaks[0].3, o2.arcs[0].label_at), (Some((over_slots, "leaked PG")), None));
+    }
+
+    #[test]
+    fn presenter_pills_are_drawn_at_twelve_units() {
+        let (lines, w, k) = pill_lines("2 gangs torn down", 260.0, false);
+        assert_eq!((lines.len(), k), (1, 1.0));
+        let (big, big_w, big_k) = pill_lines("2 gangs torn down", 260.0, true);
+        assert_eq!(big, lines);
+        assert!((big_k * 11.0 - 12.0).abs() < 1e-9 && big_w > w);
+        let (two, two_w, two_k) = pill_lines("torn down: start-up failure of r0", 150.0, true);
+        assert_eq!(two.len(), 2, "{two:?}");
+        assert!((two_k * 9.5 - 12.0).abs() < 1e-9 && two_w <= 150.0 + 1e-9);
     }
 }

@@ -25,6 +25,18 @@ pub fn columns_for_width(width_px: f64, node_count: usize) -> usize {
     fit.clamp(1, node_count.max(1))
 }
 
+/// Presenter mode draws every text of the cluster at this size or more (user units; `.app.presenter` rules in
+/// static/style.css): beside a lesson's step card a five-node cluster is drawn at about 1.57x at 1920x1080 (three
+/// columns, as wide as the pane), and 12 units come out at 18.8 px there. Its labels are short ("#0", "RUN") so
+/// that they still fit a 58-unit slot.
+pub const PRESENTER_TEXT: f64 = 12.0;
+
+/// How much wider a text laid out for `base` units is drawn when `presenting` (1 otherwise): widths computed from
+/// a character count (pills, labels) grow with it.
+pub fn text_widening(presenting: bool, base: f64) -> f64 {
+    if presenting { (PRESENTER_TEXT / base).max(1.0) } else { 1.0 }
+}
+
 /// The largest zoom the cluster view uses to fill a big screen.
 pub const MAX_SCALE: f64 = 1.8;
 

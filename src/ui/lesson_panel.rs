@@ -153,9 +153,17 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             </div>
         }
     });
+    // In presenter mode a panel drawn in the card would push the options below its fold while the question is
+    // asked: the panel waits for the answer (the line says so), and the options stay in view.
+    let held = props.presenting && asking && revealing.is_none() && props.children != Html::default();
     let look = (!v.panels.is_empty()).then(|| {
         let names: Vec<&str> = v.panels.iter().map(|p| panel_words(*p)).collect();
-        html! { <p class="lesson-look" data-testid="lesson-look">{ format!("Look at {}.", names.join(" and ")) }</p> }
+        let text = if held {
+            format!("Look at {} once you have answered.", names.join(" and "))
+        } else {
+            format!("Look at {}.", names.join(" and "))
+        };
+        html! { <p class="lesson-look" data-testid="lesson-look" data-held={held.then_some("true")}>{ text }</p> }
     });
     let next_label = if revealing.is_some() {
         "Skip to the answer"
@@ -177,7 +185,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             <h2 id="lesson-step-title" class="lesson-title">{ v.title.clone() }</h2>
             <div class="lesson-narration" data-testid="lesson-narration">{ narration(&v.narration) }</div>
             { look.unwrap_or_default() }
-            { props.children.clone() }
+            if !held { { props.children.clone() } }
             { question.unwrap_or_default() }
             <div class="lesson-nav">
                 <button type="button" onclick={act(LessonAction::Previous)} disabled={v.index == 0}

@@ -37,6 +37,10 @@ pub struct NodeCardProps {
     /// `health_check_failure_threshold`, for the tokens' health counters (issue 14).
     #[prop_or(3)]
     pub health_threshold: u32,
+    /// Presenter mode: type of `layout::PRESENTER_TEXT` or more, so bundles are tagged "#0" (the gang label above
+    /// names the group) and the bars are shorter to leave their text room.
+    #[prop_or_default]
+    pub presenting: bool,
 }
 
 /// The drain reason in a word or two.
@@ -142,6 +146,7 @@ pub fn node_card(props: &NodeCardProps) -> Html {
     let on_node = target_handlers(&props.on_target, Target::Node(n.id.clone()));
     // The labels that fit beside the name; all of them are in the header's tooltip and accessible name.
     let room = header_label_room(CARD_W, PAD, &n.id).saturating_sub(if n.is_head { 9 } else { 0 });
+    let room = (room as f64 / crate::ui::layout::text_widening(props.presenting, 10.0)) as usize;
     let labels_text = header_labels(&n.labels, room);
 
     let header = html! {
@@ -200,11 +205,20 @@ pub fn node_card(props: &NodeCardProps) -> Html {
     let bars = if l.bars.is_empty() {
         html! { <text class="no-resources" x={PAD.to_string()} y={(l.bars_y + 14.0).to_string()}>{ "no resources for replicas" }</text> }
     } else {
-        l.bars.iter().enumerate().map(|(i, k)| resource_bar(n, k, l.bars_y + BAR_H * i as f64)).collect::<Html>()
+        l.bars
+            .iter()
+            .enumerate()
+            .map(|(i, k)| resource_bar(n, k, l.bars_y + BAR_H * i as f64, props.presenting))
+            .collect::<Html>()
     };
 
     let by_id: BTreeMap<&str, &ReplicaView> = props.replicas.iter().map(|r| (r.id.as_str(), r)).collect();
-    let slots = if l.slots.is_empty() {
+    // A card that keeps room for the ghosts of what just left says nothing there: their teardown pill sits in that
+    // lane.
+    let keeps_room = l.h > l.slots_y + crate::ui::layout::EMPTY_SLOTS_H + PAD + 0.5;
+    let slots = if l.slots.is_empty() && keeps_room {
+        Html::default()
+    } else if l.slots.is_empty() {
         html! { <text class="no-bundles" x={PAD.to_string()} y={(l.slots_y + 14.0).to_string()}>{ "no bundles, no replicas" }</text> }
     } else {
         l.slots
@@ -285,12 +299,12 @@ fn target_handlers(
     (click, context, key)
 }
 
-fn resource_bar(n: &NodeView, name: &str, y: f64) -> Html {
+fn resource_bar(n: &NodeView, name: &str, y: f64, presenting: bool) -> Html {
     let total = n.resources.get(name).max(1) as f64;
     let reserved = n.reserved.get(name).max(0) as f64;
     let used = n.used.get(name).max(0) as f64;
     let x0 = PAD + 34.0;
-    let w = 120.0;
+    let w = if presenting { 100.0 } else { 120.0 };
     let frac = |v: f64| (v / total).clamp(0.0, 1.0) * w;
     let text = format!(
         "used {} · rsv {} / {}",
@@ -331,6 +345,10 @@ fn slot(
         hl.then_some("hl"),
     );
     let (tag, title) = match &s.bundle {
+        Some(b) if props.presenting => (
+            format!("#{}", b.index),
+            format!("Bundle {} of placement group {}: {}", b.index, b.pg_name, b.resources.describe()),
+        ),
         Some(b) => (
             format!("{} #{}", short_pg_name(&b.pg_name), b.index),
             format!("Bundle {} of placement group {}: {}", b.index, b.pg_name, b.resources.describe()),
@@ -349,7 +367,7 @@ fn slot(
         html! {
             <ReplicaToken replica={r.clone()} hue={hue} highlighted={hl}
                 selected={props.target == Some(Target::Replica(r.id.clone()))}
-                teardown={teardown} {failed} health_threshold={props.health_threshold}
+                teardown={teardown} {failed} health_threshold={props.health_threshold} presenting={props.presenting}
                 on_target={props.on_target.clone()} on_hover={on_hover.cloned()} />
         }
     });

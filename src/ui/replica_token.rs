@@ -28,6 +28,10 @@ pub struct ReplicaTokenProps {
     /// Hovering or focusing the token highlights its chain (issue 13).
     #[prop_or_default]
     pub on_hover: Option<Callback<Option<crate::ui::hover::Hovered>>>,
+    /// Presenter mode: larger type (`layout::PRESENTER_TEXT`), so the state label drops the short id (it is in
+    /// the tooltip) to fit the slot.
+    #[prop_or_default]
+    pub presenting: bool,
 }
 
 /// Whether a token shows its version badge: when it is outdated, or once its deployment has moved past the
@@ -68,12 +72,18 @@ pub fn describe_replica(r: &ReplicaView) -> String {
 }
 
 /// The label under a token, squeezed to the slot's width when it would overflow it ("START hded"). The member
-/// that failed says FAILED (its id is in the tooltip).
-fn state_label(r: &ReplicaView, failed: bool, x: f64, y: f64) -> Html {
-    let text =
-        if failed { "FAILED".to_string() } else { format!("{} {}", replica_state_label(r.state), short_id(&r.id, 4)) };
+/// that failed says FAILED (its id is in the tooltip). In presenter mode the state alone ("RUN").
+fn state_label(r: &ReplicaView, failed: bool, presenting: bool, x: f64, y: f64) -> Html {
+    let text = if failed {
+        "FAILED".to_string()
+    } else if presenting {
+        replica_state_label(r.state).to_string()
+    } else {
+        format!("{} {}", replica_state_label(r.state), short_id(&r.id, 4))
+    };
     let room = crate::ui::layout::SLOT_W - 4.0;
-    let squeeze = (crate::ui::palette::state_label_width(&text) > room).then(|| room.to_string());
+    let wide = crate::ui::palette::state_label_width(&text) * crate::ui::layout::text_widening(presenting, 9.5);
+    let squeeze = (wide > room).then(|| room.to_string());
     let adjust = squeeze.is_some().then_some("spacingAndGlyphs");
     html! {
         <text class="state-label" x={x.to_string()} y={y.to_string()} text-anchor="middle" textLength={squeeze}
@@ -158,27 +168,30 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
         }
     });
     // Consecutive failed health checks out of the threshold ("2/3"), at the token's lower left (clear of the pg tag).
+    // Marks and their text grow together in presenter mode (9 - 9.5 units to 12).
+    let k = crate::ui::layout::text_widening(props.presenting, 9.5);
+    let (mark_h, mark_base) = (13.0 * k, 9.5 * k);
     let hc_mark = (r.consecutive_health_failures > 0).then(|| {
         let text = crate::ui::palette::health_counter(r.consecutive_health_failures, props.health_threshold);
-        let w = 6.0 + 5.6 * text.chars().count() as f64;
-        let y = cy + rr - 11.0;
+        let w = (6.0 + 5.6 * text.chars().count() as f64) * k;
+        let y = cy + rr + 2.0 - mark_h;
         html! {
             <g class="hc-mark" aria-hidden="true" data-health={text.clone()}>
-                <rect x="2" y={y.to_string()} width={w.to_string()} height="13" rx="3" />
-                <text x={(2.0 + w / 2.0).to_string()} y={(y + 9.5).to_string()} text-anchor="middle">{ text }</text>
+                <rect x="2" y={y.to_string()} width={w.to_string()} height={mark_h.to_string()} rx="3" />
+                <text x={(2.0 + w / 2.0).to_string()} y={(y + mark_base).to_string()} text-anchor="middle">{ text }</text>
             </g>
         }
     });
     // The version, as a small pill at the token's lower right: dark for the target version, dashed and pale for
     // an outdated one.
     let version_mark = shows_version(r).then(|| {
-        let w = 7.0 + 5.8 * r.version.chars().count() as f64;
+        let w = (7.0 + 5.8 * r.version.chars().count() as f64) * k;
         let right = crate::ui::layout::SLOT_W - 2.0;
-        let y = cy + rr - 11.0;
+        let y = cy + rr + 2.0 - mark_h;
         html! {
             <g class={classes!("version-mark", r.outdated.then_some("outdated"))} aria-hidden="true">
-                <rect x={(right - w).to_string()} y={y.to_string()} width={w.to_string()} height="13" rx="6.5" />
-                <text class="version" x={(right - w / 2.0).to_string()} y={(y + 9.5).to_string()} text-anchor="middle">{ r.version.clone() }</text>
+                <rect x={(right - w).to_string()} y={y.to_string()} width={w.to_string()} height={mark_h.to_string()} rx={(mark_h / 2.0).to_string()} />
+                <text class="version" x={(right - w / 2.0).to_string()} y={(y + mark_base).to_string()} text-anchor="middle">{ r.version.clone() }</text>
             </g>
         }
     });
@@ -198,7 +211,8 @@ pub fn replica_token(props: &ReplicaTokenProps) -> Html {
             { dead_mark }
             { hc_mark }
             { version_mark }
-            { state_label(r, props.failed, cx, cy + rr + 13.0) }
+            // In presenter mode (12 units) a little lower, clear of the ring.
+            { state_label(r, props.failed, props.presenting, cx, cy + rr + if props.presenting { 16.0 } else { 13.0 }) }
         </g>
     }
 }
