@@ -484,6 +484,37 @@ async fn event_log_lists_newest_first_and_selects_on_click() {
     assert_eq!(*selected.borrow(), vec![Some(1)]);
 }
 
+/// Issue 16: once the model dropped its oldest events, the log says from when it keeps them; before, it says nothing.
+#[wasm_bindgen_test]
+async fn event_log_says_when_older_events_are_no_longer_kept() {
+    for (kept_from, note) in [
+        (None, None),
+        (
+            Some(SimTime::from_secs_f64(7597.7)),
+            Some("Events before t = 7597.7 s are no longer kept; seeking there replays them."),
+        ),
+    ] {
+        let props = EventLogProps {
+            log: Rc::new(Vec::new()),
+            matching: 0,
+            total: 95_000,
+            kept_from,
+            category: LogCategory::All,
+            text: String::new(),
+            selected: None,
+            chain: Rc::default(),
+            on_select: Callback::noop(),
+            on_category: Callback::noop(),
+            on_text: Callback::noop(),
+        };
+        let root = new_root();
+        yew::Renderer::<EventLog>::with_root_and_props(root.clone(), props).render();
+        settle().await;
+        let shown = root.query_selector("[data-testid=log-kept]").unwrap().and_then(|e| e.text_content());
+        assert_eq!(shown.as_deref(), note);
+    }
+}
+
 #[wasm_bindgen_test]
 async fn app_mounts_with_a_preset_and_steps_through_events() {
     let root = new_root();
