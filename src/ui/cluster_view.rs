@@ -632,10 +632,13 @@ pub struct ReplaceArc {
     pub at: SimTime,
     pub hue: Option<u8>,
     pub label: String,
-    /// The label's centre: beside the new gang's label in its lane, where nothing else is ([`place_overlay_labels`]);
-    /// `None`: no room, the arc and its tooltip say it.
+    /// The label's centre: beside the new gang's label in its lane where nothing else is, else in the old gang's
+    /// lane, else over the new gang's slot tags ([`place_overlay_labels`]).
     pub label_at: Option<Point>,
 }
+
+/// A label the overlay draws: its centre and text.
+pub type OverlayLabel = (Point, &'static str);
 
 /// What the overlay draws; each thing knows its moment, and the overlay drops it when the clock is past it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -649,7 +652,7 @@ pub struct OverlayScene {
     pub arcs: Vec<ReplaceArc>,
     /// Slots of leaked placement groups removed: PG, slot corners, born, and its label (centre, text): in the lane
     /// where it has room, else over its slots ([`place_overlay_labels`]).
-    pub leaks: Vec<(String, Vec<Point>, SimTime, Option<(Point, &'static str)>)>,
+    pub leaks: Vec<(String, Vec<Point>, SimTime, Option<OverlayLabel>)>,
 }
 
 /// A gang being torn down: id, teardown event, where its label goes, when its last members left (if they did).
@@ -843,8 +846,8 @@ pub fn free_spot(want: f64, w: f64, (lo, hi): (f64, f64), taken: &[(f64, f64)], 
 pub type LaneSpan = (f64, f64, f64);
 
 /// The overlay's own labels ("replaces …", "leaked PG removed") in the lanes, clear of what is already there (gang
-/// labels and teardown pills, `taken`) and of each other, inside their card; a label with no room is not drawn
-/// (its arc or outline stays, with its tooltip). `k`: how much larger presenter mode draws their type.
+/// labels and teardown pills, `taken`) and of each other, inside their card; a label with no room in a lane goes
+/// over the top of its own slots. `k`: how much larger presenter mode draws their type.
 pub fn place_overlay_labels(o: &mut OverlayScene, scene: &SceneLayout, taken: &[LaneSpan], k: f64) {
     let mut taken = taken.to_vec();
     let lane_of = |x: f64, y: f64| match card_at(scene, (x, y)) {
@@ -872,9 +875,13 @@ pub fn place_overlay_labels(o: &mut OverlayScene, scene: &SceneLayout, taken: &[
             .find_map(|text| place(want, text, &mut taken).map(|at| (at, text)))
             .or(Some(((want.0, y0 + 10.0), "leaked PG")));
     }
+    // A replacement's label: in the new gang's lane, else in the old gang's; with no room in either, over the new
+    // gang's own slot tags (opaque, for the few seconds the arc is drawn), so that the story is always told.
+    let lane_above = |p: Point| (p.0, p.1 - TOKEN_CY - crate::ui::layout::LANE_H / 2.0);
     for a in &mut o.arcs {
-        let want = (a.to.0, a.to.1 - TOKEN_CY - crate::ui::layout::LANE_H / 2.0);
-        a.label_at = place(want, &a.label, &mut taken);
+        a.label_at = place(lane_above(a.to), &a.label, &mut taken)
+            .or_else(|| place(lane_above(a.from), &a.label, &mut taken))
+            .or(Some((a.to.0, a.to.1 - TOKEN_CY + 8.0)));
     }
 }
 
@@ -1011,8 +1018,7 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
             let d = format!("M{fx:.1} {fy:.1} Q{mx:.1} {my:.1} {tx:.1} {ty:.1}");
             let k = gang_label_scale(props.presenting);
             let w = label_width(&a.label) * k;
-            // The label sits in the new gang's lane beside its gang label, where nothing else is
-            // (`place_overlay_labels`); with no room there, the arc and its tooltip say it.
+            // Where `place_overlay_labels` found room (in a lane beside the gang labels if it can).
             let label = a.label_at.map(|(lx, ly)| {
                 html! {
                     <g class="replace-label" transform={format!("translate({:.1} {:.1})", lx - w / 2.0, ly - 9.0 * k)}>
@@ -1372,10 +1378,19 @@ fn cluster_scene(scene_props: &SceneProps) -> Html {
         })
         .collect();
     // A gang's deployment (`app/name`, as a lesson highlights a whole deployment) on its link and label.
+    // A RECOVERING member has no gang context yet: its gang is the one of the bundle it sits in (as for its link),
+    // so a highlighted deployment lights a recovering gang's label too.
+    let in_bundles = bundle_gangs(&scene);
     let deployment_of: BTreeMap<&str, String> = snap
         .replicas
         .iter()
-        .filter_map(|r| Some((r.gang_context.as_ref()?.gang_id.as_str(), format!("{}/{}", r.app, r.deployment))))
+        .filter_map(|r| {
+            let gang = match &r.gang_context {
+                Some(g) => g.gang_id.as_str(),
+                None => in_bundles.get(r.id.as_str())?.0,
+            };
+            Some((gang, format!("{}/{}", r.app, r.deployment)))
+        })
         .collect();
     // And its placement group (a lesson may highlight the reservation): its link and label are lit with it.
     let pg_of: BTreeMap<&str, &str> =
@@ -1743,7 +1758,8 @@ mod tests {
         assert_eq!((ly, text), (lane_y, "leaked PG"));
         let mut spans = vec![span(ax, "replaces 9e8f"), span(gang_label.0, "gang 0a1b2c3d")];
         let mut with_leak = vec![span(lx, text), span(gang_label.0, "gang 0a1b2c3d")];
-        with_leak.extend(o.arcs[0].label_at.map(|(x, _)| span(x, "replaces 9e8f")));
+        // (in the lane, if it found room there)
+        with_leak.extend(o.arcs[0].label_at.filter(|at| at.1 == lane_y).map(|(x, _)| span(x, "replaces 9e8f")));
         for spans in [&mut spans, &mut with_leak] {
             for (i, a) in spans.iter().enumerate() {
                 assert!(a.0 >= GAP + PAD - 1e-9 && a.1 <= GAP + CARD_W - PAD + 1e-9, "{a:?} leaves the card");
@@ -1752,13 +1768,13 @@ mod tests {
                 }
             }
         }
-        // A lane with no room left: the leak's label over the top of its own slots; no replaces label (the arc
-        // and its tooltip stay).
+        // A lane with no room left: both labels over the top of their own slots.
         let full = [(lane_y, GAP, GAP + CARD_W)];
         let mut o2 = o.clone();
         place_overlay_labels(&mut o2, &scene, &full, 1.0);
         let over_slots = ((slot_x(0.0) + slot_x(1.0)) / 2.0 + crate::ui::layout::SLOT_W / 2.0, slot_y + 10.0);
-        assert_eq!((o2.leaks[0].3, o2.arcs[0].label_at), (Some((over_slots, "leaked PG")), None));
+        assert_eq!(o2.leaks[0].3, Some((over_slots, "leaked PG")));
+        assert_eq!(o2.arcs[0].label_at, Some((to.0, slot_y + 8.0)));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The lesson's step card (issue 14): progress, the step's title and narration (drawn node by node from the
 //! engine's AST, never as HTML text), the question with its options as buttons, then the reveal (the model's
 //! answer marked, the user's choice marked right or wrong, the explanation), and Back / Next / Leave.
-use crate::app::lesson::{Block, Inline, Phase, StepView};
+use crate::app::lesson::{Block, Inline, Panel, Phase, StepView};
 use crate::ui::lesson_state::{LessonAction, LessonProblems, OpenLesson, panel_words};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -155,13 +155,17 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
     });
     // In presenter mode a panel drawn in the card would push the options below its fold while the question is
     // asked: the panel waits for the answer (the line says so), and the options stay in view.
-    let held = props.presenting && asking && revealing.is_none() && props.children != Html::default();
+    // (The card draws the status panel and the event log; the others stay where they are.)
+    let in_card = |p: &Panel| matches!(p, Panel::Status | Panel::Log);
+    let held = props.presenting && asking && revealing.is_none() && v.panels.iter().any(in_card);
     let look = (!v.panels.is_empty()).then(|| {
-        let names: Vec<&str> = v.panels.iter().map(|p| panel_words(*p)).collect();
-        let text = if held {
-            format!("Look at {} once you have answered.", names.join(" and "))
-        } else {
-            format!("Look at {}.", names.join(" and "))
+        let words = |keep: &dyn Fn(&Panel) -> bool| {
+            v.panels.iter().filter(|p| keep(p)).map(|p| panel_words(*p)).collect::<Vec<_>>().join(" and ")
+        };
+        let text = match (held, words(&|p| !in_card(p))) {
+            (false, _) => format!("Look at {}.", words(&|_| true)),
+            (true, now) if now.is_empty() => format!("Look at {} once you have answered.", words(&in_card)),
+            (true, now) => format!("Look at {now}; at {} once you have answered.", words(&in_card)),
         };
         html! { <p class="lesson-look" data-testid="lesson-look" data-held={held.then_some("true")}>{ text }</p> }
     });
