@@ -125,6 +125,10 @@ fn a_long_session_with_faults_keeps_bounded_history_and_still_seeks_anywhere() {
     assert_eq!(events.last().unwrap().seq + 1, s.events_recorded());
     assert!(events.windows(2).all(|w| w[1].seq == w[0].seq + 1));
     assert!(s.events_kept_from().is_some(), "older events were dropped, and the session says from when");
+    // An exported trace says it is partial, and from which sequence number it starts.
+    let trace: serde_json::Value = serde_json::from_str(&s.trace_json()).unwrap();
+    assert_eq!(trace["events_dropped"].as_u64(), Some(events[0].seq), "the trace names the events it lacks");
+    assert_eq!(trace["events"][0]["seq"].as_u64(), Some(events[0].seq));
 
     // Seek before the oldest kept event: the run there is what a fresh replay of the description shows.
     let end = s.now();

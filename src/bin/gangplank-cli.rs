@@ -359,6 +359,7 @@ fn run(args: &[String]) -> ExitCode {
         },
     };
     let mut sim = Simulation::new(&scenario);
+    sim.keep_all_events(); // the printed events and the trace are the whole run, however long
     sim.run_to_end();
     if let Some(c) = cursor {
         println!("(the link's cursor is at {c} s; the run continues to until_s = {} s)", scenario.until_s);

@@ -19,6 +19,8 @@ pub struct EventLog {
     pub events: Vec<Event>,
     /// How many of the oldest events were dropped (the sequence number of the first kept one).
     pub dropped: u64,
+    /// Keep every event (the CLI: its trace is the whole run); the page keeps the newest only.
+    pub keep_all: bool,
     pub now: SimTime,
     pub tick: u64,
 }
@@ -59,6 +61,9 @@ impl EventLog {
     }
     /// Drop the events before [`first_kept`] of the count recorded.
     fn drop_old(&mut self) {
+        if self.keep_all {
+            return;
+        }
         let first = first_kept(self.len());
         if first > self.dropped {
             let n = usize::try_from(first - self.dropped).unwrap_or(usize::MAX).min(self.events.len());
@@ -81,6 +86,18 @@ mod tests {
             );
         }
         log
+    }
+
+    #[test]
+    fn a_log_that_keeps_all_drops_nothing() {
+        let mut log = EventLog { keep_all: true, ..EventLog::default() };
+        for i in 0..EVENTS_KEPT + EVENTS_DROPPED_AT_ONCE + 1 {
+            log.push(
+                EventKind::Action { action: "x".into(), applied: true, queued: false, target: None },
+                format!("{i}"),
+            );
+        }
+        assert_eq!((log.dropped, log.events.len() as u64), (0, log.len()));
     }
 
     #[test]

@@ -220,6 +220,11 @@ impl Simulation {
     pub fn events(&self) -> &[Event] {
         &self.log.events
     }
+    /// Keep every event from now on instead of the newest [`crate::model::log::EVENTS_KEPT`] (a command-line run,
+    /// whose trace must be the whole run; the page bounds its memory instead).
+    pub fn keep_all_events(&mut self) {
+        self.log.keep_all = true;
+    }
     /// How many events the run has recorded from the start, kept or dropped (the next sequence number).
     pub fn events_recorded(&self) -> u64 {
         self.log.len()

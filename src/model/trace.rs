@@ -17,6 +17,10 @@ pub const TRACE_FORMAT: &str = "gangplank.trace/v1";
 pub struct Trace {
     pub format: &'static str,
     pub scenario: Scenario,
+    /// How many of the run's oldest events are not in `events` (the log keeps the newest ones on long runs:
+    /// `model::log::EVENTS_KEPT`); absent when none were dropped. The scenario still replays all of them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub events_dropped: u64,
     pub events: Vec<Event>,
     #[serde(rename = "final")]
     pub final_state: FinalState,
@@ -82,6 +86,10 @@ pub struct FinalController {
     pub incarnation: u32,
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 impl Trace {
     /// A run's trace: its scenario (with the user's actions folded in), its events, its state at the end (`s`)
     /// and its violations.
@@ -89,6 +97,7 @@ impl Trace {
         Trace {
             format: TRACE_FORMAT,
             scenario,
+            events_dropped: events.first().map_or(0, |e| e.seq),
             events,
             final_state: FinalState {
                 t_s: s.t.as_secs_f64(),
