@@ -248,7 +248,7 @@ pub(crate) const ACTION_KINDS: &[ActionKindSpec] = &[
 
 /// The `do` tags of [`ACTION_KINDS`], in order, as serde's "unknown variant" message wants them (a `'static`
 /// slice of names; a test checks it against the table and [`ActionKind::name`]).
-pub(crate) const VARIANTS: &[&str] = &[
+pub const VARIANTS: &[&str] = &[
     "kill_replica",
     "fail_health_check",
     "heal_health_check",

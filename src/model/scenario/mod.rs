@@ -18,7 +18,7 @@ mod traffic;
 mod validate;
 mod validate_load;
 
-pub use actions::{Action, ActionKind, DeploymentRef, ReplicaRef, Times};
+pub use actions::{Action, ActionKind, DeploymentRef, ReplicaRef, Times, VARIANTS as ACTION_TAGS};
 pub use autoscaling::{AutoscalingConfigSpec, NumReplicas};
 pub use error::ScenarioError;
 pub use messages::{describe, did_you_mean};
