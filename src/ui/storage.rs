@@ -61,8 +61,13 @@ fn storage() -> Result<web_sys::Storage, StorageFault> {
 
 /// The fault for what the browser threw (a `DOMException`: its `name` says which).
 fn fault_of(e: &wasm_bindgen::JsValue) -> StorageFault {
-    let field = |k: &str| js_sys::Reflect::get(e, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    let field = |k: &str| string_field(e, k).unwrap_or_default();
     StorageFault::from_dom_exception(&field("name"), &field("message"))
+}
+
+/// A string property of a JS object (an exception's `name`, a `StorageEvent`'s `key`), without a web-sys feature.
+fn string_field(v: &wasm_bindgen::JsValue, key: &str) -> Option<String> {
+    js_sys::Reflect::get(v, &key.into()).ok().and_then(|v| v.as_string())
 }
 
 fn get(key: &str) -> Option<String> {
@@ -256,7 +261,7 @@ pub fn use_autosave(state: &UseReducerHandle<UiState>) -> UseStateHandle<Option<
         let written = written.clone();
         use_effect_with((), move |_| {
             let listener = gloo::events::EventListener::new(&gloo::utils::window(), "storage", move |e| {
-                let field = |k: &str| js_sys::Reflect::get(e, &k.into()).ok().and_then(|v| v.as_string());
+                let field = |k: &str| string_field(e, k);
                 if field("key").as_deref() == Some(AUTOSAVE_KEY) && field("newValue") != Some(written.borrow().clone())
                 {
                     notice.set(Some(AutosaveNotice::OtherTab));
