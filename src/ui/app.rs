@@ -358,7 +358,11 @@ pub fn app() -> Html {
                         }
                     }
                     if presenting || lesson.is_some() {
-                        <crate::ui::spotlight::Spotlight highlight={state.highlight.clone()} />
+                        // Free presenter mode: the spotlight also follows what the narration line reads (issue 14).
+                        <crate::ui::spotlight::Spotlight highlight={state.highlight.clone()}
+                            narration={(presenting && lesson.is_none()).then(|| crate::ui::spotlight::Narration {
+                                session: state.session.clone(), events_total: state.events_total, now: state.now,
+                                text: state.announcement.clone() })} />
                     }
                     if !lesson_ring.is_empty() { <crate::ui::cssom::ComputedStyle css={lesson_ring} /> }
                     <crate::ui::traffic_chart::TrafficChart session={state.session.clone()} now={state.now}

@@ -103,9 +103,28 @@ pub fn pill_lines(text: &str, max_w: f64, presenting: bool) -> (Vec<String>, f64
     if lines.len() == 1 {
         return (lines, w * one, one);
     }
+    // Projected, a cut cause cannot be hovered for its title: as many lines of 12 units as it takes, never cut
+    // (the pill grows down over its own gang's slot tags).
     let two = crate::ui::layout::text_widening(true, 9.5);
-    let (lines, w) = crate::ui::palette::wrap_pill(text, max_w / two);
-    (lines, w * two, two)
+    let room = ((max_w / two - 10.0) / 6.0).floor().max(4.0) as usize;
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(last) if last.chars().count() + 1 + word.chars().count() <= room => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    (lines, (6.0 * widest as f64 + 10.0) * two, two)
+}
+
+/// A teardown pill's height for `lines` lines at `scale` (one line of 11 units, else lines 10 apart).
+pub fn pill_height(lines: usize, scale: f64) -> f64 {
+    let h = if lines > 1 { 10.0 * lines as f64 + 2.0 } else { 18.0 };
+    h * scale
 }
 
 /// Keep labels (centre x, centre y, width; 18 high) inside a scene `scene_w` wide, and move each one the least
@@ -355,15 +374,18 @@ impl GhostMemory {
             self.ghosts.drain(..self.ghosts.len() - MAX_GHOSTS);
         }
         self.gone_slots.retain(|g| fresh(g.born));
-        let mut sums: BTreeMap<&str, (f64, f64, f64, Option<&String>)> = BTreeMap::new();
+        // A gang's place: the middle of its lowest-ranked member's row-mates in that card (a SPREAD gang's mean
+        // could fall in a third card).
+        let mut members: BTreeMap<&str, Vec<(u32, Point, Option<&String>)>> = BTreeMap::new();
         for r in &snap.replicas {
-            if let (Some(g), Some((x, y))) = (&r.gang_context, scene.replica_centres.get(&r.id)) {
-                let e = sums.entry(g.gang_id.as_str()).or_insert((0.0, 0.0, 0.0, r.node.as_ref()));
-                *e = (e.0 + x, e.1 + y, e.2 + 1.0, e.3);
+            if let (Some(g), Some(&at)) = (&r.gang_context, scene.replica_centres.get(&r.id)) {
+                members.entry(g.gang_id.as_str()).or_default().push((g.rank, at, r.node.as_ref()));
             }
         }
-        for (g, (x, y, n, node)) in sums {
-            let at = (x / n, y / n);
+        for (g, ms) in members {
+            let Some(&(_, first, node)) = ms.iter().min_by_key(|m| m.0) else { continue };
+            let row: Vec<f64> = ms.iter().filter(|m| m.2 == node && m.1.1 == first.1).map(|m| m.1.0).collect();
+            let at = (row.iter().sum::<f64>() / row.len() as f64, first.1);
             self.places.insert(g.to_string(), (at, card_of(node, at, &scene), now));
         }
         self.places.retain(|_, (_, _, seen)| now.since(*seen) < REPLACE_SPAN);
@@ -629,12 +651,16 @@ pub struct ReplaceArc {
     pub old: String,
     pub from: Point,
     pub to: Point,
+    /// The link drawn between them, and where it starts and ends ([`replace_path`]).
+    pub path: (String, Point, Point),
     pub at: SimTime,
     pub hue: Option<u8>,
     pub label: String,
     /// The label's centre: beside the new gang's label in its lane where nothing else is, else in the old gang's
     /// lane, else over the new gang's slot tags ([`place_overlay_labels`]).
     pub label_at: Option<Point>,
+    /// The label is in the gap between card rows: drawn as tall as the gap allows.
+    pub label_in_gap: bool,
 }
 
 /// A label the overlay draws: its centre and text.
@@ -808,12 +834,14 @@ fn overlay_scene(
             Some(ReplaceArc {
                 new: new.clone(),
                 old: r.old.clone(),
+                path: replace_path(from, to, scene),
                 from,
                 to,
                 at: r.at,
                 hue: hue(new),
                 label: format!("replaces {}", short_id(&r.old, 4)),
                 label_at: None,
+                label_in_gap: false,
             })
         })
         .collect();
@@ -826,6 +854,27 @@ fn overlay_scene(
     }
     let leaks = leaks.into_iter().map(|(pg, (pts, born))| (pg.to_string(), pts, born, None)).collect();
     OverlayScene { flashes, ghosts, ghost_links, pills, arcs, leaks }
+}
+
+/// The link from a retired gang's place (`from`, a token's centre) to its replacement's (`to`). In one card, a
+/// curve up into the lane; between cards, along the gaps between the cards ([`crate::ui::layout::gutter_route`]),
+/// leaving from the top of the old gang's lane and ending on top of the new gang's label, so that it passes over
+/// no third card and over neither gang's label.
+pub fn replace_path(from: Point, to: Point, scene: &SceneLayout) -> (String, Point, Point) {
+    let lane_top = |p: Point| (p.0, p.1 - TOKEN_CY - crate::ui::layout::LANE_H);
+    match (card_at(scene, from), card_at(scene, to)) {
+        (Some(a), Some(b)) if a.node_id != b.node_id => {
+            let (s, e) = (lane_top(from), lane_top(to));
+            (crate::ui::layout::rounded_path(&crate::ui::layout::gutter_route(s, a, e, b), 8.0), s, e)
+        }
+        _ => {
+            let ((fx, fy), (tx, ty)) = (from, to);
+            // The curve's top reaches the lane above the slots (a quadratic's apex is half way to its control point).
+            let lift = 2.0 * (TOKEN_CY + crate::ui::layout::LANE_H / 2.0 - 6.0);
+            let (mx, my) = ((fx + tx) / 2.0, fy.min(ty) - lift);
+            (format!("M{fx:.1} {fy:.1} Q{mx:.1} {my:.1} {tx:.1} {ty:.1}"), from, to)
+        }
+    }
 }
 
 /// Where a label `w` wide goes in a lane from `lo` to `hi`: the centre nearest `want` where it overlaps none of the
@@ -875,13 +924,30 @@ pub fn place_overlay_labels(o: &mut OverlayScene, scene: &SceneLayout, taken: &[
             .find_map(|text| place(want, text, &mut taken).map(|at| (at, text)))
             .or(Some(((want.0, y0 + 10.0), "leaked PG")));
     }
-    // A replacement's label: in the new gang's lane, else in the old gang's; with no room in either, over the new
-    // gang's own slot tags (opaque, for the few seconds the arc is drawn), so that the story is always told.
+    // A replacement's label: in the new gang's lane, else in the old gang's; with no room in either, in the gap
+    // above the new gang's card (or below it), over no card; only with none of those free (several replacements
+    // at once into one card), over the new gang's own slot tags, so that the story is always told.
     let lane_above = |p: Point| (p.0, p.1 - TOKEN_CY - crate::ui::layout::LANE_H / 2.0);
+    let mut in_gaps: Vec<LaneSpan> = Vec::new();
     for a in &mut o.arcs {
-        a.label_at = place(lane_above(a.to), &a.label, &mut taken)
-            .or_else(|| place(lane_above(a.from), &a.label, &mut taken))
-            .or(Some((a.to.0, a.to.1 - TOKEN_CY + 8.0)));
+        a.label_in_gap = false;
+        a.label_at =
+            place(lane_above(a.to), &a.label, &mut taken).or_else(|| place(lane_above(a.from), &a.label, &mut taken));
+        if a.label_at.is_none()
+            && let Some(card) = card_at(scene, a.to)
+        {
+            let w = label_width(&a.label) * k;
+            let lane = (card.x + PAD, card.x + CARD_W - PAD);
+            a.label_at = [card.y - GAP / 2.0, card.y + card.h + GAP / 2.0].into_iter().find_map(|y| {
+                let here: Vec<(f64, f64)> =
+                    in_gaps.iter().filter(|t| (t.0 - y).abs() < 1.0).map(|t| (t.1, t.2)).collect();
+                let x = free_spot(a.to.0, w, lane, &here, 3.0)?;
+                in_gaps.push((y, x - w / 2.0, x + w / 2.0));
+                Some((x, y))
+            });
+            a.label_in_gap = a.label_at.is_some();
+        }
+        a.label_at = a.label_at.or(Some((a.to.0, a.to.1 - TOKEN_CY + 8.0)));
     }
 }
 
@@ -1011,19 +1077,18 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
         .iter()
         .filter(|a| now >= a.at && now.since(a.at) < REPLACE_SPAN)
         .map(|a| {
-            let ((fx, fy), (tx, ty)) = (a.from, a.to);
-            // The curve's top reaches the lane above the slots (a quadratic's apex is half way to its control point).
-            let lift = 2.0 * (TOKEN_CY + crate::ui::layout::LANE_H / 2.0 - 6.0);
-            let (mx, my) = ((fx + tx) / 2.0, fy.min(ty) - lift);
-            let d = format!("M{fx:.1} {fy:.1} Q{mx:.1} {my:.1} {tx:.1} {ty:.1}");
+            // Its ends are on top of the lanes when it runs between cards.
+            let (d, (fx, fy), (tx, ty)) = a.path.clone();
             let k = gang_label_scale(props.presenting);
             let w = label_width(&a.label) * k;
             // Where `place_overlay_labels` found room (in a lane beside the gang labels if it can).
+            // In the gap between card rows it is as tall as the gap, less a unit each side.
+            let h = if a.label_in_gap { GAP - 2.0 } else { 18.0 * k };
             let label = a.label_at.map(|(lx, ly)| {
                 html! {
-                    <g class="replace-label" transform={format!("translate({:.1} {:.1})", lx - w / 2.0, ly - 9.0 * k)}>
-                        <rect width={w.to_string()} height={(18.0 * k).to_string()} rx={(9.0 * k).to_string()} />
-                        <text x={(w / 2.0).to_string()} y={(13.0 * k).to_string()} text-anchor="middle">{ a.label.clone() }</text>
+                    <g class="replace-label" transform={format!("translate({:.1} {:.1})", lx - w / 2.0, ly - h / 2.0)}>
+                        <rect width={w.to_string()} height={h.to_string()} rx={(h / 2.0).to_string()} />
+                        <text x={(w / 2.0).to_string()} y={(h / 2.0 + 4.0 * k).to_string()} text-anchor="middle">{ a.label.clone() }</text>
                     </g>
                 }
             });
@@ -1054,7 +1119,9 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
                 }
             });
             let fade = p.born.and_then(|b| fade(b, now, GHOST_SPAN)).unwrap_or(1.0);
-            let h = if p.lines.len() > 1 { 22.0 } else { 18.0 } * p.scale;
+            let h = pill_height(p.lines.len(), p.scale);
+            // Centred on its lane; more than two lines grow down from where two would start.
+            let top = p.y - h.min(22.0 * p.scale) / 2.0;
             let text = match p.lines.as_slice() {
                 [one] => html! { <text x={(p.w / 2.0).to_string()} y={(13.0 * p.scale).to_string()} text-anchor="middle">{ one.clone() }</text> },
                 lines => html! {
@@ -1067,7 +1134,7 @@ fn cluster_overlay(props: &ClusterOverlayProps) -> Html {
             };
             html! {
                 <g key={format!("pill-{}-{:.0}", p.card, p.y)} class="teardown-pill" role="button" tabindex="0"
-                    ref={styles.node(format!("transform: translate({:.1}px, {:.1}px); --fade: {fade:.2}", p.x - p.w / 2.0, p.y - h / 2.0))}
+                    ref={styles.node(format!("transform: translate({:.1}px, {:.1}px); --fade: {fade:.2}", p.x - p.w / 2.0, top))}
                     aria-label={format!("{}. Show why", p.full)} data-teardown-pill={p.card.clone()} data-gangs={p.gangs.join(" ")}
                     onclick={Callback::from(move |_: MouseEvent| cb.emit(seq))} {onkeydown}>
                     <title>{ p.full.clone() }</title>
@@ -1737,10 +1804,12 @@ mod tests {
                 old: "9e8f".into(),
                 from: (slot_x(0.0), slot_y + TOKEN_CY),
                 to,
+                path: (String::new(), to, to),
                 at: SimTime::ZERO,
                 hue: None,
                 label: "replaces 9e8f".into(),
                 label_at: None,
+                label_in_gap: false,
             }],
             leaks: vec![("pg".into(), vec![(slot_x(0.0), slot_y), (slot_x(1.0), slot_y)], SimTime::ZERO, None)],
             ..Default::default()
@@ -1774,7 +1843,20 @@ mod tests {
         place_overlay_labels(&mut o2, &scene, &full, 1.0);
         let over_slots = ((slot_x(0.0) + slot_x(1.0)) / 2.0 + crate::ui::layout::SLOT_W / 2.0, slot_y + 10.0);
         assert_eq!(o2.leaks[0].3, Some((over_slots, "leaked PG")));
-        assert_eq!(o2.arcs[0].label_at, Some((to.0, slot_y + 8.0)));
+        // The replacement's label goes to the gap above the card, over no card (and, that taken, below it).
+        assert_eq!(o2.arcs[0].label_at, Some((to.0, GAP / 2.0)));
+        assert!(o2.arcs[0].label_in_gap);
+        let mut o3 = o.clone();
+        o3.arcs.push(o3.arcs[0].clone());
+        o3.arcs[1].label = "replaces 7e7e".into();
+        o3.arcs.push(o3.arcs[0].clone());
+        place_overlay_labels(&mut o3, &scene, &full, 1.0);
+        let card = &scene.nodes[0];
+        let ats: Vec<Point> = o3.arcs.iter().filter_map(|a| a.label_at).collect();
+        assert_eq!(ats[0].1, GAP / 2.0);
+        let others_x = ats[1].0;
+        assert!(ats[1].1 == GAP / 2.0 && (others_x - ats[0].0).abs() >= label_width("replaces 9e8f") + 3.0 - 1e-9);
+        assert_eq!(ats[2].1, card.y + card.h + GAP / 2.0);
     }
 
     #[test]
@@ -1784,8 +1866,13 @@ mod tests {
         let (big, big_w, big_k) = pill_lines("2 gangs torn down", 260.0, true);
         assert_eq!(big, lines);
         assert!((big_k * 11.0 - 12.0).abs() < 1e-9 && big_w > w);
-        let (two, two_w, two_k) = pill_lines("torn down: start-up failure of r0", 150.0, true);
-        assert_eq!(two.len(), 2, "{two:?}");
-        assert!((two_k * 9.5 - 12.0).abs() < 1e-9 && two_w <= 150.0 + 1e-9);
+        let (two, two_w, two_k) = pill_lines("torn down: start-up failure of r0", 200.0, true);
+        assert_eq!(two, ["torn down: start-up", "failure of r0"]);
+        assert!((two_k * 9.5 - 12.0).abs() < 1e-9 && two_w <= 200.0 + 1e-9);
+        // Narrower: more lines, every word whole (the page would cut the second line with "…").
+        let (three, three_w, _) = pill_lines("torn down: start-up failure of r0", 150.0, true);
+        assert_eq!(three, ["torn down:", "start-up failure", "of r0"]);
+        assert!(three_w <= 150.0 + 1e-9);
+        assert!(pill_height(3, two_k) > pill_height(2, two_k));
     }
 }

@@ -249,6 +249,45 @@ pub fn layout_with(snapshot: &Snapshot, columns: usize, lingering: &Lingering) -
     SceneLayout { width: GAP + used_columns as f64 * (CARD_W + GAP), height: y.max(GAP * 2.0), nodes, replica_centres }
 }
 
+/// A path between two cards that passes over no other card: from `from` (in card `a`) up into the gap above
+/// `a`'s row, along the gaps between the cards (rows, then the column gap nearest the way), and down onto `to`
+/// (in card `b`). Corners of the polyline it returns; a replacement's link follows it ([`rounded_path`]).
+pub fn gutter_route(from: (f64, f64), a: &NodeLayout, to: (f64, f64), b: &NodeLayout) -> Vec<(f64, f64)> {
+    let (above_a, above_b) = (a.y - GAP / 2.0, b.y - GAP / 2.0);
+    if (a.y - b.y).abs() < 0.5 {
+        return vec![from, (from.0, above_a), (to.0, above_a), to];
+    }
+    // The column gaps run the whole height: take the one that makes the way shortest.
+    let col = |n: &NodeLayout| ((n.x - GAP) / (CARD_W + GAP)).round();
+    let (lo, hi) = (col(a).min(col(b)), col(a).max(col(b)) + 1.0);
+    let x = (lo as i64..=hi as i64)
+        .map(|c| c as f64 * (CARD_W + GAP) + GAP / 2.0)
+        .min_by(|x, y| ((x - from.0).abs() + (x - to.0).abs()).total_cmp(&((y - from.0).abs() + (y - to.0).abs())))
+        .unwrap_or(GAP / 2.0);
+    vec![from, (from.0, above_a), (x, above_a), (x, above_b), (to.0, above_b), to]
+}
+
+/// An SVG path through `pts` with its corners rounded (radius up to `r`, less where a leg is short).
+pub fn rounded_path(pts: &[(f64, f64)], r: f64) -> String {
+    let Some(&(x0, y0)) = pts.first() else { return String::new() };
+    let mut d = format!("M{x0:.1} {y0:.1}");
+    for i in 1..pts.len() {
+        let (p, c) = (pts[i - 1], pts[i]);
+        let Some(&n) = pts.get(i + 1) else {
+            d.push_str(&format!(" L{:.1} {:.1}", c.0, c.1));
+            break;
+        };
+        let len = |u: (f64, f64), v: (f64, f64)| ((u.0 - v.0).powi(2) + (u.1 - v.1).powi(2)).sqrt();
+        let k = r.min(len(p, c) / 2.0).min(len(c, n) / 2.0);
+        let towards = |from: (f64, f64), l: f64| {
+            if l <= 0.0 { c } else { (c.0 + (from.0 - c.0) * k / l, c.1 + (from.1 - c.1) * k / l) }
+        };
+        let (s, e) = (towards(p, len(p, c)), towards(n, len(c, n)));
+        d.push_str(&format!(" L{:.1} {:.1} Q{:.1} {:.1} {:.1} {:.1}", s.0, s.1, c.0, c.1, e.0, e.1));
+    }
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,5 +540,44 @@ mod tests {
         let mut dead = b.clone();
         dead.nodes[1].alive = false;
         assert!(same_layout_inputs(&b, &dead), "a node's state is drawn by its card, not placed by the layout");
+    }
+
+    #[test]
+    fn a_route_between_two_cards_passes_over_no_other_card() {
+        // Three columns, two rows of cards of different heights.
+        let card = |i: usize, h: f64| NodeLayout {
+            node_id: format!("n{i}"),
+            x: GAP + (i % 3) as f64 * (CARD_W + GAP),
+            y: if i < 3 { GAP } else { GAP + 200.0 + GAP },
+            h,
+            bars: vec![],
+            bars_y: 30.0,
+            slots_y: 52.0,
+            slots: vec![],
+        };
+        let cards: Vec<NodeLayout> = (0..6).map(|i| card(i, [200.0, 120.0, 160.0, 90.0, 150.0, 200.0][i])).collect();
+        let inside = |n: &NodeLayout, (x, y): (f64, f64)| {
+            x > n.x + 0.5 && x < n.x + CARD_W - 0.5 && y > n.y + 0.5 && y < n.y + n.h - 0.5
+        };
+        for a in &cards {
+            for b in cards.iter().filter(|b| b.node_id != a.node_id) {
+                let (from, to) = ((a.x + 90.0, a.y + 60.0), (b.x + 200.0, b.y + 60.0));
+                let pts = gutter_route(from, a, to, b);
+                assert_eq!((pts[0], *pts.last().unwrap()), (from, to));
+                for w in pts.windows(2) {
+                    assert!(w[0].0 == w[1].0 || w[0].1 == w[1].1, "legs are straight: {w:?}");
+                    // Sampled along each leg: never inside a card but its two ends'.
+                    for s in 0..=100 {
+                        let t = s as f64 / 100.0;
+                        let p = (w[0].0 + (w[1].0 - w[0].0) * t, w[0].1 + (w[1].1 - w[0].1) * t);
+                        for c in cards.iter().filter(|c| c.node_id != a.node_id && c.node_id != b.node_id) {
+                            assert!(!inside(c, p), "{} -> {}: {p:?} is over {}", a.node_id, b.node_id, c.node_id);
+                        }
+                    }
+                }
+            }
+        }
+        let d = rounded_path(&[(0.0, 0.0), (0.0, -20.0), (50.0, -20.0), (50.0, 10.0)], 8.0);
+        assert_eq!(d, "M0.0 0.0 L0.0 -12.0 Q0.0 -20.0 8.0 -20.0 L42.0 -20.0 Q50.0 -20.0 50.0 -12.0 L50.0 10.0");
     }
 }

@@ -4,6 +4,8 @@
 //! on a bundle or a pending group; `data-gang` / `data-gang-label`, `data-app-deployment` and `data-pg` on a gang's
 //! link and label) and by `data-testid` for named panels. It draws nothing itself: it writes a small style sheet, so
 //! the cluster's own components are not re-rendered.
+use crate::model::events::Event;
+use crate::model::time::SimTime;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -90,6 +92,42 @@ pub fn spotlight_css(ids: &BTreeSet<String>, panels: &[String]) -> String {
     css
 }
 
+/// How far back from the clock [`narrated_event`] looks for the event the narration reads.
+const NARRATION_LOOKBACK: usize = 4_096;
+
+/// The event the narration line reads (free presenter mode): the one its text was made from (`At 5.0 s: reason`,
+/// as `UiState::refresh` writes it), else (the line says something else: "Jumped to …") the latest event at or
+/// before `now` that is narrated at all, the loudest of its instant (`live_region::announce_priority`).
+pub fn narrated_event<'a>(events: &'a [Event], now: SimTime, narration: &str) -> Option<&'a Event> {
+    let upto = events.partition_point(|e| e.t <= now);
+    let loud = |e: &&Event| crate::ui::live_region::announce_priority(&e.kind) > 0;
+    let recent = || events[..upto].iter().rev().take(NARRATION_LOOKBACK).filter(loud);
+    if let Some(e) = recent().find(|e| narration == format!("At {:.1} s: {}", e.t.as_secs_f64(), e.reason)) {
+        return Some(e);
+    }
+    let latest = recent().next()?.t;
+    recent().take_while(|e| e.t == latest).max_by_key(|e| (crate::ui::live_region::announce_priority(&e.kind), e.seq))
+}
+
+/// What the spotlight lights in free presenter mode: the selected event's elements (`selected`) and those of the
+/// event the narration reads, so that it never dims what the narration names.
+pub fn narrated_highlight(selected: &BTreeSet<String>, narrated: Option<&Event>) -> BTreeSet<String> {
+    let mut lit = selected.clone();
+    lit.extend(narrated.map(|e| e.kind.touches()).unwrap_or_default());
+    lit
+}
+
+/// The narration line a free presenter-mode spotlight follows (no lesson open: a lesson's step lights its own).
+#[derive(Clone, PartialEq)]
+pub struct Narration {
+    pub session: crate::ui::state::SessionCell,
+    /// The session's event count and clock: the narrated event is looked up again when they change.
+    pub events_total: usize,
+    pub now: SimTime,
+    /// The line's text (`UiState::announcement`).
+    pub text: String,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct SpotlightProps {
     /// Lit elements by id (the cluster view's `highlight`).
@@ -98,12 +136,22 @@ pub struct SpotlightProps {
     /// Lit panels by `data-testid` (the lesson UI: "the timeline", "the pending tray").
     #[prop_or_default]
     pub panels: Rc<Vec<String>>,
+    /// Free presenter mode: also light what the narration line talks about.
+    #[prop_or_default]
+    pub narration: Option<Narration>,
 }
 
 /// Dims everything but the lit elements while anything is lit (a transition; none under reduced motion, in CSS).
 #[component(Spotlight)]
 pub fn spotlight(props: &SpotlightProps) -> Html {
-    let css = use_memo((props.highlight.clone(), props.panels.clone()), |(h, p)| spotlight_css(h, p));
+    let lit = use_memo((props.highlight.clone(), props.narration.clone()), |(h, n)| match n {
+        Some(n) => {
+            let session = n.session.0.borrow();
+            Rc::new(narrated_highlight(h, narrated_event(session.events(), n.now, &n.text)))
+        }
+        None => h.clone(),
+    });
+    let css = use_memo(((*lit).clone(), props.panels.clone()), |(h, p)| spotlight_css(h, p));
     // A constructed sheet, not a <style> element: the page's Content-Security-Policy refuses inline style.
     html! { <crate::ui::cssom::ComputedStyle css={AttrValue::from((*css).clone())} /> }
 }
@@ -143,5 +191,28 @@ mod tests {
     fn a_named_panel_dims_the_rest_of_the_pane() {
         let css = spotlight_css(&BTreeSet::new(), &["timeline".to_string()]);
         assert!(css.contains("> :not([data-testid=\"timeline\"])"), "{css}");
+    }
+
+    #[test]
+    fn free_presenter_mode_lights_what_the_narration_reads_as_well_as_the_selection() {
+        let st = crate::ui::state::UiState::for_preset("replica-crash");
+        st.session.0.borrow_mut().advance_to(SimTime::from_secs_f64(20.0));
+        let session = st.session.0.borrow();
+        let (events, now) = (session.events(), session.now());
+        let loud = |e: &&Event| crate::ui::live_region::announce_priority(&e.kind) > 0;
+        // The line made from an earlier event (what refresh wrote when it happened): that event, not the latest.
+        let teardown = events.iter().find(|e| matches!(e.kind, crate::model::events::EventKind::GangTeardown { .. }));
+        let teardown = teardown.expect("replica-crash tears a gang down by 20 s");
+        let line = format!("At {:.1} s: {}", teardown.t.as_secs_f64(), teardown.reason);
+        assert_eq!(narrated_event(events, now, &line).map(|e| e.seq), Some(teardown.seq));
+        // A line that is not an event's: the latest narrated event at or before now.
+        let latest = events.iter().filter(|e| e.t <= now).filter(loud).map(|e| e.t).max().expect("events");
+        let got = narrated_event(events, now, "Jumped to 0:20.").expect("a narrated event");
+        assert_eq!(got.t, latest);
+        assert!(teardown.t < latest, "the line read is not simply the latest event");
+        // The selection stays lit, and the narrated event's elements join it.
+        let lit = narrated_highlight(&set(&["w9"]), Some(teardown));
+        assert!(lit.contains("w9"));
+        assert!(teardown.kind.touches().iter().all(|id| lit.contains(id)) && !teardown.kind.touches().is_empty());
     }
 }

@@ -219,6 +219,30 @@ test('no spoilers: the setup only, scripted faults marked ahead, no computed mar
   await page.close();
 });
 
+// Free presenter mode (no lesson): the spotlight follows what the narration line reads, also when the step did not
+// select an event ("event ▶" steps without selecting), and never dims what the line names.
+test('free presenter mode: the spotlight lights what the narration line names, with no event selected', async () => {
+  const { page, problems } = await app.open('?preset=replica-crash&present=1');
+  await waitForPresenter(page);
+  const line = () => page.textContent('[data-testid=narration]');
+  for (let i = 0; i < 80 && !/torn down/.test(await line()); i++) await page.click('[data-testid=forward-event]');
+  const text = await line();
+  assert.match(text, /torn down/, 'stepped to the teardown');
+  assert.equal(await page.locator('[data-testid=event-log] [aria-selected=true], .ev.selected').count(), 0, 'no event is selected');
+  await page.waitForTimeout(500); // the dimming's transition
+  const cards = await page.evaluate((text) => [...document.querySelectorAll('.cluster-pane .card-fo')].map((c) => {
+    const ids = [...c.querySelectorAll('[data-gang], [data-replica]')].flatMap((e) => [e.getAttribute('data-gang'), e.getAttribute('data-replica')]);
+    return { named: ids.some((id) => id && text.includes(id)), opacity: Number(getComputedStyle(c).opacity) };
+  }), text);
+  const named = cards.filter((c) => c.named);
+  assert.ok(named.length >= 1, `the line names something drawn in a card: ${text}`);
+  for (const c of named) assert.equal(c.opacity, 1, 'a card holding what the line names is lit');
+  assert.ok(cards.some((c) => !c.named && c.opacity < 1), 'the other cards are dimmed: the spotlight is on');
+  await screenshot(page, 'presenter-free-spotlight');
+  expectNoProblems(problems);
+  await page.close();
+});
+
 // Screenshots to look at: three presets at two projector sizes, at the moment their story turns.
 for (const [preset, at] of [['replica-crash', 10.1], ['node-failure', 13], ['big-cluster', 20.1]]) {
   for (const viewport of [FULL_HD, HD]) {
