@@ -1,19 +1,14 @@
-#!/usr/bin/env node
-// Trunk post_build hook (Trunk.toml): writes the sha256 hashes of the built index.html's inline scripts into its
-// Content-Security-Policy meta, in place of CSP_SCRIPT_HASHES. Static hosts cannot add nonces, so the one inline
-// script the page needs, Trunk's module loader (`<script type="module">import init … from './gangplank-….js'`), is
-// allowed by its hash. Under `trunk serve` Trunk also inlines its live-reload script, whose host and path it fills in
-// per request; this hook pins them first (the page's own host, the serve base), so the hashed text is what is served.
+// Part of the Trunk post_build hook (scripts/post-build.mjs): writes the sha256 hashes of the built index.html's
+// inline scripts into its Content-Security-Policy meta, in place of CSP_SCRIPT_HASHES. Static hosts cannot add
+// nonces, so the one inline script the page needs, Trunk's module loader (`<script type="module">import init … from
+// './gangplank-….js'`), is allowed by its hash. Under `trunk serve` Trunk also inlines its live-reload script, whose
+// host and path it fills in per request; this pins them first (the page's own host, the serve base), so the hashed
+// text is what is served.
 //
-// It fails (exit 1, saying what and where) rather than ship a page that would not start: no CSP meta or no
-// placeholder, the meta after a script, no loader found, any other inline script, a <style> element or an inline
-// event handler (the policy refuses those; move them to a file).
-//
-//   node scripts/csp-hash.mjs [FILE]   FILE defaults to $TRUNK_STAGING_DIR/index.html
+// It throws (the hook then fails the build, saying what and where) rather than ship a page that would not start: no
+// CSP meta or no placeholder, the meta after a script, no loader found, any other inline script, a <style> element or
+// an inline event handler (the policy refuses those; move them to a file).
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 const PLACEHOLDER = 'CSP_SCRIPT_HASHES';
 
@@ -89,20 +84,4 @@ function attrValue(attrs, name) {
 
 function lineOf(text, index) {
   return text.slice(0, index).split('\n').length;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const file = process.argv[2] ?? (process.env.TRUNK_STAGING_DIR && join(process.env.TRUNK_STAGING_DIR, 'index.html'));
-  if (!file) {
-    console.error('csp-hash: no file: pass one, or run as a Trunk hook (TRUNK_STAGING_DIR)');
-    process.exit(2);
-  }
-  try {
-    const { html, hashes } = hashInlineScripts(readFileSync(file, 'utf8'), { file, publicUrl: process.env.TRUNK_PUBLIC_URL });
-    writeFileSync(file, html);
-    console.log(`csp-hash: ${file}: ${hashes.length} inline script(s) allowed by hash: ${hashes.join(' ')}`);
-  } catch (e) {
-    console.error(`csp-hash FAILED: ${e.message}`);
-    process.exit(1);
-  }
 }

@@ -17,6 +17,17 @@ impl Preset {
     pub fn scenario(&self) -> Result<Scenario, Vec<ScenarioError>> {
         parse_scenario(self.json)
     }
+
+    /// The scenario's `name`, read without parsing and validating the whole file: the picker lists every preset's
+    /// name at start-up, and parsing all of them (the big cluster's hundred nodes among them) was part of the first
+    /// load's critical path. `None` if the file has no string `name` (it would not load either).
+    pub fn name(&self) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct NameOnly {
+            name: String,
+        }
+        serde_json::from_str::<NameOnly>(self.json).ok().map(|n| n.name)
+    }
 }
 
 macro_rules! preset {
@@ -68,9 +79,24 @@ mod tests {
         for p in PRESETS {
             let s = p.scenario().unwrap_or_else(|e| panic!("preset {} does not parse: {e:?}", p.id));
             assert!(!s.name.is_empty(), "preset {} has no name", p.id);
+            assert_eq!(
+                p.name().as_deref(),
+                Some(s.name.as_str()),
+                "preset {}: the picker's quick name read differs",
+                p.id
+            );
             assert!(s.what_to_watch.len() > 40, "preset {} needs a what_to_watch text", p.id);
             assert!(s.until_s > 0.0, "preset {} needs until_s", p.id);
         }
+    }
+
+    #[test]
+    fn the_quick_name_read_needs_a_string_name() {
+        let p = |json| Preset { id: "x", json };
+        assert_eq!(p(r#"{"name": "A", "nodes": [1, {"name": 2}]}"#).name().as_deref(), Some("A"));
+        assert_eq!(p(r#"{"nodes": []}"#).name(), None);
+        assert_eq!(p(r#"{"name": 3}"#).name(), None);
+        assert_eq!(p("not json").name(), None);
     }
 
     #[test]

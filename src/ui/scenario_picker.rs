@@ -19,11 +19,11 @@ pub fn own_label(name: &str) -> String {
 
 #[component(ScenarioPicker)]
 pub fn scenario_picker(props: &ScenarioPickerProps) -> Html {
-    // Names come from the files themselves; parsing 14 small files once is cheap.
+    // Names come from the files themselves (only their `name` is read: this runs on the first load's critical path).
     let names = use_memo((), |_| {
         PRESETS
             .iter()
-            .map(|p| (p.id, p.scenario().map(|s| s.name).unwrap_or_else(|_| format!("{} (does not load)", p.id))))
+            .map(|p| (p.id, p.name().unwrap_or_else(|| format!("{} (does not load)", p.id))))
             .collect::<Vec<_>>()
     });
     let onchange = props.on_pick.reform(|e: Event| {

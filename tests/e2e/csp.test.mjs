@@ -1,7 +1,8 @@
 // The strict Content-Security-Policy (issue 16): the built page carries it (no 'unsafe-inline'; Trunk's loader
 // allowed by its hash), it is in force (an injected inline script and an inline style are refused), and a walk
 // through the main features reports no violation (the harness fails any test on a violation or an off-origin
-// request). Also: the post-build hook (scripts/csp-hash.mjs) fails loudly rather than ship a page that cannot start.
+// request). Also: the post-build hook (scripts/post-build.mjs: csp-hash.mjs, preload-first.mjs) fails loudly rather than ship a
+// page that cannot start, and puts the wasm's preload first.
 // Screenshot: screenshots/csp-walk.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { useApp, screenshot, expectNoProblems, playTo, ROOT, DIST } from './harness.mjs';
 
 const app = useApp();
-const HOOK = path.join(ROOT, 'scripts', 'csp-hash.mjs');
+const HOOK = path.join(ROOT, 'scripts', 'post-build.mjs');
 const sha256 = (text) => `'sha256-${crypto.createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 /** The policy's directives: { 'script-src': ["'self'", …], … }. */
@@ -139,6 +140,13 @@ test('a page that cannot start says so (static/boot.js, under the policy), and i
   }
 });
 
+test('the built page asks for its wasm first: the preloads come right after the policy (first load, issue 16)', () => {
+  const { html, meta } = builtPolicy();
+  const after = html.slice(meta.index + meta[0].length).replace(/^\s*\/?>/, '').trimStart(); // past the meta's end
+  assert.match(after, /^<link rel="modulepreload" href="\.\/gangplank-[0-9a-f]+\.js"[^>]*>\s*<link rel="preload" href="\.\/gangplank-[0-9a-f]+_bg\.wasm"[^>]*as="fetch"/,
+    'the glue and wasm preloads are the first elements after the Content-Security-Policy meta');
+});
+
 /** Runs the hook on `html` in a scratch file: { status, stderr, out }. */
 function runHook(html, env = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gangplank-csp-'));
@@ -152,7 +160,10 @@ function runHook(html, env = {}) {
 
 const META = `<meta http-equiv="Content-Security-Policy" content="script-src 'self' 'wasm-unsafe-eval' CSP_SCRIPT_HASHES" />`;
 const LOADER = `<script type="module">\nimport init, * as bindings from './gangplank-0123.js';\nconst wasm = await init({ module_or_path: './gangplank-0123_bg.wasm' });\n</script>`;
-const page = (head, body = '') => `<!DOCTYPE html><html><head>${head}</head><body>${body}</body></html>`;
+// Trunk's preloads, which it appends at the end of <head>.
+const PRELOADS = `<link rel="modulepreload" href="./gangplank-0123.js" crossorigin="anonymous" integrity="sha384-a">` +
+  `<link rel="preload" href="./gangplank-0123_bg.wasm" crossorigin="anonymous" integrity="sha384-b" as="fetch" type="application/wasm">`;
+const page = (head, body = '') => `<!DOCTYPE html><html><head>${head}${PRELOADS}</head><body>${body}</body></html>`;
 
 test('the hook writes the loader\'s hash, and fails loudly when the page would not start', () => {
   const ok = runHook(page(`<!-- CSP_SCRIPT_HASHES is replaced -->${META}${LOADER}`));
@@ -164,8 +175,18 @@ test('the hook writes the loader\'s hash, and fails loudly when the page would n
   const loaderText = /<script type="module">([\s\S]*?)<\/script>/.exec(LOADER)[1];
   assert.ok(ok.out.includes(`'wasm-unsafe-eval' ${sha256(loaderText)}"`), ok.out);
 
+  // The preloads, glue then wasm, right after the policy (before the loader, the stylesheets and boot.js).
+  const css = '<link rel="stylesheet" href="./style-1.css">';
+  const moved = runHook(page(`${META}${LOADER}${css}`));
+  assert.equal(moved.status, 0, moved.stderr);
+  const at = (s) => moved.out.indexOf(s);
+  assert.ok(at('"./gangplank-0123.js"') > at('Content-Security-Policy') && at('_bg.wasm" crossorigin') > at('"./gangplank-0123.js"'), moved.out);
+  assert.ok(at('_bg.wasm" crossorigin') < at('<script type="module">') && at('_bg.wasm" crossorigin') < at(css), moved.out);
+  assert.equal(moved.out.split('rel="preload"').length, 2, 'moved, not copied');
+
   const cases = [
     [page(META), /expected Trunk's module loader .* found 0/],
+    [page(META + LOADER).replace(/<link rel="preload"[^>]*>/, ''), /expected one <link rel="preload"> of the app's wasm, found 0/],
     [page(META + LOADER.replace('import init', 'import start')), /neither Trunk's loader nor its reload script/],
     [page(`<!-- ${META} -->` + META), /expected Trunk's module loader .* found 0/],
     [page(LOADER), /no <meta http-equiv="Content-Security-Policy">/],
