@@ -94,7 +94,7 @@ pub fn lesson_picker(props: &LessonPickerProps) -> Html {
         })
     };
     let rows = list.iter().enumerate().map(|(i, l)| {
-        let reached = progress.get(l.id).copied().filter(|s| *s > 0 && *s < l.steps);
+        let reached = progress.steps.get(l.id).copied().filter(|s| *s > 0 && *s < l.steps);
         let start = {
             let id = l.id.to_string();
             props.on_action.reform(move |_: MouseEvent| LessonAction::Start {
@@ -148,6 +148,10 @@ pub fn lesson_picker(props: &LessonPickerProps) -> Html {
                 </div>
                 <p class="quiet">{ "Each lesson walks through one scenario. Before the run goes on, it asks what \
                     will happen; then the model shows it." }</p>
+                if let Some(problem) = &progress.problem {
+                    <p class="lesson-progress-problem" role="status" data-testid="lesson-progress-problem">
+                        { problem.clone() }</p>
+                }
                 <ol class="lesson-list">{ for rows }</ol>
                 <label class="lesson-file">
                     { "Open a lesson file (gangplank.lesson/v1): " }

@@ -13,6 +13,8 @@ use std::rc::Rc;
 pub const REVEAL_WALL_MS: f64 = 2500.0;
 /// localStorage: lesson id → the step reached (from 0), for "continue at step N".
 pub const PROGRESS_KEY: &str = "gangplank.lessons.progress";
+/// Where an unreadable progress entry is kept aside (then `.2` … `.5`), never over another.
+pub const PROGRESS_UNREADABLE_KEY: &str = "gangplank.lessons.progress.unreadable";
 
 /// A lesson gesture (one `UiAction::Lesson`).
 #[derive(Clone, Debug, PartialEq)]
@@ -203,24 +205,57 @@ pub fn lesson_file(files: &[(String, String)]) -> Option<(String, String)> {
     files.iter().find(|(_, t)| lesson::looks_like_lesson(t)).cloned()
 }
 
-/// Steps reached per lesson (from 0), as stored.
-pub fn load_progress() -> BTreeMap<String, usize> {
-    web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|s| s.get_item(PROGRESS_KEY).ok().flatten())
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+/// The stored progress: steps reached per lesson (from 0), and what the lesson list says when the entry was unreadable.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Progress {
+    pub steps: BTreeMap<String, usize>,
+    /// Why the stored entry could not be read and where it is kept (shown in the lesson list).
+    pub problem: Option<String>,
+    /// False when an unreadable entry could not be kept aside: it is then never overwritten (progress not saved).
+    writable: bool,
+}
+
+/// The progress as stored. An unreadable entry (another version's, edited by hand, cut short) is first kept aside
+/// unchanged, as unreadable autosaves are (issue 16: nothing the user made lost without telling them); counting
+/// then starts afresh. If it cannot be kept aside, it is left as it is and progress is not saved.
+pub fn load_progress() -> Progress {
+    use crate::app::storage_fault::{MAX_KEPT_ASIDE, keep_aside_key};
+    use crate::ui::storage::{get, set};
+    let Some(text) = get(PROGRESS_KEY) else { return Progress { writable: true, ..Progress::default() } };
+    let e = match serde_json::from_str(&text) {
+        Ok(steps) => return Progress { steps, problem: None, writable: true },
+        Err(e) => e,
+    };
+    let kept = keep_aside_key(PROGRESS_UNREADABLE_KEY, &text, get)
+        .ok_or_else(|| format!("{MAX_KEPT_ASIDE} unreadable entries are kept already"))
+        .and_then(|key| set(&key, &text).map(|()| key).map_err(|f| f.reason()));
+    let (problem, writable) = match kept {
+        Ok(key) => (
+            format!(
+                "Your lesson progress could not be read ({e}). It was kept unchanged in local storage as \"{key}\"; \
+                 \"continue at step\" counts afresh."
+            ),
+            true,
+        ),
+        Err(why) => (
+            format!(
+                "Your lesson progress could not be read ({e}) nor kept aside ({why}). It is left as it is, so \
+                 progress is not saved until \"{PROGRESS_KEY}\" is removed from local storage."
+            ),
+            false,
+        ),
+    };
+    Progress { steps: BTreeMap::new(), problem: Some(problem), writable }
 }
 
 pub(crate) fn store_progress(id: &str, step: usize) {
-    let mut all = load_progress();
-    if all.get(id) == Some(&step) {
+    let Progress { steps: mut all, writable, .. } = load_progress();
+    if !writable || all.get(id) == Some(&step) {
         return;
     }
     all.insert(id.to_string(), step);
-    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = s.set_item(PROGRESS_KEY, &serde_json::to_string(&all).unwrap_or_default());
-    }
+    // A refused write (storage full or off) costs only "continue at step N"; the autosave notice speaks for storage.
+    let _ = crate::ui::storage::set(PROGRESS_KEY, &serde_json::to_string(&all).unwrap_or_default());
 }
 
 /// The reveal's playback rate (simulated seconds per wall second): the chosen speed, or faster so that `span`

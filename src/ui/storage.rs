@@ -70,11 +70,11 @@ fn string_field(v: &wasm_bindgen::JsValue, key: &str) -> Option<String> {
     js_sys::Reflect::get(v, &key.into()).ok().and_then(|v| v.as_string())
 }
 
-fn get(key: &str) -> Option<String> {
+pub(crate) fn get(key: &str) -> Option<String> {
     storage().ok().and_then(|s| s.get_item(key).ok().flatten())
 }
 
-fn set(key: &str, value: &str) -> Result<(), StorageFault> {
+pub(crate) fn set(key: &str, value: &str) -> Result<(), StorageFault> {
     storage()?.set_item(key, value).map_err(|e| fault_of(&e))
 }
 

@@ -169,3 +169,20 @@ test('corrupted and foreign autosaves are each kept aside under their own key, n
   expectNoProblems(problems);
   await page.close();
 });
+
+test('an unreadable lesson progress is kept aside and the lesson list says so; counting starts afresh', async () => {
+  await clearStorage();
+  const { page, problems } = await openWith('?preset=steady-spread');
+  await page.evaluate(() => localStorage.setItem('gangplank.lessons.progress', '{"what-is-a-gang": "three"'));
+  await page.click('[data-testid=lessons]');
+  const said = await page.locator('[data-testid=lesson-progress-problem]').textContent();
+  assert.match(said, /lesson progress could not be read \(.*\)\. It was kept unchanged in local storage as "gangplank\.lessons\.progress\.unreadable"/);
+  await screenshot(page, 'storage-5-lesson-progress');
+  // The next step reached is counted afresh; the old entry stays where the message said.
+  await page.locator('[data-testid=lesson-start]').first().click();
+  await page.click('[data-testid=lesson-next]');
+  await page.waitForFunction(() => /^\{".*":1\}$/.test(localStorage.getItem('gangplank.lessons.progress') ?? ''));
+  assert.equal(await page.evaluate(() => localStorage.getItem('gangplank.lessons.progress.unreadable')), '{"what-is-a-gang": "three"');
+  expectNoProblems(problems);
+  await page.close();
+});
