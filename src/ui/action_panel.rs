@@ -37,6 +37,22 @@ pub fn free_node_id(snapshot: &Snapshot) -> String {
     (1..).map(|i| format!("w{i}")).find(|id| snapshot.nodes.iter().all(|n| &n.id != id)).unwrap_or_default()
 }
 
+/// The CPU and GPU "Add a node" offers: the cluster's most common worker shape (dead workers count: a node is
+/// mostly added back in place of one that died), the first seen on a tie; 2 CPU, 0 GPU for a cluster of a head
+/// only. A fixed 2 CPU added to a cluster of 16-CPU, 4-GPU workers could host none of its GPU replicas.
+pub fn usual_worker_shape(snapshot: &Snapshot) -> (f64, f64) {
+    let mut shapes: Vec<((f64, f64), usize)> = Vec::new();
+    for n in snapshot.nodes.iter().filter(|n| !n.is_head) {
+        let shape = (n.resources.get_f64("CPU"), n.resources.get_f64("GPU"));
+        match shapes.iter_mut().find(|(s, _)| *s == shape) {
+            Some((_, count)) => *count += 1,
+            None => shapes.push((shape, 1)),
+        }
+    }
+    // max_by_key keeps the last of equal counts: reversed, so the first seen wins a tie.
+    shapes.into_iter().rev().max_by_key(|(_, count)| *count).map_or((2.0, 0.0), |(shape, _)| shape)
+}
+
 /// The version label "Deploy new version" asks for after `target`: `v1` → `v2`; a label not of the form `vN`
 /// gets `-next` appended (`blue` → `blue-next`).
 pub fn next_version_label(target: &str) -> String {
@@ -109,8 +125,9 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
     let num_replicas = use_state(String::new);
     let gcs_for = use_state(|| "10".to_string());
     let node_id = use_state(String::new);
-    let node_cpu = use_state(|| "2".to_string());
-    let node_gpu = use_state(|| "0".to_string());
+    // Empty until edited: the form then offers the cluster's usual worker shape (as the id, a free one).
+    let node_cpu = use_state(String::new);
+    let node_gpu = use_state(String::new);
     let drain_deadline = use_state(|| "30".to_string());
     let drain_idle = use_state(|| false);
     let surge = use_state(String::new);
@@ -151,8 +168,12 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
 
     let add_node_form = {
         let id = if node_id.is_empty() { free_node_id(snap) } else { (*node_id).clone() };
-        let cpu = node_cpu.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
-        let gpu = node_gpu.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+        let (usual_cpu, usual_gpu) = usual_worker_shape(snap);
+        let or_usual =
+            |edited: &str, usual: f64| if edited.is_empty() { usual.to_string() } else { edited.to_string() };
+        let (cpu_text, gpu_text) = (or_usual(&node_cpu, usual_cpu), or_usual(&node_gpu, usual_gpu));
+        let cpu = cpu_text.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+        let gpu = gpu_text.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
         let taken = snap.nodes.iter().any(|n| n.id == id);
         let kind = match (cpu, gpu) {
             (Some(c), Some(g)) if !id.trim().is_empty() && !taken => {
@@ -169,8 +190,8 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
             <fieldset class="add-node">
                 <legend>{ "Add a node" }</legend>
                 <label><span>{ "id" }</span><input type="text" value={id.clone()} oninput={text_input(&node_id)} data-testid="add-node-id" /></label>
-                <label><span>{ "CPU" }</span><input type="number" min="0" step="1" value={(*node_cpu).clone()} oninput={text_input(&node_cpu)} data-testid="add-node-cpu" /></label>
-                <label><span>{ "GPU" }</span><input type="number" min="0" step="1" value={(*node_gpu).clone()} oninput={text_input(&node_gpu)} /></label>
+                <label><span>{ "CPU" }</span><input type="number" min="0" step="1" value={cpu_text} oninput={text_input(&node_cpu)} data-testid="add-node-cpu" /></label>
+                <label><span>{ "GPU" }</span><input type="number" min="0" step="1" value={gpu_text} oninput={text_input(&node_gpu)} data-testid="add-node-gpu" /></label>
                 if taken { <p class="form-error">{ format!("A node called {id} already exists.") }</p> }
                 { action_button(format!("Add node {}", id.trim()), "add-node", kind, inject) }
             </fieldset>
@@ -436,6 +457,16 @@ pub fn action_panel(props: &ActionPanelProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn add_node_offers_the_usual_worker_shape() {
+        use crate::app::{presets::preset_by_id, session::Session};
+        let shape =
+            |id: &str| usual_worker_shape(&Session::new(preset_by_id(id).unwrap().scenario().unwrap()).snapshot());
+        assert_eq!(shape("big-cluster"), (16.0, 4.0));
+        assert_eq!(shape("replica-crash"), (2.0, 0.0));
+        assert_eq!(usual_worker_shape(&Snapshot::default()), (2.0, 0.0), "a head only");
+    }
 
     #[test]
     fn next_version_label_counts_up_vn_and_appends_next_otherwise() {
