@@ -1,15 +1,22 @@
 //! Issue 16, long sessions: a session played for many simulated hours with a fault every few seconds keeps a
 //! bounded amount of state (the model's kept events, the timeline's known events, the checkpoints, the traffic
 //! history), and still seeks anywhere: a seek before the oldest kept event replays the run from a checkpoint and
-//! shows what a fresh replay shows.
+//! shows what a fresh replay shows. The page's views keyed by gang (swimlanes, gang colours, lineage), synced as the
+//! page syncs them, forget the gangs that ended before the oldest kept event, so they stay bounded too.
+use gangplank::app::event_cursor::EventCursor;
+use gangplank::app::gang_colours::GangColours;
+use gangplank::app::gang_lineage::GangLineage;
+use gangplank::app::lanes::{LaneBuilder, LaneKind};
 use gangplank::app::presets::preset_by_id;
 use gangplank::app::session::Session;
 use gangplank::model::Simulation;
+use gangplank::model::events::EventKind;
 use gangplank::model::log::{EVENTS_DROPPED_AT_ONCE, EVENTS_KEPT};
 use gangplank::model::scenario::{Action, ActionKind, NodeSpec, ReplicaRef, Times};
 use gangplank::model::serve::replica::ReplicaState;
 use gangplank::model::time::SimTime;
 use gangplank::model::traffic::MAX_SAMPLES_HELD;
+use std::collections::BTreeSet;
 
 /// What the session holds (what would grow with a run's length if anything were unbounded).
 #[derive(Debug, Clone, Copy)]
@@ -57,14 +64,74 @@ fn fault(s: &mut Session, i: usize) {
     }
 }
 
+/// The page's views keyed by gang, synced after every fault as the page syncs them (state.rs, swimlanes.rs).
+struct Views {
+    lanes: LaneBuilder,
+    colours: GangColours,
+    lineage: GangLineage,
+    first_kept: u64,
+    cursor: EventCursor,
+    /// Gangs reserved since the start (none is forgotten here).
+    reserved: usize,
+}
+
+impl Views {
+    fn new(s: &Session) -> Views {
+        Views {
+            lanes: LaneBuilder::new(s.scenario()),
+            colours: GangColours::default(),
+            lineage: GangLineage::default(),
+            first_kept: 0,
+            cursor: EventCursor::default(),
+            reserved: 0,
+        }
+    }
+
+    fn sync(&mut self, s: &Session) {
+        let events = s.events();
+        self.reserved +=
+            self.cursor.unread(events).iter().filter(|e| matches!(e.kind, EventKind::GangReserved { .. })).count();
+        self.lanes.sync(s.version().0, events);
+        self.colours.update(events);
+        self.lineage.update(events);
+        if let Some(first) = events.first().filter(|e| e.seq > self.first_kept) {
+            self.first_kept = first.seq;
+            let gone = self.colours.forget_ended_before(first.seq);
+            self.lineage.forget(&gone, first.seq);
+        }
+    }
+
+    /// What they hold is what the kept events tell: no lane, mark or stretch of a gang ended before the oldest kept
+    /// event; every gang with a lane has its colour; lineage only of gangs with a colour. Returns the gang lanes.
+    fn check(&mut self, s: &Session) -> usize {
+        let first = s.events().first().expect("events");
+        let lanes = self.lanes.lanes();
+        let gangs: Vec<_> = lanes.lanes.iter().filter(|l| l.kind == LaneKind::Gang).collect();
+        for l in &lanes.lanes {
+            assert!(l.ended.is_none_or(|t| t >= first.t), "lane {} ended before the kept events", l.key);
+            assert!(l.marks.iter().all(|m| m.seq >= first.seq), "lane {} holds a dropped event's mark", l.key);
+            assert!(l.segments.iter().all(|g| g.to.is_none_or(|to| to >= first.t)), "lane {}: an old stretch", l.key);
+        }
+        for l in &gangs {
+            assert!(self.colours.hues().contains_key(&l.id), "gang {} has a lane but lost its colour", l.id);
+        }
+        for g in self.lineage.replacements().keys() {
+            assert!(self.colours.hues().contains_key(g), "a replacement of a forgotten gang {g}");
+        }
+        assert!(self.lineage.leaks().values().all(|(_, seq)| *seq >= first.seq));
+        gangs.len()
+    }
+}
+
 /// Play `session` to `until_s`, a fault every `every_s`, returning the fault count.
-fn play(s: &mut Session, from_s: f64, until_s: f64, every_s: f64, faults: &mut usize) {
+fn play(s: &mut Session, from_s: f64, until_s: f64, every_s: f64, faults: &mut usize, views: &mut Views) {
     let mut t = from_s;
     while t < until_s {
         t += every_s;
         s.advance_to(SimTime::from_secs_f64(t));
         *faults += 1;
         fault(s, *faults);
+        views.sync(s);
     }
 }
 
@@ -90,6 +157,7 @@ fn a_long_session_with_faults_keeps_bounded_history_and_still_seeks_anywhere() {
     let mut scenario = preset_by_id("teardown-under-load").unwrap().scenario().unwrap();
     scenario.until_s = 400_000.0;
     let mut s = Session::new(scenario);
+    let mut views = Views::new(&s);
     let mut faults = 0;
     let every_s = 15.0;
     // Until past every cap (the events', the traffic history's), then on for as many events again as the log
@@ -98,17 +166,30 @@ fn a_long_session_with_faults_keeps_bounded_history_and_still_seeks_anywhere() {
     while s.events_recorded() < 2 * (EVENTS_KEPT + EVENTS_DROPPED_AT_ONCE)
         || s.traffic().samples.len() < MAX_SAMPLES_HELD + 4096
     {
-        play(&mut s, until, until + 1800.0, every_s, &mut faults);
+        play(&mut s, until, until + 1800.0, every_s, &mut faults, &mut views);
         until += 1800.0;
     }
     let first = held(&s);
     let first_until = until;
+    let (first_gangs, first_hues, first_reserved) = (views.check(&s), views.colours.hues().len(), views.reserved);
     while s.events_recorded() < first.recorded + EVENTS_KEPT + EVENTS_DROPPED_AT_ONCE {
-        play(&mut s, until, until + 1800.0, every_s, &mut faults);
+        play(&mut s, until, until + 1800.0, every_s, &mut faults, &mut views);
         until += 1800.0;
     }
     let second = held(&s);
     eprintln!("after {first_until} s: {first:?}; after {until} s: {second:?}; {faults} faults");
+    let (gangs, hues) = (views.check(&s), views.colours.hues().len());
+    eprintln!(
+        "gang lanes {first_gangs} -> {gangs}, hues {first_hues} -> {hues}, gangs reserved {first_reserved} -> {}",
+        views.reserved
+    );
+    // Bounded: the views hold the gangs of the kept events, not every gang of the run (which went on growing).
+    assert!(views.reserved > first_reserved + gangs, "the run went on reserving gangs");
+    assert!(2 * gangs < views.reserved && 2 * hues < views.reserved, "held {gangs} lanes, {hues} hues");
+    assert!(
+        2 * gangs < 3 * first_gangs && 2 * hues < 3 * first_hues,
+        "lanes {first_gangs} -> {gangs}, hues {first_hues} -> {hues}"
+    );
     assert!(second.recorded > first.recorded + EVENTS_KEPT, "the run went on: {first:?} -> {second:?}");
     let kept_max = (EVENTS_KEPT + EVENTS_DROPPED_AT_ONCE) as usize;
     for h in [first, second] {

@@ -6,6 +6,10 @@
 //! while there are at most [`GANG_HUES`] of them; with more, a new gang takes the hue held by the fewest live gangs
 //! (the smallest such hue on a tie). A gang seen without a reservation event (none is expected) gets a hue from its
 //! id.
+//!
+//! A long session (issue 16) forgets the hue of a gang that ended before the oldest event the log still keeps
+//! ([`GangColours::forget_ended_before`]): nothing on screen can show it any more, and hues depend only on live
+//! gangs, so forgetting changes no hue given later.
 use crate::app::event_cursor::EventCursor;
 use crate::model::events::{Event, EventKind};
 use crate::model::serve::replica::ReplicaState;
@@ -23,6 +27,8 @@ pub struct GangColours {
     live: BTreeMap<String, BTreeSet<String>>,
     /// Member replica → its gang, while the gang is live.
     member_of: BTreeMap<String, String>,
+    /// Gangs no longer live, by the sequence number of the event that ended them (oldest first).
+    ended: BTreeMap<u64, Vec<String>>,
     /// What of the event list was read (another history: start again).
     cursor: EventCursor,
 }
@@ -73,12 +79,25 @@ impl GangColours {
                     left.remove(replica);
                     if left.is_empty() {
                         self.live.remove(&g);
+                        self.ended.entry(e.seq).or_default().push(g);
                     }
                 }
                 false
             }
             _ => false,
         }
+    }
+
+    /// Forget the gangs that ended before the event numbered `first_kept` (the oldest the log keeps): their hues,
+    /// the only thing about them held. Returns the gangs forgotten, so that views keyed by gang can forget them
+    /// too. A gang still live is never forgotten, however old.
+    pub fn forget_ended_before(&mut self, first_kept: u64) -> Vec<String> {
+        let kept = self.ended.split_off(&first_kept);
+        let gone: Vec<String> = std::mem::replace(&mut self.ended, kept).into_values().flatten().collect();
+        for g in &gone {
+            self.hues.remove(g);
+        }
+        gone
     }
 
     /// The hue of a gang (one never reserved in these events: a hue from its id).

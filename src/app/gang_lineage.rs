@@ -104,6 +104,16 @@ impl GangLineage {
         false
     }
 
+    /// Forget what is held about `gangs` (ended before the oldest event the log keeps: `GangColours` says which)
+    /// and the leaks found before event `first_kept`. A live gang keeps what it replaces.
+    pub fn forget(&mut self, gangs: &[String], first_kept: u64) {
+        for g in gangs {
+            self.replaced.remove(g);
+            self.retired.remove(g);
+        }
+        self.leaks.retain(|_, (_, seq)| *seq >= first_kept);
+    }
+
     /// New gang → the gang it replaces.
     pub fn replacements(&self) -> &BTreeMap<String, Replacement> {
         &self.replaced

@@ -283,6 +283,10 @@ pub struct LaneBuilder {
     pg_gang: HashMap<String, String>,
     rows: Rc<Vec<Row>>,
     rows_dirty: bool,
+    /// Replicas outside any gang that stopped, oldest first (forgotten with the events that told of them).
+    plain_stopped: std::collections::VecDeque<(SimTime, String)>,
+    /// The oldest kept event when the lanes last forgot (see [`LaneBuilder::sync`]).
+    forgotten_before: u64,
     /// What of the event list was read, and the run it belongs to (to notice another run).
     cursor: EventCursor,
     run: u64,
@@ -312,6 +316,8 @@ impl LaneBuilder {
             pg_gang: HashMap::new(),
             rows: Rc::new(Vec::new()),
             rows_dirty: true,
+            plain_stopped: std::collections::VecDeque::new(),
+            forgotten_before: 0,
             cursor: EventCursor::default(),
             run: 0,
             last_t: SimTime::ZERO,
@@ -329,6 +335,8 @@ impl LaneBuilder {
         self.replica_gang.clear();
         self.replica_deployment.clear();
         self.pg_gang.clear();
+        self.plain_stopped.clear();
+        self.forgotten_before = 0;
         self.cursor = EventCursor::default();
         self.last_t = SimTime::ZERO;
         self.rows_dirty = true;
@@ -360,6 +368,71 @@ impl LaneBuilder {
         }
         if let Some(last) = unread.last() {
             self.last_t = last.t;
+        }
+        // A long run's log keeps only its newest events (`model::log`): forget what only the dropped ones told.
+        if let Some(first) = events.first().filter(|e| e.seq > self.forgotten_before) {
+            self.forgotten_before = first.seq;
+            changed |= self.forget_before(first.seq, first.t);
+        }
+        changed
+    }
+
+    /// Forget what ended before the oldest kept event (`first_kept`, at `from`): the lanes of gangs gone by then,
+    /// the marks of dropped events and the stretches that ended before `from`, so that a run of any length holds
+    /// lanes for what is live or ended within the kept events (issue 16, long sessions). A lane that loses nothing
+    /// keeps its `Rc`. Returns whether anything was forgotten.
+    fn forget_before(&mut self, first_kept: u64, from: SimTime) -> bool {
+        while let Some((_, r)) = self.plain_stopped.front().filter(|(t, _)| *t < from) {
+            self.replica_deployment.remove(r);
+            self.plain_stopped.pop_front();
+        }
+        let gone: Vec<String> = self
+            .gangs
+            .iter()
+            .filter(|(_, g)| self.lanes[g.lane].ended.is_some_and(|t| t < from))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut drop_lane = vec![false; self.lanes.len()];
+        for id in &gone {
+            let g = self.gangs.remove(id).expect("listed above");
+            for m in g.members.keys() {
+                self.replica_gang.remove(m);
+            }
+            if let Some(pg) = &self.lanes[g.lane].pg_name {
+                self.pg_gang.remove(pg);
+            }
+            drop_lane[g.lane] = true;
+        }
+        let mut changed = !gone.is_empty();
+        for lane in self.lanes.iter_mut() {
+            let old_mark = lane.marks.first().is_some_and(|m| m.seq < first_kept);
+            let old_stretch = lane.segments.first().is_some_and(|s| s.to.is_some_and(|to| to < from));
+            if old_mark || old_stretch {
+                let l = Rc::make_mut(lane);
+                l.marks.retain(|m| m.seq >= first_kept);
+                l.segments.retain(|s| s.to.is_none_or(|to| to >= from));
+                changed = true;
+            }
+        }
+        if !gone.is_empty() {
+            // Renumber the lanes that stay, and everything that points at them.
+            let mut renumber = vec![usize::MAX; self.lanes.len()];
+            let mut kept = Vec::with_capacity(self.lanes.len() - gone.len());
+            for (i, lane) in std::mem::take(&mut self.lanes).into_iter().enumerate() {
+                if !drop_lane[i] {
+                    renumber[i] = kept.len();
+                    kept.push(lane);
+                }
+            }
+            self.lanes = kept;
+            self.index = self.lanes.iter().enumerate().map(|(i, l)| (l.key.clone(), i)).collect();
+            for (_, lane, gangs) in &mut self.deployments {
+                *lane = renumber[*lane];
+                gangs.retain(|g| !drop_lane[*g]);
+                gangs.iter_mut().for_each(|g| *g = renumber[*g]);
+            }
+            self.gangs.values_mut().for_each(|g| g.lane = renumber[g.lane]);
+            self.rows_dirty = true;
         }
         changed
     }
@@ -544,6 +617,9 @@ impl LaneBuilder {
                 }
                 None => {
                     self.replica_deployment.entry(replica.clone()).or_insert_with(|| format!("{app}/{deployment}"));
+                    if *to == ReplicaState::Stopped {
+                        self.plain_stopped.push_back((e.t, replica.clone()));
+                    }
                     false
                 }
             },

@@ -446,6 +446,13 @@ impl UiState {
                         .collect(),
                 );
             }
+            // Gangs that ended before the oldest kept event: their colours and lineage go too.
+            let mut story = self.gang_story.0.borrow_mut();
+            let (colours, lineage) = &mut *story;
+            let gone = colours.forget_ended_before(first);
+            lineage.forget(&gone, first);
+            self.gang_hues = Rc::new(colours.hues().clone());
+            self.lineage = Rc::new(lineage.clone());
         }
         if self.log_dirty && (!self.playing || crate::ui::perf::now_ms() - self.log_built_ms >= LOG_REFRESH_MS) {
             self.rebuild_log(events);
