@@ -73,6 +73,48 @@ async function textSizes(page) {
   return { all: least(texts), cluster: least(texts.filter((t) => t.cluster)) };
 }
 
+/** Text that does not fit its box, as "where: text" lines: an SVG label, pill or slot text past its own rect (or a
+ * node card's), and a page text past the box that clips it or past the button it is in (an ellipsis that says so
+ * is not counted: the narration line is one line by design). */
+function overflowing(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const outside = (r, box) => r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+    const seen = (el) => el.checkVisibility({ opacityProperty: true, visibilityProperty: true });
+    // The cluster's drawing: each label's text inside its own rect, a slot's texts inside the slot, a card's inside the card.
+    for (const g of document.querySelectorAll('.cluster-pane :is(.teardown-pill, .replace-label, .leak-label, .gang-label, [data-slot])')) {
+      const rect = g.querySelector(':scope > rect, :scope > .slot-frame, :scope > g > rect.slot-frame');
+      if (!rect || !seen(g)) continue;
+      const box = rect.getBoundingClientRect();
+      for (const t of g.querySelectorAll(':scope > text, :scope > g > text')) {
+        if (t.textContent.trim() && seen(t) && outside(t.getBoundingClientRect(), box)) out.push(`${g.getAttribute('class') ?? 'slot'}: ${t.textContent.trim().slice(0, 40)}`);
+      }
+    }
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!n.textContent.trim() || !el || el.closest('svg, style, script, title, template, desc') || !seen(el)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      const r = range.getBoundingClientRect();
+      if (r.width < 2 || r.height < 2) continue;
+      for (let a = el; a && a !== document.body; a = a.parentElement) {
+        const cs = getComputedStyle(a);
+        const clips = cs.overflowX !== 'visible' || cs.overflowY !== 'visible';
+        if (!clips && a.tagName !== 'BUTTON') continue;
+        // A scrolling box shows the rest when scrolled; only a box that cuts is counted.
+        if (clips && (cs.overflowX === 'auto' || cs.overflowX === 'scroll' || cs.overflowY === 'auto' || cs.overflowY === 'scroll')) break;
+        // Cut with an ellipsis that says so (the narration line, clamped to its lines by design), or hidden for
+        // screen readers only.
+        if (cs.textOverflow === 'ellipsis' || cs.webkitLineClamp !== 'none' || a.classList.contains('visually-hidden')) break;
+        if (outside(r, a.getBoundingClientRect())) out.push(`${a.tagName.toLowerCase()}.${[...a.classList].join('.')}: ${n.textContent.trim().slice(0, 40)}`);
+        break;
+      }
+    }
+    return out;
+  });
+}
+
 test('the lesson list, lesson 1, a question answered and the model\'s answer shown', async () => {
   const { page, problems } = await app.open('?preset=replica-crash');
   const lessons = await lessonList(page);
@@ -234,11 +276,13 @@ test('screenshots of every step of every built-in lesson (presenter mode, 1920×
   const list = await lessonList(page);
   assert.ok(list.length >= 1);
   const small = [];
+  const over = [];
   const sizes = [];
   const clusterSizes = [];
   const check = async (p, name) => {
     await p.waitForTimeout(600); // the cards' layout transitions (.45 s) end; sizes are read at their final scale
     for (const t of await smallText(p, 18)) small.push(`${name}: ${t}`);
+    for (const t of await overflowing(p)) over.push(`${name}: ${t}`);
     const least = await textSizes(p);
     sizes.push(least.all);
     if (least.cluster < Infinity) clusterSizes.push(least.cluster);
@@ -268,8 +312,58 @@ test('screenshots of every step of every built-in lesson (presenter mode, 1920×
   // 12 units or more with short bundle labels ("#0", "RUN"), and beside the step card a five-node cluster is drawn at
   // about 1.57x. The smallest sizes measured are printed.
   const smallest = Math.min(...sizes);
+  if (over.length) console.log(`past their box at 1920×1080:\n${over.join('\n')}`);
   console.log(`smallest text at 1920×1080 in presenter mode: ${smallest.toFixed(1)} px (cluster ${Math.min(...clusterSizes).toFixed(1)} px) over ${sizes.length} screens`);
   assert.deepEqual(small, [], 'no visible text under 18 px at any step');
+  // Whole: a teardown pill's cause in as many lines as it takes, no label past its pill.
+  assert.deepEqual(over, [], 'no text past its box at any step');
+  expectNoProblems(problems);
+});
+
+// The same at 1280×720 (a projector's other common size): the 18 px floor is for 1920×1080; here nothing under
+// 12 px and nothing cut or past its box. The smallest sizes are printed.
+test('presenter mode at 1280×720: every step of every lesson, type ≥ 12 px, nothing past its box', async () => {
+  const { page, problems } = await app.open('?preset=replica-crash');
+  const list = await lessonList(page);
+  const small = [];
+  const over = [];
+  const under14 = new Set();
+  const sizes = [];
+  const clusterSizes = [];
+  const check = async (p, name) => {
+    await p.waitForTimeout(600); // the cards' layout transitions end
+    for (const t of await smallText(p, 12)) small.push(`${name}: ${t}`);
+    for (const t of await overflowing(p)) over.push(`${name}: ${t}`);
+    for (const t of await smallText(p, 14)) under14.add(t.replace(/: .*/, '') + ' ' + t.replace(/^[^:]*: /, '').slice(0, 24));
+    const least = await textSizes(p);
+    sizes.push(least.all);
+    if (least.cluster < Infinity) clusterSizes.push(least.cluster);
+  };
+  for (const { id, steps } of list) {
+    const { page: p, problems: pp } = await app.open(`?lesson=${id}&step=1&present=1`, { viewport: { width: 1280, height: 720 } });
+    await p.locator('[data-testid=lesson-panel]').waitFor();
+    for (let i = 0; i < steps; i++) {
+      await check(p, `${id} ${i + 1}`);
+      await screenshot(p, `lesson-720-${id}-${i + 1}`);
+      if (await asking(p)) {
+        await p.keyboard.press('PageDown');
+        await landed(p);
+        await check(p, `${id} ${i + 1} revealed`);
+        await screenshot(p, `lesson-720-${id}-${i + 1}-revealed`);
+      }
+      if (i + 1 < steps) {
+        await p.keyboard.press('PageDown');
+        await p.waitForFunction((i) => Number(document.querySelector('[data-testid=lesson-panel]').dataset.step) === i + 1, i);
+      }
+    }
+    await p.close();
+    expectNoProblems(pp);
+  }
+  if (over.length) console.log(`past their box at 1280×720:\n${over.join('\n')}`);
+  console.log(`texts under 14 px at 1280×720 (size, start):\n${[...under14].sort().slice(0, 40).join('\n')}`);
+  console.log(`smallest text at 1280×720 in presenter mode: ${Math.min(...sizes).toFixed(1)} px (cluster ${Math.min(...clusterSizes).toFixed(1)} px) over ${sizes.length} screens; ${over.length} texts past their box`);
+  assert.deepEqual(small, [], 'no visible text under 12 px at any step');
+  assert.deepEqual(over, [], 'no text past its box at any step');
   expectNoProblems(problems);
 });
 
