@@ -830,11 +830,16 @@ fn overlay_scene(
         .filter_map(|(new, r)| {
             let (from, from_card, _) = memory.places.get(&r.old)?;
             let (to, to_card, _) = memory.places.get(new)?;
-            let (from, to) = (placed(from_card, *from, scene), placed(to_card, *to, scene));
-            Some(ReplaceArc {
+            Some((new, r, placed(from_card, *from, scene), placed(to_card, *to, scene)))
+        })
+        .enumerate()
+        .map(|(i, (new, r, from, to))| {
+            // Links drawn at once run side by side where they share a gap.
+            let off = [0.0, -5.0, 5.0][i % 3];
+            ReplaceArc {
                 new: new.clone(),
                 old: r.old.clone(),
-                path: replace_path(from, to, scene),
+                path: replace_path(from, to, scene, off),
                 from,
                 to,
                 at: r.at,
@@ -842,7 +847,7 @@ fn overlay_scene(
                 label: format!("replaces {}", short_id(&r.old, 4)),
                 label_at: None,
                 label_in_gap: false,
-            })
+            }
         })
         .collect();
     let mut leaks: BTreeMap<&str, (Vec<Point>, SimTime)> = BTreeMap::new();
@@ -856,16 +861,17 @@ fn overlay_scene(
     OverlayScene { flashes, ghosts, ghost_links, pills, arcs, leaks }
 }
 
-/// The link from a retired gang's place (`from`, a token's centre) to its replacement's (`to`). In one card, a
-/// curve up into the lane; between cards, along the gaps between the cards ([`crate::ui::layout::gutter_route`]),
-/// leaving from the top of the old gang's lane and ending on top of the new gang's label, so that it passes over
-/// no third card and over neither gang's label.
-pub fn replace_path(from: Point, to: Point, scene: &SceneLayout) -> (String, Point, Point) {
+/// The link from a retired gang's place (`from`, a token's centre) to its replacement's (`to`): from the top of
+/// the old gang's lane up into the gap above its card, along the gaps between the cards
+/// ([`crate::ui::layout::gutter_route`]) and down onto the top of the new gang's label, so that it passes over no
+/// third card and over no gang's label, token or slot tag (in one card too, where a curve between them would).
+/// Outside any card (not drawn in one), a curve.
+pub fn replace_path(from: Point, to: Point, scene: &SceneLayout, off: f64) -> (String, Point, Point) {
     let lane_top = |p: Point| (p.0, p.1 - TOKEN_CY - crate::ui::layout::LANE_H);
     match (card_at(scene, from), card_at(scene, to)) {
-        (Some(a), Some(b)) if a.node_id != b.node_id => {
+        (Some(a), Some(b)) => {
             let (s, e) = (lane_top(from), lane_top(to));
-            (crate::ui::layout::rounded_path(&crate::ui::layout::gutter_route(s, a, e, b), 8.0), s, e)
+            (crate::ui::layout::rounded_path(&crate::ui::layout::gutter_route(s, a, e, b, off), 8.0), s, e)
         }
         _ => {
             let ((fx, fy), (tx, ty)) = (from, to);

@@ -251,9 +251,11 @@ pub fn layout_with(snapshot: &Snapshot, columns: usize, lingering: &Lingering) -
 
 /// A path between two cards that passes over no other card: from `from` (in card `a`) up into the gap above
 /// `a`'s row, along the gaps between the cards (rows, then the column gap nearest the way), and down onto `to`
-/// (in card `b`). Corners of the polyline it returns; a replacement's link follows it ([`rounded_path`]).
-pub fn gutter_route(from: (f64, f64), a: &NodeLayout, to: (f64, f64), b: &NodeLayout) -> Vec<(f64, f64)> {
-    let (above_a, above_b) = (a.y - GAP / 2.0, b.y - GAP / 2.0);
+/// (in card `b`). `off` (less than `GAP / 2` either way) moves its legs in the gaps off their middle, so that
+/// several routes drawn at once run side by side. Corners of the polyline it returns; a replacement's link
+/// follows it ([`rounded_path`]).
+pub fn gutter_route(from: (f64, f64), a: &NodeLayout, to: (f64, f64), b: &NodeLayout, off: f64) -> Vec<(f64, f64)> {
+    let (above_a, above_b) = (a.y - GAP / 2.0 + off, b.y - GAP / 2.0 + off);
     if (a.y - b.y).abs() < 0.5 {
         return vec![from, (from.0, above_a), (to.0, above_a), to];
     }
@@ -261,7 +263,7 @@ pub fn gutter_route(from: (f64, f64), a: &NodeLayout, to: (f64, f64), b: &NodeLa
     let col = |n: &NodeLayout| ((n.x - GAP) / (CARD_W + GAP)).round();
     let (lo, hi) = (col(a).min(col(b)), col(a).max(col(b)) + 1.0);
     let x = (lo as i64..=hi as i64)
-        .map(|c| c as f64 * (CARD_W + GAP) + GAP / 2.0)
+        .map(|c| c as f64 * (CARD_W + GAP) + GAP / 2.0 + off)
         .min_by(|x, y| ((x - from.0).abs() + (x - to.0).abs()).total_cmp(&((y - from.0).abs() + (y - to.0).abs())))
         .unwrap_or(GAP / 2.0);
     vec![from, (from.0, above_a), (x, above_a), (x, above_b), (to.0, above_b), to]
@@ -559,10 +561,10 @@ mod tests {
         let inside = |n: &NodeLayout, (x, y): (f64, f64)| {
             x > n.x + 0.5 && x < n.x + CARD_W - 0.5 && y > n.y + 0.5 && y < n.y + n.h - 0.5
         };
-        for a in &cards {
+        for (a, off) in cards.iter().flat_map(|a| [(a, -5.0), (a, 0.0), (a, 5.0)]) {
             for b in cards.iter().filter(|b| b.node_id != a.node_id) {
                 let (from, to) = ((a.x + 90.0, a.y + 60.0), (b.x + 200.0, b.y + 60.0));
-                let pts = gutter_route(from, a, to, b);
+                let pts = gutter_route(from, a, to, b, off);
                 assert_eq!((pts[0], *pts.last().unwrap()), (from, to));
                 for w in pts.windows(2) {
                     assert!(w[0].0 == w[1].0 || w[0].1 == w[1].1, "legs are straight: {w:?}");
