@@ -127,6 +127,14 @@ pub enum MarkKind {
     Leak,
     /// A deployment became UNHEALTHY or DEPLOY_FAILED.
     Status,
+    /// A rolling update stopped a batch of old replicas (on the deployment and on each gang it stopped).
+    Rollout,
+    /// Replicas (a whole gang) began moving off a draining node.
+    Migration,
+    /// The autoscaler changed the deployment's target number of replicas.
+    Autoscale,
+    /// An invariant was violated (on the controller's lane: the model itself is wrong).
+    Violation,
 }
 
 impl MarkKind {
@@ -139,6 +147,10 @@ impl MarkKind {
             MarkKind::Teardown => "mk-teardown",
             MarkKind::Leak => "mk-leak",
             MarkKind::Status => "mk-status",
+            MarkKind::Rollout => "mk-rollout",
+            MarkKind::Migration => "mk-migration",
+            MarkKind::Autoscale => "mk-autoscale",
+            MarkKind::Violation => "mk-violation",
         }
     }
 }
@@ -643,16 +655,41 @@ impl LaneBuilder {
                 }
                 true
             }
+            EventKind::Rollout { app, deployment, to_version, stopped, gangs, .. } => {
+                let l = self.deployment_lane(app, deployment);
+                let what = match gangs.len() {
+                    0 => format!("{} replicas", stopped.len()),
+                    1 => "1 gang".into(),
+                    n => format!("{n} gangs"),
+                };
+                self.mark(l, e, MarkKind::Rollout, format!("rolling update to {to_version}: {what} stopped"), events);
+                for g in gangs {
+                    if let Some(gl) = self.gangs.get(g).map(|g| g.lane) {
+                        self.mark(gl, e, MarkKind::Rollout, format!("stopped for the update to {to_version}"), events);
+                    }
+                }
+                true
+            }
+            EventKind::Migration { app, deployment, gang_id, nodes, .. } => {
+                let l = match gang_id.as_ref().and_then(|g| self.gangs.get(g)) {
+                    Some(g) => g.lane,
+                    None => self.deployment_lane(app, deployment),
+                };
+                self.mark(l, e, MarkKind::Migration, format!("migrating off {}", nodes.join(", ")), events)
+            }
+            EventKind::Autoscale { app, deployment, from, to, .. } => {
+                let l = self.deployment_lane(app, deployment);
+                self.mark(l, e, MarkKind::Autoscale, format!("autoscale {from} \u{2192} {to} replicas"), events)
+            }
+            EventKind::Violation { invariant } => {
+                self.mark(0, e, MarkKind::Violation, format!("invariant violated: {invariant}"), events)
+            }
             // Shown elsewhere (the timeline, the chart, the event log), or not about a lane's life.
             EventKind::Action { applied: false, .. }
             | EventKind::AppStatus { .. }
             | EventKind::ReservationFailed { .. }
             | EventKind::LeakDetectionSkipped { .. }
-            | EventKind::Rollout { .. }
-            | EventKind::Migration { .. }
-            | EventKind::Autoscale { .. }
-            | EventKind::RequestsFailed { .. }
-            | EventKind::Violation { .. } => false,
+            | EventKind::RequestsFailed { .. } => false,
         }
     }
 
@@ -821,6 +858,31 @@ mod tests {
             .expect("the leak is on the victim gang's lane");
         assert!(victim.ended.is_some());
         assert!(victim.marks.iter().filter(|m| m.kind == MarkKind::Action).count() == 2, "two kills");
+    }
+
+    #[test]
+    fn rollouts_migrations_and_autoscaling_are_marked_where_they_happen() {
+        let kinds = |lane: &Lane, kind: MarkKind| lane.marks.iter().filter(|m| m.kind == kind).count();
+        // A rolling update: each batch on the deployment's lane, and on the lanes of the gangs it stopped.
+        let (_, lanes) = run("rolling-upgrade", 60.0);
+        let dep = lanes.lanes.iter().find(|l| l.kind == LaneKind::Deployment).unwrap();
+        assert!(kinds(dep, MarkKind::Rollout) >= 2, "{:?}", dep.marks);
+        assert!(
+            dep.marks.iter().any(|m| m.title.starts_with("rolling update to v2: ") && m.title.ends_with("stopped"))
+        );
+        let stopped = gang_lanes(&lanes).into_iter().filter(|l| kinds(l, MarkKind::Rollout) == 1).count();
+        assert!(stopped >= 2, "the old gangs say why they stopped");
+        // A drain: the gang that moves says off which node.
+        let (_, lanes) = run("spot-drain", 40.0);
+        let moved: Vec<_> = gang_lanes(&lanes).into_iter().filter(|l| kinds(l, MarkKind::Migration) > 0).collect();
+        assert!(!moved.is_empty());
+        assert!(moved[0].marks.iter().any(|m| m.title.starts_with("migrating off w")), "{:?}", moved[0].marks);
+        // The autoscaler's decisions, on the deployment's lane.
+        let (_, lanes) = run("autoscale-ramp", 120.0);
+        let dep = lanes.lanes.iter().find(|l| l.kind == LaneKind::Deployment).unwrap();
+        assert!(
+            dep.marks.iter().any(|m| m.kind == MarkKind::Autoscale && m.title.starts_with("autoscale 2 \u{2192} "))
+        );
     }
 
     #[test]

@@ -48,10 +48,13 @@ pub struct MergedMark<'a> {
 /// How much a mark's kind weighs when marks are merged.
 fn weight(kind: MarkKind) -> u8 {
     match kind {
-        MarkKind::Teardown => 6,
-        MarkKind::Leak => 5,
-        MarkKind::Status => 4,
-        MarkKind::Controller => 3,
+        MarkKind::Violation => 9,
+        MarkKind::Teardown => 8,
+        MarkKind::Leak => 7,
+        MarkKind::Status => 6,
+        MarkKind::Controller => 5,
+        MarkKind::Rollout | MarkKind::Migration => 4,
+        MarkKind::Autoscale => 3,
         MarkKind::Node => 2,
         MarkKind::Failure => 1,
         MarkKind::Action => 0,
@@ -98,6 +101,10 @@ fn glyph(kind: MarkKind) -> &'static str {
         MarkKind::Teardown => "✕",
         MarkKind::Leak => "◇",
         MarkKind::Status => "▲",
+        MarkKind::Rollout => "↻",
+        MarkKind::Migration => "→",
+        MarkKind::Autoscale => "±",
+        MarkKind::Violation => "‼",
     }
 }
 
@@ -137,9 +144,10 @@ pub struct SwimlanesProps {
 pub fn swimlanes(props: &SwimlanesProps) -> Html {
     let gestures = use_context::<Gestures>();
     let builder = use_mut_ref(|| None::<(usize, LaneBuilder)>);
-    let (session_ptr, run, until) = {
+    let (session_ptr, run, until, kept_from) = {
         let s = props.session.0.borrow();
-        (Rc::as_ptr(&props.session.0) as usize, s.version().0, SimTime::from_secs_f64(s.scenario().until_s))
+        let until = SimTime::from_secs_f64(s.scenario().until_s);
+        (Rc::as_ptr(&props.session.0) as usize, s.version().0, until, s.events_kept_from())
     };
     // Read the new events only (`LaneBuilder::sync`); hidden, nothing is read.
     let lanes = {
@@ -194,6 +202,9 @@ pub fn swimlanes(props: &SwimlanesProps) -> Html {
     let end = axis_end(until, props.now);
     // The "now" line moves in steps of a thousandth of the axis: at most a thousand style changes per run.
     let now_pct = (pct(props.now, end) * 10.0).round() / 10.0;
+    // A long run's lanes hold only what its kept events tell (`LaneBuilder::forget_before`): the time before them
+    // is shaded and says so, rather than look like a quiet stretch.
+    let forgotten = kept_from.map(|t| (t, (pct(t, end) * 10.0).round() / 10.0));
     let header = html! {
         <div class="sl-head">
             <h2 id="swimlanes-title">{ "Lanes" }</h2>
@@ -236,6 +247,13 @@ pub fn swimlanes(props: &SwimlanesProps) -> Html {
                 <div class="sl-rows" role="list" aria-label={format!("{} lanes; marks jump to their event", lanes.lanes.len())}
                     ref={styles.node(format!("height: {}px; --sl-now: {now_pct}%", rows.len() * ROW_H))} data-rows={rows.len().to_string()}>
                     <div class="sl-nowlayer" aria-hidden="true"><div class="sl-now"></div></div>
+                    if let Some((t, p)) = forgotten {
+                        <div class="sl-nowlayer sl-forgotten-layer">
+                            <div class="sl-forgotten" ref={styles.node(format!("width: {p}%"))} data-testid="lanes-forgotten"
+                                title={format!("Lanes before t = {:.1} s are no longer kept; seeking there replays them.", t.as_secs_f64())}>
+                            </div>
+                        </div>
+                    }
                     { for (from..to).map(|i| match &rows[i] {
                         Row::Group(title) => html! {
                             <div key={format!("group-{title}")} class="sl-row sl-group" role="listitem"

@@ -6,7 +6,9 @@
 // Screenshot: screenshots/soak-end.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useApp, newPage, screenshot, expectNoProblems } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { useApp, newPage, screenshot, expectNoProblems, ROOT } from './harness.mjs';
 import { Soak } from './bench/soak.mjs';
 
 const app = useApp();
@@ -56,6 +58,40 @@ test(`soak: the big cluster at 100× with a fault every 2 s for ${SOAK_S} s stay
   await page.waitForFunction((t) => parseFloat(document.querySelector('[data-testid=clock] .clock-t').textContent) > t, paused, { timeout: 30_000 });
   await page.click('[data-testid=play]');
   await screenshot(page, 'soak-end');
+  expectNoProblems(problems);
+  await page.close();
+});
+
+test('a run longer than the log keeps: the lanes shade the time no longer kept and hold only the gangs of the kept events', { timeout: 180_000 }, async () => {
+  // teardown-under-load (two gang deployments under traffic) with a scripted replica kill every 10 s for 8 hours:
+  // ~2,900 faults, each a gang torn down and rebuilt, far more events than the log keeps (model::log::EVENTS_KEPT).
+  const scenario = JSON.parse(fs.readFileSync(path.join(ROOT, 'scenarios', 'presets', 'teardown-under-load.json'), 'utf8'));
+  scenario.name = 'Eight hours of replica kills';
+  scenario.until_s = 29_000;
+  scenario.actions = Array.from({ length: 2_890 }, (_, i) => ({ at_s: 20 + 10 * i, do: 'kill_replica',
+    replica: { app: i % 2 ? 'tight' : 'roomy', deployment: 'Model', gang: 0, rank: 1 } }));
+  const { page, problems } = await newPage(app.context);
+  await page.goto(app.url + '?preset=steady-pack');
+  await page.locator('[data-testid=import-file]').setInputFiles({ name: 'long.json', mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(scenario)) });
+  await page.waitForFunction(() => /Eight hours/.test(document.querySelector('[data-testid=scenario]')?.selectedOptions[0]?.textContent ?? ''));
+  await page.locator('[data-testid=scrubber]').focus();
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid=clock] .clock-t').textContent) >= 28_999,
+    null, { timeout: 120_000 });
+  const shade = page.locator('[data-testid=lanes-forgotten]');
+  await shade.waitFor();
+  const title = await shade.getAttribute('title');
+  const from = parseFloat(/^Lanes before t = ([\d.]+) s are no longer kept; seeking there replays them\.$/.exec(title)?.[1]);
+  assert.ok(from > 10_000 && from < 29_000, title);
+  assert.match(await page.textContent('.app'), new RegExp(`Events before t = ${Math.floor(from)}[\\d.]* s are no longer kept`));
+  const box = await shade.boundingBox();
+  const track = await page.locator('.sl-axis .sl-track').boundingBox();
+  assert.ok(box.width > 0.3 * track.width && box.width < track.width, `the shade spans the forgotten time: ${box.width} of ${track.width}`);
+  // The lanes hold the gangs of the kept events: a few hundred, not one per gang of the run (~2,900 rebuilt).
+  const lanes = Number(/^(\d+) lanes/.exec(await page.getAttribute('.sl-rows', 'aria-label'))[1]);
+  assert.ok(lanes > 10 && lanes < 1_500, `${lanes} lanes`);
+  await screenshot(page, 'soak-lanes-forgotten');
   expectNoProblems(problems);
   await page.close();
 });

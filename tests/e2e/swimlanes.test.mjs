@@ -57,6 +57,21 @@ test('replica-crash: the lanes tell the story, and the teardown mark jumps the c
   expectNoProblems(problems);
 });
 
+test('a rolling update and a drain are marked on the lanes they changed', async () => {
+  const { page, problems } = await open('?preset=drain-during-upgrade');
+  await playTo(page, 40);
+  const rollout = page.locator('[data-lane^="deployment:"] [data-testid=sl-mark][data-kind=mk-rollout]');
+  assert.ok(await rollout.count() >= 1, 'the update batches on the deployment lane');
+  assert.match(await rollout.first().getAttribute('aria-label'), /^rolling update to v2: (\d+ gangs|1 gang) stopped at \d+(\.\d+)? s/);
+  const stopped = page.locator('[data-lane^="gang:"] [data-testid=sl-mark][data-kind=mk-rollout]');
+  assert.ok(await stopped.count() >= 1, 'and on the gangs it stopped');
+  const moved = page.locator('[data-lane^="gang:"] [data-testid=sl-mark][data-kind=mk-migration]');
+  assert.ok(await moved.count() >= 1, 'a gang moving off the draining node');
+  assert.match(await moved.first().getAttribute('aria-label'), /^migrating off w2 at /);
+  await screenshot(page, 'swimlanes-rollout-drain');
+  expectNoProblems(problems);
+});
+
 test('the lanes fold with their toggle and stay folded in the saved session', async () => {
   const { page, problems } = await open('?preset=node-failure');
   await playTo(page, 14);
