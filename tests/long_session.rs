@@ -16,7 +16,6 @@ use gangplank::model::scenario::{Action, ActionKind, NodeSpec, ReplicaRef, Times
 use gangplank::model::serve::replica::ReplicaState;
 use gangplank::model::time::SimTime;
 use gangplank::model::traffic::MAX_SAMPLES_HELD;
-use std::collections::BTreeSet;
 
 /// What the session holds (what would grow with a run's length if anything were unbounded).
 #[derive(Debug, Clone, Copy)]
