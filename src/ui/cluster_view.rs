@@ -57,6 +57,8 @@ type Point = (f64, f64);
 type RankedPoints = Vec<(u32, Point)>;
 /// A gang member drawn in a card: rank, where its link attaches, state.
 type Member = (u32, Point, ReplicaState);
+/// A gang member's rank, centre and node (where a replacement's link starts or ends).
+type NodeMember<'a> = (u32, Point, Option<&'a String>);
 
 /// A link between the members of one gang, in rank order.
 #[derive(Clone, Debug, PartialEq)]
@@ -376,7 +378,7 @@ impl GhostMemory {
         self.gone_slots.retain(|g| fresh(g.born));
         // A gang's place: the middle of its lowest-ranked member's row-mates in that card (a SPREAD gang's mean
         // could fall in a third card).
-        let mut members: BTreeMap<&str, Vec<(u32, Point, Option<&String>)>> = BTreeMap::new();
+        let mut members: BTreeMap<&str, Vec<NodeMember>> = BTreeMap::new();
         for r in &snap.replicas {
             if let (Some(g), Some(&at)) = (&r.gang_context, scene.replica_centres.get(&r.id)) {
                 members.entry(g.gang_id.as_str()).or_default().push((g.rank, at, r.node.as_ref()));

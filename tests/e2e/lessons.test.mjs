@@ -73,9 +73,9 @@ async function textSizes(page) {
   return { all: least(texts), cluster: least(texts.filter((t) => t.cluster)) };
 }
 
-/** Text that does not fit its box, as "where: text" lines: an SVG label, pill or slot text past its own rect (or a
- * node card's), and a page text past the box that clips it or past the button it is in (an ellipsis that says so
- * is not counted: the narration line is one line by design). */
+/** Text that does not fit its box, as "where: text" lines: an SVG label, pill or slot text past its own rect, a
+ * label or pill cut short with "…", and a page text past the box that clips it or past the button it is in (an
+ * ellipsis that says so is not counted: the narration line is one line by design). */
 function overflowing(page) {
   return page.evaluate(() => {
     const out = [];
@@ -88,6 +88,8 @@ function overflowing(page) {
       const box = rect.getBoundingClientRect();
       for (const t of g.querySelectorAll(':scope > text, :scope > g > text')) {
         if (t.textContent.trim() && seen(t) && outside(t.getBoundingClientRect(), box)) out.push(`${g.getAttribute('class') ?? 'slot'}: ${t.textContent.trim().slice(0, 40)}`);
+        // A label or pill cut short with "…" (a projected one cannot be hovered for its title).
+        if (!g.matches('[data-slot]') && seen(t) && t.textContent.trim().endsWith('…')) out.push(`cut: ${t.textContent.trim().slice(0, 40)}`);
       }
     }
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
