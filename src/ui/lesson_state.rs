@@ -220,7 +220,7 @@ pub struct Progress {
 /// then starts afresh. If it cannot be kept aside, it is left as it is and progress is not saved.
 pub fn load_progress() -> Progress {
     use crate::app::storage_fault::{MAX_KEPT_ASIDE, keep_aside_key};
-    use crate::ui::storage::{get, set};
+    use crate::ui::local_storage::{get, set};
     let Some(text) = get(PROGRESS_KEY) else { return Progress { writable: true, ..Progress::default() } };
     let e = match serde_json::from_str(&text) {
         Ok(steps) => return Progress { steps, problem: None, writable: true },
@@ -255,7 +255,7 @@ pub(crate) fn store_progress(id: &str, step: usize) {
     }
     all.insert(id.to_string(), step);
     // A refused write (storage full or off) costs only "continue at step N"; the autosave notice speaks for storage.
-    let _ = crate::ui::storage::set(PROGRESS_KEY, &serde_json::to_string(&all).unwrap_or_default());
+    let _ = crate::ui::local_storage::set(PROGRESS_KEY, &serde_json::to_string(&all).unwrap_or_default());
 }
 
 /// The reveal's playback rate (simulated seconds per wall second): the chosen speed, or faster so that `span`

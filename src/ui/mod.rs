@@ -19,6 +19,7 @@ pub mod lesson_reducer; // lessons (issue 14)
 pub mod lesson_state; // lessons (issue 14)
 pub mod live_region;
 pub mod load_layer;
+pub mod local_storage; // the browser's local storage, lowest level (a leaf: storage and lesson_state use it)
 pub mod node_card;
 pub mod overview; // the big cluster as one cell per node, zoom into a group (issue 14)
 pub mod overview_cell;

@@ -10,8 +10,8 @@ use crate::app::presets::{DEFAULT_PRESET_ID, preset_by_id};
 // The saved list's decoding is pure (natively tested and fuzzed): app::saved.
 pub use crate::app::saved::{SAVED_KEY, SavedEntry, parse_saved};
 use crate::app::storage_fault::{self, StorageFault, keep_aside_key};
+use crate::ui::local_storage::{fault_of, get, set, storage, string_field};
 use crate::ui::state::{Travel, UiAction, UiState};
-use web_sys::js_sys;
 use yew::prelude::*;
 
 pub const AUTOSAVE_KEY: &str = "gangplank.autosave";
@@ -46,36 +46,6 @@ pub fn open_link(link_text: &str, notice: &str) -> Result<Travel, String> {
     let mut shared = link.session;
     crate::ui::lesson_state::carry_lesson(&mut shared, link.lesson); // lessons (issue 14): reopened at its step
     open_shared(shared, notice.to_string())
-}
-
-/// The page's local storage, or why there is none (disabled, blocked for an embedded page, private mode).
-/// Not `gloo::storage::LocalStorage`: its `raw()` panics when storage is disabled, and its errors do not keep the
-/// `DOMException` name that tells a full quota from a refusal.
-fn storage() -> Result<web_sys::Storage, StorageFault> {
-    match web_sys::window().map(|w| w.local_storage()) {
-        Some(Ok(Some(s))) => Ok(s),
-        Some(Err(e)) => Err(fault_of(&e)),
-        _ => Err(StorageFault::Disabled),
-    }
-}
-
-/// The fault for what the browser threw (a `DOMException`: its `name` says which).
-fn fault_of(e: &wasm_bindgen::JsValue) -> StorageFault {
-    let field = |k: &str| string_field(e, k).unwrap_or_default();
-    StorageFault::from_dom_exception(&field("name"), &field("message"))
-}
-
-/// A string property of a JS object (an exception's `name`, a `StorageEvent`'s `key`), without a web-sys feature.
-fn string_field(v: &wasm_bindgen::JsValue, key: &str) -> Option<String> {
-    js_sys::Reflect::get(v, &key.into()).ok().and_then(|v| v.as_string())
-}
-
-pub(crate) fn get(key: &str) -> Option<String> {
-    storage().ok().and_then(|s| s.get_item(key).ok().flatten())
-}
-
-pub(crate) fn set(key: &str, value: &str) -> Result<(), StorageFault> {
-    storage()?.set_item(key, value).map_err(|e| fault_of(&e))
 }
 
 /// The saved sessions (an empty list if none were saved yet), or why they cannot be used.
