@@ -1,6 +1,12 @@
 //! The aria-live region: the latest important sentence of the narration, for screen readers.
-use crate::model::events::EventKind;
+use crate::model::events::{Event, EventKind};
 use yew::prelude::*;
+
+/// The line the live region (and presenter mode's narration bar) reads for an event: "At 5.0 s: reason". One
+/// place, because the spotlight finds the event a line was made from by making the line again.
+pub fn narration_line(e: &Event) -> String {
+    format!("At {:.1} s: {}", e.t.as_secs_f64(), e.reason)
+}
 
 /// How much an event deserves to be read out to a screen reader as it happens (0: not at all). When one frame
 /// brings several, the most important one is read.

@@ -95,14 +95,15 @@ pub fn spotlight_css(ids: &BTreeSet<String>, panels: &[String]) -> String {
 /// How far back from the clock [`narrated_event`] looks for the event the narration reads.
 const NARRATION_LOOKBACK: usize = 4_096;
 
-/// The event the narration line reads (free presenter mode): the one its text was made from (`At 5.0 s: reason`,
-/// as `UiState::refresh` writes it), else (the line says something else: "Jumped to …") the latest event at or
-/// before `now` that is narrated at all, the loudest of its instant (`live_region::announce_priority`).
+/// The event the narration line reads (free presenter mode): the one its text was made from
+/// (`live_region::narration_line`, which `UiState::refresh` writes), else (the line says something else: "Jumped to
+/// …") the latest event at or before `now` that is narrated at all, the loudest of its instant
+/// (`live_region::announce_priority`).
 pub fn narrated_event<'a>(events: &'a [Event], now: SimTime, narration: &str) -> Option<&'a Event> {
     let upto = events.partition_point(|e| e.t <= now);
     let loud = |e: &&Event| crate::ui::live_region::announce_priority(&e.kind) > 0;
     let recent = || events[..upto].iter().rev().take(NARRATION_LOOKBACK).filter(loud);
-    if let Some(e) = recent().find(|e| narration == format!("At {:.1} s: {}", e.t.as_secs_f64(), e.reason)) {
+    if let Some(e) = recent().find(|e| narration == crate::ui::live_region::narration_line(e)) {
         return Some(e);
     }
     let latest = recent().next()?.t;
@@ -203,7 +204,7 @@ mod tests {
         // The line made from an earlier event (what refresh wrote when it happened): that event, not the latest.
         let teardown = events.iter().find(|e| matches!(e.kind, crate::model::events::EventKind::GangTeardown { .. }));
         let teardown = teardown.expect("replica-crash tears a gang down by 20 s");
-        let line = format!("At {:.1} s: {}", teardown.t.as_secs_f64(), teardown.reason);
+        let line = crate::ui::live_region::narration_line(teardown);
         assert_eq!(narrated_event(events, now, &line).map(|e| e.seq), Some(teardown.seq));
         // A line that is not an event's: the latest narrated event at or before now.
         let latest = events.iter().filter(|e| e.t <= now).filter(loud).map(|e| e.t).max().expect("events");

@@ -427,7 +427,7 @@ impl UiState {
                 .filter(|e| announce_priority(&e.kind) > 0)
                 .max_by_key(|e| (announce_priority(&e.kind), e.seq));
             if let Some(e) = loudest {
-                self.announcement = format!("At {:.1} s: {}", e.t.as_secs_f64(), e.reason);
+                self.announcement = crate::ui::live_region::narration_line(e);
             }
         }
         self.log_dirty |= !new_events.is_empty() || self.events_total == 0;
