@@ -219,16 +219,13 @@ pub struct Progress {
 /// unchanged, as unreadable autosaves are (issue 16: nothing the user made lost without telling them); counting
 /// then starts afresh. If it cannot be kept aside, it is left as it is and progress is not saved.
 pub fn load_progress() -> Progress {
-    use crate::app::storage_fault::{MAX_KEPT_ASIDE, keep_aside_key};
-    use crate::ui::local_storage::{get, set};
+    use crate::ui::local_storage::{get, keep_aside};
     let Some(text) = get(PROGRESS_KEY) else { return Progress { writable: true, ..Progress::default() } };
     let e = match serde_json::from_str(&text) {
         Ok(steps) => return Progress { steps, problem: None, writable: true },
         Err(e) => e,
     };
-    let kept = keep_aside_key(PROGRESS_UNREADABLE_KEY, &text, get)
-        .ok_or_else(|| format!("{MAX_KEPT_ASIDE} unreadable entries are kept already"))
-        .and_then(|key| set(&key, &text).map(|()| key).map_err(|f| f.reason()));
+    let kept = keep_aside(PROGRESS_UNREADABLE_KEY, &text);
     let (problem, writable) = match kept {
         Ok(key) => (
             format!(

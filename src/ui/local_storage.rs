@@ -33,3 +33,12 @@ pub fn get(key: &str) -> Option<String> {
 pub fn set(key: &str, value: &str) -> Result<(), StorageFault> {
     storage()?.set_item(key, value).map_err(|e| fault_of(&e))
 }
+
+/// Keep an unreadable entry's `text` aside, unchanged, under `base` (or `base.2` … when taken by other entries; see
+/// `storage_fault::keep_aside_key`): the key it is kept under, or why it could not be kept.
+pub fn keep_aside(base: &str, text: &str) -> Result<String, String> {
+    use crate::app::storage_fault::{MAX_KEPT_ASIDE, keep_aside_key};
+    let key = keep_aside_key(base, text, get)
+        .ok_or_else(|| format!("{MAX_KEPT_ASIDE} unreadable entries are kept already"))?;
+    set(&key, text).map(|()| key).map_err(|f| f.reason())
+}

@@ -9,8 +9,8 @@ use crate::app::link::{self, SharedSession};
 use crate::app::presets::{DEFAULT_PRESET_ID, preset_by_id};
 // The saved list's decoding is pure (natively tested and fuzzed): app::saved.
 pub use crate::app::saved::{SAVED_KEY, SavedEntry, parse_saved};
-use crate::app::storage_fault::{self, StorageFault, keep_aside_key};
-use crate::ui::local_storage::{fault_of, get, set, storage, string_field};
+use crate::app::storage_fault::{self, StorageFault};
+use crate::ui::local_storage::{fault_of, get, keep_aside, set, storage, string_field};
 use crate::ui::state::{Travel, UiAction, UiState};
 use yew::prelude::*;
 
@@ -160,9 +160,7 @@ pub fn initial_state(preset_from_address: &str) -> UiState {
                 Ok(t) => opened(t),
                 Err(e) => {
                     // Keep the unreadable entry aside (never over another one), so that autosaving goes on.
-                    let kept = keep_aside_key(AUTOSAVE_UNREADABLE_KEY, &text, get)
-                        .ok_or_else(|| format!("{} unreadable entries are kept already", storage_fault::MAX_KEPT_ASIDE))
-                        .and_then(|key| set(&key, &text).map(|()| key).map_err(|f| f.reason()));
+                    let kept = keep_aside(AUTOSAVE_UNREADABLE_KEY, &text);
                     let msg = match kept {
                         Ok(key) => format!(
                             "Your autosaved session could not be restored ({e}). It was kept unchanged in local \
