@@ -33,7 +33,10 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Json:
         try:
             pack_replica_kill(run)
             # Complete while the recorder is still writing: it is rewritten atomically, never in place.
-            result["while_recording"] = json.loads(out.read_text())
+            result["while_recording"] = seen = json.loads(out.read_text())
+            # It goes on rewriting: wait for a later, longer write before Ctrl-C, so the final file must hold more
+            # samples than this copy (Ctrl-C right after a write, before the next tick, would add none).
+            wait_until("a later write", lambda: len(json.loads(out.read_text())["samples"]) > len(seen["samples"]), 30)
             result["exit"] = stop_recorder(run)
             # The same cluster, recorded again: with --internal-state, stopped by SIGTERM; then once more, kill -9.
             again = Run(cluster=cluster, out=out.with_name("internal.json"), raw_out=None, period_s=0.5)
@@ -96,7 +99,11 @@ def test_the_kill_tears_down_that_gang_only(recorded: Json) -> None:
     doc, killed = recorded["doc"], recorded["notes"]["killed"]
     deaths = {e["replica"]: e for e in events(doc, "replica_actor_died")}
     kill = deaths[killed]
-    assert (kill["death_reason"], kill["serve_state"], kill["by_controller"]) == ("RAY_KILL", "RUNNING", False)
+    assert (kill["death_reason"], kill["serve_state"]) == ("RAY_KILL", "RUNNING")
+    # Never the controller's. False when the sample that saw the death still listed the replica; None (cannot tell)
+    # when Serve had already dropped it, which a 0.5 s period sometimes misses: the controller also stops replicas
+    # with RAY_KILL, and a forced stop need not be seen STOPPING first (derive.py).
+    assert kill["by_controller"] in (False, None)
     gang = kill["gang_id"]
     members = {e["replica"] for e in events(doc, "replica_added") if e["gang_id"] == gang}
     assert len(members) == 2
