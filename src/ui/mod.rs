@@ -1,6 +1,8 @@
 //! The Yew UI: draws snapshots and turns gestures into model actions. One component per file; UI state lives in
 //! one reducer ([`state`]); geometry ([`layout`]) and looks ([`palette`]) are pure and tested natively.
 pub mod action_panel;
+#[cfg(all(feature = "alloc-stats", target_arch = "wasm32"))]
+pub mod alloc_stats; // benchmarks only: the wasm heap's live bytes (issue 16)
 pub mod app;
 pub mod chart_series;
 pub mod cluster_view;

@@ -5,7 +5,10 @@
 //   cd tests/e2e && DIST_DIR=/tmp/soak-dist node bench/soak.mjs     # or: bash scripts/bench-soak.sh
 //
 // Environment: SOAK_MIN (default 60), FAULT_S (default 3), SAMPLE_S (default 30), DIST_DIR / CHROMIUM as in
-// ../harness.mjs, JSON_ONLY=1 for the JSON lines only.
+// ../harness.mjs, JSON_ONLY=1 for the JSON lines only, NODE_KILLS=0 for a mix without node kills (the cluster then
+// does not grow: each node kill leaves a dead node).
+// A dist built with `trunk build --features alloc-stats` also reports the wasm heap's live bytes (live_mb,
+// peak_live_mb, live_blocks: src/ui/alloc_stats.rs), which tell a leak from the allocator's high-water mark.
 //
 // What it does: `?preset=big-cluster` (100 nodes, 1,000 replicas), then the same preset with until_s = 400,000
 // (playback stops at a scenario's end) imported through the import picker; speed 100× (the slider at its top,
@@ -27,6 +30,8 @@ import { fileURLToPath } from 'node:url';
 import { startServer, launchBrowser, ROOT, DIST, CHROMIUM } from '../harness.mjs';
 
 const PRESET = 'big-cluster';
+// The e2e soak (../soak.test.mjs) uses the default mix, node kills included.
+const NODE_KILLS = process.env.NODE_KILLS !== '0';
 
 /** Runs in the page before its scripts: keeps the wasm memory, and a rAF recorder of the last 60 s of frames. */
 function soakProbe() {
@@ -156,7 +161,7 @@ export class Soak {
         await this.act('add-node');
         this.addBack -= 1;
       } else {
-        kind = this.n % 8 === 0 ? 'kill_node' : ['kill_replica', 'fail_health_check'][this.n % 2];
+        kind = this.n % 8 === 0 && NODE_KILLS ? 'kill_node' : ['kill_replica', 'fail_health_check'][this.n % 2];
         const node = await this.openLiveNode();
         if (!node) throw new Error('no live node in the overview');
         if (kind === 'kill_node') {
@@ -227,11 +232,13 @@ export class Soak {
     const { usedSize } = await cdp.send('Runtime.getHeapUsage');
     const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
     const wasm = await page.evaluate(() => window.__soak.wasmBytes());
+    const heap = await page.evaluate(() => window.wasmBindings?.gangplank_alloc_stats?.() ?? null);
     const events = await this.eventCounts();
     const banner = (await page.locator('[data-testid=violations]').count()) > 0;
     return {
       wall_s: round((Date.now() - this.t0) / 1000, 0), sim_s: await clockOf(page),
-      js_heap_mb: MB(usedSize), wasm_mb: MB(wasm), dom_nodes: metrics.Nodes, listeners: metrics.JSEventListeners,
+      js_heap_mb: MB(usedSize), wasm_mb: MB(wasm),
+      ...(heap ? { live_mb: MB(heap[0]), peak_live_mb: MB(heap[1]), live_blocks: heap[2] } : {}), dom_nodes: metrics.Nodes, listeners: metrics.JSEventListeners,
       events_total: events.shown_total, log_rows: events.rows, log_kept_note: events.kept_note,
       click_pause_ms: click.pause_ms, click_play_ms: click.play_ms,
       frame_median_ms: round(frames.median_ms), frame_p95_ms: round(frames.p95_ms), frame_max_ms: round(frames.max_ms),
@@ -289,7 +296,7 @@ async function main() {
     await server.close();
   }
   if (!JSON_ONLY) {
-    const cols = ['wall_s', 'sim_s', 'js_heap_mb', 'wasm_mb', 'dom_nodes', 'events_total', 'click_pause_ms', 'click_play_ms',
+    const cols = ['wall_s', 'sim_s', 'js_heap_mb', 'wasm_mb', ...(rows[0]?.live_mb !== undefined ? ['live_mb'] : []), 'dom_nodes', 'events_total', 'click_pause_ms', 'click_play_ms',
       'frame_median_ms', 'frame_p95_ms'];
     console.log(`\n${cols.map((c) => c.padStart(15)).join('')}`);
     for (const r of rows) console.log(cols.map((c) => String(r[c] ?? '—').padStart(15)).join(''));
