@@ -230,7 +230,7 @@ impl History {
             match self.checkpoints.range(..=t.0).next_back() {
                 Some((_, s)) if s.checkpoint.events_len() <= self.known_recorded() => {
                     self.applied = s.applied;
-                    Simulation::restore(&s.checkpoint, &self.known)
+                    Simulation::restore(&s.checkpoint, &self.known, actions)
                 }
                 _ => {
                     self.applied = 0;
@@ -284,7 +284,7 @@ impl History {
         let mut next = match self.checkpoints.values().next_back() {
             Some(s) => {
                 self.applied = s.applied;
-                Simulation::restore(&s.checkpoint, &self.known)
+                Simulation::restore(&s.checkpoint, &self.known, actions)
             }
             None => {
                 self.applied = 0;

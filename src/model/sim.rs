@@ -10,7 +10,7 @@ use crate::model::gcs::{ConstructorFault, Gcs};
 use crate::model::invariants::{self, CheckerMode, CheckerState, Finding, Violation};
 use crate::model::log::EventLog;
 use crate::model::placement::PlacementStrategy;
-use crate::model::scenario::{ActionKind, ReplicaRef, Scenario, Times, Timing};
+use crate::model::scenario::{Action, ActionKind, ReplicaRef, Scenario, Times, Timing};
 use crate::model::serve::calls::QueuedCall;
 use crate::model::serve::controller::{AppState, ServeController};
 use crate::model::serve::ctx::Ctx;
@@ -685,20 +685,28 @@ impl Simulation {
     /// A copy of the whole state except the event log, which only grows: cheap to take every few seconds while
     /// playing. Restore it with the run's events (a run's events up to a time never change, so any later list
     /// of the same run holds them).
+    ///
+    /// The user's actions are left out too: they only grow (a long session's faults, in each of the history's
+    /// checkpoints, were its main growth), and whoever replays the run holds them anyway.
     pub fn checkpoint(&mut self) -> Checkpoint {
         let events = std::mem::take(&mut self.log.events);
-        let events_len = self.log.dropped + events.len() as u64;
+        let user_actions = std::mem::take(&mut self.user_actions);
+        let (events_len, user_actions_len) = (self.log.dropped + events.len() as u64, user_actions.len());
         let sim = self.clone();
         self.log.events = events;
-        Checkpoint { sim, events_len }
+        self.user_actions = user_actions;
+        Checkpoint { sim, events_len, user_actions_len }
     }
 
     /// Rebuild the run at a checkpoint. `events` must be this run's events (in seq order, numbered absolutely)
     /// up to the checkpoint at least, e.g. the kept events of the same run taken later. The restored log keeps
     /// those of them the checkpoint kept; if `events` no longer holds the oldest of those, it starts later (the
-    /// model never reads its past events: only the views do).
-    pub fn restore(checkpoint: &Checkpoint, events: &[Event]) -> Simulation {
+    /// model never reads its past events: only the views do). `user_actions` are the actions scheduled on this run
+    /// (in order), at least those scheduled before the checkpoint: the restored run keeps those.
+    pub fn restore(checkpoint: &Checkpoint, events: &[Event], user_actions: &[Action]) -> Simulation {
         let mut sim = checkpoint.sim.clone();
+        debug_assert!(user_actions.len() >= checkpoint.user_actions_len, "the run's actions up to the checkpoint");
+        sim.user_actions = user_actions[..checkpoint.user_actions_len.min(user_actions.len())].to_vec();
         let upto = crate::model::log::events_from(events, checkpoint.events_len);
         let upto = &events[..events.len() - upto.len()];
         let kept = crate::model::log::events_from(upto, sim.log.dropped);
@@ -715,6 +723,8 @@ pub struct Checkpoint {
     sim: Simulation,
     /// How many events the run had recorded (kept or dropped).
     events_len: u64,
+    /// How many user actions had been scheduled.
+    user_actions_len: usize,
 }
 
 impl Checkpoint {
@@ -791,15 +801,37 @@ mod tests {
           "actions":[{"at_s":6,"do":"kill_replica","replica":{"app":"app","deployment":"G","gang":0,"rank":1}},
                      {"at_s":14,"do":"kill_controller"},{"at_s":14.2,"do":"kill_node","node":"w2"}]}"#;
         let scenario = parse_scenario(text).unwrap();
+        // A user's action before the checkpoint and one after it (the checkpoint holds neither: the restore is
+        // given them, and the trace, which folds them in, shows whether it kept the right ones).
+        let user = |sim: &mut Simulation, from: f64, until: f64| {
+            let at = |s: f64| SimTime::from_secs_f64(s);
+            let scale = |n| ActionKind::SetNumReplicas {
+                deployment: crate::model::scenario::DeploymentRef { app: "app".into(), deployment: "G".into() },
+                num_replicas: n,
+            };
+            for (t, n) in [(9.5, 6), (20.0, 2)].into_iter().filter(|(t, _)| from < *t && *t <= until) {
+                sim.run_until(at(t));
+                sim.schedule(at(t), scale(n));
+            }
+            sim.run_until(at(until));
+        };
         let mut whole = Simulation::new(&scenario);
+        user(&mut whole, 0.0, 40.0);
         whole.run_to_end();
+        assert_eq!(whole.user_actions().len(), 2);
         let mut first = Simulation::new(&scenario);
-        first.run_until(SimTime::from_secs_f64(13.05));
+        user(&mut first, 0.0, 13.05);
         let cp = first.checkpoint();
+        assert_eq!(first.user_actions().len(), 1, "the checkpoint leaves the run's actions in place");
+        let mut again = Simulation::restore(&cp, whole.events(), whole.user_actions());
+        assert_eq!(again.user_actions(), &whole.user_actions()[..1], "only those scheduled before the checkpoint");
+        user(&mut first, 13.05, 40.0);
         first.run_to_end();
         assert_eq!(first.trace_json(), whole.trace_json());
-        let mut again = Simulation::restore(&cp, whole.events());
         assert_eq!(again.now(), SimTime::from_secs_f64(13.05));
+        let at = SimTime::from_secs_f64(20.0);
+        again.run_until(at);
+        again.schedule(at, whole.user_actions()[1].kind.clone());
         again.run_to_end();
         assert_eq!(again.trace_json(), whole.trace_json());
     }
