@@ -10,12 +10,35 @@ use gangplank::app::lanes::{LaneBuilder, LaneKind};
 use gangplank::app::presets::preset_by_id;
 use gangplank::app::session::Session;
 use gangplank::model::Simulation;
-use gangplank::model::events::EventKind;
+use gangplank::model::events::{EventKind, NodeChange};
+use gangplank::model::gcs::MAXIMUM_GCS_DEAD_NODE_CACHED_COUNT;
 use gangplank::model::log::{EVENTS_DROPPED_AT_ONCE, EVENTS_KEPT};
 use gangplank::model::scenario::{Action, ActionKind, NodeSpec, ReplicaRef, Times};
 use gangplank::model::serve::replica::ReplicaState;
 use gangplank::model::time::SimTime;
 use gangplank::model::traffic::MAX_SAMPLES_HELD;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+/// Counts the bytes this test binary holds (it has one test), to weigh a checkpoint: a session whose counts stay
+/// bounded but whose state still grows in bytes shows there.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to `System`; only the counter changes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 /// What the session holds (what would grow with a run's length if anything were unbounded).
 #[derive(Debug, Clone, Copy)]
@@ -135,6 +158,20 @@ fn play(s: &mut Session, from_s: f64, until_s: f64, every_s: f64, faults: &mut u
 }
 
 /// The run rebuilt from its description alone, as a share link would.
+/// The bytes one checkpoint of the run at `t` holds (the history keeps up to 32 of them).
+fn checkpoint_bytes(s: &Session, t: SimTime) -> usize {
+    let mut sim = replayed(s, t);
+    let before = LIVE.load(Relaxed);
+    let checkpoint = sim.checkpoint();
+    let bytes = LIVE.load(Relaxed) - before;
+    drop(checkpoint);
+    bytes
+}
+
+fn evictions(s: &Session) -> usize {
+    s.events().iter().filter(|e| matches!(e.kind, EventKind::Node { change: NodeChange::Evicted, .. })).count()
+}
+
 fn replayed(s: &Session, t: SimTime) -> Simulation {
     let mut sim = Simulation::new(s.scenario());
     let actions: &[Action] = s.user_actions();
@@ -177,6 +214,7 @@ fn a_long_session_with_faults_keeps_bounded_history_and_still_seeks_anywhere() {
     }
     let second = held(&s);
     eprintln!("after {first_until} s: {first:?}; after {until} s: {second:?}; {faults} faults");
+
     let (gangs, hues) = (views.check(&s), views.colours.hues().len());
     eprintln!(
         "gang lanes {first_gangs} -> {gangs}, hues {first_hues} -> {hues}, gangs reserved {first_reserved} -> {}",
@@ -224,4 +262,29 @@ fn a_long_session_with_faults_keeps_bounded_history_and_still_seeks_anywhere() {
     s.seek(end);
     assert_eq!(s.events_recorded(), second.recorded);
     assert_eq!(held(&s).kept_events, second.kept_events);
+
+    // On until the GCS's dead-node cache is full (a node dies every fourth fault), then on for 200 more node deaths:
+    // the nodes listed stop growing, and so does the state a checkpoint holds (it used to grow with every user action
+    // and every dead node).
+    while evictions(&s) == 0 {
+        play(&mut s, until, until + 1800.0, every_s, &mut faults, &mut views);
+        until += 1800.0;
+    }
+    let (full_at, full_bytes) = (s.now(), checkpoint_bytes(&s, s.now()));
+    while evictions(&s) < 200 {
+        play(&mut s, until, until + 1800.0, every_s, &mut faults, &mut views);
+        until += 1800.0;
+    }
+    let later_bytes = checkpoint_bytes(&s, s.now());
+    let nodes = s.snapshot().nodes;
+    let dead = nodes.iter().filter(|n| !n.alive).count();
+    eprintln!(
+        "dead-node cache full at {full_at:?}: checkpoint {full_bytes} B; {} evictions later: {later_bytes} B; \
+         {} nodes listed, {dead} dead; {faults} faults",
+        evictions(&s),
+        nodes.len()
+    );
+    assert_eq!(dead, MAXIMUM_GCS_DEAD_NODE_CACHED_COUNT, "the GCS lists the last 1,000 dead nodes");
+    assert!(nodes.len() <= 1 + 5 + MAXIMUM_GCS_DEAD_NODE_CACHED_COUNT + 1, "{} nodes listed", nodes.len());
+    assert!(later_bytes * 100 <= full_bytes * 105, "a checkpoint grew from {full_bytes} B to {later_bytes} B");
 }

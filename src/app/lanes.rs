@@ -389,8 +389,8 @@ impl LaneBuilder {
         changed
     }
 
-    /// Forget what ended before the oldest kept event (`first_kept`, at `from`): the lanes of gangs gone by then,
-    /// the marks of dropped events and the stretches that ended before `from`, so that a run of any length holds
+    /// Forget what ended before the oldest kept event (`first_kept`, at `from`): the lanes of gangs gone by then
+    /// and of nodes the GCS no longer lists, the marks of dropped events and the stretches that ended before `from`, so that a run of any length holds
     /// lanes for what is live or ended within the kept events (issue 16, long sessions). A lane that loses nothing
     /// keeps its `Rc`. Returns whether anything was forgotten.
     fn forget_before(&mut self, first_kept: u64, from: SimTime) -> bool {
@@ -415,7 +415,14 @@ impl LaneBuilder {
             }
             drop_lane[g.lane] = true;
         }
-        let mut changed = !gone.is_empty();
+        // And the lanes of nodes the GCS stopped listing (evicted from its dead-node cache) by then.
+        for (i, lane) in self.lanes.iter().enumerate() {
+            if lane.kind == LaneKind::Node && lane.ended.is_some_and(|t| t < from) {
+                drop_lane[i] = true;
+            }
+        }
+        let dropped = drop_lane.iter().filter(|d| **d).count();
+        let mut changed = dropped > 0;
         for lane in self.lanes.iter_mut() {
             let old_mark = lane.marks.first().is_some_and(|m| m.seq < first_kept);
             let old_stretch = lane.segments.first().is_some_and(|s| s.to.is_some_and(|to| to < from));
@@ -426,10 +433,10 @@ impl LaneBuilder {
                 changed = true;
             }
         }
-        if !gone.is_empty() {
+        if dropped > 0 {
             // Renumber the lanes that stay, and everything that points at them.
             let mut renumber = vec![usize::MAX; self.lanes.len()];
-            let mut kept = Vec::with_capacity(self.lanes.len() - gone.len());
+            let mut kept = Vec::with_capacity(self.lanes.len() - dropped);
             for (i, lane) in std::mem::take(&mut self.lanes).into_iter().enumerate() {
                 if !drop_lane[i] {
                     renumber[i] = kept.len();
@@ -555,12 +562,14 @@ impl LaneBuilder {
             EventKind::Node { node, change, .. } => {
                 let n = self.node_lane(node);
                 let (phase, title) = match change {
-                    NodeChange::Added => (Phase::NodeAlive, "node added"),
-                    NodeChange::Draining => (Phase::NodeDraining, "node draining"),
-                    NodeChange::Killed => (Phase::NodeKilled, "node killed"),
-                    NodeChange::Dead => (Phase::NodeDead, "node dead"),
+                    NodeChange::Added => (Some(Phase::NodeAlive), "node added"),
+                    NodeChange::Draining => (Some(Phase::NodeDraining), "node draining"),
+                    NodeChange::Killed => (Some(Phase::NodeKilled), "node killed"),
+                    NodeChange::Dead => (Some(Phase::NodeDead), "node dead"),
+                    // The GCS no longer lists it: its lane ends.
+                    NodeChange::Evicted => (None, "dead node evicted from the GCS's cache"),
                 };
-                self.lane_mut(n).set_phase(Some(phase), e.t);
+                self.lane_mut(n).set_phase(phase, e.t);
                 self.mark(n, e, MarkKind::Node, title.into(), events)
             }
             EventKind::Action { action, applied: true, target, .. } => {

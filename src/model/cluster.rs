@@ -90,6 +90,12 @@ impl Cluster {
         self.index.insert(node.id.clone(), self.nodes.len());
         self.nodes.push(node);
     }
+    /// Remove the node at `idx` (the GCS's dead-node cache evicted it): later nodes move down one index.
+    pub fn remove(&mut self, idx: usize) -> Node {
+        let node = self.nodes.remove(idx);
+        self.index = self.nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
+        node
+    }
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.index_of(id).map(|i| &self.nodes[i])
     }

@@ -35,6 +35,8 @@ pub enum NodeChange {
     Killed,
     /// The GCS declared it dead: its bundles are lost.
     Dead,
+    /// The GCS dropped it from its cache of dead nodes (`maximum_gcs_dead_node_cached_count`): no longer listed.
+    Evicted,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

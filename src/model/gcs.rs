@@ -13,7 +13,10 @@ use crate::model::serve::replica::GangContext;
 use crate::model::time::{SimDuration, SimTime};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+mod dead_nodes;
+pub use dead_nodes::MAXIMUM_GCS_DEAD_NODE_CACHED_COUNT;
 
 /// From how many node scans saved a schedule call indexes the nodes (for bundles; for SPREAD actors, one scan
 /// each) instead of scanning them: below it, building the index costs more than it saves.
@@ -143,6 +146,12 @@ pub struct Gcs {
     /// Ray's `spread_scheduling_next_index_`: where the next SPREAD actor starts looking in the round. One counter,
     /// as in Ray, where the controller's raylet schedules every replica actor it creates.
     spread_next: usize,
+    /// The dead nodes the GCS still lists, in the order they died (see `dead_nodes`).
+    dead_nodes: VecDeque<String>,
+    /// How many it keeps: `maximum_gcs_dead_node_cached_count` (tests lower it).
+    pub(crate) dead_node_cache_size: usize,
+    /// Nodes that ever joined: the next node's `joined_seq` (nodes evicted from the dead-node cache leave `cluster`).
+    nodes_joined: u32,
 }
 
 /// What the invariant checker must look at again: entities whose checked state changed since it last ran.
@@ -201,6 +210,9 @@ impl Gcs {
             unplaced_pgs: BTreeSet::new(),
             spread_round: None,
             spread_next: 0,
+            dead_nodes: VecDeque::new(),
+            dead_node_cache_size: MAXIMUM_GCS_DEAD_NODE_CACHED_COUNT,
+            nodes_joined: n as u32,
         }
     }
 
@@ -216,7 +228,8 @@ impl Gcs {
     // ----- nodes -------------------------------------------------------------------------------------------
 
     pub fn add_node(&mut self, spec: &NodeSpec, log: &mut EventLog) {
-        let joined_seq = self.cluster.nodes.len() as u32;
+        let joined_seq = self.nodes_joined;
+        self.nodes_joined += 1;
         self.check_dirty.nodes.insert(self.cluster.nodes.len());
         self.node_bundles.push(BTreeSet::new());
         self.node_actors.push(BTreeSet::new());
@@ -401,6 +414,7 @@ impl Gcs {
                 log.push(ev, reason);
             }
         }
+        self.cache_dead_node(id, log);
         self.needs_scheduling = true;
         self.mutations += 1;
     }
