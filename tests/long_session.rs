@@ -18,6 +18,7 @@ use gangplank::model::serve::replica::ReplicaState;
 use gangplank::model::time::SimTime;
 use gangplank::model::traffic::MAX_SAMPLES_HELD;
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// Counts the bytes this test binary holds (it has one test), to weigh a checkpoint: a session whose counts stay
@@ -89,7 +90,6 @@ fn fault(s: &mut Session, i: usize) {
 /// The page's views keyed by gang, synced after every fault as the page syncs them (state.rs, swimlanes.rs).
 struct Views {
     lanes: LaneBuilder,
-    colours: GangColours,
     lineage: GangLineage,
     first_kept: u64,
     cursor: EventCursor,
@@ -101,7 +101,6 @@ impl Views {
     fn new(s: &Session) -> Views {
         Views {
             lanes: LaneBuilder::new(s.scenario()),
-            colours: GangColours::default(),
             lineage: GangLineage::default(),
             first_kept: 0,
             cursor: EventCursor::default(),
@@ -114,11 +113,12 @@ impl Views {
         self.reserved +=
             self.cursor.unread(events).iter().filter(|e| matches!(e.kind, EventKind::GangReserved { .. })).count();
         self.lanes.sync(s.version().0, events);
-        self.colours.update(events);
         self.lineage.update(events);
         if let Some(first) = events.first().filter(|e| e.seq > self.first_kept) {
+            // The session forgot the colours of gangs ended before the kept events: their lineage goes too.
             self.first_kept = first.seq;
-            let gone = self.colours.forget_ended_before(first.seq);
+            let hues = s.gang_colours().hues();
+            let gone: Vec<String> = self.lineage.gangs().filter(|g| !hues.contains_key(*g)).map(String::from).collect();
             self.lineage.forget(&gone, first.seq);
         }
     }
@@ -134,11 +134,12 @@ impl Views {
             assert!(l.marks.iter().all(|m| m.seq >= first.seq), "lane {} holds a dropped event's mark", l.key);
             assert!(l.segments.iter().all(|g| g.to.is_none_or(|to| to >= first.t)), "lane {}: an old stretch", l.key);
         }
+        let hues = s.gang_colours().hues();
         for l in &gangs {
-            assert!(self.colours.hues().contains_key(&l.id), "gang {} has a lane but lost its colour", l.id);
+            assert!(hues.contains_key(&l.id), "gang {} has a lane but lost its colour", l.id);
         }
         for g in self.lineage.replacements().keys() {
-            assert!(self.colours.hues().contains_key(g), "a replacement of a forgotten gang {g}");
+            assert!(hues.contains_key(g), "a replacement of a forgotten gang {g}");
         }
         assert!(self.lineage.leaks().values().all(|(_, seq)| *seq >= first.seq));
         gangs.len()
@@ -166,6 +167,21 @@ fn checkpoint_bytes(s: &Session, t: SimTime) -> usize {
     let bytes = LIVE.load(Relaxed) - before;
     drop(checkpoint);
     bytes
+}
+
+/// The gang colours of the run played to `t` from its description, read every simulated minute (as a page playing
+/// it would: no event is dropped unread).
+fn played_hues(s: &Session, t: SimTime) -> BTreeMap<String, u8> {
+    let mut played = Session::new(s.scenario().clone());
+    played.load_with_actions(s.scenario().clone(), s.user_actions().to_vec(), SimTime::ZERO);
+    let mut colours = GangColours::default();
+    let mut at = 0.0;
+    while SimTime::from_secs_f64(at) < t {
+        at = (at + 60.0).min(t.as_secs_f64());
+        played.advance_to(SimTime::from_secs_f64(at));
+        colours.update(played.events());
+    }
+    colours.hues().clone()
 }
 
 fn evictions(s: &Session) -> usize {
@@ -207,7 +223,7 @@ fn a_long_session_with_faults_keeps_bounded_history_and_still_seeks_anywhere() {
     }
     let first = held(&s);
     let first_until = until;
-    let (first_gangs, first_hues, first_reserved) = (views.check(&s), views.colours.hues().len(), views.reserved);
+    let (first_gangs, first_hues, first_reserved) = (views.check(&s), s.gang_colours().hues().len(), views.reserved);
     while s.events_recorded() < first.recorded + EVENTS_KEPT + EVENTS_DROPPED_AT_ONCE {
         play(&mut s, until, until + 1800.0, every_s, &mut faults, &mut views);
         until += 1800.0;
@@ -215,7 +231,7 @@ fn a_long_session_with_faults_keeps_bounded_history_and_still_seeks_anywhere() {
     let second = held(&s);
     eprintln!("after {first_until} s: {first:?}; after {until} s: {second:?}; {faults} faults");
 
-    let (gangs, hues) = (views.check(&s), views.colours.hues().len());
+    let (gangs, hues) = (views.check(&s), s.gang_colours().hues().len());
     eprintln!(
         "gang lanes {first_gangs} -> {gangs}, hues {first_hues} -> {hues}, gangs reserved {first_reserved} -> {}",
         views.reserved
@@ -248,8 +264,10 @@ fn a_long_session_with_faults_keeps_bounded_history_and_still_seeks_anywhere() {
     assert_eq!(trace["events_dropped"].as_u64(), Some(events[0].seq), "the trace names the events it lacks");
     assert_eq!(trace["events"][0]["seq"].as_u64(), Some(events[0].seq));
 
-    // Seek before the oldest kept event: the run there is what a fresh replay of the description shows.
+    // Seek before the oldest kept event: the run there is what a fresh replay of the description shows, and each
+    // gang on screen has the colour it had when the run was played there (the events that gave it were dropped).
     let end = s.now();
+    let end_hues = s.gang_colours().hues().clone();
     for t in [first_until * 0.1, first_until * 0.77, (first_until + until) / 2.0] {
         let t = SimTime::from_secs_f64(t);
         s.seek(t);
@@ -257,11 +275,26 @@ fn a_long_session_with_faults_keeps_bounded_history_and_still_seeks_anywhere() {
         assert_eq!(s.snapshot(), fresh.snapshot(), "at {t:?}");
         assert_eq!(s.events_recorded(), fresh.events_recorded(), "at {t:?}");
         assert_eq!(s.events().last(), fresh.events().last(), "at {t:?}");
+        let played = played_hues(&s, t);
+        let shown: BTreeMap<String, u8> = s
+            .snapshot()
+            .replicas
+            .iter()
+            .filter(|r| r.state != ReplicaState::Stopped)
+            .filter_map(|r| r.gang_context.as_ref().map(|g| (g.gang_id.clone(), s.gang_colours().hue(&g.gang_id))))
+            .collect();
+        assert!(!shown.is_empty(), "gangs on screen at {t:?}");
+        for (g, hue) in &shown {
+            assert_eq!(Some(hue), played.get(g), "gang {g} at {t:?}: its colour when played there");
+        }
     }
-    // And back to the end: the same events as before the seeks.
+    // And back to the end: the same events and colours as before the seeks, and the views agree with them.
     s.seek(end);
     assert_eq!(s.events_recorded(), second.recorded);
     assert_eq!(held(&s).kept_events, second.kept_events);
+    assert_eq!(*s.gang_colours().hues(), end_hues);
+    views.sync(&s);
+    views.check(&s);
 
     // On until the GCS's dead-node cache is full (a node dies every fourth fault), then on for 200 more node deaths:
     // the nodes listed stop growing, and so does the state a checkpoint holds (it used to grow with every user action

@@ -32,6 +32,18 @@ impl EventCursor {
         new
     }
 
+    /// The events after those read, now marked read, trusting that `events` continue what was read (its owner
+    /// knows: a run restored together with what was derived from it, whose log may start after the last event
+    /// read). A list that ends before what was read gives nothing and moves nothing back.
+    pub fn advance<'a>(&mut self, events: &'a [Event]) -> &'a [Event] {
+        let new = events_from(events, self.read);
+        if let Some(last) = new.last() {
+            self.read = last.seq + 1;
+            self.last = Some(last.clone());
+        }
+        new
+    }
+
     /// How many events were read (the sequence number after the last one read).
     pub fn read(&self) -> u64 {
         self.read

@@ -56,6 +56,18 @@ impl GangColours {
         changed
     }
 
+    /// Read the events after those read, trusting that `events` continue them: the history's own run, restored
+    /// together with its checkpoint's colours (its log may start after the last event read, where [`Self::update`]
+    /// would start over and lose the hues of gangs reserved before the kept events). Returns whether a hue was
+    /// given.
+    pub fn advance(&mut self, events: &[Event]) -> bool {
+        let mut changed = false;
+        for e in self.cursor.advance(events) {
+            changed |= self.read(e);
+        }
+        changed
+    }
+
     fn read(&mut self, e: &Event) -> bool {
         match &e.kind {
             EventKind::GangReserved { gang_id, members, .. } if !self.hues.contains_key(gang_id) => {

@@ -114,6 +114,11 @@ impl GangLineage {
         self.leaks.retain(|_, (_, seq)| *seq >= first_kept);
     }
 
+    /// Every gang held: replacements and retired gangs.
+    pub fn gangs(&self) -> impl Iterator<Item = &str> {
+        self.replaced.keys().chain(self.retired.iter()).map(String::as_str)
+    }
+
     /// New gang → the gang it replaces.
     pub fn replacements(&self) -> &BTreeMap<String, Replacement> {
         &self.replaced

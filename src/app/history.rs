@@ -11,6 +11,7 @@
 //! - **Fork**: injecting an action while looking at the past drops the user's actions after the cursor, and the
 //!   checkpoints and known events that depended on them, then continues from there.
 //! - **Undo**: drops the last injected action and rebuilds the view at the same time without it.
+use crate::app::gang_colours::GangColours;
 use crate::model::Simulation;
 use crate::model::events::Event;
 use crate::model::log::{events_from, first_kept};
@@ -29,6 +30,8 @@ struct Stored {
     checkpoint: Checkpoint,
     /// How many user actions the run had applied when the checkpoint was taken.
     applied: usize,
+    /// The gang colours then: a run restored here may keep none of the events that gave its gangs their hues.
+    colours: GangColours,
 }
 
 /// The checkpoints and known events of one timeline (one scenario, seed and list of user actions).
@@ -46,6 +49,8 @@ pub struct History {
     known: Vec<Event>,
     known_first: u64,
     known_until: SimTime,
+    /// The colours of the current simulation's gangs, read as it runs (see [`History::gang_colours`]).
+    colours: GangColours,
 }
 
 impl Default for History {
@@ -68,6 +73,7 @@ impl History {
             known: Vec::new(),
             known_first: 0,
             known_until: SimTime::ZERO,
+            colours: GangColours::default(),
         }
     }
 
@@ -79,6 +85,7 @@ impl History {
         self.known.clear();
         self.known_first = 0;
         self.known_until = SimTime::ZERO;
+        self.colours = GangColours::default();
     }
 
     /// The furthest simulated time this timeline has been run to.
@@ -109,6 +116,22 @@ impl History {
         }
     }
 
+    /// The colours of the gangs of the run as shown (`app::gang_colours`'s rule over the whole run): a seek before
+    /// the oldest kept event restores them with the checkpoint, so a gang keeps its hue however the moment was
+    /// reached. Gangs that ended before the oldest kept event are forgotten.
+    pub fn gang_colours(&self) -> &GangColours {
+        &self.colours
+    }
+
+    /// Read the simulation's new events into the colours (called often enough that none is dropped unread: at each
+    /// checkpoint grid point and after each advance).
+    fn read_colours(&mut self, sim: &Simulation) {
+        self.colours.advance(sim.events());
+        if let Some(first) = sim.events().first() {
+            self.colours.forget_ended_before(first.seq);
+        }
+    }
+
     /// How many checkpoints are held.
     pub fn checkpoints(&self) -> usize {
         self.checkpoints.len()
@@ -121,6 +144,7 @@ impl History {
 
     /// Note how far the simulation got, extending the known events.
     fn observe(&mut self, sim: &Simulation) {
+        self.read_colours(sim);
         if sim.now() >= self.known_until {
             self.known_until = sim.now();
             let recorded = self.known_recorded();
@@ -164,9 +188,12 @@ impl History {
                 break;
             }
             sim.run_until(next);
+            self.read_colours(sim);
             let on_stride = (next.0 / self.every.0).is_multiple_of(self.stride);
             if on_stride && !self.checkpoints.contains_key(&next.0) {
-                self.checkpoints.insert(next.0, Stored { checkpoint: sim.checkpoint(), applied: self.applied });
+                let stored =
+                    Stored { checkpoint: sim.checkpoint(), applied: self.applied, colours: self.colours.clone() };
+                self.checkpoints.insert(next.0, stored);
                 while self.checkpoints.len() > MAX_CHECKPOINTS {
                     self.stride *= 2;
                     let (every, stride) = (self.every.0, self.stride);
@@ -230,10 +257,12 @@ impl History {
             match self.checkpoints.range(..=t.0).next_back() {
                 Some((_, s)) if s.checkpoint.events_len() <= self.known_recorded() => {
                     self.applied = s.applied;
+                    self.colours = s.colours.clone();
                     Simulation::restore(&s.checkpoint, &self.known, actions)
                 }
                 _ => {
                     self.applied = 0;
+                    self.colours = GangColours::default();
                     Simulation::new(scenario)
                 }
             }
@@ -284,10 +313,12 @@ impl History {
         let mut next = match self.checkpoints.values().next_back() {
             Some(s) => {
                 self.applied = s.applied;
+                self.colours = s.colours.clone();
                 Simulation::restore(&s.checkpoint, &self.known, actions)
             }
             None => {
                 self.applied = 0;
+                self.colours = GangColours::default();
                 Simulation::new(scenario)
             }
         };

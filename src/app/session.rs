@@ -160,6 +160,11 @@ impl Session {
         removed
     }
 
+    /// The colours of the run's gangs, stable however the moment shown was reached (`History::gang_colours`).
+    pub fn gang_colours(&self) -> &crate::app::gang_colours::GangColours {
+        self.history.gang_colours()
+    }
+
     /// Checkpoints and the timeline's known events (including the future of a cursor in the past).
     pub fn history(&self) -> &History {
         &self.history

@@ -84,9 +84,10 @@ impl PlacementSubject {
 }
 
 // ===== picture (issue 14)
-/// The colours and lineage of the run's gangs, shared by the clones of the state (read incrementally).
+/// The lineage of the run's gangs, shared by the clones of the state (read incrementally). Their colours are the
+/// session's (`History::gang_colours`), which survive a seek before the oldest kept event.
 #[derive(Clone, Default)]
-struct GangStory(Rc<RefCell<(crate::app::gang_colours::GangColours, crate::app::gang_lineage::GangLineage)>>);
+struct GangStory(Rc<RefCell<crate::app::gang_lineage::GangLineage>>);
 
 impl PartialEq for GangStory {
     fn eq(&self, other: &Self) -> bool {
@@ -396,13 +397,14 @@ impl UiState {
             self.chain_scanned = 0;
             self.hover = None;
         }
-        // ===== picture (issue 14): colours and lineage read only the new events (from the start after a seek back).
+        // ===== picture (issue 14): the session's colours; lineage reads only the new events (from the start after a
+        // seek back).
         {
-            let mut story = self.gang_story.0.borrow_mut();
-            let (colours, lineage) = &mut *story;
-            if colours.update(events) || self.gang_hues.len() != colours.hues().len() {
-                self.gang_hues = Rc::new(colours.hues().clone());
+            let hues = session.gang_colours().hues();
+            if *hues != *self.gang_hues {
+                self.gang_hues = Rc::new(hues.clone());
             }
+            let mut lineage = self.gang_story.0.borrow_mut();
             if lineage.update(events) {
                 self.lineage = Rc::new(lineage.clone());
             }
@@ -446,12 +448,11 @@ impl UiState {
                         .collect(),
                 );
             }
-            // Gangs that ended before the oldest kept event: their colours and lineage go too.
-            let mut story = self.gang_story.0.borrow_mut();
-            let (colours, lineage) = &mut *story;
-            let gone = colours.forget_ended_before(first);
+            // Gangs that ended before the oldest kept event (the session forgot their colours): their lineage goes too.
+            let mut lineage = self.gang_story.0.borrow_mut();
+            let hues = session.gang_colours().hues();
+            let gone: Vec<String> = lineage.gangs().filter(|g| !hues.contains_key(*g)).map(String::from).collect();
             lineage.forget(&gone, first);
-            self.gang_hues = Rc::new(colours.hues().clone());
             self.lineage = Rc::new(lineage.clone());
         }
         if self.log_dirty && (!self.playing || crate::ui::perf::now_ms() - self.log_built_ms >= LOG_REFRESH_MS) {
