@@ -25,6 +25,8 @@ pub const CHECKPOINT_EVERY: SimDuration = SimDuration(5 * 1_000_000);
 /// At most this many checkpoints are kept: past it, every other one is dropped and the spacing doubles, so memory
 /// stays bounded on long runs (a 1,000-replica state is about a megabyte) while a seek replays at most one spacing.
 pub const MAX_CHECKPOINTS: usize = 32;
+/// Simulated time between two reads of the gang colours while the run advances (see `run_reading_colours`).
+const COLOURS_READ_EVERY: SimDuration = SimDuration(1_000_000);
 
 struct Stored {
     checkpoint: Checkpoint,
@@ -51,6 +53,8 @@ pub struct History {
     known_until: SimTime,
     /// The colours of the current simulation's gangs, read as it runs (see [`History::gang_colours`]).
     colours: GangColours,
+    /// The oldest kept event when the colours last forgot ended gangs.
+    colours_forgot_before: u64,
 }
 
 impl Default for History {
@@ -74,6 +78,7 @@ impl History {
             known_first: 0,
             known_until: SimTime::ZERO,
             colours: GangColours::default(),
+            colours_forgot_before: 0,
         }
     }
 
@@ -86,6 +91,7 @@ impl History {
         self.known_first = 0;
         self.known_until = SimTime::ZERO;
         self.colours = GangColours::default();
+        self.colours_forgot_before = 0;
     }
 
     /// The furthest simulated time this timeline has been run to.
@@ -127,9 +133,21 @@ impl History {
     /// checkpoint grid point and after each advance).
     fn read_colours(&mut self, sim: &Simulation) {
         self.colours.advance(sim.events());
-        if let Some(first) = sim.events().first() {
+        if let Some(first) = sim.events().first().filter(|e| e.seq > self.colours_forgot_before) {
+            self.colours_forgot_before = first.seq;
             self.colours.forget_ended_before(first.seq);
         }
+    }
+
+    /// Run to `t`, reading the colours every [`COLOURS_READ_EVERY`]: a big cluster's deploy records more events in
+    /// a few seconds than the log keeps, and a reservation dropped unread would leave its gang without its hue.
+    fn run_reading_colours(&mut self, sim: &mut Simulation, t: SimTime) {
+        while sim.now().plus(COLOURS_READ_EVERY) < t {
+            sim.run_until(sim.now().plus(COLOURS_READ_EVERY));
+            self.read_colours(sim);
+        }
+        sim.run_until(t);
+        self.read_colours(sim);
     }
 
     /// How many checkpoints are held.
@@ -187,8 +205,7 @@ impl History {
             if next > t {
                 break;
             }
-            sim.run_until(next);
-            self.read_colours(sim);
+            self.run_reading_colours(sim, next);
             let on_stride = (next.0 / self.every.0).is_multiple_of(self.stride);
             if on_stride && !self.checkpoints.contains_key(&next.0) {
                 let stored =
@@ -201,7 +218,7 @@ impl History {
                 }
             }
         }
-        sim.run_until(t);
+        self.run_reading_colours(sim, t);
     }
 
     /// Advance to `t` (never backwards), applying the user's actions on the way.
@@ -258,11 +275,13 @@ impl History {
                 Some((_, s)) if s.checkpoint.events_len() <= self.known_recorded() => {
                     self.applied = s.applied;
                     self.colours = s.colours.clone();
+                    self.colours_forgot_before = 0;
                     Simulation::restore(&s.checkpoint, &self.known, actions)
                 }
                 _ => {
                     self.applied = 0;
                     self.colours = GangColours::default();
+                    self.colours_forgot_before = 0;
                     Simulation::new(scenario)
                 }
             }
@@ -314,11 +333,13 @@ impl History {
             Some(s) => {
                 self.applied = s.applied;
                 self.colours = s.colours.clone();
+                self.colours_forgot_before = 0;
                 Simulation::restore(&s.checkpoint, &self.known, actions)
             }
             None => {
                 self.applied = 0;
                 self.colours = GangColours::default();
+                self.colours_forgot_before = 0;
                 Simulation::new(scenario)
             }
         };
@@ -332,9 +353,48 @@ impl History {
 mod tests {
     use super::*;
     use crate::app::presets::preset_by_id;
+    use std::collections::BTreeSet;
 
     fn scenario(id: &str) -> Scenario {
         preset_by_id(id).unwrap().scenario().unwrap()
+    }
+
+    #[test]
+    fn a_jump_over_a_big_deploy_gives_every_gang_its_colour() {
+        // 1,000 nodes and 10,000 replicas in gangs of 4 and 8: the deploy records more events in its first seconds
+        // than the log keeps. Jumped over in one call (a share link opening later), every gang still has the hue
+        // its reservation gave it; read only on the 5 s checkpoint grid, ~10 % of them lost it.
+        let nodes: Vec<String> =
+            (1..=1000).map(|i| format!(r#"{{"id":"w{i:04}","resources":{{"CPU":16,"GPU":4}}}}"#)).collect();
+        let apps: Vec<String> = (0..10)
+            .map(|a| {
+                let deployments: Vec<String> = [("pack4", 4, "PACK"), ("spread8", 8, "SPREAD"), ("pack8", 8, "PACK")]
+                    .iter()
+                    .map(|(name, size, strategy)| {
+                        format!(
+                            r#"{{"name":"{name}","num_replicas":{},"ray_actor_options":{{"num_cpus":1}},
+                                "gang_scheduling_config":{{"gang_size":{size},"gang_placement_strategy":"{strategy}"}}}}"#,
+                            if *size == 4 { 200 } else { 400 }
+                        )
+                    })
+                    .collect();
+                format!(r#"{{"name":"app{a}","deployments":[{}]}}"#, deployments.join(","))
+            })
+            .collect();
+        let text = format!(
+            r#"{{"format":"gangplank.scenario/v1","seed":3,"until_s":60,"cluster":{{"nodes":[{}]}},"applications":[{}]}}"#,
+            nodes.join(","),
+            apps.join(",")
+        );
+        let scenario = crate::model::scenario::parse_scenario(&text).unwrap();
+        let (mut h, mut sim) = (History::default(), Simulation::new(&scenario));
+        h.advance_to(&mut sim, &[], SimTime::from_secs_f64(5.0));
+        assert!(sim.events()[0].seq > 0, "the deploy's first events were dropped");
+        let gangs: BTreeSet<String> =
+            sim.snapshot().replicas.iter().filter_map(|r| r.gang_context.as_ref().map(|g| g.gang_id.clone())).collect();
+        assert!(gangs.len() > 1000, "{} gangs", gangs.len());
+        let missing: Vec<&String> = gangs.iter().filter(|g| !h.gang_colours().hues().contains_key(*g)).collect();
+        assert!(missing.is_empty(), "{} of {} gangs without their hue", missing.len(), gangs.len());
     }
 
     /// The run rebuilt from nothing but its description, with actions applied as the live run applies them.
