@@ -398,10 +398,18 @@ impl LaneBuilder {
             self.replica_deployment.remove(r);
             self.plain_stopped.pop_front();
         }
+        // Gone: ended before `from`, or holding nothing from `from` on (no open stretch, no kept mark: a gang whose
+        // end this builder never saw, e.g. rebuilt after a seek from events that start after its reservation).
+        let nothing_kept = |l: &Lane| {
+            l.marks.iter().all(|m| m.seq < first_kept) && l.segments.iter().all(|s| s.to.is_some_and(|to| to < from))
+        };
         let gone: Vec<String> = self
             .gangs
             .iter()
-            .filter(|(_, g)| self.lanes[g.lane].ended.is_some_and(|t| t < from))
+            .filter(|(_, g)| {
+                let lane = &self.lanes[g.lane];
+                lane.ended.is_some_and(|t| t < from) || nothing_kept(lane)
+            })
             .map(|(id, _)| id.clone())
             .collect();
         let mut drop_lane = vec![false; self.lanes.len()];
