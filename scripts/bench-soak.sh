@@ -8,6 +8,8 @@
 #   SOAK_MIN=10 bash scripts/bench-soak.sh              # a shorter run
 #   DIST_DIR=/tmp/my-dist bash scripts/bench-soak.sh    # measure a dist built elsewhere (no build)
 #   OUT=/tmp/soak.jsonl bash scripts/bench-soak.sh      # also keep the JSON lines in a file
+#   NODE_KILLS=0 bash scripts/bench-soak.sh             # a mix without node kills (the cluster does not grow)
+# A dist built with `--features alloc-stats` also reports the wasm heap's live bytes (src/ui/alloc_stats.rs).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
