@@ -23,7 +23,8 @@ use std::collections::BTreeMap;
 /// Simulated time between two checkpoints (at first; see [`MAX_CHECKPOINTS`]).
 pub const CHECKPOINT_EVERY: SimDuration = SimDuration(5 * 1_000_000);
 /// At most this many checkpoints are kept: past it, every other one is dropped and the spacing doubles, so memory
-/// stays bounded on long runs (a 1,000-replica state is about a megabyte) while a seek replays at most one spacing.
+/// stays bounded on long runs while a seek replays at most one spacing. They are most of a long session's memory:
+/// the big cluster's (1,000 replicas) are ~5.9 MB each natively, traffic history included (BENCHMARKS-PAGE.md).
 pub const MAX_CHECKPOINTS: usize = 32;
 /// Simulated time between two reads of the gang colours while the run advances (see `run_reading_colours`).
 const COLOURS_READ_EVERY: SimDuration = SimDuration(1_000_000);
