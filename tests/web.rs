@@ -162,6 +162,7 @@ fn fixture() -> Snapshot {
             queued_calls: Vec::new(),
         },
         violations: 0,
+        nodes_joined: 3,
     }
 }
 

@@ -221,6 +221,11 @@ impl Gcs {
         self.next_seq
     }
 
+    /// How many nodes ever joined, those the dead-node cache evicted included.
+    pub fn nodes_joined(&self) -> u32 {
+        self.nodes_joined
+    }
+
     pub fn pg(&self, name: &str) -> Option<&PlacementGroup> {
         self.pg_by_name.get(name).and_then(|s| self.pgs.get(s))
     }

@@ -23,6 +23,8 @@ pub struct Snapshot {
     pub controller: ControllerView,
     /// How many invariant violations the run has recorded so far.
     pub violations: usize,
+    /// How many nodes ever joined the cluster: more than `nodes` once the GCS evicted dead nodes from its cache.
+    pub nodes_joined: u32,
 }
 
 /// The deployment's traffic as of the last whole second.
@@ -226,6 +228,7 @@ impl Snapshot {
                 queued_calls: world.queued_calls.iter().map(|c| c.kind.describe_call()).collect(),
             },
             violations,
+            nodes_joined: gcs.nodes_joined(),
         }
     }
 }

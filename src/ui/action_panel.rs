@@ -32,9 +32,13 @@ fn text_input(state: &UseStateHandle<String>) -> Callback<InputEvent> {
 pub const MANUAL_NUM_REPLICAS: &str =
     "Manually setting num_replicas is not allowed when autoscaling_config is provided.";
 
-/// The first `wN` id no node has.
+/// The first `wN` id no node has. Once the GCS evicted dead nodes from its cache they are no longer listed, and the
+/// lowest free number could be one of theirs: then N starts past every node that ever joined, so an id offered here
+/// never names two nodes of one run (Ray's node ids are never reused).
 pub fn free_node_id(snapshot: &Snapshot) -> String {
-    (1..).map(|i| format!("w{i}")).find(|id| snapshot.nodes.iter().all(|n| &n.id != id)).unwrap_or_default()
+    let evicted = snapshot.nodes_joined as usize > snapshot.nodes.len();
+    let from = if evicted { snapshot.nodes_joined as usize } else { 1 };
+    (from..).map(|i| format!("w{i}")).find(|id| snapshot.nodes.iter().all(|n| &n.id != id)).unwrap_or_default()
 }
 
 /// The CPU and GPU "Add a node" offers: the cluster's most common worker shape (dead workers count: a node is
@@ -466,6 +470,30 @@ mod tests {
         assert_eq!(shape("big-cluster"), (16.0, 4.0));
         assert_eq!(shape("replica-crash"), (2.0, 0.0));
         assert_eq!(usual_worker_shape(&Snapshot::default()), (2.0, 0.0), "a head only");
+    }
+
+    #[test]
+    fn add_node_never_offers_the_id_of_a_node_the_gcs_forgot() {
+        let node = |id: &str| crate::model::snapshot::NodeView {
+            id: id.into(),
+            is_head: id == "head",
+            alive: true,
+            killed: false,
+            resources: Resources::new(),
+            available: Resources::new(),
+            reserved: Resources::new(),
+            used: Resources::new(),
+            labels: BTreeMap::new(),
+            draining: None,
+        };
+        let nodes = |ids: &[&str]| ids.iter().map(|id| node(id)).collect::<Vec<_>>();
+        let nothing_evicted = Snapshot { nodes: nodes(&["head", "w1", "w3"]), nodes_joined: 3, ..Snapshot::default() };
+        assert_eq!(free_node_id(&nothing_evicted), "w2", "the lowest free number");
+        // w1 and w2 died and were evicted; w4 and w5 were added: six joined, four listed. w1 is free but was a node.
+        let evicted = Snapshot { nodes: nodes(&["head", "w3", "w4", "w5"]), nodes_joined: 6, ..Snapshot::default() };
+        assert_eq!(free_node_id(&evicted), "w6");
+        let crowded = Snapshot { nodes: nodes(&["head", "w6", "w7"]), nodes_joined: 6, ..Snapshot::default() };
+        assert_eq!(free_node_id(&crowded), "w8");
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub fn only_group(snap: &Snapshot, group: &NodeGroup) -> Snapshot {
         applications: snap.applications.clone(),
         controller: snap.controller.clone(),
         violations: snap.violations,
+        nodes_joined: snap.nodes_joined,
     }
 }
 

@@ -373,7 +373,7 @@ impl Replay {
             }
         }
         let alive: BTreeMap<&str, bool> = sample.nodes.iter().map(|n| (n.node_id.as_str(), n.alive)).collect();
-        let nodes = rec
+        let nodes: Vec<NodeView> = rec
             .cluster
             .nodes
             .iter()
@@ -400,6 +400,8 @@ impl Replay {
             })
             .collect();
         let restarts = self.restarts.iter().filter(|r| **r <= t_s).count() as u32;
+        // A recording's nodes are those it saw; the page adds none to a replay.
+        let nodes_joined = nodes.len() as u32;
         Snapshot {
             t,
             tick: t.0 / 100_000,
@@ -418,6 +420,7 @@ impl Replay {
                 queued_calls: Vec::new(),
             },
             violations: 0,
+            nodes_joined,
         }
     }
 

@@ -104,6 +104,7 @@ mod tests {
         let listed: Vec<&str> = snap.nodes.iter().map(|n| n.id.as_str()).collect();
         assert_eq!(listed, ["head", "w3", "w4", "w5", "w6", "n0", "n1", "n2", "n3", "n4"]);
         assert_eq!(snap.nodes.iter().filter(|n| !n.alive).count(), 3);
+        assert_eq!(snap.nodes_joined, 12, "the evicted nodes still count as having joined");
         assert!(sim.violations().is_empty(), "{:?}", sim.violations());
         // The gangs were rebuilt on the nodes left, each member on a listed node.
         let running: Vec<_> = snap.replicas.iter().filter(|r| r.state == ReplicaState::Running).collect();
