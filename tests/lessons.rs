@@ -274,6 +274,14 @@ fn bad_lesson_files_name_the_field_path_of_each_problem() {
         assert_eq!(e[0].path, path);
         assert!(e[0].message.contains(words), "{}", e[0].message);
     }
+    // A file cut short, or with a trailing comma, is told what usually causes it, with its line and column, as a
+    // scenario is.
+    let whole = serde_json::to_string_pretty(&lesson_json()).unwrap();
+    let e = import(&whole[..whole.len() - 3]).expect_err("a lesson cut short");
+    assert!(e[0].message.contains("ends too early") && e[0].line.is_some(), "{e:?}");
+    // serde_json sorts the keys: "title" is the last of the top level, so a comma after it is a trailing comma.
+    let e = import(&whole.replacen("\"A test lesson\"", "\"A test lesson\",", 1)).expect_err("a trailing comma");
+    assert!(e[0].message.contains("JSON allows no comma before a closing brace") && e[0].line.is_some(), "{e:?}");
     let mutations: Vec<(&str, serde_json::Value, &str, &str)> = vec![
         (
             "/steps/1/question/options/1/holds",

@@ -76,16 +76,7 @@ pub fn looks_like_lesson(text: &str) -> bool {
 /// Parse and validate a lesson file: the lesson, or every problem found with its field path.
 pub fn parse_lesson(text: &str) -> Result<Lesson, Vec<ScenarioError>> {
     let text = crate::app::document::checked_text(text, "lesson", LESSON_FORMAT, MAX_LESSON_BYTES, "2 MiB")?;
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        let raw = e.to_string();
-        let raw = raw.find(" at line ").map_or(raw.as_str(), |i| &raw[..i]).to_string();
-        vec![ScenarioError {
-            path: String::new(),
-            line: Some(e.line()),
-            column: Some(e.column().max(1)),
-            message: format!("not valid JSON: {raw}"),
-        }]
-    })?;
+    let value: Value = serde_json::from_str(text).map_err(|e| vec![crate::model::scenario::syntax_error(&e)])?;
     let Value::Object(body) = value else {
         return Err(vec![ScenarioError::at(
             "",

@@ -22,7 +22,7 @@ pub use actions::{Action, ActionKind, DeploymentRef, ReplicaRef, Times, VARIANTS
 pub use autoscaling::{AutoscalingConfigSpec, NumReplicas};
 pub use error::ScenarioError;
 pub use messages::{describe, did_you_mean};
-pub use parse::parse_scenario;
+pub use parse::{parse_scenario, syntax_error};
 pub use timing::{Timing, TimingSpec};
 pub use traffic::{LOAD_SHAPES, LoadComponent, LoadStep, ServiceTimeSpec, TrafficSpec};
 pub use validate::validate;

@@ -83,7 +83,9 @@ pub fn parse_scenario(text: &str) -> Result<Scenario, Vec<ScenarioError>> {
     Ok(scenario)
 }
 
-fn syntax_error(e: &serde_json::Error) -> ScenarioError {
+/// A JSON syntax error as a located problem with a hint for the usual slips (a missing closing brace, a trailing
+/// comma); every Gangplank file reader words it this way.
+pub fn syntax_error(e: &serde_json::Error) -> ScenarioError {
     let raw = strip_position(&e.to_string());
     let message = if raw.contains("recursion limit exceeded") {
         "not valid JSON: nested more than 128 levels deep (recursion limit exceeded)".to_string()
