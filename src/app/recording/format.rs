@@ -110,15 +110,26 @@ pub struct Sample {
     pub t: f64,
     #[serde(default)]
     pub controller: ControllerSample,
-    #[serde(default)]
+    /// The three sections below are null in the file when the recorder could not read them in this sample;
+    /// [`super::parse`] then puts the last known state in their place, as `docs/recording-format.md` says.
+    #[serde(default, deserialize_with = "unread_as_empty")]
     pub nodes: Vec<NodeSample>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unread_as_empty")]
     pub applications: Vec<ApplicationSample>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unread_as_empty")]
     pub placement_groups: Vec<PlacementGroupSample>,
     /// What could not be read in this sample.
     #[serde(default)]
     pub errors: Vec<String>,
+}
+
+/// A section the recorder could not read (a dashboard request that failed or timed out) is null: read as empty.
+fn unread_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Null fields: could not be read.

@@ -161,9 +161,31 @@ pub fn parse_recording(text: &str) -> Result<Recording, Vec<ScenarioError>> {
             ]);
         }
     };
+    let mut recording = recording;
+    keep_last_known_state(&mut recording, &value);
     let mut problems = Problems::default();
     check(&recording, &mut problems);
     if problems.list.is_empty() { Ok(recording) } else { Err(problems.finish()) }
+}
+
+/// A section the recorder could not read in a sample is null in the file (read as empty): the last known state
+/// stands, so it is the previous sample's (empty before the first sample that read it).
+fn keep_last_known_state(recording: &mut Recording, value: &Value) {
+    let Some(samples) = value.get("samples").and_then(Value::as_array) else { return };
+    for (i, raw) in samples.iter().enumerate().skip(1) {
+        let unread = |section: &str| raw.get(section).is_some_and(Value::is_null);
+        let (before, from_i) = recording.samples.split_at_mut(i);
+        let (last, this) = (&before[i - 1], &mut from_i[0]);
+        if unread("nodes") {
+            this.nodes = last.nodes.clone();
+        }
+        if unread("applications") {
+            this.applications = last.applications.clone();
+        }
+        if unread("placement_groups") {
+            this.placement_groups = last.placement_groups.clone();
+        }
+    }
 }
 
 #[derive(Default)]
