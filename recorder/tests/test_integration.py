@@ -62,8 +62,14 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Json:
     return result
 
 
+def last_read(doc: Json, section: str) -> list[Json]:
+    """The section of the last sample that could read it (a failed request leaves it null: the last state stands)."""
+    read: list[Json] = next(s[section] for s in reversed(doc["samples"]) if s[section] is not None)
+    return read
+
+
 def final_replicas(doc: Json) -> list[Json]:
-    return [r for a in doc["samples"][-1]["applications"] for d in a["deployments"] for r in d["replicas"]]
+    return [r for a in last_read(doc, "applications") for d in a["deployments"] for r in d["replicas"]]
 
 
 def test_ctrl_c_leaves_a_complete_file_and_no_ray_process(recorded: Json) -> None:
@@ -84,7 +90,7 @@ def test_gangs_ranks_and_placement_groups_are_recorded(recorded: Json) -> None:
     assert [n["alias"] for n in doc["cluster"]["nodes"]] == ["head", "w1", "w2", "w3"]
     replicas = final_replicas(doc)
     assert len(replicas) == 4 and all(r["state"] == "RUNNING" for r in replicas)
-    pgs = {pg["placement_group_id"]: pg for pg in doc["samples"][-1]["placement_groups"]}
+    pgs = {pg["placement_group_id"]: pg for pg in last_read(doc, "placement_groups")}
     gangs: dict[str, list[int]] = {}
     for r in replicas:
         pg = pgs[r["placement_group_id"]]
