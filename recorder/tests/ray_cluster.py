@@ -17,6 +17,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+# The cluster's processes inherit these. Serve kills a proxy that is not ready within 5 s
+# (RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S, serve/_private/proxy_state.py), and serve.start() then fails with
+# ActorDiedError: on a loaded 2-core machine the proxy took longer. The recordings are about replicas and gangs, not
+# the proxy, so it gets 30 s.
+CLUSTER_ENV = {"RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S": "30"}
+
 # Serve's health checks as in the oracle traces (../shared/oracle/traces/replica_crash.json meta): node deaths are
 # seen after about 3 s, not 30 s.
 SYSTEM_CONFIG = {"health_check_period_ms": 1000, "health_check_failure_threshold": 3}
@@ -79,7 +85,7 @@ class LocalCluster:
         self.http_port = free_port()
         self.cluster: Any = None
         self.workers: list[Any] = []
-        self._saved_env = os.environ.get("RAY_TMPDIR")
+        self._saved_env = {name: os.environ.get(name) for name in ("RAY_TMPDIR", *CLUSTER_ENV)}
         self.left_behind: list[tuple[int, str]] = []
 
     @property
@@ -93,7 +99,7 @@ class LocalCluster:
     def __enter__(self) -> LocalCluster:
         from ray.cluster_utils import Cluster
 
-        os.environ["RAY_TMPDIR"] = self.temp_dir
+        os.environ.update({"RAY_TMPDIR": self.temp_dir, **CLUSTER_ENV})
         try:
             self.cluster = Cluster(
                 initialize_head=True,
@@ -143,10 +149,11 @@ class LocalCluster:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         finally:
-            if self._saved_env is None:
-                os.environ.pop("RAY_TMPDIR", None)
-            else:
-                os.environ["RAY_TMPDIR"] = self._saved_env
+            for name, value in self._saved_env.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
             shutil.rmtree(self.temp_dir, ignore_errors=True)
             signal.signal(signal.SIGINT, previous)
 
