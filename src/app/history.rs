@@ -56,6 +56,8 @@ pub struct History {
     colours: GangColours,
     /// The oldest kept event when the colours last forgot ended gangs.
     colours_forgot_before: u64,
+    /// Changes whenever the colours may have changed (see [`History::gang_colours_version`]).
+    colours_version: u64,
 }
 
 impl Default for History {
@@ -80,6 +82,7 @@ impl History {
             known_until: SimTime::ZERO,
             colours: GangColours::default(),
             colours_forgot_before: 0,
+            colours_version: 0,
         }
     }
 
@@ -91,8 +94,7 @@ impl History {
         self.known.clear();
         self.known_first = 0;
         self.known_until = SimTime::ZERO;
-        self.colours = GangColours::default();
-        self.colours_forgot_before = 0;
+        self.restart_colours(GangColours::default());
     }
 
     /// The furthest simulated time this timeline has been run to.
@@ -133,11 +135,25 @@ impl History {
     /// Read the simulation's new events into the colours (called often enough that none is dropped unread: at each
     /// checkpoint grid point and after each advance).
     fn read_colours(&mut self, sim: &Simulation) {
-        self.colours.advance(sim.events());
+        let mut changed = self.colours.advance(sim.events());
         if let Some(first) = sim.events().first().filter(|e| e.seq > self.colours_forgot_before) {
             self.colours_forgot_before = first.seq;
-            self.colours.forget_ended_before(first.seq);
+            changed |= !self.colours.forget_ended_before(first.seq).is_empty();
         }
+        self.colours_version += u64::from(changed);
+    }
+
+    /// Changes whenever [`History::gang_colours`] may have changed, so a viewer compares the hues only then (they
+    /// are read every frame while playing, and a big cluster has thousands of gangs).
+    pub fn gang_colours_version(&self) -> u64 {
+        self.colours_version
+    }
+
+    /// Start the colours over from `colours`: a restored checkpoint's, or none for a run from time zero.
+    fn restart_colours(&mut self, colours: GangColours) {
+        self.colours = colours;
+        self.colours_forgot_before = 0;
+        self.colours_version += 1;
     }
 
     /// Run to `t`, reading the colours every [`COLOURS_READ_EVERY`]: a big cluster's deploy records more events in
@@ -271,22 +287,14 @@ impl History {
             self.advance_to(sim, actions, t);
             return;
         }
-        let mut next = {
-            match self.checkpoints.range(..=t.0).next_back() {
-                Some((_, s)) if s.checkpoint.events_len() <= self.known_recorded() => {
-                    self.applied = s.applied;
-                    self.colours = s.colours.clone();
-                    self.colours_forgot_before = 0;
-                    Simulation::restore(&s.checkpoint, &self.known, actions)
-                }
-                _ => {
-                    self.applied = 0;
-                    self.colours = GangColours::default();
-                    self.colours_forgot_before = 0;
-                    Simulation::new(scenario)
-                }
+        let (mut next, applied, colours) = match self.checkpoints.range(..=t.0).next_back() {
+            Some((_, s)) if s.checkpoint.events_len() <= self.known_recorded() => {
+                (Simulation::restore(&s.checkpoint, &self.known, actions), s.applied, s.colours.clone())
             }
+            _ => (Simulation::new(scenario), 0, GangColours::default()),
         };
+        self.applied = applied;
+        self.restart_colours(colours);
         self.advance_to(&mut next, actions, t);
         *sim = next;
     }
@@ -330,20 +338,12 @@ impl History {
         self.known_until = until;
         let t = sim.now();
         // Rebuild from the last valid checkpoint (never from the current simulation, which has the action).
-        let mut next = match self.checkpoints.values().next_back() {
-            Some(s) => {
-                self.applied = s.applied;
-                self.colours = s.colours.clone();
-                self.colours_forgot_before = 0;
-                Simulation::restore(&s.checkpoint, &self.known, actions)
-            }
-            None => {
-                self.applied = 0;
-                self.colours = GangColours::default();
-                self.colours_forgot_before = 0;
-                Simulation::new(scenario)
-            }
+        let (mut next, applied, colours) = match self.checkpoints.values().next_back() {
+            Some(s) => (Simulation::restore(&s.checkpoint, &self.known, actions), s.applied, s.colours.clone()),
+            None => (Simulation::new(scenario), 0, GangColours::default()),
         };
+        self.applied = applied;
+        self.restart_colours(colours);
         self.advance_to(&mut next, actions, t);
         *sim = next;
         Some(removed)

@@ -165,6 +165,11 @@ impl Session {
         self.history.gang_colours()
     }
 
+    /// Changes whenever [`Session::gang_colours`] may have changed (`History::gang_colours_version`).
+    pub fn gang_colours_version(&self) -> u64 {
+        self.history.gang_colours_version()
+    }
+
     /// Checkpoints and the timeline's known events (including the future of a cursor in the past).
     pub fn history(&self) -> &History {
         &self.history

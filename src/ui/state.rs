@@ -152,6 +152,8 @@ pub struct UiState {
     // `app::gang_lineage`), so they do not depend on how the viewer reached the moment.
     /// Gang id → hue index (`app::gang_colours`: stable across seek and fork; live gangs differ).
     pub gang_hues: Rc<BTreeMap<String, u8>>,
+    /// The session's colours version `gang_hues` was read at (`Session::gang_colours_version`).
+    gang_hues_version: Option<u64>,
     /// Which gang replaced which, and the leaked groups removed (`app::gang_lineage`).
     pub lineage: Rc<crate::app::gang_lineage::GangLineage>,
     gang_story: GangStory,
@@ -313,6 +315,7 @@ impl UiState {
             hover: None,
             chain_scanned: 0,
             gang_hues: Rc::new(BTreeMap::new()),
+            gang_hues_version: None,
             lineage: Rc::default(),
             gang_story: GangStory::default(),
             violations: Rc::new(Vec::new()),
@@ -400,9 +403,13 @@ impl UiState {
         // ===== picture (issue 14): the session's colours; lineage reads only the new events (from the start after a
         // seek back).
         {
-            let hues = session.gang_colours().hues();
-            if *hues != *self.gang_hues {
-                self.gang_hues = Rc::new(hues.clone());
+            let version = session.gang_colours_version();
+            if self.gang_hues_version != Some(version) {
+                self.gang_hues_version = Some(version);
+                let hues = session.gang_colours().hues();
+                if *hues != *self.gang_hues {
+                    self.gang_hues = Rc::new(hues.clone());
+                }
             }
             let mut lineage = self.gang_story.0.borrow_mut();
             if lineage.update(events) {

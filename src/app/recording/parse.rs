@@ -151,7 +151,7 @@ pub fn parse_recording(text: &str) -> Result<Recording, Vec<ScenarioError>> {
     }
     // serde's own reading is fast; the path-tracking one (slow on an hour of samples) runs only to say where a
     // shape error is.
-    let recording: Recording = match Recording::deserialize(&value) {
+    let mut recording: Recording = match Recording::deserialize(&value) {
         Ok(r) => r,
         Err(_) => {
             return Err(vec![
@@ -161,7 +161,6 @@ pub fn parse_recording(text: &str) -> Result<Recording, Vec<ScenarioError>> {
             ]);
         }
     };
-    let mut recording = recording;
     keep_last_known_state(&mut recording, &value);
     let mut problems = Problems::default();
     check(&recording, &mut problems);
